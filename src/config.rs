@@ -1,0 +1,344 @@
+//! The options JavaScript passes to `new Verifier(…)`, and their checks.
+//!
+//! Both our own option names and mcp-auth's (`jwtVerify` with jose's names,
+//! `remoteJwkSet` in milliseconds) are accepted, so configuration written for
+//! mcp-auth keeps working.
+
+use crate::claims::{normalize_audience, ClaimRules, DEFAULT_LEEWAY};
+use crate::discovery::ServerType;
+use crate::error::{AuthError, AuthResult};
+use crate::http::FetchOptions;
+use crate::key_set::KeySetOptions;
+use crate::token::{self, DEFAULT_MAX_TOKEN_LENGTH};
+use crate::verifier::{IssuerSource, VerifierConfig, DEFAULT_ALGORITHMS};
+use napi::Either;
+use napi_derive::napi;
+use std::time::Duration;
+
+/// Seconds as a number, or a jose-style span such as `"30s"` or `"5 minutes"`.
+pub type Span = Either<f64, String>;
+
+#[napi(object)]
+#[derive(Debug, Clone, Default)]
+pub struct TrustedIssuerOptions {
+    pub issuer: String,
+    /// The issuer's JWKS URL; without it the metadata is discovered on first use.
+    pub jwks_uri: Option<String>,
+    /// How to discover metadata when `jwksUri` is absent (default `oauth`).
+    #[napi(ts_type = "'oidc' | 'oauth'")]
+    pub r#type: Option<String>,
+}
+
+/// jose `jwtVerify` option names, as mcp-auth passes them.
+#[napi(object)]
+#[derive(Debug, Clone, Default)]
+pub struct JwtVerifyOptions {
+    pub algorithms: Option<Vec<String>>,
+    #[napi(ts_type = "number | string")]
+    pub clock_tolerance: Option<Span>,
+    #[napi(ts_type = "number | string")]
+    pub max_token_age: Option<Span>,
+    pub required_claims: Option<Vec<String>>,
+    pub typ: Option<String>,
+}
+
+/// jose `createRemoteJWKSet` option names, in milliseconds.
+#[napi(object)]
+#[derive(Debug, Clone, Default)]
+pub struct RemoteJwkSetOptions {
+    pub timeout_duration: Option<f64>,
+    pub cooldown_duration: Option<f64>,
+    pub cache_max_age: Option<f64>,
+}
+
+#[napi(object)]
+#[derive(Debug, Clone, Default)]
+pub struct VerifierOptions {
+    pub issuers: Vec<TrustedIssuerOptions>,
+    /// Accepted `aud` values; URLs compare with scheme and host case-insensitive.
+    pub audiences: Option<Vec<String>>,
+    /// Explicitly skip the audience check (not recommended).
+    pub allow_any_audience: Option<bool>,
+    pub algorithms: Option<Vec<String>>,
+    /// Leeway for `exp`, `nbf` and `iat` (default 30 s, at most 300 s).
+    #[napi(ts_type = "number | string")]
+    pub clock_tolerance: Option<Span>,
+    #[napi(ts_type = "number | string")]
+    pub max_token_age: Option<Span>,
+    pub required_claims: Option<Vec<String>>,
+    /// Require this `typ` header, e.g. `at+jwt` (RFC 9068).
+    pub typ: Option<String>,
+    /// Longest token accepted, in bytes (default 8192).
+    pub max_token_length: Option<u32>,
+    /// How long past its max age a key set is still used while refreshes fail (ms, default 1 h).
+    pub stale_max_age: Option<f64>,
+    /// Largest metadata or key-set response accepted (bytes, default 1 MiB).
+    pub max_response_bytes: Option<u32>,
+    pub jwt_verify: Option<JwtVerifyOptions>,
+    pub remote_jwk_set: Option<RemoteJwkSetOptions>,
+}
+
+/// Parses a jose-style time span into whole seconds.
+pub fn parse_span(span: &Span, what: &str) -> AuthResult<u64> {
+    let bad = || AuthError::config(format!("{what} is not a valid duration"));
+    let seconds = match span {
+        Either::A(n) => *n,
+        Either::B(text) => {
+            let text = text.trim();
+            let split = text
+                .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+                .unwrap_or(text.len());
+            let (number, unit) = text.split_at(split);
+            let number: f64 = number.parse().map_err(|_| bad())?;
+            let factor = match unit.trim().to_ascii_lowercase().as_str() {
+                "" | "s" | "sec" | "secs" | "second" | "seconds" => 1.0,
+                "m" | "min" | "mins" | "minute" | "minutes" => 60.0,
+                "h" | "hr" | "hrs" | "hour" | "hours" => 3600.0,
+                "d" | "day" | "days" => 86_400.0,
+                "w" | "week" | "weeks" => 604_800.0,
+                _ => return Err(bad()),
+            };
+            number * factor
+        }
+    };
+    if !seconds.is_finite() || seconds < 0.0 || seconds > u32::MAX as f64 {
+        return Err(bad());
+    }
+    Ok(seconds.round() as u64)
+}
+
+fn millis(value: Option<f64>, default: Duration, what: &str) -> AuthResult<Duration> {
+    match value {
+        None => Ok(default),
+        Some(ms) if ms.is_finite() && ms >= 0.0 && ms <= u32::MAX as f64 => {
+            Ok(Duration::from_millis(ms as u64))
+        }
+        Some(_) => Err(AuthError::config(format!(
+            "{what} is not a valid number of milliseconds"
+        ))),
+    }
+}
+
+fn algorithms(names: &[String]) -> AuthResult<Vec<jsonwebtoken::Algorithm>> {
+    names
+        .iter()
+        .map(|name| {
+            token::parse_algorithm(name).ok_or_else(|| {
+                AuthError::config(format!(
+                    "algorithm {name:?} is not supported (asymmetric JWS algorithms only)"
+                ))
+            })
+        })
+        .collect()
+}
+
+impl VerifierOptions {
+    pub fn to_config(&self) -> AuthResult<VerifierConfig> {
+        let jose = self.jwt_verify.clone().unwrap_or_default();
+        let remote = self.remote_jwk_set.clone().unwrap_or_default();
+
+        let issuers = self
+            .issuers
+            .iter()
+            .map(|i| {
+                Ok(IssuerSource {
+                    issuer: i.issuer.clone(),
+                    jwks_uri: i.jwks_uri.clone(),
+                    kind: ServerType::parse(i.r#type.as_deref().unwrap_or("oauth"))?,
+                })
+            })
+            .collect::<AuthResult<Vec<_>>>()?;
+
+        let audiences: Vec<String> = self
+            .audiences
+            .iter()
+            .flatten()
+            .map(|a| normalize_audience(a))
+            .collect();
+        let any_audience = self.allow_any_audience.unwrap_or(false);
+        if audiences.is_empty() && !any_audience {
+            return Err(AuthError::config(
+                "at least one audience is required (or allowAnyAudience: true)",
+            ));
+        }
+        if audiences.iter().any(String::is_empty) {
+            return Err(AuthError::config("an audience is empty"));
+        }
+
+        let algorithms = match self.algorithms.as_ref().or(jose.algorithms.as_ref()) {
+            Some(names) => algorithms(names)?,
+            None => DEFAULT_ALGORITHMS.to_vec(),
+        };
+        let leeway = match self
+            .clock_tolerance
+            .as_ref()
+            .or(jose.clock_tolerance.as_ref())
+        {
+            Some(span) => parse_span(span, "clockTolerance")?,
+            None => DEFAULT_LEEWAY,
+        };
+        let max_token_age = self
+            .max_token_age
+            .as_ref()
+            .or(jose.max_token_age.as_ref())
+            .map(|span| parse_span(span, "maxTokenAge"))
+            .transpose()?;
+
+        let defaults = KeySetOptions::default();
+        let mut fetch = FetchOptions {
+            timeout: millis(
+                remote.timeout_duration,
+                defaults.fetch.timeout,
+                "timeoutDuration",
+            )?,
+            ..FetchOptions::default()
+        };
+        if let Some(bytes) = self.max_response_bytes {
+            fetch.max_body_bytes = bytes as usize;
+        }
+        let key_sets = KeySetOptions {
+            ttl: millis(remote.cache_max_age, defaults.ttl, "cacheMaxAge")?,
+            cooldown: millis(
+                remote.cooldown_duration,
+                defaults.cooldown,
+                "cooldownDuration",
+            )?,
+            stale_max: millis(self.stale_max_age, defaults.stale_max, "staleMaxAge")?,
+            fetch: fetch.clone(),
+        };
+
+        Ok(VerifierConfig {
+            issuers,
+            algorithms,
+            rules: ClaimRules {
+                audiences,
+                leeway,
+                max_token_age,
+                required_claims: self
+                    .required_claims
+                    .clone()
+                    .or(jose.required_claims)
+                    .unwrap_or_default(),
+                required_typ: self.typ.clone().or(jose.typ),
+            },
+            max_token_length: self
+                .max_token_length
+                .map_or(DEFAULT_MAX_TOKEN_LENGTH, |n| n as usize),
+            key_sets,
+            discovery: fetch,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use jsonwebtoken::Algorithm;
+
+    fn base() -> VerifierOptions {
+        VerifierOptions {
+            issuers: vec![TrustedIssuerOptions {
+                issuer: "https://as.example.com".into(),
+                ..Default::default()
+            }],
+            audiences: Some(vec!["https://MCP.example.com".into()]),
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn spans() {
+        assert_eq!(parse_span(&Either::A(30.0), "x").unwrap(), 30);
+        assert_eq!(parse_span(&Either::B("30s".into()), "x").unwrap(), 30);
+        assert_eq!(
+            parse_span(&Either::B("5 minutes".into()), "x").unwrap(),
+            300
+        );
+        assert_eq!(parse_span(&Either::B("1h".into()), "x").unwrap(), 3600);
+        assert!(parse_span(&Either::B("soon".into()), "x").is_err());
+        assert!(parse_span(&Either::A(-1.0), "x").is_err());
+        assert!(parse_span(&Either::A(f64::NAN), "x").is_err());
+    }
+
+    #[test]
+    fn defaults() {
+        let c = base().to_config().unwrap();
+        assert_eq!(c.algorithms, DEFAULT_ALGORITHMS);
+        assert_eq!(c.rules.leeway, 30);
+        assert_eq!(c.rules.audiences, vec!["https://mcp.example.com/"]);
+        assert_eq!(c.issuers[0].kind, ServerType::OAuth);
+        assert_eq!(c.key_sets, KeySetOptions::default());
+        assert_eq!(c.max_token_length, 8192);
+    }
+
+    #[test]
+    fn accepts_mcp_auth_option_names() {
+        let c = VerifierOptions {
+            jwt_verify: Some(JwtVerifyOptions {
+                algorithms: Some(vec!["ES256".into()]),
+                clock_tolerance: Some(Either::B("10s".into())),
+                max_token_age: Some(Either::A(600.0)),
+                typ: Some("at+jwt".into()),
+                required_claims: Some(vec!["jti".into()]),
+            }),
+            remote_jwk_set: Some(RemoteJwkSetOptions {
+                timeout_duration: Some(1000.0),
+                cooldown_duration: Some(5000.0),
+                cache_max_age: Some(60_000.0),
+            }),
+            ..base()
+        }
+        .to_config()
+        .unwrap();
+        assert_eq!(c.algorithms, vec![Algorithm::ES256]);
+        assert_eq!(c.rules.leeway, 10);
+        assert_eq!(c.rules.max_token_age, Some(600));
+        assert_eq!(c.rules.required_typ.as_deref(), Some("at+jwt"));
+        assert_eq!(c.rules.required_claims, vec!["jti"]);
+        assert_eq!(c.key_sets.fetch.timeout, Duration::from_secs(1));
+        assert_eq!(c.key_sets.cooldown, Duration::from_secs(5));
+        assert_eq!(c.key_sets.ttl, Duration::from_secs(60));
+    }
+
+    #[test]
+    fn rejects_unsafe_options() {
+        let err = |o: VerifierOptions| o.to_config().unwrap_err().code;
+        use crate::error::ErrorCode::InvalidConfig;
+        assert_eq!(
+            err(VerifierOptions {
+                audiences: None,
+                ..base()
+            }),
+            InvalidConfig
+        );
+        assert!(VerifierOptions {
+            audiences: None,
+            allow_any_audience: Some(true),
+            ..base()
+        }
+        .to_config()
+        .is_ok());
+        for alg in ["none", "HS256", "RS1"] {
+            assert_eq!(
+                err(VerifierOptions {
+                    algorithms: Some(vec![alg.into()]),
+                    ..base()
+                }),
+                InvalidConfig
+            );
+        }
+        let mut bad_type = base();
+        bad_type.issuers[0].r#type = Some("saml".into());
+        assert_eq!(err(bad_type), InvalidConfig);
+        assert_eq!(
+            err(VerifierOptions {
+                remote_jwk_set: Some(RemoteJwkSetOptions {
+                    cache_max_age: Some(-5.0),
+                    ..Default::default()
+                }),
+                ..base()
+            }),
+            InvalidConfig
+        );
+    }
+}

@@ -1,0 +1,471 @@
+//! A process-wide cache of each authorization server's JWK Set (C24).
+//!
+//! One `KeySetCache` per `jwks_uri` (and options), shared by every verifier:
+//! N concurrent cold verifications cause one HTTP request (single flight);
+//! an unknown `kid` refetches at most once per cooldown; the last good set
+//! stays usable for a bounded time while the server is down (stale-if-error);
+//! a failed fetch is remembered for one cooldown so a down server is not
+//! hammered, and never longer.
+
+use crate::error::{AuthError, AuthResult, ErrorCode};
+use crate::http::{self, FetchOptions, Fetched};
+use crate::jwk::{self, KeySet};
+use std::collections::HashMap;
+use std::sync::{Arc, LazyLock, Mutex, MutexGuard, Weak};
+use std::time::{Duration, Instant};
+use url::Url;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KeySetOptions {
+    /// How long a fetched set is fresh (jose `cacheMaxAge`, default 10 min).
+    pub ttl: Duration,
+    /// Minimum gap between fetches triggered by unknown kids or after a failure.
+    pub cooldown: Duration,
+    /// How long past `ttl` the last good set is still used while refreshes fail.
+    pub stale_max: Duration,
+    pub fetch: FetchOptions,
+}
+
+impl Default for KeySetOptions {
+    fn default() -> Self {
+        Self {
+            ttl: Duration::from_secs(600),
+            cooldown: Duration::from_secs(30),
+            stale_max: Duration::from_secs(3600),
+            fetch: FetchOptions::default(),
+        }
+    }
+}
+
+impl KeySetOptions {
+    /// Refresh this long before expiry so requests never wait on a routine refresh.
+    fn refresh_ahead(&self) -> Duration {
+        Duration::from_secs(5).min(self.ttl / 2)
+    }
+}
+
+/// What a fetch reports, for logs and metrics.
+#[derive(Debug, Clone, PartialEq)]
+pub enum KeySetEvent {
+    Refreshed {
+        jwks_uri: String,
+        key_count: usize,
+        warnings: Vec<String>,
+    },
+    Unavailable {
+        jwks_uri: String,
+        reason: String,
+    },
+}
+
+pub type EventSink = Arc<dyn Fn(KeySetEvent) + Send + Sync>;
+
+/// The cached set as the synchronous path sees it.
+pub enum Cached {
+    Usable {
+        keys: Arc<KeySet>,
+        refresh_due: bool,
+    },
+    Missing,
+}
+
+#[derive(Default)]
+struct State {
+    keys: Option<Arc<KeySet>>,
+    fetched_at: Option<Instant>,
+    last_attempt: Option<Instant>,
+    last_error: Option<AuthError>,
+    /// Bumped after every completed fetch; lets waiters see that someone else fetched.
+    generation: u64,
+    in_flight: bool,
+}
+
+pub struct KeySetCache {
+    uri: Url,
+    options: KeySetOptions,
+    state: Mutex<State>,
+    fetch_lock: tokio::sync::Mutex<()>,
+}
+
+/// Caches are shared only between verifiers that asked for the same behaviour.
+type RegistryKey = (String, [u128; 4], usize);
+
+fn registry_key(uri: &Url, o: &KeySetOptions) -> RegistryKey {
+    let durations = [o.ttl, o.cooldown, o.stale_max, o.fetch.timeout].map(|d| d.as_millis());
+    (uri.as_str().to_owned(), durations, o.fetch.max_body_bytes)
+}
+static REGISTRY: LazyLock<Mutex<HashMap<RegistryKey, Weak<KeySetCache>>>> =
+    LazyLock::new(Default::default);
+
+/// The process-wide cache for `uri` with these options.
+pub fn shared(uri: &Url, options: &KeySetOptions) -> Arc<KeySetCache> {
+    let mut registry = REGISTRY.lock().unwrap_or_else(|e| e.into_inner());
+    registry.retain(|_, weak| weak.strong_count() > 0);
+    let key = registry_key(uri, options);
+    if let Some(existing) = registry.get(&key).and_then(Weak::upgrade) {
+        return existing;
+    }
+    let cache = Arc::new(KeySetCache::new(uri.clone(), options.clone()));
+    registry.insert(key, Arc::downgrade(&cache));
+    cache
+}
+
+impl KeySetCache {
+    pub fn new(uri: Url, options: KeySetOptions) -> Self {
+        Self {
+            uri,
+            options,
+            state: Mutex::new(State::default()),
+            fetch_lock: tokio::sync::Mutex::new(()),
+        }
+    }
+
+    pub fn uri(&self) -> &str {
+        self.uri.as_str()
+    }
+
+    fn state(&self) -> MutexGuard<'_, State> {
+        // A poisoned lock only means another thread panicked mid-update of
+        // plain data; the data is still consistent enough to serve.
+        self.state.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// The set usable right now, without I/O.
+    pub fn cached(&self, now: Instant) -> Cached {
+        let state = self.state();
+        let (Some(keys), Some(fetched_at)) = (&state.keys, state.fetched_at) else {
+            return Cached::Missing;
+        };
+        let age = now.saturating_duration_since(fetched_at);
+        let o = &self.options;
+        if age >= o.ttl + o.stale_max {
+            return Cached::Missing;
+        }
+        let refresh_due =
+            age + o.refresh_ahead() >= o.ttl && !state.in_flight && !self.cooling_down(&state, now);
+        Cached::Usable {
+            keys: keys.clone(),
+            refresh_due,
+        }
+    }
+
+    fn cooling_down(&self, state: &State, now: Instant) -> bool {
+        state
+            .last_attempt
+            .is_some_and(|at| now.saturating_duration_since(at) < self.options.cooldown)
+    }
+
+    /// Whether an unknown kid may trigger a fetch now.
+    pub fn may_refetch(&self, now: Instant) -> bool {
+        !self.cooling_down(&self.state(), now)
+    }
+
+    /// A usable set, fetching one if needed (single flight). A failure seen
+    /// within the last cooldown is returned again without a new request.
+    pub async fn ensure(
+        &self,
+        now: Instant,
+        events: Option<&EventSink>,
+    ) -> AuthResult<Arc<KeySet>> {
+        if let Cached::Usable { keys, .. } = self.cached(now) {
+            return Ok(keys);
+        }
+        if let Some(err) = self.recent_failure(now) {
+            return Err(err);
+        }
+        self.fetch(now, events).await
+    }
+
+    /// Refetch for an unknown kid, at most once per cooldown; otherwise the
+    /// current set. Either way the caller looks the kid up once more.
+    pub async fn refetch_for_unknown_kid(
+        &self,
+        now: Instant,
+        events: Option<&EventSink>,
+    ) -> AuthResult<Arc<KeySet>> {
+        if self.may_refetch(now) {
+            if let Ok(keys) = self.fetch(now, events).await {
+                return Ok(keys);
+            }
+        }
+        self.ensure(now, events).await
+    }
+
+    /// A background refresh before or after expiry; failures keep the old set.
+    pub async fn refresh(&self, now: Instant, events: Option<&EventSink>) {
+        if matches!(
+            self.cached(now),
+            Cached::Usable {
+                refresh_due: true,
+                ..
+            }
+        ) {
+            let _ = self.fetch(now, events).await;
+        }
+    }
+
+    fn recent_failure(&self, now: Instant) -> Option<AuthError> {
+        let state = self.state();
+        let err = state.last_error.as_ref()?;
+        let at = state.last_attempt?;
+        let remaining = self
+            .options
+            .cooldown
+            .checked_sub(now.saturating_duration_since(at))?;
+        Some(
+            err.clone()
+                .with_retry_after(remaining.as_secs().max(1) as u32),
+        )
+    }
+
+    async fn fetch(&self, now: Instant, events: Option<&EventSink>) -> AuthResult<Arc<KeySet>> {
+        let seen = self.state().generation;
+        let _guard = self.fetch_lock.lock().await;
+        {
+            // Someone else completed a fetch while we waited: share its result.
+            let state = self.state();
+            if state.generation != seen {
+                return match (&state.last_error, &state.keys) {
+                    (None, Some(keys)) => Ok(keys.clone()),
+                    (Some(err), _) => Err(err.clone()),
+                    (None, None) => Err(self.unavailable("no key set")),
+                };
+            }
+        }
+        self.state().in_flight = true;
+        let result = self.download().await;
+        let mut state = self.state();
+        state.in_flight = false;
+        state.generation += 1;
+        state.last_attempt = Some(now);
+        match result {
+            Ok(set) => {
+                let keys = Arc::new(set);
+                state.keys = Some(keys.clone());
+                state.fetched_at = Some(now);
+                state.last_error = None;
+                drop(state);
+                if let Some(sink) = events {
+                    sink(KeySetEvent::Refreshed {
+                        jwks_uri: self.uri().to_owned(),
+                        key_count: keys.keys.len(),
+                        warnings: keys.warnings.clone(),
+                    });
+                }
+                Ok(keys)
+            }
+            Err(err) => {
+                state.last_error = Some(err.clone());
+                drop(state);
+                if let Some(sink) = events {
+                    sink(KeySetEvent::Unavailable {
+                        jwks_uri: self.uri().to_owned(),
+                        reason: err.reason.clone(),
+                    });
+                }
+                Err(err)
+            }
+        }
+    }
+
+    fn unavailable(&self, reason: &str) -> AuthError {
+        AuthError::new(ErrorCode::JwksUnavailable, reason)
+            .with_url(self.uri.as_str())
+            .with_retry_after(self.options.cooldown.as_secs().max(1) as u32)
+    }
+
+    async fn download(&self) -> AuthResult<KeySet> {
+        let retry = self.options.cooldown.as_secs().max(1) as u32;
+        // Whatever went wrong with the key set is the server's problem, not the
+        // token's: report it as unavailable (503 at the edge), never as invalid.
+        let as_unavailable = |e: AuthError| AuthError {
+            code: ErrorCode::JwksUnavailable,
+            retry_after: Some(retry),
+            url: Some(self.uri.as_str().to_owned()),
+            ..e
+        };
+        match http::get_json_object(&self.uri, &self.options.fetch, ErrorCode::JwksUnavailable)
+            .await
+            .map_err(as_unavailable)?
+        {
+            Fetched::NotFound => Err(self.unavailable("key set not found (404)")),
+            Fetched::Object(doc) => jwk::parse_key_set(&doc).map_err(as_unavailable),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::test_server::{Response, TestServer};
+    use serde_json::json;
+
+    fn jwks_body(kids: &[&str]) -> Vec<u8> {
+        let keys: Vec<_> = kids
+            .iter()
+            .map(|kid| json!({ "kty": "RSA", "kid": kid, "n": crate::jwk::tests::RSA_N, "e": "AQAB" }))
+            .collect();
+        serde_json::to_vec(&json!({ "keys": keys })).unwrap()
+    }
+
+    fn options() -> KeySetOptions {
+        KeySetOptions {
+            ttl: Duration::from_secs(600),
+            cooldown: Duration::from_secs(30),
+            stale_max: Duration::from_secs(3600),
+            fetch: FetchOptions {
+                timeout: Duration::from_millis(500),
+                ..FetchOptions::default()
+            },
+        }
+    }
+
+    async fn setup(kids: &[&str]) -> (TestServer, Arc<KeySetCache>) {
+        let server = TestServer::start().await;
+        server.route("/jwks", Response::json(jwks_body(kids)));
+        let url = Url::parse(&server.url("/jwks")).unwrap();
+        (server, Arc::new(KeySetCache::new(url, options())))
+    }
+
+    #[tokio::test]
+    async fn single_flight_on_a_cold_cache() {
+        let (server, cache) = setup(&["a"]).await;
+        server.route(
+            "/jwks",
+            Response::delay(100, Response::json(jwks_body(&["a"]))),
+        );
+        let now = Instant::now();
+        let tasks: Vec<_> = (0..50)
+            .map(|_| {
+                let cache = cache.clone();
+                tokio::spawn(async move { cache.ensure(now, None).await.map(|k| k.keys.len()) })
+            })
+            .collect();
+        for t in tasks {
+            assert_eq!(t.await.unwrap().unwrap(), 1);
+        }
+        assert_eq!(server.hits("/jwks"), 1);
+    }
+
+    #[tokio::test]
+    async fn unknown_kid_refetches_once_per_cooldown() {
+        let (server, cache) = setup(&["a"]).await;
+        let t0 = Instant::now();
+        cache.ensure(t0, None).await.unwrap();
+        // Within the cooldown of the first fetch: no new request.
+        let keys = cache
+            .refetch_for_unknown_kid(t0 + Duration::from_secs(1), None)
+            .await
+            .unwrap();
+        assert!(!keys.contains_kid("b"));
+        assert_eq!(server.hits("/jwks"), 1);
+        // A rotated key is picked up once the cooldown has passed.
+        server.route("/jwks", Response::json(jwks_body(&["a", "b"])));
+        let later = t0 + Duration::from_secs(31);
+        for _ in 0..500 {
+            let keys = cache.refetch_for_unknown_kid(later, None).await.unwrap();
+            assert!(keys.contains_kid("b"));
+        }
+        assert_eq!(server.hits("/jwks"), 2);
+    }
+
+    #[tokio::test]
+    async fn stale_if_error_then_unavailable() {
+        let (server, cache) = setup(&["a"]).await;
+        let t0 = Instant::now();
+        cache.ensure(t0, None).await.unwrap();
+        server.route("/jwks", Response::new(500));
+        // Past the ttl the set is still usable, and a refresh is due.
+        let t1 = t0 + Duration::from_secs(601);
+        assert!(matches!(
+            cache.cached(t1),
+            Cached::Usable {
+                refresh_due: true,
+                ..
+            }
+        ));
+        cache.refresh(t1, None).await;
+        assert_eq!(server.hits("/jwks"), 2);
+        assert!(matches!(
+            cache.cached(t1),
+            Cached::Usable {
+                refresh_due: false,
+                ..
+            }
+        ));
+        assert!(cache.ensure(t1, None).await.is_ok());
+        // Past ttl + stale_max the old set is gone and the failure surfaces.
+        let t2 = t0 + Duration::from_secs(600 + 3600);
+        assert!(matches!(cache.cached(t2), Cached::Missing));
+        let err = cache.ensure(t2, None).await.unwrap_err();
+        assert_eq!(err.code, ErrorCode::JwksUnavailable);
+        assert!(err.retry_after.is_some());
+        // The failure is remembered for one cooldown only.
+        cache
+            .ensure(t2 + Duration::from_secs(1), None)
+            .await
+            .unwrap_err();
+        assert_eq!(server.hits("/jwks"), 3);
+        server.route("/jwks", Response::json(jwks_body(&["a"])));
+        assert!(cache
+            .ensure(t2 + Duration::from_secs(31), None)
+            .await
+            .is_ok());
+        assert_eq!(server.hits("/jwks"), 4);
+    }
+
+    #[tokio::test]
+    async fn removed_keys_disappear_after_refresh() {
+        let (server, cache) = setup(&["a", "b"]).await;
+        let t0 = Instant::now();
+        assert!(cache.ensure(t0, None).await.unwrap().contains_kid("b"));
+        server.route("/jwks", Response::json(jwks_body(&["a"])));
+        let t1 = t0 + Duration::from_secs(596);
+        cache.refresh(t1, None).await;
+        let Cached::Usable { keys, .. } = cache.cached(t1) else {
+            panic!("keys expected")
+        };
+        assert!(!keys.contains_kid("b"));
+    }
+
+    #[tokio::test]
+    async fn garbage_is_unavailable_not_invalid() {
+        let (server, cache) = setup(&[]).await;
+        let events: Arc<Mutex<Vec<KeySetEvent>>> = Default::default();
+        let sink: EventSink = {
+            let events = events.clone();
+            Arc::new(move |e| events.lock().unwrap().push(e))
+        };
+        for bad in [
+            Response::new(200)
+                .content_type("text/html")
+                .body("<html>hi</html>"),
+            Response::json(b"{}".to_vec()),
+            Response::new(404),
+        ] {
+            server.route("/jwks", bad);
+            let fresh = KeySetCache::new(cache.uri.clone(), options());
+            let err = fresh.ensure(Instant::now(), Some(&sink)).await.unwrap_err();
+            assert_eq!(err.code, ErrorCode::JwksUnavailable, "{err:?}");
+            assert!(err.retry_after.is_some());
+        }
+        assert!(events
+            .lock()
+            .unwrap()
+            .iter()
+            .all(|e| matches!(e, KeySetEvent::Unavailable { .. })));
+    }
+
+    #[test]
+    fn registry_shares_caches_per_uri_and_options() {
+        let uri = Url::parse("https://as.example.com/jwks").unwrap();
+        let a = shared(&uri, &options());
+        let b = shared(&uri, &options());
+        assert!(Arc::ptr_eq(&a, &b));
+        let other = KeySetOptions {
+            cooldown: Duration::from_secs(1),
+            ..options()
+        };
+        assert!(!Arc::ptr_eq(&a, &shared(&uri, &other)));
+    }
+}
