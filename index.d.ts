@@ -152,6 +152,10 @@ export interface VerifierOptions {
   staleMaxAge?: number
   /** Largest metadata or key-set response accepted (bytes, default 1 MiB). */
   maxResponseBytes?: number
+  /** Verified-token cache entries (default 4096; 0 turns the cache off). */
+  tokenCacheSize?: number
+  /** Longest time a verified token is served from the cache (ms, default 5 min). */
+  tokenCacheMaxAge?: number
   jwtVerify?: JwtVerifyOptions
   remoteJwkSet?: RemoteJwkSetOptions
 }

@@ -10,6 +10,7 @@ use crate::error::{AuthError, AuthResult};
 use crate::http::FetchOptions;
 use crate::key_set::KeySetOptions;
 use crate::token::{self, DEFAULT_MAX_TOKEN_LENGTH};
+use crate::token_cache;
 use crate::verifier::{IssuerSource, VerifierConfig, DEFAULT_ALGORITHMS};
 use napi::Either;
 use napi_derive::napi;
@@ -74,6 +75,10 @@ pub struct VerifierOptions {
     pub stale_max_age: Option<f64>,
     /// Largest metadata or key-set response accepted (bytes, default 1 MiB).
     pub max_response_bytes: Option<u32>,
+    /// Verified-token cache entries (default 4096; 0 turns the cache off).
+    pub token_cache_size: Option<u32>,
+    /// Longest time a verified token is served from the cache (ms, default 5 min).
+    pub token_cache_max_age: Option<f64>,
     pub jwt_verify: Option<JwtVerifyOptions>,
     pub remote_jwk_set: Option<RemoteJwkSetOptions>,
 }
@@ -226,6 +231,14 @@ impl VerifierOptions {
                 .map_or(DEFAULT_MAX_TOKEN_LENGTH, |n| n as usize),
             key_sets,
             discovery: fetch,
+            token_cache_entries: self
+                .token_cache_size
+                .map_or(token_cache::DEFAULT_ENTRIES, |n| n as usize),
+            token_cache_max_age: millis(
+                self.token_cache_max_age,
+                token_cache::DEFAULT_MAX_AGE,
+                "tokenCacheMaxAge",
+            )?,
         })
     }
 }

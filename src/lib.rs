@@ -270,8 +270,10 @@ pub struct VerifiedToken {
     pub expires_at: f64,
 }
 
-impl From<verifier::Verified> for VerifiedToken {
-    fn from(v: verifier::Verified) -> Self {
+impl From<Arc<verifier::Verified>> for VerifiedToken {
+    fn from(v: Arc<verifier::Verified>) -> Self {
+        // Moves when this is the only reference; copies a cached entry.
+        let v = Arc::unwrap_or_clone(v);
         Self {
             header: v.header,
             claims: v.claims,
@@ -428,3 +430,4 @@ impl Verifier {
         spawn(env, task, |_, ()| Ok(())).map(|_| ())
     }
 }
+pub mod token_cache;

@@ -11,10 +11,11 @@ use crate::http::{self, FetchOptions};
 use crate::jwk::{KeyMatch, KeySet};
 use crate::key_set::{self, Cached, EventSink, KeySetCache, KeySetOptions};
 use crate::token::{self, ParsedToken};
+use crate::token_cache::TokenCache;
 use jsonwebtoken::Algorithm;
 use serde_json::{Map, Value};
 use std::sync::{Arc, Mutex, OnceLock};
-use std::time::{Instant, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 use url::Url;
 
 /// The default allow-list: every asymmetric algorithm we verify (C14).
@@ -46,6 +47,9 @@ pub struct VerifierConfig {
     pub max_token_length: usize,
     pub key_sets: KeySetOptions,
     pub discovery: FetchOptions,
+    /// Verified-token cache size; 0 disables it.
+    pub token_cache_entries: usize,
+    pub token_cache_max_age: Duration,
 }
 
 /// A token that passed every check.
@@ -59,6 +63,7 @@ pub struct Verified {
 
 /// What the synchronous attempt could not finish without fetching keys.
 pub struct Pending {
+    raw: String,
     token: ParsedToken,
     issuer: usize,
     unknown_kid: bool,
@@ -66,7 +71,7 @@ pub struct Pending {
 
 pub enum Attempt {
     Done {
-        result: AuthResult<Verified>,
+        result: AuthResult<Arc<Verified>>,
         /// A key set whose refresh is due; the caller may refresh it in the background.
         refresh: Option<Arc<KeySetCache>>,
     },
@@ -88,6 +93,7 @@ pub struct Verifier {
     max_token_length: usize,
     key_sets: KeySetOptions,
     discovery: FetchOptions,
+    token_cache: Option<TokenCache>,
     events: Option<EventSink>,
 }
 
@@ -151,6 +157,7 @@ impl Verifier {
             max_token_length: config.max_token_length,
             key_sets: config.key_sets,
             discovery: config.discovery,
+            token_cache: TokenCache::new(config.token_cache_entries, config.token_cache_max_age),
             events,
         })
     }
@@ -161,6 +168,10 @@ impl Verifier {
             result,
             refresh: None,
         };
+        let now = Instant::now();
+        if let Some(result) = self.cached(token, now) {
+            return done(result);
+        }
         let parsed = match self.parse(token) {
             Ok(parsed) => parsed,
             Err(err) => return done(Err(err)),
@@ -169,36 +180,50 @@ impl Verifier {
             Ok(index) => index,
             Err(err) => return done(Err(err)),
         };
-        let Some(cache) = self.issuers[issuer].keys.get() else {
-            return Attempt::NeedsKeys(Pending {
-                token: parsed,
+        let raw = token;
+        let needs_keys = |token: ParsedToken, unknown_kid| {
+            Attempt::NeedsKeys(Pending {
+                raw: raw.to_owned(),
+                token,
                 issuer,
-                unknown_kid: false,
-            });
+                unknown_kid,
+            })
         };
-        let now = Instant::now();
+        let Some(cache) = self.issuers[issuer].keys.get() else {
+            return needs_keys(parsed, false);
+        };
         let Cached::Usable { keys, refresh_due } = cache.cached(now) else {
-            return Attempt::NeedsKeys(Pending {
-                token: parsed,
-                issuer,
-                unknown_kid: false,
-            });
+            return needs_keys(parsed, false);
         };
         if matches!(find(&keys, &parsed), KeyMatch::Unknown) && cache.may_refetch(now) {
-            return Attempt::NeedsKeys(Pending {
-                token: parsed,
-                issuer,
-                unknown_kid: true,
-            });
+            return needs_keys(parsed, true);
         }
         Attempt::Done {
-            result: self.finish(parsed, issuer, &keys),
+            result: self.finish(token, parsed, issuer, &keys),
             refresh: refresh_due.then(|| cache.clone()),
         }
     }
 
+    /// A verified-token cache hit, confirmed: same key set, claims still valid.
+    fn cached(&self, token: &str, now: Instant) -> Option<AuthResult<Arc<Verified>>> {
+        let cache = self.token_cache.as_ref()?;
+        let hit = cache.get(token, now)?;
+        let current = self.issuers[hit.issuer].keys.get()?.cached(now);
+        let still_trusted =
+            matches!(&current, Cached::Usable { keys, .. } if hit.verified_by(keys));
+        if !still_trusted {
+            cache.remove(token);
+            return None;
+        }
+        if let Err(err) = self.rules.check(&hit.verified.claims, unix_now()) {
+            cache.remove(token);
+            return Some(Err(err));
+        }
+        Some(Ok(hit.verified))
+    }
+
     /// Fetches what `try_verify` lacked, then finishes verification.
-    pub async fn resolve(&self, pending: Pending) -> AuthResult<Verified> {
+    pub async fn resolve(&self, pending: Pending) -> AuthResult<Arc<Verified>> {
         let now = Instant::now();
         let cache = self.key_set_cache(pending.issuer).await?;
         let events = self.events.as_ref();
@@ -207,10 +232,10 @@ impl Verifier {
         } else {
             cache.ensure(now, events).await?
         };
-        self.finish(pending.token, pending.issuer, &keys)
+        self.finish(&pending.raw, pending.token, pending.issuer, &keys)
     }
 
-    pub async fn verify(&self, token: &str) -> AuthResult<Verified> {
+    pub async fn verify(&self, token: &str) -> AuthResult<Arc<Verified>> {
         match self.try_verify(token) {
             Attempt::Done { result, refresh } => {
                 if let Some(cache) = refresh {
@@ -269,7 +294,13 @@ impl Verifier {
             })
     }
 
-    fn finish(&self, parsed: ParsedToken, issuer: usize, keys: &KeySet) -> AuthResult<Verified> {
+    fn finish(
+        &self,
+        raw: &str,
+        parsed: ParsedToken,
+        issuer: usize,
+        keys: &Arc<KeySet>,
+    ) -> AuthResult<Arc<Verified>> {
         let key = match find(keys, &parsed) {
             KeyMatch::Found(key) => key,
             KeyMatch::Unknown => {
@@ -305,13 +336,16 @@ impl Verifier {
             ));
         }
         self.rules.check(&parsed.claims, unix_now())?;
-        let issuer = self.issuers[issuer].issuer.clone();
-        Ok(Verified {
+        let verified = Arc::new(Verified {
             identity: Identity::from_claims(&parsed.claims),
             header: parsed.header,
             claims: parsed.claims,
-            issuer,
-        })
+            issuer: self.issuers[issuer].issuer.clone(),
+        });
+        if let Some(cache) = &self.token_cache {
+            cache.insert(raw, verified.clone(), issuer, keys, Instant::now());
+        }
+        Ok(verified)
     }
 
     /// The issuer's key-set cache, discovering its `jwks_uri` first if needed
@@ -440,6 +474,8 @@ mod tests {
                 ..KeySetOptions::default()
             },
             discovery: FetchOptions::default(),
+            token_cache_entries: 64,
+            token_cache_max_age: Duration::from_secs(300),
         };
         tweak(&mut config);
         let verifier = Verifier::new(config, None).unwrap();
@@ -701,6 +737,37 @@ mod tests {
         assert_eq!(f.server.hits("/.well-known/openid-configuration"), 1);
     }
 
+    #[tokio::test]
+    async fn cached_tokens_are_rechecked_on_every_use() {
+        let f = fixture_with(default_keys(), |c| c.rules.leeway = 0).await;
+        let mut c = claims(&f.issuer);
+        c["exp"] = json!(unix_now() as u64 + 1);
+        let t = token(Algorithm::RS256, "rsa", &c);
+        let first = f.verifier.verify(&t).await.unwrap();
+        let second = f.verifier.verify(&t).await.unwrap();
+        assert!(Arc::ptr_eq(&first, &second), "second call is a cache hit");
+        tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
+        assert_eq!(code(&f, &t).await, ErrorCode::Expired);
+    }
+
+    #[tokio::test]
+    async fn cached_tokens_stop_verifying_when_their_key_is_removed() {
+        let f = fixture_with(default_keys(), |c| {
+            c.key_sets.cooldown = std::time::Duration::from_millis(50)
+        })
+        .await;
+        let t = token(Algorithm::RS256, "rsa", &claims(&f.issuer));
+        f.verifier.verify(&t).await.unwrap();
+        f.server
+            .route("/jwks", jwks(vec![public_jwk(Algorithm::ES256, "ec")]));
+        tokio::time::sleep(std::time::Duration::from_millis(60)).await;
+        // An unknown kid triggers the refetch that removes the RSA key.
+        let other = token(Algorithm::RS256, "rotated", &claims(&f.issuer));
+        assert_eq!(code(&f, &other).await, ErrorCode::UnknownKid);
+        assert_eq!(f.server.hits("/jwks"), 2);
+        assert_eq!(code(&f, &t).await, ErrorCode::UnknownKid);
+    }
+
     #[test]
     fn rejects_bad_configuration() {
         let base = || VerifierConfig {
@@ -714,6 +781,8 @@ mod tests {
             max_token_length: DEFAULT_MAX_TOKEN_LENGTH,
             key_sets: KeySetOptions::default(),
             discovery: FetchOptions::default(),
+            token_cache_entries: 64,
+            token_cache_max_age: Duration::from_secs(300),
         };
         assert!(Verifier::new(base(), None).is_ok());
         let mut c = base();
