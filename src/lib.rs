@@ -431,3 +431,5 @@ impl Verifier {
     }
 }
 pub mod token_cache;
+#[cfg(test)]
+mod never_panics;

@@ -1,0 +1,89 @@
+// Express adapter for the authentication decision. It catches everything and
+// always either responds or calls next() with the request authenticated, so
+// it is safe under Express 4, which ignores rejected promises (C10).
+
+import type { NextFunction, Request, RequestHandler, Response } from 'express';
+import { createAuthenticator, isCorsPreflight, isPromiseLike, type AuthDecision, type Authenticator } from './authenticate.js';
+import { resolveBearerPolicy } from './bearer-options.js';
+import { withTokenChecks } from './custom-verifier.js';
+import { AuthEventEmitter } from './events.js';
+import { protectedResourceMetadataUrl } from './resource-metadata.js';
+import type { BearerAuthConfig } from './types.js';
+
+export interface ExpressAdapterOptions {
+  /** Remove the Authorization header once accepted, so handlers cannot forward the token (C12). */
+  stripAuthorizationHeader?: boolean;
+}
+
+export function toExpressMiddleware(authenticate: Authenticator, options: ExpressAdapterOptions = {}): RequestHandler {
+  const { stripAuthorizationHeader = false } = options;
+
+  const settle = (req: Request, res: Response, next: NextFunction, decision: AuthDecision): void => {
+    if (!decision.ok) {
+      res.statusCode = decision.status;
+      for (const [name, value] of Object.entries(decision.headers)) res.setHeader(name, value);
+      res.setHeader('Content-Length', Buffer.byteLength(decision.body));
+      res.end(decision.body);
+      return;
+    }
+    req.auth = decision.auth;
+    if (stripAuthorizationHeader) removeAuthorization(req);
+    next();
+  };
+
+  return (req, res, next) => {
+    // Preflights carry no credentials; the CORS layer answers them (C9).
+    if (isCorsPreflight(req)) return next();
+    const decision = authenticate(req);
+    if (isPromiseLike(decision)) {
+      // A throw here can only come from downstream handlers reached through next().
+      decision.then((settled) => settle(req, res, next, settled)).catch(next);
+    } else {
+      settle(req, res, next, decision);
+    }
+  };
+}
+
+function removeAuthorization(req: Request): void {
+  delete req.headers.authorization;
+  for (let i = req.rawHeaders.length - 2; i >= 0; i -= 2) {
+    if (req.rawHeaders[i]!.toLowerCase() === 'authorization') req.rawHeaders.splice(i, 2);
+  }
+}
+
+/**
+ * mcp-auth's standalone middleware factory, for a custom verifier without an
+ * MCPAuth instance. The issuer check uses `issuer`; the audience defaults to
+ * `resource` when that is given.
+ */
+export function handleBearerAuth(config: BearerAuthConfig): RequestHandler {
+  const { verifyAccessToken, issuer, resource, onAuthEvent, stripAuthorizationHeader } = config;
+  if (typeof verifyAccessToken !== 'function') {
+    throw new TypeError('`verifyAccessToken` must be a function that returns the AuthInfo of a token.');
+  }
+  if (typeof issuer !== 'function' && !isAbsoluteUrl(issuer)) {
+    throw new TypeError('`issuer` must be an absolute URL or a function that throws for an untrusted issuer.');
+  }
+  if (resource !== undefined && !isAbsoluteUrl(resource)) throw new TypeError('`resource` must be an absolute URL.');
+
+  const policy = resolveBearerPolicy(config, resource);
+  const events = new AuthEventEmitter();
+  events.add(onAuthEvent);
+  const authenticate = createAuthenticator({
+    verifyToken: withTokenChecks(verifyAccessToken, {
+      issuer: typeof issuer === 'function' ? issuer : [issuer],
+      audiences: policy.audiences,
+    }),
+    resource,
+    resourceMetadataUrl: resource === undefined ? undefined : protectedResourceMetadataUrl(new URL(resource)).href,
+    requiredScopes: policy.requiredScopes,
+    showErrorDetails: policy.showErrorDetails,
+    maxTokenLength: policy.maxTokenLength,
+    events,
+  });
+  return toExpressMiddleware(authenticate, { stripAuthorizationHeader });
+}
+
+function isAbsoluteUrl(value: unknown): value is string {
+  return typeof value === 'string' && URL.canParse(value);
+}

@@ -1,0 +1,48 @@
+// Turns the per-middleware options (audience, requiredScopes, limits) into a
+// validated policy once, at setup, so nothing is re-checked per request.
+
+import { assertScope, invalidConfig, warnOnce } from './config.js';
+import { defaultMaxTokenLength } from './authenticate.js';
+import { offlineAccessScope } from './resource-metadata.js';
+import type { BearerAuthConfig } from './types.js';
+
+export interface BearerPolicy {
+  audiences: readonly string[] | 'any';
+  requiredScopes: readonly string[];
+  maxTokenLength: number;
+  showErrorDetails: boolean;
+}
+
+export type BearerPolicyOptions = Pick<
+  BearerAuthConfig,
+  'audience' | 'requiredScopes' | 'maxTokenLength' | 'showErrorDetails'
+>;
+
+/**
+ * `audience` defaults to `defaultAudience` (the resource); `false` is the
+ * explicit opt-out. Without either, any audience is accepted.
+ */
+export function resolveBearerPolicy(options: BearerPolicyOptions, defaultAudience: string | undefined): BearerPolicy {
+  const { audience = defaultAudience, requiredScopes = [], maxTokenLength = defaultMaxTokenLength } = options;
+
+  let audiences: BearerPolicy['audiences'] = 'any';
+  if (audience === undefined) {
+    warnOnce('bearerAuth accepts tokens for any audience: set `resource` or `audience` (or `audience: false` to confirm).');
+  } else if (audience !== false) {
+    audiences = [audience].flat();
+    if (audiences.length === 0 || audiences.some((value) => typeof value !== 'string' || value === '')) {
+      throw invalidConfig('`audience` must be a non-empty string or list of strings, or `false` to skip the check.');
+    }
+  }
+
+  if (!Array.isArray(requiredScopes)) throw invalidConfig('`requiredScopes` must be an array of scopes.');
+  for (const scope of requiredScopes) assertScope(scope);
+  if (requiredScopes.includes(offlineAccessScope)) {
+    throw invalidConfig('`offline_access` cannot be a required scope: MCP clients must not be asked for it.');
+  }
+
+  if (!Number.isSafeInteger(maxTokenLength) || maxTokenLength <= 0) {
+    throw invalidConfig('`maxTokenLength` must be a positive integer.');
+  }
+  return { audiences, requiredScopes: [...requiredScopes], maxTokenLength, showErrorDetails: options.showErrorDetails === true };
+}

@@ -1,0 +1,148 @@
+// Validates an MCPAuthConfig once, at construction (C30), and turns it into
+// the resolved shape the rest of the package works from. Every problem is an
+// MCPAuthAuthServerError('invalid_server_config') with the reason in `cause`.
+//
+// Local development: `http:` is accepted for loopback hosts only (localhost,
+// *.localhost, 127.0.0.0/8, [::1]); every other resource or issuer must be https.
+
+import { MCPAuthAuthServerError } from './errors.js';
+import { offlineAccessScope, protectedResourceMetadataUrl } from './resource-metadata.js';
+import { getIssuer, validateServerConfig } from './server-config.js';
+import type { AuthServerConfig, MCPAuthConfig, ResourceServerConfig } from './types.js';
+
+export interface ProtectedResource {
+  /** Exactly as configured: it is what tokens' `aud` and the PRM `resource` carry. */
+  resource: string;
+  metadata: ResourceServerConfig['metadata'];
+  authorizationServers: readonly AuthServerConfig[];
+  metadataUrl: URL;
+}
+
+export type ResolvedConfig =
+  | { mode: 'resource'; resources: ReadonlyMap<string, ProtectedResource> }
+  | { mode: 'legacy'; server: AuthServerConfig };
+
+// RFC 6750 §3 scope-token.
+const scopeToken = /^[\x21\x23-\x5b\x5d-\x7e]+$/;
+// Findings a resource server can live with: clients need PKCE and dynamic
+// registration, checking tokens does not. They are reported as warnings.
+const toleratedFindings: ReadonlySet<string> = new Set([
+  'pkce_not_supported',
+  's256_code_challenge_method_not_supported',
+  'dynamic_registration_not_supported',
+]);
+const warned = new Set<string>();
+
+export function invalidConfig(cause: string): MCPAuthAuthServerError {
+  return new MCPAuthAuthServerError('invalid_server_config', { cause });
+}
+
+/** console.warn, at most once per message and process. */
+export function warnOnce(message: string): void {
+  if (warned.has(message)) return;
+  warned.add(message);
+  console.warn(`[mcp-auth-rs] ${message}`);
+}
+
+export function resolveConfig(config: MCPAuthConfig): ResolvedConfig {
+  if (typeof config !== 'object' || config === null) throw invalidConfig('The configuration must be an object.');
+  const hasServer = 'server' in config;
+  const hasResources = 'protectedResources' in config;
+  if (hasServer && hasResources) {
+    throw invalidConfig('Give either `protectedResources` or the deprecated `server`, not both.');
+  }
+  if (hasServer) {
+    warnOnce('The `server` (authorization server) mode is deprecated; configure `protectedResources` instead.');
+    validateAuthServer(config.server);
+    return { mode: 'legacy', server: config.server };
+  }
+  if (!hasResources) throw invalidConfig('Configure `protectedResources` (or the deprecated `server`).');
+
+  const resources = new Map<string, ProtectedResource>();
+  // The metadata router matches on path and query only (the Host header is not trusted, C8).
+  const metadataPaths = new Set<string>();
+  for (const { metadata } of [config.protectedResources].flat()) {
+    const resolved = resolveResource(metadata);
+    if (resources.has(resolved.resource)) throw invalidConfig(`The resource ${resolved.resource} is configured twice.`);
+    const metadataPath = resolved.metadataUrl.pathname + resolved.metadataUrl.search;
+    if (metadataPaths.has(metadataPath)) {
+      throw invalidConfig(`Two resources would be described at the same path ${metadataPath}; serve them from separate apps.`);
+    }
+    resources.set(resolved.resource, resolved);
+    metadataPaths.add(metadataPath);
+  }
+  return { mode: 'resource', resources };
+}
+
+function resolveResource(metadata: ResourceServerConfig['metadata'] | undefined): ProtectedResource {
+  if (typeof metadata?.resource !== 'string') throw invalidConfig('Every protected resource needs `metadata.resource`.');
+  const { resource } = metadata;
+  const url = parseServerUrl(resource, 'resource');
+  if (resource.includes('#')) throw invalidConfig(`The resource ${resource} must not have a fragment.`);
+
+  for (const scope of metadata.scopesSupported ?? []) assertScope(scope);
+  if (metadata.scopesSupported?.includes(offlineAccessScope)) {
+    warnOnce(`offline_access is left out of the metadata of ${resource}: MCP clients must not request it here.`);
+  }
+
+  const authorizationServers = metadata.authorizationServers ?? [];
+  const issuers = new Set<string>();
+  for (const server of authorizationServers) {
+    const issuer = getIssuer(server);
+    if (issuers.has(issuer)) throw invalidConfig(`The authorization server ${issuer} is listed twice for ${resource}.`);
+    issuers.add(issuer);
+    validateAuthServer(server);
+  }
+  return { resource, metadata, authorizationServers, metadataUrl: protectedResourceMetadataUrl(url) };
+}
+
+function validateAuthServer(server: AuthServerConfig | undefined): void {
+  if (typeof server !== 'object' || server === null || (server.type !== 'oauth' && server.type !== 'oidc')) {
+    throw invalidConfig("An authorization server needs `type: 'oauth' | 'oidc'` and an issuer or metadata.");
+  }
+  const issuer = getIssuer(server);
+  if (typeof issuer !== 'string') throw invalidConfig('An authorization server has no issuer.');
+  const url = parseServerUrl(issuer, 'issuer');
+  if (url.search || url.hash || issuer.includes('?') || issuer.includes('#')) {
+    throw invalidConfig(`The issuer ${issuer} must not have a query or fragment.`);
+  }
+  if (!('metadata' in server)) return; // discovered later, and checked then
+
+  const result = validateServerConfig(server);
+  const findings = [...(result.isValid ? [] : result.errors), ...result.warnings];
+  const blocking = findings.filter((finding) => !toleratedFindings.has(finding.code));
+  if (blocking.length > 0) {
+    throw new MCPAuthAuthServerError('invalid_server_config', {
+      cause: `The authorization server ${issuer} cannot serve MCP clients: ${blocking.map((f) => f.code).join(', ')}.`,
+      errors: blocking,
+    });
+  }
+  for (const finding of findings) warnOnce(`Authorization server ${issuer}: ${finding.description}`);
+}
+
+function parseServerUrl(value: string, what: 'resource' | 'issuer'): URL {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw invalidConfig(`The ${what} ${JSON.stringify(value)} is not an absolute URL.`);
+  }
+  if (url.protocol === 'https:' || (url.protocol === 'http:' && isLoopbackHost(url.hostname))) return url;
+  throw invalidConfig(`The ${what} ${value} must use https (http is accepted for loopback hosts only).`);
+}
+
+function isLoopbackHost(hostname: string): boolean {
+  return (
+    hostname === 'localhost' ||
+    hostname.endsWith('.localhost') ||
+    hostname === '[::1]' ||
+    /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(hostname)
+  );
+}
+
+/** Scopes must be RFC 6750 scope-tokens so they can go into a challenge verbatim (C7). */
+export function assertScope(scope: unknown): void {
+  if (typeof scope !== 'string' || !scopeToken.test(scope)) {
+    throw invalidConfig(`${JSON.stringify(scope)} is not a valid scope (RFC 6750 §3 scope-token).`);
+  }
+}

@@ -1,0 +1,173 @@
+// mcp-auth's error classes (same names, codes, default messages and toJson
+// shapes, so code written against mcp-auth keeps working), plus the mapping
+// from the addon's stable error codes to these classes and to HTTP outcomes.
+
+import type { NativeError } from './native.js';
+
+/** Base class of every error this package throws on purpose. */
+export class MCPAuthError extends Error {
+  override name = 'MCPAuthError';
+
+  constructor(readonly code: string, message: string) {
+    super(message);
+  }
+
+  /** camelCase JSON view; the HTTP layer snake-cases it. Falsy members are left out. */
+  toJson(showCause = false): Record<string, unknown> {
+    return withoutFalsy({
+      error: this.code,
+      errorDescription: this.message,
+      cause: showCause ? this.cause : undefined,
+    });
+  }
+}
+
+/** A configuration problem the caller describes with its own code and message. */
+export class MCPAuthConfigError extends MCPAuthError {
+  override name = 'MCPAuthConfigError';
+}
+
+export type AuthServerErrorCode = 'invalid_server_metadata' | 'invalid_server_config' | 'missing_jwks_uri';
+
+export const authServerErrorDescription: Readonly<Record<AuthServerErrorCode, string>> = Object.freeze({
+  invalid_server_metadata: 'The server metadata is invalid or malformed.',
+  invalid_server_config: 'The server configuration does not match the MCP specification.',
+  missing_jwks_uri: 'The server metadata does not contain a JWKS URI, which is required for JWT verification.',
+});
+
+export class MCPAuthAuthServerError extends MCPAuthError {
+  override name = 'MCPAuthAuthServerError';
+
+  constructor(override readonly code: AuthServerErrorCode, override readonly cause?: unknown) {
+    super(code, authServerErrorDescription[code] ?? 'An error occurred with the authorization server.');
+  }
+}
+
+export type BearerAuthErrorCode =
+  | 'missing_auth_header'
+  | 'invalid_auth_header_format'
+  | 'missing_bearer_token'
+  | 'invalid_issuer'
+  | 'invalid_audience'
+  | 'missing_required_scopes'
+  | 'invalid_token';
+
+export const bearerAuthErrorDescription: Readonly<Record<BearerAuthErrorCode, string>> = Object.freeze({
+  missing_auth_header: 'Missing `Authorization` header. Please provide a valid bearer token.',
+  invalid_auth_header_format: 'Invalid `Authorization` header format. Expected "Bearer <token>".',
+  missing_bearer_token: 'Missing bearer token in `Authorization` header. Please provide a valid token.',
+  invalid_issuer: 'The token issuer does not match the expected issuer.',
+  invalid_audience: 'The token audience does not match the expected audience.',
+  missing_required_scopes: 'The token does not contain the necessary scopes for this request.',
+  invalid_token: 'The provided token is not valid or has expired.',
+});
+
+export type MCPAuthBearerAuthErrorDetails = {
+  cause?: unknown;
+  uri?: URL;
+  missingScopes?: string[];
+  expected?: unknown;
+  actual?: unknown;
+};
+
+export class MCPAuthBearerAuthError extends MCPAuthError {
+  override name = 'MCPAuthBearerAuthError';
+
+  constructor(override readonly code: BearerAuthErrorCode, override readonly cause?: MCPAuthBearerAuthErrorDetails) {
+    super(code, bearerAuthErrorDescription[code] ?? 'An error occurred with the Bearer auth.');
+  }
+
+  override toJson(showCause = false): Record<string, unknown> {
+    return withoutFalsy({
+      ...super.toJson(showCause),
+      errorUri: this.cause?.uri?.href,
+      missingScopes: this.cause?.missingScopes,
+    });
+  }
+}
+
+export type MCPAuthTokenVerificationErrorCode = 'invalid_token' | 'token_verification_failed';
+
+export const tokenVerificationErrorDescription: Readonly<Record<MCPAuthTokenVerificationErrorCode, string>> =
+  Object.freeze({
+    invalid_token: 'The provided token is invalid or malformed.',
+    token_verification_failed: 'Token verification failed due to an error.',
+  });
+
+export class MCPAuthTokenVerificationError extends MCPAuthError {
+  override name = 'MCPAuthTokenVerificationError';
+
+  constructor(override readonly code: MCPAuthTokenVerificationErrorCode, override readonly cause?: unknown) {
+    super(code, tokenVerificationErrorDescription[code] ?? 'An error occurred while verifying the token.');
+  }
+}
+
+function withoutFalsy(record: Record<string, unknown>): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(record).filter(([, value]) => Boolean(value)));
+}
+
+// ---- addon codes ------------------------------------------------------------
+
+/** How the HTTP edge treats an addon error: blame the token, the network, or the setup. */
+export type NativeErrorKind = 'token' | 'infrastructure' | 'server';
+
+/**
+ * Fixed, generic error_description per token-caused code. Kept here rather than
+ * taken from the addon so the wire text is stable and documented in one place.
+ */
+const tokenErrorDescriptions: Readonly<Record<string, string>> = Object.freeze({
+  malformed: 'The access token is malformed.',
+  token_too_large: 'The access token is too large.',
+  unsupported_header: 'The access token header is not supported.',
+  alg_not_allowed: 'The access token signing algorithm is not allowed.',
+  unknown_kid: 'The access token was signed with an unknown key.',
+  ambiguous_key: 'The access token signing key is ambiguous.',
+  bad_signature: 'The access token signature is invalid.',
+  expired: 'The access token has expired.',
+  not_yet_valid: 'The access token is not valid yet.',
+  issued_in_future: 'The access token was issued in the future.',
+  token_too_old: 'The access token is too old.',
+  issuer_untrusted: 'The access token issuer is not trusted.',
+  audience_mismatch: 'The access token is not intended for this resource.',
+  missing_claim: 'The access token lacks a required claim.',
+  invalid_claim: 'The access token has an invalid claim.',
+  type_not_allowed: 'The access token type is not allowed.',
+  sender_constrained: 'Sender-constrained access tokens are not supported here.',
+});
+
+const genericTokenDescription = 'The access token is invalid.';
+
+const infrastructureCodes: ReadonlySet<string> = new Set(['jwks_unavailable', 'discovery_unavailable', 'keys_not_loaded']);
+
+export function nativeErrorKind(code: string): NativeErrorKind {
+  if (Object.hasOwn(tokenErrorDescriptions, code)) return 'token';
+  if (infrastructureCodes.has(code)) return 'infrastructure';
+  // Metadata and configuration codes, and anything unknown: fail closed as a server error.
+  return 'server';
+}
+
+export function tokenErrorDescription(code: string): string {
+  return tokenErrorDescriptions[code] ?? genericTokenDescription;
+}
+
+/**
+ * Converts an addon error raised by the metadata API into the class mcp-auth
+ * users catch. The addon's code and reason travel in `cause`.
+ */
+export function toMCPAuthError(error: NativeError): MCPAuthError {
+  const detail = { code: error.code, reason: error.reason, url: error.url };
+  switch (error.code) {
+    case 'invalid_server_metadata':
+    case 'issuer_mismatch':
+      return new MCPAuthAuthServerError('invalid_server_metadata', detail);
+    case 'missing_jwks_uri':
+      return new MCPAuthAuthServerError('missing_jwks_uri', detail);
+    case 'invalid_config':
+      return new MCPAuthAuthServerError('invalid_server_config', detail);
+    default: {
+      const message = `Could not fetch the server metadata${error.url ? ` from ${error.url}` : ''}: ${error.reason}`;
+      // Keep the addon's code reachable, e.g. to tell a timeout from a bad URL.
+      return Object.assign(new MCPAuthConfigError('fetch_server_config_error', message), { cause: detail });
+    }
+  }
+}

@@ -1,0 +1,65 @@
+// Optional observability hook. Events identify a token by its `jti` or a short
+// SHA-256 prefix, never by the token itself, so they are safe to log.
+
+import { createHash } from 'node:crypto';
+
+export type AuthEvent =
+  | {
+      type: 'accepted';
+      resource?: string;
+      issuer: string;
+      subject?: string;
+      clientId?: string;
+      /** `jti` when the token has one, else `sha256:` + the first 16 hex digits of its hash. */
+      tokenId: string;
+    }
+  | {
+      type: 'rejected';
+      resource?: string;
+      status: number;
+      /** RFC 6750 error code sent to the client, absent for a bare 401 challenge. */
+      error?: string;
+      /** Why, as a stable code: an addon code such as `expired`, or one of the header checks. */
+      reason: string;
+    }
+  | {
+      type: 'jwks_refreshed';
+      /** The issuer whose key set this is, when it can be told from the JWKS URL. */
+      issuer?: string;
+      jwksUri: string;
+      keyCount?: number;
+      /** Keys skipped as unusable, and similar findings. */
+      warnings?: string[];
+    }
+  | { type: 'jwks_unavailable'; issuer?: string; jwksUri: string; reason?: string };
+
+export type AuthEventListener = (event: AuthEvent) => void;
+
+/** Fans events out to listeners; a throwing listener never breaks authentication. */
+export class AuthEventEmitter {
+  private readonly listeners: AuthEventListener[] = [];
+
+  add(listener: AuthEventListener | undefined): void {
+    if (listener && !this.listeners.includes(listener)) this.listeners.push(listener);
+  }
+
+  get active(): boolean {
+    return this.listeners.length > 0;
+  }
+
+  emit(event: AuthEvent): void {
+    for (const listener of this.listeners) {
+      try {
+        listener(event);
+      } catch {
+        // Observability must not change the outcome of a request.
+      }
+    }
+  }
+}
+
+export function tokenId(token: string, claims: Record<string, unknown> | undefined): string {
+  const jti = claims?.jti;
+  if (typeof jti === 'string' && jti !== '') return jti;
+  return `sha256:${createHash('sha256').update(token).digest('hex').slice(0, 16)}`;
+}

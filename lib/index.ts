@@ -1,0 +1,36 @@
+// Public entry point: mcp-auth 0.2's root exports, plus ResourceServerConfig,
+// the framework-neutral authenticator and the auth event types.
+
+export { MCPAuth, type BearerAuthOptions } from './mcp-auth.js';
+export { handleBearerAuth } from './bearer-auth.js';
+export {
+  MCPAuthError,
+  MCPAuthConfigError,
+  MCPAuthAuthServerError,
+  MCPAuthBearerAuthError,
+  MCPAuthTokenVerificationError,
+  authServerErrorDescription,
+  bearerAuthErrorDescription,
+  tokenVerificationErrorDescription,
+  type AuthServerErrorCode,
+  type BearerAuthErrorCode,
+  type MCPAuthBearerAuthErrorDetails,
+  type MCPAuthTokenVerificationErrorCode,
+} from './errors.js';
+export {
+  fetchServerConfig,
+  fetchServerConfigByWellKnownUrl,
+  validateServerConfig,
+  getIssuer,
+  serverMetadataPaths,
+  defaultValues,
+  type ServerMetadataConfig,
+} from './server-config.js';
+export {
+  isCorsPreflight,
+  type AuthDecision,
+  type AuthRequest,
+  type Authenticator,
+} from './authenticate.js';
+export type { AuthEvent, AuthEventListener } from './events.js';
+export type * from './types.js';

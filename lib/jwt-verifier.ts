@@ -1,0 +1,123 @@
+// 'jwt' mode: native verifiers built once at setup and shared by every
+// middleware with the same trust settings, so each JWKS is fetched and cached
+// once. Verification tries the synchronous path first (keys cached) and only
+// goes async when the keys have not been loaded yet.
+
+import type { AuthInfo } from '@modelcontextprotocol/sdk/server/auth/types.js';
+import { MCPAuthAuthServerError } from './errors.js';
+import { AuthEventEmitter, type AuthEventListener } from './events.js';
+import * as native from './native.js';
+import { getIssuer } from './server-config.js';
+import type { AuthServerConfig, JwtVerifyOptions, MaybePromise, RemoteJwkSetOptions } from './types.js';
+
+export interface JwtVerifierSettings {
+  authorizationServers: readonly AuthServerConfig[];
+  /** Accepted audiences, or `'any'` when the check is explicitly turned off. */
+  audiences: readonly string[] | 'any';
+  jwtVerify?: JwtVerifyOptions;
+  remoteJwkSet?: RemoteJwkSetOptions;
+  maxTokenLength: number;
+}
+
+interface SharedVerifier {
+  verifier: native.NativeVerifier;
+  /** JWKS events go to every middleware using this verifier. */
+  events: AuthEventEmitter;
+}
+
+export class JwtVerifierPool {
+  private readonly verifiers = new Map<string, SharedVerifier>();
+
+  /** The verifier for these settings, created on first use; `listeners` will receive its JWKS events. */
+  acquire(settings: JwtVerifierSettings, listeners: ReadonlyArray<AuthEventListener | undefined>): native.NativeVerifier {
+    const options = toNativeOptions(settings);
+    const key = JSON.stringify(options);
+    let shared = this.verifiers.get(key);
+    if (!shared) {
+      const jwksEvents = new AuthEventEmitter();
+      const issuerOf = jwksIssuerLookup(options.issuers);
+      let verifier: native.NativeVerifier;
+      try {
+        verifier = new native.Verifier(options, (event) =>
+          jwksEvents.emit(
+            event.type === 'jwks_refreshed'
+              ? { type: event.type, issuer: issuerOf(event.jwksUri), jwksUri: event.jwksUri, keyCount: event.keyCount, warnings: event.warnings }
+              : { type: event.type, issuer: issuerOf(event.jwksUri), jwksUri: event.jwksUri, reason: event.reason },
+          ),
+        );
+      } catch (error) {
+        throw native.isNativeError(error) ? new MCPAuthAuthServerError('invalid_server_config', { cause: error.reason }) : error;
+      }
+      shared = { verifier, events: jwksEvents };
+      this.verifiers.set(key, shared);
+    }
+    // Added once each, however many middlewares share the verifier.
+    for (const listener of listeners) shared.events.add(listener);
+    return shared.verifier;
+  }
+}
+
+// Key-set events name the JWKS URL; map it back to the issuer when that is known.
+function jwksIssuerLookup(issuers: native.NativeVerifierOptions['issuers']): (jwksUri: string) => string | undefined {
+  const byJwksUri = new Map(issuers.filter((entry) => entry.jwksUri).map((entry) => [entry.jwksUri, entry.issuer]));
+  const onlyIssuer = issuers.length === 1 ? issuers[0]!.issuer : undefined;
+  return (jwksUri) => byJwksUri.get(jwksUri) ?? onlyIssuer;
+}
+
+function toNativeOptions(settings: JwtVerifierSettings): native.NativeVerifierOptions {
+  const { audience: _audience, issuer: issuerFilter, ...jwtVerify } = settings.jwtVerify ?? {};
+  const allowedIssuers = issuerFilter === undefined ? undefined : [issuerFilter].flat();
+  const issuers = settings.authorizationServers
+    .filter((server) => !allowedIssuers || allowedIssuers.includes(getIssuer(server)))
+    .map(toNativeIssuer);
+  if (issuers.length === 0) {
+    throw new MCPAuthAuthServerError('invalid_server_config', {
+      cause: "'jwt' mode needs at least one trusted authorization server for the resource.",
+    });
+  }
+  return {
+    issuers,
+    ...(settings.audiences === 'any' ? { allowAnyAudience: true } : { audiences: [...settings.audiences] }),
+    maxTokenLength: settings.maxTokenLength,
+    ...(Object.keys(jwtVerify).length > 0 ? { jwtVerify } : {}),
+    ...(settings.remoteJwkSet ? { remoteJwkSet: { ...settings.remoteJwkSet } } : {}),
+  };
+}
+
+function toNativeIssuer(server: AuthServerConfig): native.NativeVerifierOptions['issuers'][number] {
+  if (!('metadata' in server)) return { issuer: server.issuer, type: server.type };
+  const { issuer, jwksUri } = server.metadata;
+  if (!jwksUri) {
+    throw new MCPAuthAuthServerError('missing_jwks_uri', {
+      cause: `The metadata of authorization server ${issuer} has no jwks_uri.`,
+    });
+  }
+  return { issuer, jwksUri, type: server.type };
+}
+
+/** Token → AuthInfo (MCP SDK fields plus mcp-auth's issuer, subject, audience, claims). */
+export function createJwtVerifyFunction(
+  verifier: native.NativeVerifier,
+  resource: string | undefined,
+): (token: string) => MaybePromise<AuthInfo> {
+  const toAuthInfo = (token: string, verified: native.VerifiedToken): AuthInfo => ({
+    issuer: verified.issuer,
+    clientId: verified.clientId ?? '',
+    scopes: verified.scopes,
+    token,
+    audience: verified.claims.aud as string | string[] | undefined,
+    claims: verified.claims,
+    expiresAt: verified.expiresAt,
+    subject: verified.subject,
+    ...(resource === undefined ? {} : { resource: new URL(resource) }),
+  });
+
+  return (token) => {
+    try {
+      return toAuthInfo(token, verifier.verifySync(token));
+    } catch (error) {
+      if (!native.isNativeError(error) || error.code !== 'keys_not_loaded') throw error;
+    }
+    return verifier.verify(token).then((verified) => toAuthInfo(token, verified));
+  };
+}

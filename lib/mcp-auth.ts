@@ -1,0 +1,185 @@
+// The MCPAuth entry point: validates the configuration up front, then hands
+// out the metadata routers and bearer-token middleware built from it. All
+// parsing, URL building and verifier creation happens here, at setup.
+
+import type { RequestHandler, Router } from 'express';
+import { createAuthenticator, type Authenticator } from './authenticate.js';
+import { toExpressMiddleware } from './bearer-auth.js';
+import { resolveBearerPolicy } from './bearer-options.js';
+import { snakeCaseKeys } from './case.js';
+import { invalidConfig, resolveConfig, warnOnce, type ResolvedConfig } from './config.js';
+import { withTokenChecks } from './custom-verifier.js';
+import { AuthEventEmitter } from './events.js';
+import { createJwtVerifyFunction, JwtVerifierPool } from './jwt-verifier.js';
+import { createMetadataRouter } from './metadata-router.js';
+import * as native from './native.js';
+import { buildResourceMetadataDocument, protectedResourceMetadataUrl } from './resource-metadata.js';
+import { getIssuer, serverMetadataPaths } from './server-config.js';
+import type { AuthInfo } from '@modelcontextprotocol/sdk/server/auth/types.js';
+import type {
+  AuthServerConfig,
+  BearerAuthConfig,
+  MaybePromise,
+  MCPAuthConfig,
+  VerifyAccessTokenFunction,
+  VerifyAccessTokenMode,
+  VerifyJwtConfig,
+} from './types.js';
+
+/** Options of `bearerAuth` (the trust list comes from the MCPAuth configuration). */
+export type BearerAuthOptions = Omit<BearerAuthConfig, 'verifyAccessToken' | 'issuer'>;
+
+export class MCPAuth {
+  /** The configuration as given. */
+  readonly config: MCPAuthConfig;
+  readonly #resolved: ResolvedConfig;
+  readonly #verifiers = new JwtVerifierPool();
+
+  /** @throws {MCPAuthAuthServerError} `invalid_server_config` when the configuration is unusable. */
+  constructor(config: MCPAuthConfig) {
+    this.#resolved = resolveConfig(config);
+    this.config = config;
+  }
+
+  /**
+   * Serves RFC 9728 protected resource metadata for every configured resource,
+   * at `/.well-known/oauth-protected-resource` + the resource's path.
+   */
+  protectedResourceMetadataRouter(): Router {
+    if (this.#resolved.mode !== 'resource') {
+      throw invalidConfig('`protectedResourceMetadataRouter` needs the `protectedResources` configuration.');
+    }
+    return createMetadataRouter(
+      [...this.#resolved.resources.values()].map(({ metadata, metadataUrl }) => {
+        const body = JSON.stringify(buildResourceMetadataDocument(metadata));
+        return { path: metadataUrl.pathname, query: metadataUrl.search.slice(1), body: () => body };
+      }),
+    );
+  }
+
+  /**
+   * Mirrors the authorization server's metadata at
+   * `/.well-known/oauth-authorization-server`, for MCP clients of the
+   * 2025-03-26 revision. Legacy `server` mode only.
+   *
+   * @deprecated Use `protectedResources` and {@link protectedResourceMetadataRouter}.
+   */
+  delegatedRouter(): Router {
+    if (this.#resolved.mode !== 'legacy') {
+      throw invalidConfig('`delegatedRouter` is only available with the deprecated `server` configuration.');
+    }
+    return createMetadataRouter([
+      { path: serverMetadataPaths.oauth, query: '', body: authServerMetadataBody(this.#resolved.server) },
+    ]);
+  }
+
+  /** Express middleware that admits only requests with an acceptable access token. */
+  bearerAuth(verifyAccessToken: VerifyAccessTokenFunction, options?: BearerAuthOptions): RequestHandler;
+  bearerAuth(mode: VerifyAccessTokenMode, options?: BearerAuthOptions & VerifyJwtConfig): RequestHandler;
+  bearerAuth(
+    modeOrVerify: VerifyAccessTokenMode | VerifyAccessTokenFunction,
+    options: BearerAuthOptions & VerifyJwtConfig = {},
+  ): RequestHandler {
+    return toExpressMiddleware(this.authenticator(modeOrVerify, options), options);
+  }
+
+  /**
+   * The framework-neutral decision behind `bearerAuth`, for servers that are
+   * not Express: call it with the request's method, URL and headers.
+   */
+  authenticator(
+    modeOrVerify: VerifyAccessTokenMode | VerifyAccessTokenFunction,
+    options: BearerAuthOptions & VerifyJwtConfig = {},
+  ): Authenticator {
+    if ('issuer' in options || 'verifyAccessToken' in options) {
+      throw invalidConfig('`issuer` and `verifyAccessToken` cannot be bearerAuth options: trust comes from the configuration.');
+    }
+    const { resource, authorizationServers, resourceMetadataUrl, scopesSupported } = this.#target(options.resource);
+    const policy = resolveBearerPolicy(
+      { ...options, audience: options.audience ?? options.jwtVerify?.audience },
+      resource,
+    );
+    if (this.#resolved.mode === 'resource' && policy.requiredScopes.length > 0 && !scopesSupported?.length) {
+      warnOnce(`bearerAuth requires scopes for ${resource}, but its metadata lists no \`scopesSupported\`.`);
+    }
+
+    const listeners = [this.config.onAuthEvent, options.onAuthEvent];
+    const events = new AuthEventEmitter();
+    listeners.forEach((listener) => events.add(listener));
+
+    let verifyToken: (token: string) => MaybePromise<AuthInfo>;
+    if (modeOrVerify === 'jwt') {
+      const verifier = this.#verifiers.acquire(
+        {
+          authorizationServers,
+          audiences: policy.audiences,
+          maxTokenLength: policy.maxTokenLength,
+          jwtVerify: options.jwtVerify,
+          remoteJwkSet: options.remoteJwkSet,
+        },
+        listeners,
+      );
+      verifyToken = createJwtVerifyFunction(verifier, resource);
+    } else if (typeof modeOrVerify === 'function') {
+      verifyToken = withTokenChecks(modeOrVerify, { issuer: authorizationServers.map(getIssuer), audiences: policy.audiences });
+    } else {
+      throw new TypeError("bearerAuth expects 'jwt' or a function that verifies an access token.");
+    }
+
+    return createAuthenticator({
+      verifyToken,
+      resource,
+      resourceMetadataUrl,
+      requiredScopes: policy.requiredScopes,
+      showErrorDetails: policy.showErrorDetails,
+      maxTokenLength: policy.maxTokenLength,
+      events,
+    });
+  }
+
+  // Which resource a middleware protects, and the authorization servers it trusts.
+  #target(resource: string | undefined): {
+    resource: string | undefined;
+    authorizationServers: readonly AuthServerConfig[];
+    resourceMetadataUrl: string | undefined;
+    scopesSupported?: readonly string[];
+  } {
+    if (this.#resolved.mode === 'legacy') {
+      if (resource !== undefined && !URL.canParse(resource)) throw invalidConfig('`resource` must be an absolute URL.');
+      return {
+        resource,
+        authorizationServers: [this.#resolved.server],
+        resourceMetadataUrl: resource === undefined ? undefined : protectedResourceMetadataUrl(new URL(resource)).href,
+      };
+    }
+    if (resource === undefined) {
+      throw invalidConfig('bearerAuth needs `resource` (one of the configured protected resources).');
+    }
+    const protectedResource = this.#resolved.resources.get(resource);
+    if (!protectedResource) throw invalidConfig(`bearerAuth: ${resource} is not a configured protected resource.`);
+    return {
+      resource,
+      authorizationServers: protectedResource.authorizationServers,
+      resourceMetadataUrl: protectedResource.metadataUrl.href,
+      scopesSupported: protectedResource.metadata.scopesSupported,
+    };
+  }
+}
+
+// A resolved server's document is fixed; a discovered one is fetched on first
+// use and kept, while a failed fetch is retried by the next request.
+function authServerMetadataBody(server: AuthServerConfig): () => string | Promise<string> {
+  if ('metadata' in server) {
+    const body = JSON.stringify(snakeCaseKeys(server.metadata));
+    return () => body;
+  }
+  let pending: Promise<string> | undefined;
+  return () =>
+    (pending ??= native.fetchServerConfig(server.issuer, { type: server.type }).then(
+      (config) => JSON.stringify(snakeCaseKeys(config.metadata)),
+      (error: unknown) => {
+        pending = undefined;
+        throw error;
+      },
+    ));
+}

@@ -1,0 +1,198 @@
+// Public types, named as in mcp-auth 0.2 so existing annotations keep compiling,
+// plus the augmentation that types `req.auth` and the MCP SDK's `extra.authInfo`.
+
+import type { AuthInfo } from '@modelcontextprotocol/sdk/server/auth/types.js';
+import type { AuthEventListener } from './events.js';
+
+declare module '@modelcontextprotocol/sdk/server/auth/types.js' {
+  interface AuthInfo {
+    /** `iss` of the verified token. */
+    issuer: string;
+    /** `sub` of the verified token. */
+    subject?: string;
+    /** `aud` of the verified token, as the token carries it. */
+    audience?: string | string[];
+    /** Every claim of the verified token. */
+    claims?: Record<string, unknown>;
+  }
+}
+
+declare module 'express-serve-static-core' {
+  interface Request {
+    /** Set by `bearerAuth` once the access token has been accepted. */
+    auth?: AuthInfo;
+  }
+}
+
+export type MaybePromise<T> = T | Promise<T>;
+
+type CamelCase<S extends string> = S extends `${infer Head}_${infer Tail}` ? `${Head}${Capitalize<CamelCase<Tail>>}` : S;
+type CamelCaseKeys<T> = { [K in keyof T as K extends string ? CamelCase<K> : K]: T[K] };
+
+export type AuthServerType = 'oauth' | 'oidc';
+
+/** RFC 8414 / OIDC Discovery document, as served (snake_case). */
+export type AuthorizationServerMetadata = {
+  issuer: string;
+  authorization_endpoint: string;
+  token_endpoint: string;
+  response_types_supported: string[];
+  jwks_uri?: string;
+  registration_endpoint?: string;
+  scopes_supported?: string[];
+  response_modes_supported?: string[];
+  grant_types_supported?: string[];
+  token_endpoint_auth_methods_supported?: string[];
+  token_endpoint_auth_signing_alg_values_supported?: string[];
+  service_documentation?: string;
+  ui_locales_supported?: string[];
+  op_policy_uri?: string;
+  op_tos_uri?: string;
+  revocation_endpoint?: string;
+  revocation_endpoint_auth_methods_supported?: string[];
+  revocation_endpoint_auth_signing_alg_values_supported?: string[];
+  introspection_endpoint?: string;
+  introspection_endpoint_auth_methods_supported?: string[];
+  introspection_endpoint_auth_signing_alg_values_supported?: string[];
+  code_challenge_methods_supported?: string[];
+  userinfo_endpoint?: string;
+};
+
+export type CamelCaseAuthorizationServerMetadata = CamelCaseKeys<AuthorizationServerMetadata>;
+
+/** RFC 9728 protected resource metadata, as served (snake_case). */
+export type ProtectedResourceMetadata = {
+  resource: string;
+  authorization_servers?: string[];
+  jwks_uri?: string;
+  scopes_supported?: string[];
+  bearer_methods_supported?: string[];
+  resource_signing_alg_values_supported?: string[];
+  resource_name?: string;
+  resource_documentation?: string;
+  resource_policy_uri?: string;
+  resource_tos_uri?: string;
+  tls_client_certificate_bound_access_tokens?: boolean;
+  authorization_details_types_supported?: string[];
+  dpop_signing_alg_values_supported?: string[];
+  dpop_bound_access_tokens_required?: boolean;
+  signed_metadata?: string;
+};
+
+export type CamelCaseProtectedResourceMetadata = CamelCaseKeys<ProtectedResourceMetadata>;
+
+/** An authorization server whose metadata is already known (e.g. from `fetchServerConfig`). */
+export type ResolvedAuthServerConfig = {
+  metadata: CamelCaseAuthorizationServerMetadata;
+  type: AuthServerType;
+};
+
+/** An authorization server discovered lazily, on the first request that needs it. */
+export type AuthServerDiscoveryConfig = {
+  issuer: string;
+  type: AuthServerType;
+};
+
+export type AuthServerConfig = ResolvedAuthServerConfig | AuthServerDiscoveryConfig;
+
+/** One protected resource (an MCP server URL) and the authorization servers it trusts. */
+export type ResourceServerConfig = {
+  metadata: Omit<CamelCaseProtectedResourceMetadata, 'authorizationServers'> & {
+    authorizationServers?: AuthServerConfig[];
+  };
+};
+
+type CommonConfig = {
+  /** Observability hook: accepted/rejected requests and JWKS refreshes. Never receives a token. */
+  onAuthEvent?: AuthEventListener;
+};
+
+/** @deprecated Use `ResourceServerModeConfig`. */
+export type AuthServerModeConfig = CommonConfig & { server: AuthServerConfig };
+
+export type ResourceServerModeConfig = CommonConfig & {
+  protectedResources: ResourceServerConfig | ResourceServerConfig[];
+};
+
+export type MCPAuthConfig = AuthServerModeConfig | ResourceServerModeConfig;
+
+export type VerifyAccessTokenMode = 'jwt';
+
+export type VerifyAccessTokenFunction = (token: string) => MaybePromise<AuthInfo>;
+
+/** Throws when `tokenIssuer` is not trusted. */
+export type ValidateIssuerFunction = (tokenIssuer: string) => void;
+
+export type BearerAuthConfig = {
+  verifyAccessToken: VerifyAccessTokenFunction;
+  issuer: string | ValidateIssuerFunction;
+  /**
+   * Accepted `aud` value(s). In `protectedResources` mode this defaults to the
+   * resource; `false` turns the audience check off (not recommended).
+   */
+  audience?: string | string[] | false;
+  /** Every one of these scopes must be granted, otherwise 403 insufficient_scope. */
+  requiredScopes?: string[];
+  /** The protected resource (its `metadata.resource`); names the PRM URL in challenges. */
+  resource?: string;
+  /** Adds a `cause` to JSON error bodies. Never includes the token or its claims. */
+  showErrorDetails?: boolean;
+  /** Remove `Authorization` from the request before the next handler runs. */
+  stripAuthorizationHeader?: boolean;
+  /** Longest accepted token, in bytes; longer ones get 401 invalid_token. Default 8192. */
+  maxTokenLength?: number;
+  onAuthEvent?: AuthEventListener;
+};
+
+/** JWT checks, under jose's option names. */
+export type JwtVerifyOptions = {
+  algorithms?: string[];
+  /** Leeway for exp/nbf/iat, in seconds or as a duration string such as '30s'. */
+  clockTolerance?: number | string;
+  maxTokenAge?: number | string;
+  requiredClaims?: string[];
+  typ?: string;
+  /** Accepted audience(s), used when `audience` is not given. */
+  audience?: string | string[];
+  /** Narrows the trusted issuers to these (they must be configured authorization servers). */
+  issuer?: string | string[];
+};
+
+/** JWKS fetching, under jose's option names (milliseconds). */
+export type RemoteJwkSetOptions = {
+  timeoutDuration?: number;
+  cooldownDuration?: number;
+  cacheMaxAge?: number;
+};
+
+export type VerifyJwtConfig = {
+  jwtVerify?: JwtVerifyOptions;
+  remoteJwkSet?: RemoteJwkSetOptions;
+};
+
+export type AuthServerSuccessCode =
+  | 'server_metadata_valid'
+  | 'dynamic_registration_supported'
+  | 'pkce_supported'
+  | 's256_code_challenge_method_supported'
+  | 'authorization_code_grant_supported'
+  | 'code_response_type_supported';
+
+export type AuthServerSuccess = { code: AuthServerSuccessCode; description: string };
+
+export type AuthServerConfigErrorCode =
+  | 'invalid_server_metadata'
+  | 'code_response_type_not_supported'
+  | 'authorization_code_grant_not_supported'
+  | 'pkce_not_supported'
+  | 's256_code_challenge_method_not_supported';
+
+export type AuthServerConfigError = { code: AuthServerConfigErrorCode; description: string; cause?: unknown };
+
+export type AuthServerConfigWarningCode = 'dynamic_registration_not_supported';
+
+export type AuthServerConfigWarning = { code: AuthServerConfigWarningCode; description: string };
+
+export type AuthServerConfigValidationResult =
+  | { isValid: true; warnings: AuthServerConfigWarning[] }
+  | { isValid: false; errors: AuthServerConfigError[]; warnings: AuthServerConfigWarning[] };
