@@ -74,6 +74,12 @@ export interface MetadataDocument {
   document: Record<string, any>
 }
 
+/**
+ * The form audiences are compared in: scheme and host lower-cased, default
+ * port dropped, an empty path made `/`; anything else kept byte for byte.
+ */
+export declare function normalizeAudience(audience: string): string
+
 /** jose `createRemoteJWKSet` option names, in milliseconds. */
 export interface RemoteJwkSetOptions {
   timeoutDuration?: number

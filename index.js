@@ -840,5 +840,6 @@ module.exports.fetchServerConfig = nativeBinding.fetchServerConfig
 module.exports.fetchServerConfigByWellKnownUrl = nativeBinding.fetchServerConfigByWellKnownUrl
 module.exports.fetchServerMetadata = nativeBinding.fetchServerMetadata
 module.exports.fetchServerMetadataByWellKnownUrl = nativeBinding.fetchServerMetadataByWellKnownUrl
+module.exports.normalizeAudience = nativeBinding.normalizeAudience
 module.exports.toServerConfig = nativeBinding.toServerConfig
 module.exports.validateServerConfig = nativeBinding.validateServerConfig

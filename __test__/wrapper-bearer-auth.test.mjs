@@ -54,6 +54,10 @@ for (const [label, express] of Object.entries(EXPRESS_VERSIONS)) {
         app.get('/details', mcpAuth.bearerAuth('jwt', { resource: RESOURCE, showErrorDetails: true }), echoAuth);
         app.get('/strip', mcpAuth.bearerAuth('jwt', { resource: RESOURCE, stripAuthorizationHeader: true }), echoAuth);
         app.all('/cors', mcpAuth.bearerAuth('jwt', { resource: RESOURCE }), (req, res) => res.status(204).end());
+        app.get('/exposing', (req, res, next) => {
+          res.setHeader('Access-Control-Expose-Headers', 'Mcp-Session-Id');
+          next();
+        }, mcpAuth.bearerAuth('jwt', { resource: RESOURCE }), echoAuth);
         app.use(mcpAuth.bearerAuth('jwt', { resource: RESOURCE }));
         app.get('/after-global', echoAuth);
       });
@@ -61,6 +65,12 @@ for (const [label, express] of Object.entries(EXPRESS_VERSIONS)) {
     after(async () => {
       await server?.close();
       await as?.close();
+    });
+
+    it('adds WWW-Authenticate to headers the app already exposes, keeping them', async () => {
+      const res = await get('/exposing');
+      assert.equal(res.status, 401);
+      assert.equal(single(res, 'access-control-expose-headers'), 'Mcp-Session-Id, WWW-Authenticate');
     });
 
     it('no Authorization header: 401 bare challenge with resource_metadata, no error', async () => {

@@ -21,7 +21,9 @@ export function toExpressMiddleware(authenticate: Authenticator, options: Expres
   const settle = (req: Request, res: Response, next: NextFunction, decision: AuthDecision): void => {
     if (!decision.ok) {
       res.statusCode = decision.status;
-      for (const [name, value] of Object.entries(decision.headers)) res.setHeader(name, value);
+      for (const [name, value] of Object.entries(decision.headers)) {
+        res.setHeader(name, name === exposeHeaders ? exposeAlso(res.getHeader(name), value) : value);
+      }
       res.setHeader('Content-Length', Buffer.byteLength(decision.body));
       res.end(decision.body);
       return;
@@ -42,6 +44,14 @@ export function toExpressMiddleware(authenticate: Authenticator, options: Expres
       settle(req, res, next, decision);
     }
   };
+}
+
+const exposeHeaders = 'Access-Control-Expose-Headers';
+
+// Keep what the app's CORS layer already exposes (e.g. Mcp-Session-Id).
+function exposeAlso(current: ReturnType<Response['getHeader']>, name: string): string {
+  const listed = current === undefined ? [] : String(current).split(',').map((item) => item.trim()).filter(Boolean);
+  return listed.some((item) => item.toLowerCase() === name.toLowerCase()) ? listed.join(', ') : [...listed, name].join(', ');
 }
 
 function removeAuthorization(req: Request): void {

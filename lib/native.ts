@@ -16,6 +16,7 @@ export const {
   fetchServerConfigByWellKnownUrl,
   fetchServerMetadata,
   fetchServerMetadataByWellKnownUrl,
+  normalizeAudience,
   toServerConfig,
   validateServerConfig,
   Verifier,

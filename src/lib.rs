@@ -254,6 +254,13 @@ pub fn validate_server_config(
     })
 }
 
+/// The form audiences are compared in: scheme and host lower-cased, default
+/// port dropped, an empty path made `/`; anything else kept byte for byte.
+#[napi(catch_unwind)]
+pub fn normalize_audience(audience: String) -> String {
+    claims::normalize_audience(&audience)
+}
+
 // ------------------------------------------------------------- verifier
 
 #[napi(object)]
@@ -430,6 +437,6 @@ impl Verifier {
         spawn(env, task, |_, ()| Ok(())).map(|_| ())
     }
 }
-pub mod token_cache;
 #[cfg(test)]
 mod never_panics;
+pub mod token_cache;

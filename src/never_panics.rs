@@ -6,8 +6,6 @@
 //! `PROPTEST_CASES=100000 cargo test --release --lib never_panics` (what
 //! `npm run fuzz` does) runs a longer campaign.
 
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use base64::Engine;
 use crate::claims::{ClaimRules, Identity};
 use crate::discovery::check_metadata;
 use crate::jwk::parse_key_set;
@@ -15,6 +13,8 @@ use crate::server_config::{to_server_config, validate};
 use crate::strict_json::{parse_object, DOCUMENT_MAX_DEPTH};
 use crate::token::{parse, DEFAULT_MAX_TOKEN_LENGTH};
 use crate::verifier::DEFAULT_ALGORITHMS;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine;
 use proptest::prelude::*;
 use serde_json::{Map, Value};
 
@@ -24,12 +24,26 @@ fn json() -> impl Strategy<Value = Value> {
         Just(Value::Null),
         any::<bool>().prop_map(Value::Bool),
         any::<i64>().prop_map(Value::from),
-        any::<f64>().prop_map(|f| serde_json::Number::from_f64(f).map_or(Value::Null, Value::Number)),
+        any::<f64>()
+            .prop_map(|f| serde_json::Number::from_f64(f).map_or(Value::Null, Value::Number)),
         "[a-zA-Z0-9_\\-+/=.:]{0,40}".prop_map(Value::String),
         prop_oneof![
-            Just("RSA"), Just("EC"), Just("OKP"), Just("oct"), Just("P-256"), Just("P-384"),
-            Just("Ed25519"), Just("RS256"), Just("ES256"), Just("EdDSA"), Just("none"), Just("sig"),
-            Just("enc"), Just("AQAB"), Just("at+jwt"), Just("JWT"),
+            Just("RSA"),
+            Just("EC"),
+            Just("OKP"),
+            Just("oct"),
+            Just("P-256"),
+            Just("P-384"),
+            Just("Ed25519"),
+            Just("RS256"),
+            Just("ES256"),
+            Just("EdDSA"),
+            Just("none"),
+            Just("sig"),
+            Just("enc"),
+            Just("AQAB"),
+            Just("at+jwt"),
+            Just("JWT"),
         ]
         .prop_map(|s| Value::String(s.to_owned())),
     ];
@@ -45,11 +59,33 @@ fn json() -> impl Strategy<Value = Value> {
 fn member_name() -> impl Strategy<Value = String> {
     prop_oneof![
         prop_oneof![
-            Just("kty"), Just("kid"), Just("alg"), Just("use"), Just("key_ops"), Just("n"),
-            Just("e"), Just("x"), Just("y"), Just("crv"), Just("d"), Just("keys"), Just("issuer"),
-            Just("jwks_uri"), Just("exp"), Just("nbf"), Just("iat"), Just("aud"), Just("iss"),
-            Just("scope"), Just("scp"), Just("typ"), Just("crit"), Just("cty"), Just("cnf"),
-            Just("response_types_supported"), Just("token_endpoint"),
+            Just("kty"),
+            Just("kid"),
+            Just("alg"),
+            Just("use"),
+            Just("key_ops"),
+            Just("n"),
+            Just("e"),
+            Just("x"),
+            Just("y"),
+            Just("crv"),
+            Just("d"),
+            Just("keys"),
+            Just("issuer"),
+            Just("jwks_uri"),
+            Just("exp"),
+            Just("nbf"),
+            Just("iat"),
+            Just("aud"),
+            Just("iss"),
+            Just("scope"),
+            Just("scp"),
+            Just("typ"),
+            Just("crit"),
+            Just("cty"),
+            Just("cnf"),
+            Just("response_types_supported"),
+            Just("token_endpoint"),
         ]
         .prop_map(str::to_owned),
         "[a-z_]{1,12}",

@@ -1,0 +1,195 @@
+// The todo manager from the MCP Auth tutorial, protected by mcp-auth-rs.
+//
+// Tools: create-todo, get-todos, delete-todo. Rules, decided from the token:
+//   - create-todo needs the `create:todos` scope; the todo belongs to the token's subject.
+//   - get-todos returns every todo with `read:todos`, otherwise only the caller's own.
+//   - delete-todo deletes the caller's own todo, or anyone's with `delete:todos`.
+//
+// Run it against any OpenID Provider / OAuth 2.1 authorization server:
+//   ISSUER=https://your-tenant.example/oidc RESOURCE=http://localhost:3001 node examples/todo-manager/server.mjs
+// Environment: ISSUER (required), ISSUER_TYPE (oidc | oauth, default oidc),
+// RESOURCE (default http://127.0.0.1:$PORT), PORT (default 3001), HOST (default 127.0.0.1).
+
+import assert from 'node:assert';
+import express from 'express';
+import { z } from 'zod';
+import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
+import { fetchServerConfig, MCPAuth, MCPAuthBearerAuthError } from 'mcp-auth-rs';
+import { isMain, listen } from './listen.mjs';
+import { TodoService } from './todo-service.mjs';
+
+export const TODO_SCOPES = Object.freeze(['create:todos', 'read:todos', 'delete:todos']);
+
+/**
+ * Starts the todo manager on `host:port` (port 0 picks a free one).
+ * `resource` defaults to the server's own origin, e.g. http://127.0.0.1:3001;
+ * the MCP endpoint is the resource's path (`/` for an origin).
+ *
+ * @param {{ issuer: string, issuerType?: 'oidc' | 'oauth', resource?: string,
+ *   port?: number, host?: string }} options
+ * @returns {Promise<{ url: string, resource: string, port: number,
+ *   todoService: TodoService, close: () => Promise<void> }>}
+ */
+export async function createTodoServer({ issuer, issuerType = 'oidc', resource, port = 3001, host = '127.0.0.1' }) {
+  if (!issuer) throw new TypeError('createTodoServer needs the authorization server `issuer`.');
+  const http = await listen({ host, port });
+  try {
+    const resourceId = resource ?? http.origin;
+    const mcpPath = new URL(resourceId).pathname;
+
+    // Discover the authorization server (its JWKS, endpoints) and describe this resource.
+    const authServerConfig = await fetchServerConfig(issuer, { type: issuerType });
+    const mcpAuth = new MCPAuth({
+      protectedResources: {
+        metadata: {
+          resource: resourceId,
+          authorizationServers: [authServerConfig],
+          scopesSupported: [...TODO_SCOPES],
+          resourceName: 'Todo Manager',
+        },
+      },
+    });
+
+    const todoService = new TodoService();
+    const app = express();
+    app.disable('x-powered-by');
+    app.use(allowBrowserClients);
+    // Public: GET /.well-known/oauth-protected-resource[<path>] (RFC 9728).
+    app.use(mcpAuth.protectedResourceMetadataRouter());
+    // Everything else needs an access token issued by `issuer` for this resource.
+    app.use(mcpAuth.bearerAuth('jwt', { resource: resourceId, audience: resourceId }));
+
+    app.post(mcpPath, express.json(), async (request, response) => {
+      // Stateless Streamable HTTP: a fresh server and transport per request;
+      // the token was checked for this very request.
+      const server = createMcpServer(todoService);
+      const transport = new StreamableHTTPServerTransport({ sessionIdGenerator: undefined });
+      response.on('close', () => {
+        void transport.close();
+        void server.close();
+      });
+      try {
+        await server.connect(transport);
+        await transport.handleRequest(request, response, request.body);
+      } catch (error) {
+        console.error('Error handling MCP request:', error);
+        if (!response.headersSent) {
+          response.status(500).json({ jsonrpc: '2.0', error: { code: -32603, message: 'Internal server error' }, id: null });
+        }
+      }
+    });
+    const methodNotAllowed = (_request, response) => {
+      response
+        .status(405)
+        .set('Allow', 'POST')
+        .json({ jsonrpc: '2.0', error: { code: -32000, message: 'Method not allowed.' }, id: null });
+    };
+    app.get(mcpPath, methodNotAllowed);
+    app.delete(mcpPath, methodNotAllowed);
+
+    http.handle(app);
+    return {
+      url: new URL(mcpPath, resourceId).href,
+      resource: resourceId,
+      port: http.port,
+      todoService,
+      close: () => http.close(),
+    };
+  } catch (error) {
+    await http.close();
+    throw error;
+  }
+}
+
+function createMcpServer(todoService) {
+  const server = new McpServer({ name: 'Todo Manager', version: '0.0.0' });
+
+  server.registerTool(
+    'create-todo',
+    { description: 'Create a new todo', inputSchema: { content: z.string() } },
+    ({ content }, { authInfo }) => {
+      const userId = assertUserId(authInfo);
+      if (!hasRequiredScopes(authInfo?.scopes ?? [], ['create:todos'])) {
+        throw new MCPAuthBearerAuthError('missing_required_scopes');
+      }
+      const createdTodo = todoService.createTodo({ content, ownerId: userId });
+      return text(createdTodo);
+    },
+  );
+
+  server.registerTool('get-todos', { description: 'List all todos', inputSchema: {} }, (_args, { authInfo }) => {
+    const userId = assertUserId(authInfo);
+    // With read:todos every todo is visible; without it, only the caller's.
+    const ownerFilter = hasRequiredScopes(authInfo?.scopes ?? [], ['read:todos']) ? undefined : userId;
+    return text(todoService.getAllTodos(ownerFilter));
+  });
+
+  server.registerTool(
+    'delete-todo',
+    { description: 'Delete a todo by id', inputSchema: { id: z.string() } },
+    ({ id }, { authInfo }) => {
+      const userId = assertUserId(authInfo);
+      const todo = todoService.getTodoById(id);
+      // Same answer for "no such todo" and "not yours", so ids of others' todos are not confirmed.
+      if (!todo || (todo.ownerId !== userId && !hasRequiredScopes(authInfo?.scopes ?? [], ['delete:todos']))) {
+        return text({ error: 'Failed to delete todo' });
+      }
+      const deletedTodo = todoService.deleteTodo(id);
+      return text({ message: `Todo ${id} deleted`, details: deletedTodo });
+    },
+  );
+
+  return server;
+}
+
+// `req.auth`, as set by bearerAuth, reaches tools as `extra.authInfo`.
+function assertUserId(authInfo) {
+  const subject = authInfo?.subject;
+  assert(subject, 'Invalid auth info');
+  return subject;
+}
+
+function hasRequiredScopes(userScopes, requiredScopes) {
+  return requiredScopes.every((scope) => userScopes.includes(scope));
+}
+
+function text(value) {
+  return { content: [{ type: 'text', text: JSON.stringify(value) }] };
+}
+
+// CORS, so browser-based clients (the MCP Inspector in direct mode) can call
+// the MCP endpoint and read the challenge. The metadata router answers its own
+// preflights, and bearerAuth lets preflights through without a token.
+function allowBrowserClients(request, response, next) {
+  response.setHeader('Access-Control-Allow-Origin', '*');
+  response.setHeader('Access-Control-Expose-Headers', 'WWW-Authenticate, Mcp-Session-Id, Mcp-Protocol-Version');
+  if (request.method === 'OPTIONS' && request.headers['access-control-request-method']) {
+    response.setHeader('Access-Control-Allow-Methods', 'GET, POST, DELETE, OPTIONS');
+    response.setHeader(
+      'Access-Control-Allow-Headers',
+      'Authorization, Content-Type, Accept, Mcp-Session-Id, Mcp-Protocol-Version, Last-Event-ID',
+    );
+    response.setHeader('Access-Control-Max-Age', '600');
+    response.status(204).end();
+    return;
+  }
+  next();
+}
+
+if (isMain(import.meta.url)) {
+  const { ISSUER, ISSUER_TYPE = 'oidc', RESOURCE, PORT = '3001', HOST = '127.0.0.1' } = process.env;
+  if (!ISSUER) {
+    console.error('Set ISSUER to your authorization server issuer URL (see examples/todo-manager/README.md).');
+    process.exit(2);
+  }
+  const server = await createTodoServer({
+    issuer: ISSUER,
+    issuerType: ISSUER_TYPE,
+    resource: RESOURCE,
+    port: Number(PORT),
+    host: HOST,
+  });
+  console.log(`Todo Manager MCP server: ${server.url}`);
+  console.log(`  resource ${server.resource}, authorization server ${ISSUER}`);
+}
