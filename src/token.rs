@@ -20,6 +20,11 @@ const MAX_KID_LENGTH: usize = 256;
 pub struct ParsedToken {
     pub header: Map<String, Value>,
     pub claims: Map<String, Value>,
+    /// The decoded header and payload text. Already strictly validated, it is
+    /// what JavaScript receives: one string to `JSON.parse` costs far less
+    /// than building the object property by property across the boundary.
+    pub header_json: String,
+    pub claims_json: String,
     pub alg: Algorithm,
     pub kid: Option<String>,
     /// `BASE64URL(header) || '.' || BASE64URL(payload)`: what the signature covers.
@@ -36,12 +41,15 @@ fn decode_segment(segment: &str, what: &str) -> AuthResult<Vec<u8>> {
         .map_err(|_| AuthError::malformed(format!("{what} is not valid base64url")))
 }
 
-fn decode_object(segment: &str, what: &str) -> AuthResult<Map<String, Value>> {
+fn decode_object(segment: &str, what: &str) -> AuthResult<(Map<String, Value>, String)> {
     let bytes = decode_segment(segment, what)?;
-    strict_json::parse_object(&bytes, TOKEN_MAX_DEPTH).map_err(|e| match e {
-        JsonError::Syntax => AuthError::malformed(format!("{what} is not valid UTF-8 JSON")),
+    let not_json = || AuthError::malformed(format!("{what} is not valid UTF-8 JSON"));
+    let object = strict_json::parse_object(&bytes, TOKEN_MAX_DEPTH).map_err(|e| match e {
+        JsonError::Syntax => not_json(),
         other => AuthError::malformed(format!("{what} {}", other.describe())),
-    })
+    })?;
+    let text = String::from_utf8(bytes).map_err(|_| not_json())?;
+    Ok((object, text))
 }
 
 /// Maps a JWS `alg` name to an asymmetric algorithm we can verify. HMAC and
@@ -109,7 +117,7 @@ pub fn parse(token: &str, max_length: usize, allowed: &[Algorithm]) -> AuthResul
         return Err(AuthError::malformed("token has an empty segment"));
     }
 
-    let header = decode_object(h, "token header")?;
+    let (header, header_json) = decode_object(h, "token header")?;
     let (alg, kid) = check_header(&header, allowed)?;
     if s.is_empty() {
         return Err(AuthError::malformed("token has no signature"));
@@ -117,11 +125,13 @@ pub fn parse(token: &str, max_length: usize, allowed: &[Algorithm]) -> AuthResul
     // The signature is decoded here too, only to reject non-canonical spellings
     // before any crypto runs.
     decode_segment(s, "token signature")?;
-    let claims = decode_object(p, "token payload")?;
+    let (claims, claims_json) = decode_object(p, "token payload")?;
 
     Ok(ParsedToken {
         header,
         claims,
+        header_json,
+        claims_json,
         alg,
         kid,
         signing_input: token[..h.len() + 1 + p.len()].to_owned(),

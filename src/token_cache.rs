@@ -127,6 +127,8 @@ mod tests {
         Arc::new(Verified {
             header: Map::new(),
             claims: Map::new(),
+            header_json: "{}".into(),
+            claims_json: "{}".into(),
             issuer: "https://as.example.com".into(),
             identity: Identity::from_claims(&Map::new()),
         })

@@ -57,6 +57,9 @@ pub struct VerifierConfig {
 pub struct Verified {
     pub header: Map<String, Value>,
     pub claims: Map<String, Value>,
+    /// The header and payload as the issuer encoded them (see `ParsedToken`).
+    pub header_json: String,
+    pub claims_json: String,
     pub issuer: String,
     pub identity: Identity,
 }
@@ -340,6 +343,8 @@ impl Verifier {
             identity: Identity::from_claims(&parsed.claims),
             header: parsed.header,
             claims: parsed.claims,
+            header_json: parsed.header_json,
+            claims_json: parsed.claims_json,
             issuer: self.issuers[issuer].issuer.clone(),
         });
         if let Some(cache) = &self.token_cache {
@@ -846,5 +851,87 @@ mod tests {
             let t = sign_raw(Algorithm::RS256, h, &claims(&f.issuer).to_string());
             assert!(f.verifier.verify(&t).await.is_err(), "{h}");
         }
+    }
+}
+
+#[cfg(test)]
+mod timing {
+    use super::*;
+    use crate::test_keys::{public_jwk, sign};
+    use crate::test_server::{Response, TestServer};
+    use serde_json::json;
+
+    #[tokio::test]
+    #[ignore]
+    async fn where_time_goes() {
+        let server = TestServer::start().await;
+        let issuer = server.origin();
+        server.route(
+            "/jwks",
+            Response::json(json!({ "keys": [public_jwk(Algorithm::RS256, "rsa")] }).to_string()),
+        );
+        let config = VerifierConfig {
+            issuers: vec![IssuerSource {
+                issuer: issuer.clone(),
+                jwks_uri: Some(server.url("/jwks")),
+                kind: ServerType::OAuth,
+            }],
+            algorithms: DEFAULT_ALGORITHMS.to_vec(),
+            rules: ClaimRules {
+                audiences: vec!["https://a/".into()],
+                ..ClaimRules::default()
+            },
+            max_token_length: 8192,
+            key_sets: KeySetOptions::default(),
+            discovery: FetchOptions::default(),
+            token_cache_entries: 0,
+            token_cache_max_age: Duration::ZERO,
+        };
+        let v = Verifier::new(config, None).unwrap();
+        v.prepare().await.unwrap();
+        let now = unix_now() as u64;
+        let t = sign(
+            Algorithm::RS256,
+            &json!({"alg":"RS256","kid":"rsa","typ":"at+jwt"}),
+            &json!({"iss": issuer, "aud": "https://a/", "exp": now + 600, "iat": now, "sub": "u", "scope": "a b", "client_id": "c", "jti": "x"}),
+        );
+        let n = 20_000;
+        let time = |label: &str, f: &mut dyn FnMut()| {
+            let start = Instant::now();
+            for _ in 0..n {
+                f();
+            }
+            println!(
+                "{label}: {:.2} µs",
+                start.elapsed().as_secs_f64() * 1e6 / n as f64
+            );
+        };
+        time("parse", &mut || {
+            token::parse(&t, 8192, DEFAULT_ALGORITHMS).unwrap();
+        });
+        let parsed = token::parse(&t, 8192, DEFAULT_ALGORITHMS).unwrap();
+        let cache = v.issuers[0].keys.get().unwrap().clone();
+        let Cached::Usable { keys, .. } = cache.cached(Instant::now()) else {
+            panic!()
+        };
+        let key = match keys.find(Some("rsa"), Algorithm::RS256) {
+            KeyMatch::Found(k) => k.clone(),
+            _ => panic!(),
+        };
+        time("signature", &mut || {
+            assert!(jsonwebtoken::crypto::verify(
+                &parsed.signature,
+                parsed.signing_input.as_bytes(),
+                &key.key,
+                Algorithm::RS256
+            )
+            .unwrap());
+        });
+        time("try_verify", &mut || {
+            assert!(matches!(
+                v.try_verify(&t),
+                Attempt::Done { result: Ok(_), .. }
+            ));
+        });
     }
 }
