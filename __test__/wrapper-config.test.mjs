@@ -182,4 +182,21 @@ describe('bearerAuth options that change verification', () => {
       await server.close();
     }
   });
+
+  it('cache options reach the verifier, and cannot smuggle in trust settings', async () => {
+    const resource = 'http://localhost:3001/mcp';
+    const mcpAuth = new MCPAuth(resourceMode({ resource, authorizationServers: [await fetchServerConfig(as.issuer, { type: 'oauth' })] }));
+    const server = await serveApp(EXPRESS_VERSIONS['express 5'], (app) => {
+      const cache = { tokenCacheSize: 0, allowAnyAudience: true, audiences: ['https://evil.example.com'] };
+      app.get('/mcp', mcpAuth.bearerAuth('jwt', { resource, cache }), (req, res) => res.end('ok'));
+    });
+    try {
+      const call = (audience) =>
+        send(server, { path: '/mcp', headers: [['Authorization', `Bearer ${signJwt(claims({ issuer: as.issuer, audience }), key)}`]] });
+      assert.equal((await call(resource)).status, 200);
+      assert.equal((await call('https://evil.example.com')).status, 401);
+    } finally {
+      await server.close();
+    }
+  });
 });

@@ -8,7 +8,7 @@ import { MCPAuthAuthServerError } from './errors.js';
 import { AuthEventEmitter, type AuthEventListener } from './events.js';
 import * as native from './native.js';
 import { getIssuer } from './server-config.js';
-import type { AuthServerConfig, JwtVerifyOptions, MaybePromise, RemoteJwkSetOptions } from './types.js';
+import type { AuthServerConfig, JwtVerifyOptions, MaybePromise, RemoteJwkSetOptions, VerifierCacheOptions } from './types.js';
 
 export interface JwtVerifierSettings {
   authorizationServers: readonly AuthServerConfig[];
@@ -16,6 +16,7 @@ export interface JwtVerifierSettings {
   audiences: readonly string[] | 'any';
   jwtVerify?: JwtVerifyOptions;
   remoteJwkSet?: RemoteJwkSetOptions;
+  cache?: VerifierCacheOptions;
   maxTokenLength: number;
 }
 
@@ -81,7 +82,17 @@ function toNativeOptions(settings: JwtVerifierSettings): native.NativeVerifierOp
     maxTokenLength: settings.maxTokenLength,
     ...(Object.keys(jwtVerify).length > 0 ? { jwtVerify } : {}),
     ...(settings.remoteJwkSet ? { remoteJwkSet: { ...settings.remoteJwkSet } } : {}),
+    ...pickCacheOptions(settings.cache),
   };
+}
+
+// Only the known members: a plain-JS caller must not be able to smuggle trust
+// settings (issuers, audiences) in through this object.
+function pickCacheOptions(cache: VerifierCacheOptions | undefined): VerifierCacheOptions {
+  const { staleMaxAge, tokenCacheSize, tokenCacheMaxAge, maxResponseBytes } = cache ?? {};
+  return Object.fromEntries(
+    Object.entries({ staleMaxAge, tokenCacheSize, tokenCacheMaxAge, maxResponseBytes }).filter(([, v]) => v !== undefined),
+  );
 }
 
 function toNativeIssuer(server: AuthServerConfig): native.NativeVerifierOptions['issuers'][number] {

@@ -116,6 +116,7 @@ export class MCPAuth {
           maxTokenLength: policy.maxTokenLength,
           jwtVerify: options.jwtVerify,
           remoteJwkSet: options.remoteJwkSet,
+          cache: options.cache,
         },
         listeners,
       );

@@ -165,9 +165,22 @@ export type RemoteJwkSetOptions = {
   cacheMaxAge?: number;
 };
 
+/** Caching beyond jose's options (all times in milliseconds). */
+export type VerifierCacheOptions = {
+  /** How long past `cacheMaxAge` the last good key set is used while refreshes fail (default 1 h). */
+  staleMaxAge?: number;
+  /** Verified-token cache entries (default 4096; 0 turns it off). */
+  tokenCacheSize?: number;
+  /** Longest time a verified token is served from the cache (default 5 min). */
+  tokenCacheMaxAge?: number;
+  /** Largest metadata or key-set response accepted, in bytes (default 1 MiB). */
+  maxResponseBytes?: number;
+};
+
 export type VerifyJwtConfig = {
   jwtVerify?: JwtVerifyOptions;
   remoteJwkSet?: RemoteJwkSetOptions;
+  cache?: VerifierCacheOptions;
 };
 
 export type AuthServerSuccessCode =

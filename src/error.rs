@@ -34,7 +34,6 @@ pub enum ErrorCode {
     InvalidUrl,
     InvalidServerMetadata,
     IssuerMismatch,
-    MissingJwksUri,
     // Configuration given by the developer.
     InvalidConfig,
 }
@@ -65,7 +64,6 @@ impl ErrorCode {
             Self::InvalidUrl => "invalid_url",
             Self::InvalidServerMetadata => "invalid_server_metadata",
             Self::IssuerMismatch => "issuer_mismatch",
-            Self::MissingJwksUri => "missing_jwks_uri",
             Self::InvalidConfig => "invalid_config",
         }
     }

@@ -289,7 +289,15 @@ impl KeySetCache {
             .map_err(as_unavailable)?
         {
             Fetched::NotFound => Err(self.unavailable("key set not found (404)")),
-            Fetched::Object(doc) => jwk::parse_key_set(&doc).map_err(as_unavailable),
+            Fetched::Object(doc) => {
+                let set = jwk::parse_key_set(&doc).map_err(as_unavailable)?;
+                // A set with nothing usable cannot verify anything: that is an
+                // outage (503, old keys kept), not a reason to reject tokens.
+                if set.keys.is_empty() {
+                    return Err(self.unavailable("key set has no usable keys"));
+                }
+                Ok(set)
+            }
         }
     }
 }
@@ -441,6 +449,10 @@ mod tests {
                 .content_type("text/html")
                 .body("<html>hi</html>"),
             Response::json(b"{}".to_vec()),
+            Response::json(
+                br#"{"keys":[{"kty":"RSA","use":"enc","n":"AQAB","e":"AQAB"}]}"#.to_vec(),
+            ),
+            Response::json(br#"{"keys":[]}"#.to_vec()),
             Response::new(404),
         ] {
             server.route("/jwks", bad);

@@ -172,8 +172,8 @@ impl Verifier {
             refresh: None,
         };
         let now = Instant::now();
-        if let Some(result) = self.cached(token, now) {
-            return done(result);
+        if let Some(done) = self.cached(token, now) {
+            return done;
         }
         let parsed = match self.parse(token) {
             Ok(parsed) => parsed,
@@ -208,21 +208,27 @@ impl Verifier {
     }
 
     /// A verified-token cache hit, confirmed: same key set, claims still valid.
-    fn cached(&self, token: &str, now: Instant) -> Option<AuthResult<Arc<Verified>>> {
+    /// Hits also schedule the key-set refresh when it is due, so a client that
+    /// reuses one token cannot keep a removed key alive past the set's ttl.
+    fn cached(&self, token: &str, now: Instant) -> Option<Attempt> {
         let cache = self.token_cache.as_ref()?;
         let hit = cache.get(token, now)?;
-        let current = self.issuers[hit.issuer].keys.get()?.cached(now);
-        let still_trusted =
-            matches!(&current, Cached::Usable { keys, .. } if hit.verified_by(keys));
-        if !still_trusted {
+        let key_set = self.issuers[hit.issuer].keys.get()?;
+        let refresh_due = match key_set.cached(now) {
+            Cached::Usable { keys, refresh_due } if hit.verified_by(&keys) => refresh_due,
+            _ => {
+                cache.remove(token);
+                return None;
+            }
+        };
+        let result = self.rules.check(&hit.verified.claims, unix_now());
+        if result.is_err() {
             cache.remove(token);
-            return None;
         }
-        if let Err(err) = self.rules.check(&hit.verified.claims, unix_now()) {
-            cache.remove(token);
-            return Some(Err(err));
-        }
-        Some(Ok(hit.verified))
+        Some(Attempt::Done {
+            result: result.map(|()| hit.verified),
+            refresh: refresh_due.then(|| key_set.clone()),
+        })
     }
 
     /// Fetches what `try_verify` lacked, then finishes verification.
@@ -406,9 +412,11 @@ impl Verifier {
                     ..e
                 },
             })?;
+        // Like every other metadata problem found at request time, this is
+        // the server's side being unusable (503), whatever its cause.
         let Some(Value::String(uri)) = found.document.get("jwks_uri") else {
             return Err(AuthError::new(
-                ErrorCode::MissingJwksUri,
+                ErrorCode::DiscoveryUnavailable,
                 "authorization server metadata has no jwks_uri",
             )
             .with_url(found.url));
@@ -771,6 +779,28 @@ mod tests {
         assert_eq!(code(&f, &other).await, ErrorCode::UnknownKid);
         assert_eq!(f.server.hits("/jwks"), 2);
         assert_eq!(code(&f, &t).await, ErrorCode::UnknownKid);
+    }
+
+    #[tokio::test]
+    async fn cache_hits_keep_the_key_set_fresh() {
+        let f = fixture_with(default_keys(), |c| {
+            c.key_sets.ttl = std::time::Duration::from_millis(200);
+            c.key_sets.cooldown = std::time::Duration::from_millis(10);
+        })
+        .await;
+        let t = token(Algorithm::RS256, "rsa", &claims(&f.issuer));
+        f.verifier.verify(&t).await.unwrap();
+        f.server
+            .route("/jwks", jwks(vec![public_jwk(Algorithm::ES256, "ec")]));
+        // Reusing one token only: the hits themselves must trigger the refresh,
+        // which drops the removed RSA key and with it the cached verification.
+        let deadline = Instant::now() + std::time::Duration::from_secs(3);
+        while f.verifier.verify(&t).await.is_ok() {
+            assert!(Instant::now() < deadline, "removed key still accepted");
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        }
+        assert_eq!(code(&f, &t).await, ErrorCode::UnknownKid);
+        assert!(f.server.hits("/jwks") >= 2);
     }
 
     #[test]

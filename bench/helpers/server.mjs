@@ -1,0 +1,60 @@
+// Child-process Express server for the HTTP benchmarks (express.mjs,
+// cold-start.mjs). Started with fork(); never run it by hand.
+//
+//   argv[2]: JSON { issuer, type, resource, impls: ['none' | 'mcp-auth' | 'ours', ...],
+//                   discovery: 'resolved' | 'lazy' }
+//
+// Routes: GET /none (no auth), GET /mcp-auth (mcp-auth 0.2's bearerAuth('jwt')),
+// GET /ours (mcp-auth-rs's bearerAuth('jwt')), each with the same call
+// `bearerAuth('jwt', { resource, audience: resource })` and the same handler
+// returning a small JSON body, so the routes differ only by the middleware.
+//
+// 'resolved': each library fetches the authorization server's metadata with its
+// own fetchServerConfig() at startup (the tutorial setup). 'lazy': the
+// `{ issuer, type }` discovery config, so metadata and keys are fetched by the
+// first requests (cold start).
+//
+// IPC: sends { ready: port } once listening; answers { gc: id } with { gcDone: id }
+// after a full collection (run with --expose-gc), so every measured cell starts
+// from a clean heap, and { cpu: true } with the process's CPU time (all
+// threads); exits when the parent disconnects (or dies).
+import express from 'express';
+
+const { issuer, type, resource, impls, discovery } = JSON.parse(process.argv[2]);
+
+const app = express();
+const handler = (req, res) => res.json({ ok: true });
+
+const protect = async (MCPAuth, fetchServerConfig) => {
+  const server = discovery === 'lazy' ? { issuer, type } : await fetchServerConfig(issuer, { type });
+  const auth = new MCPAuth({ protectedResources: [{ metadata: { resource, authorizationServers: [server] } }] });
+  return auth.bearerAuth('jwt', { resource, audience: resource });
+};
+
+for (const impl of impls) {
+  if (impl === 'none') {
+    app.get('/none', handler);
+  } else if (impl === 'mcp-auth') {
+    const { MCPAuth, fetchServerConfig } = await import('mcp-auth');
+    app.get('/mcp-auth', await protect(MCPAuth, fetchServerConfig), handler);
+  } else if (impl === 'ours') {
+    const { MCPAuth, fetchServerConfig } = await import('mcp-auth-rs');
+    app.get('/ours', await protect(MCPAuth, fetchServerConfig), handler);
+  } else {
+    throw new Error(`unknown implementation ${impl}`);
+  }
+}
+
+const server = app.listen(0, '127.0.0.1', () => process.send({ ready: server.address().port }));
+server.keepAliveTimeout = 60_000;
+
+process.on('message', (message) => {
+  if (message?.gc !== undefined) {
+    globalThis.gc?.();
+    globalThis.gc?.();
+    process.send({ gcDone: message.gc, memory: process.memoryUsage() });
+  } else if (message?.cpu) {
+    process.send({ cpu: process.cpuUsage() });
+  }
+});
+process.on('disconnect', () => process.exit(0));
