@@ -138,12 +138,22 @@ export function createAuthenticator(config: AuthenticatorConfig): Authenticator 
     );
   }
 
+  // Without details a token failure depends on its code alone: build each
+  // response once, so rejecting stays as cheap as accepting.
+  const tokenFailures = new Map<string, Failure>();
+  function tokenFailure(code: string, reason: string): Failure {
+    if (showErrorDetails) return invalidToken(code, tokenErrorDescription(code), { code, reason });
+    let failure = tokenFailures.get(code);
+    if (failure === undefined) {
+      failure = invalidToken(code, tokenErrorDescription(code));
+      if (tokenFailures.size < memoLimit) tokenFailures.set(code, failure);
+    }
+    return failure;
+  }
+
   function classify(error: unknown): Failure {
     if (isNativeError(error)) {
-      if (nativeErrorKind(error.code) === 'token') {
-        const cause = showErrorDetails ? { code: error.code, reason: error.reason } : undefined;
-        return invalidToken(error.code, tokenErrorDescription(error.code), cause);
-      }
+      if (nativeErrorKind(error.code) === 'token') return tokenFailure(error.code, error.reason);
       return infrastructureFailure(error, showErrorDetails) ?? serverFailure(error, showErrorDetails);
     }
     if (error instanceof MCPAuthBearerAuthError && error.code === 'missing_required_scopes') {
