@@ -2,7 +2,38 @@
 // root; this file compiles to dist/native.js, hence the `../` path. Typing
 // against the generated index.d.ts keeps the wrapper in step with the addon.
 
-import * as binding from '../index.js';
+import type * as Binding from '../index.js';
+
+// The napi loader's own error ("Cannot find native binding. npm has a bug…")
+// names neither the platform nor a way out; say both, keep it as the cause.
+function loadBinding(): typeof Binding {
+  try {
+    return require('../index.js') as typeof Binding;
+  } catch (error) {
+    throw new Error(nativeLoadFailure(), { cause: error });
+  }
+}
+
+function nativeLoadFailure(): string {
+  const { platform, arch } = process;
+  let libc = '';
+  if (platform === 'linux') {
+    const report = process.report?.getReport() as { header?: { glibcVersionRuntime?: string } } | undefined;
+    libc = report?.header?.glibcVersionRuntime ? '-gnu' : '-musl';
+  } else if (platform === 'win32') {
+    libc = '-msvc';
+  }
+  const id = `${platform}-${arch}${libc}`;
+  const manifest = require('../package.json') as { name: string; version: string; optionalDependencies?: Record<string, string> };
+  const prefix = `${manifest.name}-`;
+  const supported = Object.keys(manifest.optionalDependencies ?? {}).filter((n) => n.startsWith(prefix)).map((n) => n.slice(prefix.length));
+  const fromSource = `build it from source: in a clone of ${manifest.name} ${manifest.version}, with Rust, run \`npm install && npm run build:native\` and point NAPI_RS_NATIVE_LIBRARY_PATH at the ${manifest.name}.*.node it writes`;
+  return supported.includes(id)
+    ? `${manifest.name}: the native binary for ${id} did not load. It comes in the optional dependency ${prefix}${id}@${manifest.version}: reinstall without --omit=optional/--no-optional, inside the OS/container you run in (remove node_modules and package-lock.json first if the lockfile was made elsewhere). The cause below says what failed.`
+    : `${manifest.name}: no prebuilt binary for ${id}; prebuilt: ${supported.join(', ')}. To run here, ${fromSource}.`;
+}
+
+const binding = loadBinding();
 
 export type {
   ServerConfig as NativeServerConfig,
