@@ -20,10 +20,18 @@ export declare class Verifier {
    */
   constructor(options: VerifierOptions, onEvent?: (event: KeySetEvent) => void)
   /**
-   * Verifies `token`. With the issuer's keys cached this settles inline,
-   * with no thread hop; otherwise it fetches metadata and keys first.
+   * Verifies `token`. A verified-token cache hit or an early rejection
+   * settles inline; a signature check runs on a worker thread, keeping the
+   * JS thread free for requests; missing keys are fetched first.
    */
   verify(token: string): Promise<VerifiedToken>
+  /**
+   * The verified-token cache's answer for `token`, without other work:
+   * `null` when the token is not cached; throws when a cached token is no
+   * longer valid (expired, say). Lets a caller answer repeated tokens
+   * synchronously and `verify` the rest.
+   */
+  verifyCached(token: string): VerifiedToken | null
   /**
    * Verifies `token` with cached keys only; throws `keys_not_loaded` when
    * the keys must be fetched first (call `verify` or `prepare`).

@@ -130,12 +130,12 @@ export function createJwtVerifyFunction(
     return auth;
   };
 
+  // Repeated tokens (an MCP client reuses its token) are answered from the
+  // verified-token cache synchronously; anything else goes through verify(),
+  // which checks signatures on a worker thread so this one keeps serving.
   return (token) => {
-    try {
-      return toAuthInfo(token, verifier.verifySync(token));
-    } catch (error) {
-      if (!native.isNativeError(error) || error.code !== 'keys_not_loaded') throw error;
-    }
+    const cached = verifier.verifyCached(token);
+    if (cached) return toAuthInfo(token, cached);
     return verifier.verify(token).then((verified) => toAuthInfo(token, verified));
   };
 }

@@ -375,16 +375,18 @@ impl Verifier {
         })
     }
 
-    /// Verifies `token`. With the issuer's keys cached this settles inline,
-    /// with no thread hop; otherwise it fetches metadata and keys first.
+    /// Verifies `token`. A verified-token cache hit or an early rejection
+    /// settles inline; a signature check runs on a worker thread, keeping the
+    /// JS thread free for requests; missing keys are fetched first.
     #[napi(catch_unwind)]
     pub fn verify<'env>(
         &self,
         env: &'env Env,
         token: String,
     ) -> Result<PromiseRaw<'env, VerifiedToken>> {
-        match self.inner.try_verify(&token) {
-            verifier::Attempt::Done { result, refresh } => {
+        let inner = self.inner.clone();
+        match self.inner.begin(&token) {
+            verifier::Begun::Settled(verifier::Attempt::Done { result, refresh }) => {
                 if let Some(cache) = refresh {
                     self.refresh_in_background(env, cache)?;
                 }
@@ -393,12 +395,38 @@ impl Verifier {
                     Err(err) => PromiseRaw::reject(env, js_error(env, &err)),
                 }
             }
-            verifier::Attempt::NeedsKeys(pending) => {
-                let inner = self.inner.clone();
+            verifier::Begun::Settled(verifier::Attempt::NeedsKeys(pending)) => {
                 spawn(env, async move { inner.resolve(pending).await }, |_, v| {
                     Ok(v.into())
                 })
             }
+            verifier::Begun::Ready(mut ready) => {
+                if let Some(cache) = ready.refresh.take() {
+                    self.refresh_in_background(env, cache)?;
+                }
+                spawn(env, async move { inner.complete(ready) }, |_, v| {
+                    Ok(v.into())
+                })
+            }
+        }
+    }
+
+    /// The verified-token cache's answer for `token`, without other work:
+    /// `null` when the token is not cached; throws when a cached token is no
+    /// longer valid (expired, say). Lets a caller answer repeated tokens
+    /// synchronously and `verify` the rest.
+    #[napi(catch_unwind)]
+    pub fn verify_cached(&self, env: &Env, token: String) -> Result<Option<VerifiedToken>> {
+        match self.inner.cached(&token, std::time::Instant::now()) {
+            Some(verifier::Attempt::Done { result, refresh }) => {
+                if let Some(cache) = refresh {
+                    self.refresh_in_background(env, cache)?;
+                }
+                result
+                    .map(|v| Some(v.into()))
+                    .map_err(|e| js_error(env, &e))
+            }
+            _ => Ok(None),
         }
     }
 

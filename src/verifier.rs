@@ -72,6 +72,21 @@ pub struct Pending {
     unknown_kid: bool,
 }
 
+/// A token that passed every check short of its signature and claims.
+pub struct Ready {
+    raw: String,
+    token: ParsedToken,
+    issuer: usize,
+    keys: Arc<KeySet>,
+    /// A key set whose refresh is due; the caller may refresh it in the background.
+    pub refresh: Option<Arc<KeySetCache>>,
+}
+
+pub enum Begun {
+    Settled(Attempt),
+    Ready(Ready),
+}
+
 pub enum Attempt {
     Done {
         result: AuthResult<Arc<Verified>>,
@@ -167,30 +182,48 @@ impl Verifier {
 
     /// Verifies with cached keys only; says so when keys must be fetched first.
     pub fn try_verify(&self, token: &str) -> Attempt {
-        let done = |result| Attempt::Done {
-            result,
-            refresh: None,
+        match self.begin(token) {
+            Begun::Settled(attempt) => attempt,
+            Begun::Ready(mut ready) => {
+                let refresh = ready.refresh.take();
+                Attempt::Done {
+                    result: self.complete(ready),
+                    refresh,
+                }
+            }
+        }
+    }
+
+    /// Everything before the signature check, without I/O: a cache hit or an
+    /// early failure settles here; otherwise the token is ready for `complete`
+    /// (which the caller may run on another thread) or needs keys first.
+    pub fn begin(&self, token: &str) -> Begun {
+        let settled = |result| {
+            Begun::Settled(Attempt::Done {
+                result,
+                refresh: None,
+            })
         };
         let now = Instant::now();
         if let Some(done) = self.cached(token, now) {
-            return done;
+            return Begun::Settled(done);
         }
         let parsed = match self.parse(token) {
             Ok(parsed) => parsed,
-            Err(err) => return done(Err(err)),
+            Err(err) => return settled(Err(err)),
         };
         let issuer = match self.trusted_issuer(&parsed.claims) {
             Ok(index) => index,
-            Err(err) => return done(Err(err)),
+            Err(err) => return settled(Err(err)),
         };
         let raw = token;
         let needs_keys = |token: ParsedToken, unknown_kid| {
-            Attempt::NeedsKeys(Pending {
+            Begun::Settled(Attempt::NeedsKeys(Pending {
                 raw: raw.to_owned(),
                 token,
                 issuer,
                 unknown_kid,
-            })
+            }))
         };
         let Some(cache) = self.issuers[issuer].keys.get() else {
             return needs_keys(parsed, false);
@@ -201,16 +234,24 @@ impl Verifier {
         if matches!(find(&keys, &parsed), KeyMatch::Unknown) && cache.may_refetch(now) {
             return needs_keys(parsed, true);
         }
-        Attempt::Done {
-            result: self.finish(token, parsed, issuer, &keys),
+        Begun::Ready(Ready {
+            raw: raw.to_owned(),
+            token: parsed,
+            issuer,
+            keys,
             refresh: refresh_due.then(|| cache.clone()),
-        }
+        })
+    }
+
+    /// The signature and claim checks of a token `begin` made ready.
+    pub fn complete(&self, ready: Ready) -> AuthResult<Arc<Verified>> {
+        self.finish(&ready.raw, ready.token, ready.issuer, &ready.keys)
     }
 
     /// A verified-token cache hit, confirmed: same key set, claims still valid.
     /// Hits also schedule the key-set refresh when it is due, so a client that
     /// reuses one token cannot keep a removed key alive past the set's ttl.
-    fn cached(&self, token: &str, now: Instant) -> Option<Attempt> {
+    pub fn cached(&self, token: &str, now: Instant) -> Option<Attempt> {
         let cache = self.token_cache.as_ref()?;
         let hit = cache.get(token, now)?;
         let key_set = self.issuers[hit.issuer].keys.get()?;
@@ -881,87 +922,5 @@ mod tests {
             let t = sign_raw(Algorithm::RS256, h, &claims(&f.issuer).to_string());
             assert!(f.verifier.verify(&t).await.is_err(), "{h}");
         }
-    }
-}
-
-#[cfg(test)]
-mod timing {
-    use super::*;
-    use crate::test_keys::{public_jwk, sign};
-    use crate::test_server::{Response, TestServer};
-    use serde_json::json;
-
-    #[tokio::test]
-    #[ignore]
-    async fn where_time_goes() {
-        let server = TestServer::start().await;
-        let issuer = server.origin();
-        server.route(
-            "/jwks",
-            Response::json(json!({ "keys": [public_jwk(Algorithm::RS256, "rsa")] }).to_string()),
-        );
-        let config = VerifierConfig {
-            issuers: vec![IssuerSource {
-                issuer: issuer.clone(),
-                jwks_uri: Some(server.url("/jwks")),
-                kind: ServerType::OAuth,
-            }],
-            algorithms: DEFAULT_ALGORITHMS.to_vec(),
-            rules: ClaimRules {
-                audiences: vec!["https://a/".into()],
-                ..ClaimRules::default()
-            },
-            max_token_length: 8192,
-            key_sets: KeySetOptions::default(),
-            discovery: FetchOptions::default(),
-            token_cache_entries: 0,
-            token_cache_max_age: Duration::ZERO,
-        };
-        let v = Verifier::new(config, None).unwrap();
-        v.prepare().await.unwrap();
-        let now = unix_now() as u64;
-        let t = sign(
-            Algorithm::RS256,
-            &json!({"alg":"RS256","kid":"rsa","typ":"at+jwt"}),
-            &json!({"iss": issuer, "aud": "https://a/", "exp": now + 600, "iat": now, "sub": "u", "scope": "a b", "client_id": "c", "jti": "x"}),
-        );
-        let n = 20_000;
-        let time = |label: &str, f: &mut dyn FnMut()| {
-            let start = Instant::now();
-            for _ in 0..n {
-                f();
-            }
-            println!(
-                "{label}: {:.2} µs",
-                start.elapsed().as_secs_f64() * 1e6 / n as f64
-            );
-        };
-        time("parse", &mut || {
-            token::parse(&t, 8192, DEFAULT_ALGORITHMS).unwrap();
-        });
-        let parsed = token::parse(&t, 8192, DEFAULT_ALGORITHMS).unwrap();
-        let cache = v.issuers[0].keys.get().unwrap().clone();
-        let Cached::Usable { keys, .. } = cache.cached(Instant::now()) else {
-            panic!()
-        };
-        let key = match keys.find(Some("rsa"), Algorithm::RS256) {
-            KeyMatch::Found(k) => k.clone(),
-            _ => panic!(),
-        };
-        time("signature", &mut || {
-            assert!(jsonwebtoken::crypto::verify(
-                &parsed.signature,
-                parsed.signing_input.as_bytes(),
-                &key.key,
-                Algorithm::RS256
-            )
-            .unwrap());
-        });
-        time("try_verify", &mut || {
-            assert!(matches!(
-                v.try_verify(&t),
-                Attempt::Done { result: Ok(_), .. }
-            ));
-        });
     }
 }
