@@ -60,6 +60,9 @@ for (const [alg, key] of Object.entries(keys)) {
     // jose's result is a parsed payload.
     'mcp-auth-rs verify() (Promise)': (t) => uncached.verify(t).then(claimsOf),
     'mcp-auth-rs verifySync()': (t) => claimsOf(uncached.verifySync(t)),
+    // One at a time, the worker-thread hop is pure latency; it pays off only
+    // when a server has other requests to run meanwhile (bench/express.mjs).
+    'mcp-auth-rs verifyOffThread() (worker thread)': (t) => uncached.verifyOffThread(t).then(claimsOf),
     'mcp-auth-rs verify(), repeated token (cache hit)': () => cached.verify(tokens[0]).then(claimsOf),
     'signature only (node:crypto)': () => {
       const s = split[f++ % split.length];

@@ -132,7 +132,19 @@ impl KeySetCache {
 
     /// The set usable right now, without I/O.
     pub fn cached(&self, now: Instant) -> Cached {
+        self.snapshot(now).0
+    }
+
+    /// The usable set together with the fetch generation it belongs to, read
+    /// under one lock: a fetch that completes between a look and a decision to
+    /// fetch must not cause a second request.
+    fn snapshot(&self, now: Instant) -> (Cached, u64) {
         let state = self.state();
+        let generation = state.generation;
+        (self.usable(&state, now), generation)
+    }
+
+    fn usable(&self, state: &State, now: Instant) -> Cached {
         let (Some(keys), Some(fetched_at)) = (&state.keys, state.fetched_at) else {
             return Cached::Missing;
         };
@@ -142,7 +154,7 @@ impl KeySetCache {
             return Cached::Missing;
         }
         let refresh_due =
-            age + o.refresh_ahead() >= o.ttl && !state.in_flight && !self.cooling_down(&state, now);
+            age + o.refresh_ahead() >= o.ttl && !state.in_flight && !self.cooling_down(state, now);
         Cached::Usable {
             keys: keys.clone(),
             refresh_due,
@@ -167,13 +179,14 @@ impl KeySetCache {
         now: Instant,
         events: Option<&EventSink>,
     ) -> AuthResult<Arc<KeySet>> {
-        if let Cached::Usable { keys, .. } = self.cached(now) {
+        let (cached, seen) = self.snapshot(now);
+        if let Cached::Usable { keys, .. } = cached {
             return Ok(keys);
         }
         if let Some(err) = self.recent_failure(now) {
             return Err(err);
         }
-        self.fetch(now, events).await
+        self.fetch(now, seen, events).await
     }
 
     /// Refetch for an unknown kid, at most once per cooldown; otherwise the
@@ -183,8 +196,9 @@ impl KeySetCache {
         now: Instant,
         events: Option<&EventSink>,
     ) -> AuthResult<Arc<KeySet>> {
+        let seen = self.state().generation;
         if self.may_refetch(now) {
-            if let Ok(keys) = self.fetch(now, events).await {
+            if let Ok(keys) = self.fetch(now, seen, events).await {
                 return Ok(keys);
             }
         }
@@ -193,14 +207,14 @@ impl KeySetCache {
 
     /// A background refresh before or after expiry; failures keep the old set.
     pub async fn refresh(&self, now: Instant, events: Option<&EventSink>) {
-        if matches!(
-            self.cached(now),
+        if let (
             Cached::Usable {
-                refresh_due: true,
-                ..
-            }
-        ) {
-            let _ = self.fetch(now, events).await;
+                refresh_due: true, ..
+            },
+            seen,
+        ) = self.snapshot(now)
+        {
+            let _ = self.fetch(now, seen, events).await;
         }
     }
 
@@ -218,8 +232,14 @@ impl KeySetCache {
         )
     }
 
-    async fn fetch(&self, now: Instant, events: Option<&EventSink>) -> AuthResult<Arc<KeySet>> {
-        let seen = self.state().generation;
+    /// Fetches the set unless a fetch completed since generation `seen`
+    /// (single flight: waiters share that fetch's result).
+    async fn fetch(
+        &self,
+        now: Instant,
+        seen: u64,
+        events: Option<&EventSink>,
+    ) -> AuthResult<Arc<KeySet>> {
         let _guard = self.fetch_lock.lock().await;
         {
             // Someone else completed a fetch while we waited: share its result.
