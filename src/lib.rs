@@ -385,21 +385,8 @@ impl Verifier {
         token: String,
     ) -> Result<PromiseRaw<'env, VerifiedToken>> {
         match self.inner.try_verify(&token) {
-            verifier::Attempt::Done { result, refresh } => {
-                if let Some(cache) = refresh {
-                    self.refresh_in_background(env, cache)?;
-                }
-                match result {
-                    Ok(verified) => PromiseRaw::resolve(env, verified.into()),
-                    Err(err) => PromiseRaw::reject(env, js_error(env, &err)),
-                }
-            }
-            verifier::Attempt::NeedsKeys(pending) => {
-                let inner = self.inner.clone();
-                spawn(env, async move { inner.resolve(pending).await }, |_, v| {
-                    Ok(v.into())
-                })
-            }
+            verifier::Attempt::Done { result, refresh } => self.settle(env, result, refresh),
+            verifier::Attempt::NeedsKeys(pending) => self.fetch_keys_then_verify(env, pending),
         }
     }
 
@@ -413,26 +400,18 @@ impl Verifier {
         env: &'env Env,
         token: String,
     ) -> Result<PromiseRaw<'env, VerifiedToken>> {
-        let inner = self.inner.clone();
         match self.inner.begin(&token) {
             verifier::Begun::Settled(verifier::Attempt::Done { result, refresh }) => {
-                if let Some(cache) = refresh {
-                    self.refresh_in_background(env, cache)?;
-                }
-                match result {
-                    Ok(verified) => PromiseRaw::resolve(env, verified.into()),
-                    Err(err) => PromiseRaw::reject(env, js_error(env, &err)),
-                }
+                self.settle(env, result, refresh)
             }
             verifier::Begun::Settled(verifier::Attempt::NeedsKeys(pending)) => {
-                spawn(env, async move { inner.resolve(pending).await }, |_, v| {
-                    Ok(v.into())
-                })
+                self.fetch_keys_then_verify(env, pending)
             }
             verifier::Begun::Ready(mut ready) => {
                 if let Some(cache) = ready.refresh.take() {
                     self.refresh_in_background(env, cache)?;
                 }
+                let inner = self.inner.clone();
                 spawn(env, async move { inner.complete(ready) }, |_, v| {
                     Ok(v.into())
                 })
@@ -483,6 +462,33 @@ impl Verifier {
     pub fn prepare<'env>(&self, env: &'env Env) -> Result<PromiseRaw<'env, ()>> {
         let inner = self.inner.clone();
         spawn(env, async move { inner.prepare().await }, |_, ()| Ok(()))
+    }
+
+    /// A promise settled now with `result`, after starting a due refresh.
+    fn settle<'env>(
+        &self,
+        env: &'env Env,
+        result: error::AuthResult<Arc<verifier::Verified>>,
+        refresh: Option<Arc<key_set::KeySetCache>>,
+    ) -> Result<PromiseRaw<'env, VerifiedToken>> {
+        if let Some(cache) = refresh {
+            self.refresh_in_background(env, cache)?;
+        }
+        match result {
+            Ok(verified) => PromiseRaw::resolve(env, verified.into()),
+            Err(err) => PromiseRaw::reject(env, js_error(env, &err)),
+        }
+    }
+
+    fn fetch_keys_then_verify<'env>(
+        &self,
+        env: &'env Env,
+        pending: verifier::Pending,
+    ) -> Result<PromiseRaw<'env, VerifiedToken>> {
+        let inner = self.inner.clone();
+        spawn(env, async move { inner.resolve(pending).await }, |_, v| {
+            Ok(v.into())
+        })
     }
 
     fn refresh_in_background(&self, env: &Env, cache: Arc<key_set::KeySetCache>) -> Result<()> {
