@@ -76,7 +76,8 @@ impl KeySet {
         }
     }
 
-    pub fn contains_kid(&self, kid: &str) -> bool {
+    #[cfg(test)]
+    pub(crate) fn contains_kid(&self, kid: &str) -> bool {
         self.keys.iter().any(|k| k.kid.as_deref() == Some(kid))
     }
 }

@@ -69,7 +69,8 @@ pub fn parse_algorithm(name: &str) -> Option<Algorithm> {
     })
 }
 
-pub fn algorithm_name(alg: Algorithm) -> &'static str {
+#[cfg(test)]
+pub(crate) fn algorithm_name(alg: Algorithm) -> &'static str {
     match alg {
         Algorithm::RS256 => "RS256",
         Algorithm::RS384 => "RS384",
