@@ -85,6 +85,8 @@ describe('MCPAuth construction', () => {
       /code_response_type_not_supported/,
     ],
     'a legacy server with an https-less issuer': [{ server: { issuer: 'http://as.example', type: 'oidc' } }, /https/],
+    // Not every resolver maps *.localhost to loopback; the addon would not fetch it over http either.
+    'an http resource on a *.localhost name': [resourceMode({ resource: 'http://app.localhost/mcp' }), /https/],
   };
   for (const [what, [config, pattern]] of Object.entries(rejected)) {
     it(`rejects ${what}`, () => {
@@ -92,7 +94,7 @@ describe('MCPAuth construction', () => {
     });
   }
 
-  for (const resource of ['http://localhost:3001', 'http://127.0.0.1:8080/mcp', 'http://[::1]:3000/mcp', 'http://app.localhost/mcp']) {
+  for (const resource of ['http://localhost:3001', 'http://127.0.0.1:8080/mcp', 'http://[::1]:3000/mcp']) {
     it(`accepts the loopback development resource ${resource}`, () => {
       assert.doesNotThrow(() => new MCPAuth(resourceMode({ resource })));
     });

@@ -3,7 +3,9 @@
 // MCPAuthAuthServerError('invalid_server_config') with the reason in `cause`.
 //
 // Local development: `http:` is accepted for loopback hosts only (localhost,
-// *.localhost, 127.0.0.0/8, [::1]); every other resource or issuer must be https.
+// 127.0.0.0/8, [::1], the same set the addon fetches over http); every other
+// resource or issuer must be https. `*.localhost` is not included: not every
+// resolver maps it to loopback.
 
 import { MCPAuthAuthServerError } from './errors.js';
 import { offlineAccessScope, protectedResourceMetadataUrl } from './resource-metadata.js';
@@ -134,7 +136,6 @@ function parseServerUrl(value: string, what: 'resource' | 'issuer'): URL {
 function isLoopbackHost(hostname: string): boolean {
   return (
     hostname === 'localhost' ||
-    hostname.endsWith('.localhost') ||
     hostname === '[::1]' ||
     /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(hostname)
   );
