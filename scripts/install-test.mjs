@@ -32,7 +32,7 @@
 // `--keep` (or INSTALL_TEST_KEEP=1) keeps the temp folder. Node built-ins only.
 
 import { spawn, spawnSync } from 'node:child_process';
-import { generateKeyPairSync, randomUUID, sign } from 'node:crypto';
+import { createPrivateKey, createPublicKey, generateKeyPairSync, randomUUID, sign } from 'node:crypto';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, realpathSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import { tmpdir } from 'node:os';
@@ -92,9 +92,21 @@ function platformSuffix() {
 
 // ---- local authorization server: RFC 8414 metadata + JWKS, RS256 tokens --------
 
+// Generated encoded and imported again: on Node 20, exporting a key object that
+// still shares data with its generator job can deadlock when GC finalizes the job.
+function newRsaKey() {
+  const der = generateKeyPairSync('rsa', {
+    modulusLength: 2048,
+    publicKeyEncoding: { type: 'spki', format: 'der' },
+    privateKeyEncoding: { type: 'pkcs8', format: 'der' },
+  }).privateKey;
+  return createPrivateKey({ key: der, format: 'der', type: 'pkcs8' });
+}
+
 function startAuthServer() {
-  const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
-  const forger = generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey;
+  const privateKey = newRsaKey();
+  const publicKey = createPublicKey(privateKey);
+  const forger = newRsaKey();
   const kid = 'install-test';
   const jwk = { ...publicKey.export({ format: 'jwk' }), kid, alg: 'RS256', use: 'sig' };
   const server = http.createServer((req, res) => {

@@ -33,12 +33,26 @@ export function b64url(input) {
   return (Buffer.isBuffer(input) ? input : Buffer.from(input)).toString('base64url');
 }
 
+// Keys are generated DER-encoded and imported again on purpose. A KeyObject
+// straight from generateKeyPairSync shares its key data (and that data's mutex)
+// with the generator job; on Node 20, exporting such a key as a JWK can
+// deadlock when garbage collection finalizes the job mid-export (seen here: the
+// test process hung in a futex wait inside ~KeyGenJob called from ExportJWK).
+export function newPrivateKey(type, options = {}) {
+  const { privateKey } = crypto.generateKeyPairSync(type, {
+    ...options,
+    publicKeyEncoding: { type: 'spki', format: 'der' },
+    privateKeyEncoding: { type: 'pkcs8', format: 'der' },
+  });
+  return crypto.createPrivateKey({ key: privateKey, format: 'der', type: 'pkcs8' });
+}
+
 // RSA generation costs ~50-500 ms per key, so reuse material within a process.
 // Keyed by (bits, seed) so distinct names still get distinct keys.
 const rsaCache = new Map();
 
 function rsaPrivateKey(bits, seed) {
-  const make = () => crypto.generateKeyPairSync('rsa', { modulusLength: bits }).privateKey;
+  const make = () => newPrivateKey('rsa', { modulusLength: bits });
   if (seed == null) return make();
   const cacheKey = `${bits}:${seed}`;
   if (!rsaCache.has(cacheKey)) rsaCache.set(cacheKey, make());
@@ -76,8 +90,8 @@ export function generateKey(alg, opts = {}) {
 
   let privateKey;
   if (spec.kty === 'RSA') privateKey = rsaPrivateKey(bits, opts.seed ?? opts.kid);
-  else if (spec.kty === 'EC') privateKey = crypto.generateKeyPairSync('ec', { namedCurve: curve }).privateKey;
-  else privateKey = crypto.generateKeyPairSync('ed25519').privateKey;
+  else if (spec.kty === 'EC') privateKey = newPrivateKey('ec', { namedCurve: curve });
+  else privateKey = newPrivateKey('ed25519');
 
   const publicKey = crypto.createPublicKey(privateKey);
   const { kty, ...material } = publicKey.export({ format: 'jwk' }); // public members only

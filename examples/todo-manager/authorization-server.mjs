@@ -15,7 +15,7 @@
 // Everything is in memory and listens on 127.0.0.1 only. Not for production.
 //   node examples/todo-manager/authorization-server.mjs    (AS_PORT, RESOURCE to configure)
 
-import { generateKeyPairSync, randomBytes } from 'node:crypto';
+import { createPrivateKey, generateKeyPairSync, randomBytes } from 'node:crypto';
 import express from 'express';
 import Provider, { errors } from 'oidc-provider';
 import { isMain, listen } from './listen.mjs';
@@ -318,9 +318,16 @@ function originOf(uri) {
   }
 }
 
-// A fresh RS256 key per run; its public half is served at /jwks.
+// A fresh RS256 key per run; its public half is served at /jwks. Generated
+// encoded and imported again: on Node 20, exporting a key object that still
+// shares data with its generator job can deadlock when GC finalizes the job.
 function createSigningKey() {
-  const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+  const der = generateKeyPairSync('rsa', {
+    modulusLength: 2048,
+    publicKeyEncoding: { type: 'spki', format: 'der' },
+    privateKeyEncoding: { type: 'pkcs8', format: 'der' },
+  }).privateKey;
+  const privateKey = createPrivateKey({ key: der, format: 'der', type: 'pkcs8' });
   return { ...privateKey.export({ format: 'jwk' }), kid: randomBytes(8).toString('hex'), alg: 'RS256', use: 'sig' };
 }
 
