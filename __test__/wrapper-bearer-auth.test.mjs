@@ -170,6 +170,9 @@ for (const [label, express] of Object.entries(EXPRESS_VERSIONS)) {
         expiresAt: payload.exp,
         subject: 'alice',
         resource: RESOURCE,
+        // No scopeHierarchy: the effective scopes are the granted ones.
+        effectiveScopes: ['mcp:read', 'mcp:write'],
+        resourceMetadataUrl: 'http://localhost:3001/.well-known/oauth-protected-resource/mcp',
       });
       assert.equal(authorization, `Bearer ${value}`);
     });

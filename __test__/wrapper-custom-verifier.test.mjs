@@ -82,7 +82,8 @@ for (const [label, express] of Object.entries(EXPRESS_VERSIONS)) {
     it('accepts what the verifier returns (sync or async) and exposes it as req.auth', async () => {
       const res = await call('/mcp', 'good');
       assert.equal(res.status, 200);
-      assert.deepEqual(jsonBody(res), authInfo());
+      // What the verifier returned, plus the effective scopes and the metadata URL bearerAuth adds.
+      assert.deepEqual(jsonBody(res), { ...authInfo(), effectiveScopes: authInfo().scopes, resourceMetadataUrl: PRM });
       assert.equal(jsonBody(await call('/mcp', 'async')).subject, 'async-user');
     });
 

@@ -6,7 +6,6 @@
 // validity (401), then its scopes (403), so an expired token that also lacks
 // scopes is reported as invalid, not as insufficiently scoped.
 
-import type { AuthInfo } from '@modelcontextprotocol/sdk/server/auth/types.js';
 import { isPlainObject, snakeCaseKeys } from './case.js';
 import { buildChallenge, sanitizeDescription } from './challenge.js';
 import {
@@ -18,8 +17,9 @@ import {
 } from './errors.js';
 import { AuthEventEmitter, tokenId } from './events.js';
 import { isNativeError } from './native.js';
+import { noHierarchy, type ScopeExpander } from './scopes.js';
 import { infrastructureFailure, serverFailure, type Failure } from './server-failure.js';
-import type { MaybePromise } from './types.js';
+import type { AuthInfo, MaybePromise } from './types.js';
 
 export interface AuthRequest {
   method: string;
@@ -46,6 +46,8 @@ export interface AuthenticatorConfig {
   /** PRM URL advertised in every challenge (RFC 9728 §5.1). */
   resourceMetadataUrl?: string;
   requiredScopes?: readonly string[];
+  /** The resource's scope hierarchy (M16); scopes are checked against the expanded set. */
+  expandScopes?: ScopeExpander;
   showErrorDetails?: boolean;
   /** Longest accepted token in characters (C11). */
   maxTokenLength: number;
@@ -70,6 +72,7 @@ export function isCorsPreflight(request: Pick<AuthRequest, 'method' | 'headers'>
 
 export function createAuthenticator(config: AuthenticatorConfig): Authenticator {
   const { verifyToken, resource, resourceMetadataUrl, showErrorDetails = false, maxTokenLength, events } = config;
+  const expandScopes = config.expandScopes ?? noHierarchy;
   const requiredScopes = config.requiredScopes ?? [];
   const scope = requiredScopes.length > 0 ? requiredScopes.join(' ') : undefined;
 
@@ -181,11 +184,15 @@ export function createAuthenticator(config: AuthenticatorConfig): Authenticator 
 
   function authorize(token: string, auth: AuthInfo): AuthDecision {
     if (typeof auth !== 'object' || auth === null) return reject(serverFailure(auth, false));
+    // `scopes` stays what was granted; checks here and in tools use the expanded set.
+    const effectiveScopes = expandScopes(Array.isArray(auth.scopes) ? auth.scopes : []);
     if (requiredScopes.length > 0) {
-      const granted = Array.isArray(auth.scopes) ? auth.scopes : [];
-      const missing = requiredScopes.filter((required) => !granted.includes(required));
+      const missing = requiredScopes.filter((required) => !effectiveScopes.includes(required));
       if (missing.length > 0) return reject(insufficientScope(missing));
     }
+    auth.effectiveScopes = effectiveScopes;
+    // SDK v2's per-operation challenges advertise this; a verifier-set value wins, as in the SDK.
+    if (resourceMetadataUrl !== undefined) auth.resourceMetadataUrl ??= resourceMetadataUrl;
     if (events.active) {
       events.emit({
         type: 'accepted',

@@ -8,7 +8,8 @@ import { resolveBearerPolicy } from './bearer-options.js';
 import { withTokenChecks } from './custom-verifier.js';
 import { AuthEventEmitter } from './events.js';
 import { protectedResourceMetadataUrl } from './resource-metadata.js';
-import type { BearerAuthConfig } from './types.js';
+import { compileScopeHierarchy } from './scopes.js';
+import type { AuthInfo, BearerAuthConfig } from './types.js';
 
 export interface ExpressAdapterOptions {
   /** Remove the Authorization header once accepted, so handlers cannot forward the token (C12). */
@@ -28,7 +29,10 @@ export function toExpressMiddleware(authenticate: Authenticator, options: Expres
       res.end(decision.body);
       return;
     }
-    req.auth = decision.auth;
+    (req as Request & { auth?: AuthInfo }).auth = decision.auth;
+    // A handler may still answer 403 insufficient_scope (SDK v2's per-tool
+    // scope challenges): browser clients must be able to read that challenge too.
+    res.setHeader(exposeHeaders, exposeAlso(res.getHeader(exposeHeaders), 'WWW-Authenticate'));
     if (stripAuthorizationHeader) removeAuthorization(req);
     next();
   };
@@ -87,6 +91,7 @@ export function handleBearerAuth(config: BearerAuthConfig): RequestHandler {
     resource,
     resourceMetadataUrl: resource === undefined ? undefined : protectedResourceMetadataUrl(new URL(resource)).href,
     requiredScopes: policy.requiredScopes,
+    expandScopes: compileScopeHierarchy(config.scopeHierarchy),
     showErrorDetails: policy.showErrorDetails,
     maxTokenLength: policy.maxTokenLength,
     events,

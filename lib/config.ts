@@ -9,6 +9,7 @@
 
 import { MCPAuthAuthServerError } from './errors.js';
 import { offlineAccessScope, protectedResourceMetadataUrl } from './resource-metadata.js';
+import { compileScopeHierarchy, type ScopeExpander } from './scopes.js';
 import { getIssuer, validateServerConfig } from './server-config.js';
 import type { AuthServerConfig, MCPAuthConfig, ResourceServerConfig } from './types.js';
 
@@ -18,6 +19,8 @@ export interface ProtectedResource {
   metadata: ResourceServerConfig['metadata'];
   authorizationServers: readonly AuthServerConfig[];
   metadataUrl: URL;
+  /** Expands granted scopes with the resource's `scopeHierarchy`. */
+  expandScopes: ScopeExpander;
 }
 
 export type ResolvedConfig =
@@ -63,8 +66,8 @@ export function resolveConfig(config: MCPAuthConfig): ResolvedConfig {
   const resources = new Map<string, ProtectedResource>();
   // The metadata router matches on path and query only (the Host header is not trusted, C8).
   const metadataPaths = new Set<string>();
-  for (const { metadata } of [config.protectedResources].flat()) {
-    const resolved = resolveResource(metadata);
+  for (const { metadata, scopeHierarchy } of [config.protectedResources].flat()) {
+    const resolved = resolveResource(metadata, scopeHierarchy);
     if (resources.has(resolved.resource)) throw invalidConfig(`The resource ${resolved.resource} is configured twice.`);
     const metadataPath = resolved.metadataUrl.pathname + resolved.metadataUrl.search;
     if (metadataPaths.has(metadataPath)) {
@@ -76,7 +79,7 @@ export function resolveConfig(config: MCPAuthConfig): ResolvedConfig {
   return { mode: 'resource', resources };
 }
 
-function resolveResource(metadata: ResourceServerConfig['metadata'] | undefined): ProtectedResource {
+function resolveResource(metadata: ResourceServerConfig['metadata'] | undefined, scopeHierarchy: unknown): ProtectedResource {
   if (typeof metadata?.resource !== 'string') throw invalidConfig('Every protected resource needs `metadata.resource`.');
   const { resource } = metadata;
   const url = parseServerUrl(resource, 'resource');
@@ -95,7 +98,13 @@ function resolveResource(metadata: ResourceServerConfig['metadata'] | undefined)
     issuers.add(issuer);
     validateAuthServer(server);
   }
-  return { resource, metadata, authorizationServers, metadataUrl: protectedResourceMetadataUrl(url) };
+  return {
+    resource,
+    metadata,
+    authorizationServers,
+    metadataUrl: protectedResourceMetadataUrl(url),
+    expandScopes: compileScopeHierarchy(scopeHierarchy, `scopeHierarchy of ${resource}`),
+  };
 }
 
 function validateAuthServer(server: AuthServerConfig | undefined): void {

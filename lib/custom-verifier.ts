@@ -2,11 +2,10 @@
 // issuer must be trusted and the audience must match, exactly as 'jwt' mode
 // enforces them in the addon. Failures are 401 invalid_token.
 
-import type { AuthInfo } from '@modelcontextprotocol/sdk/server/auth/types.js';
 import { createAudienceMatcher } from './audience.js';
 import { isPromiseLike } from './authenticate.js';
 import { MCPAuthBearerAuthError } from './errors.js';
-import type { MaybePromise, ValidateIssuerFunction, VerifyAccessTokenFunction } from './types.js';
+import type { AuthInfo, MaybePromise, ValidateIssuerFunction, VerifyAccessTokenFunction } from './types.js';
 
 export interface TokenChecks {
   /** Trusted issuers, or a function that throws for an untrusted one. */

@@ -1,5 +1,5 @@
 // Public entry point: mcp-auth 0.2's root exports, plus ResourceServerConfig,
-// the framework-neutral authenticator and the auth event types.
+// the framework-neutral authenticator, scope checks and the auth event types.
 
 export { MCPAuth, type BearerAuthOptions } from './mcp-auth.js';
 export { handleBearerAuth } from './bearer-auth.js';
@@ -32,5 +32,7 @@ export {
   type AuthRequest,
   type Authenticator,
 } from './authenticate.js';
+export { requireScopes, hasScopes, assertScopes, type ScopeChallengeResult, type ScopedAuthInfo } from './scopes.js';
+export type { TokenVerifier } from './sdk-v2.js';
 export type { AuthEvent, AuthEventListener } from './events.js';
 export type * from './types.js';

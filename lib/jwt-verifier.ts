@@ -3,12 +3,11 @@
 // once. Verification tries the synchronous path first (keys cached) and only
 // goes async when the keys have not been loaded yet.
 
-import type { AuthInfo } from '@modelcontextprotocol/sdk/server/auth/types.js';
 import { MCPAuthAuthServerError } from './errors.js';
 import { AuthEventEmitter, type AuthEventListener } from './events.js';
 import * as native from './native.js';
 import { getIssuer } from './server-config.js';
-import type { AuthServerConfig, JwtVerifyOptions, MaybePromise, RemoteJwkSetOptions, VerifierCacheOptions } from './types.js';
+import type { AuthInfo, AuthServerConfig, JwtVerifyOptions, MaybePromise, RemoteJwkSetOptions, VerifierCacheOptions } from './types.js';
 
 export interface JwtVerifierSettings {
   authorizationServers: readonly AuthServerConfig[];

@@ -3,7 +3,7 @@
 // parsing, URL building and verifier creation happens here, at setup.
 
 import type { RequestHandler, Router } from 'express';
-import { createAuthenticator, type Authenticator } from './authenticate.js';
+import { createAuthenticator, type AuthDecision, type Authenticator } from './authenticate.js';
 import { toExpressMiddleware } from './bearer-auth.js';
 import { resolveBearerPolicy } from './bearer-options.js';
 import { snakeCaseKeys } from './case.js';
@@ -14,9 +14,11 @@ import { createJwtVerifyFunction, JwtVerifierPool } from './jwt-verifier.js';
 import { createMetadataRouter } from './metadata-router.js';
 import * as native from './native.js';
 import { buildResourceMetadataDocument, protectedResourceMetadataUrl } from './resource-metadata.js';
+import { compileScopeHierarchy, type ScopeExpander } from './scopes.js';
+import { loadSdkV2, type TokenVerifier } from './sdk-v2.js';
 import { getIssuer, serverMetadataPaths } from './server-config.js';
-import type { AuthInfo } from '@modelcontextprotocol/sdk/server/auth/types.js';
 import type {
+  AuthInfo,
   AuthServerConfig,
   BearerAuthConfig,
   MaybePromise,
@@ -94,7 +96,10 @@ export class MCPAuth {
     if ('issuer' in options || 'verifyAccessToken' in options) {
       throw invalidConfig('`issuer` and `verifyAccessToken` cannot be bearerAuth options: trust comes from the configuration.');
     }
-    const { resource, authorizationServers, resourceMetadataUrl, scopesSupported } = this.#target(options.resource);
+    const { resource, authorizationServers, resourceMetadataUrl, scopesSupported, expandScopes } = this.#target(
+      options.resource,
+      options.scopeHierarchy,
+    );
     const policy = resolveBearerPolicy(
       { ...options, audience: options.audience ?? options.jwtVerify?.audience },
       resource,
@@ -132,18 +137,62 @@ export class MCPAuth {
       resource,
       resourceMetadataUrl,
       requiredScopes: policy.requiredScopes,
+      expandScopes,
       showErrorDetails: policy.showErrorDetails,
       maxTokenLength: policy.maxTokenLength,
       events,
     });
   }
 
-  // Which resource a middleware protects, and the authorization servers it trusts.
-  #target(resource: string | undefined): {
+  /**
+   * An SDK v2 `OAuthTokenVerifier` over the same verification as `bearerAuth`
+   * (same modes and options), for servers that put v2's `requireBearerAuth`
+   * in front. Second best: see the README for what v2's gate loses. Rejections
+   * are v2 `OAuthError`s: `invalid_token` (401), `insufficient_scope` (403),
+   * `invalid_request` (400), `server_error` (500; v2's gate has no 503).
+   *
+   * @throws {MCPAuthConfigError} `missing_sdk` when `@modelcontextprotocol/server` is not installed.
+   */
+  tokenVerifier(verifyAccessToken: VerifyAccessTokenFunction, options?: BearerAuthOptions): TokenVerifier;
+  tokenVerifier(options?: BearerAuthOptions & VerifyJwtConfig): TokenVerifier;
+  tokenVerifier(
+    modeOrOptions?: VerifyAccessTokenFunction | (BearerAuthOptions & VerifyJwtConfig),
+    maybeOptions: BearerAuthOptions = {},
+  ): TokenVerifier {
+    const { OAuthError, OAuthErrorCode } = loadSdkV2();
+    const custom = typeof modeOrOptions === 'function';
+    const options = (custom ? maybeOptions : modeOrOptions) ?? {};
+    const authenticate = this.authenticator(custom ? modeOrOptions : 'jwt', options);
+    const codes: Record<number, string> = {
+      400: OAuthErrorCode.InvalidRequest,
+      401: OAuthErrorCode.InvalidToken,
+      403: OAuthErrorCode.InsufficientScope,
+    };
+    const settle = (decision: AuthDecision): AuthInfo => {
+      if (decision.ok) return decision.auth;
+      const body = JSON.parse(decision.body) as { error_description?: string };
+      const code = codes[decision.status] ?? OAuthErrorCode.ServerError;
+      throw new OAuthError(code, body.error_description ?? 'The access token was not accepted.');
+    };
+    return {
+      verifyAccessToken: async (token) => {
+        // The same decision as bearerAuth's, fed the header v2's gate has already split off.
+        const decision = await authenticate({ method: 'POST', url: '/', headers: { authorization: `Bearer ${token}` } });
+        return settle(decision);
+      },
+    };
+  }
+
+  // Which resource a middleware protects, the authorization servers it trusts, and its scope hierarchy.
+  #target(
+    resource: string | undefined,
+    scopeHierarchy: unknown,
+  ): {
     resource: string | undefined;
     authorizationServers: readonly AuthServerConfig[];
     resourceMetadataUrl: string | undefined;
     scopesSupported?: readonly string[];
+    expandScopes: ScopeExpander;
   } {
     if (this.#resolved.mode === 'legacy') {
       if (resource !== undefined && !URL.canParse(resource)) throw invalidConfig('`resource` must be an absolute URL.');
@@ -151,7 +200,11 @@ export class MCPAuth {
         resource,
         authorizationServers: [this.#resolved.server],
         resourceMetadataUrl: resource === undefined ? undefined : protectedResourceMetadataUrl(new URL(resource)).href,
+        expandScopes: compileScopeHierarchy(scopeHierarchy),
       };
+    }
+    if (scopeHierarchy !== undefined) {
+      throw invalidConfig('With `protectedResources`, set `scopeHierarchy` on the protected resource, not on bearerAuth.');
     }
     if (resource === undefined) {
       throw invalidConfig('bearerAuth needs `resource` (one of the configured protected resources).');
@@ -163,6 +216,7 @@ export class MCPAuth {
       authorizationServers: protectedResource.authorizationServers,
       resourceMetadataUrl: protectedResource.metadataUrl.href,
       scopesSupported: protectedResource.metadata.scopesSupported,
+      expandScopes: protectedResource.expandScopes,
     };
   }
 }

@@ -1,27 +1,49 @@
 // Public types, named as in mcp-auth 0.2 so existing annotations keep compiling,
 // plus the augmentation that types `req.auth` and the MCP SDK's `extra.authInfo`.
 
-import type { AuthInfo } from '@modelcontextprotocol/sdk/server/auth/types.js';
 import type { AuthEventListener } from './events.js';
+import type { ScopeHierarchy } from './scopes.js';
 
-declare module '@modelcontextprotocol/sdk/server/auth/types.js' {
-  interface AuthInfo {
-    /** `iss` of the verified token. */
-    issuer: string;
-    /** `sub` of the verified token. */
-    subject?: string;
-    /** `aud` of the verified token, as the token carries it. */
-    audience?: string | string[];
-    /** Every claim of the verified token. */
-    claims?: Record<string, unknown>;
-  }
-}
+export type { ScopeHierarchy } from './scopes.js';
 
-declare module 'express-serve-static-core' {
-  interface Request {
-    /** Set by `bearerAuth` once the access token has been accepted. */
-    auth?: AuthInfo;
-  }
+/**
+ * Who is calling, as `bearerAuth` puts it on `req.auth`. Structurally the MCP
+ * SDK's `AuthInfo` (v1 and v2) plus mcp-auth's fields; it depends on neither
+ * SDK, and both SDKs' `AuthInfo` are augmented with the same extra fields
+ * (see `types/`), so tools read them from `extra.authInfo` (v1) or
+ * `ctx.http.authInfo` (v2).
+ */
+export interface AuthInfo {
+  /** The access token (never logged by this package). */
+  token: string;
+  /** `client_id` of the token, else `azp`; `''` when it has neither. */
+  clientId: string;
+  /** The scopes the token was granted, as it carries them. */
+  scopes: string[];
+  /** `exp` of the token, in seconds since the epoch. */
+  expiresAt?: number;
+  /** The protected resource (RFC 8707) this request was accepted for. */
+  resource?: URL;
+  /**
+   * URL of the RFC 9728 metadata document for that resource, exactly as our
+   * 401 challenges advertise it; SDK v2's per-operation scope challenges
+   * reuse it.
+   */
+  resourceMetadataUrl?: string;
+  extra?: Record<string, unknown>;
+  /** `iss` of the verified token. */
+  issuer: string;
+  /** `sub` of the verified token. */
+  subject?: string;
+  /** `aud` of the verified token, as the token carries it. */
+  audience?: string | string[];
+  /** Every claim of the verified token. */
+  claims?: Record<string, unknown>;
+  /**
+   * The granted scopes plus every scope they imply under the resource's
+   * `scopeHierarchy` (equal to `scopes` without one). Scope checks use this.
+   */
+  effectiveScopes?: string[];
 }
 
 export type MaybePromise<T> = T | Promise<T>;
@@ -100,6 +122,13 @@ export type ResourceServerConfig = {
   metadata: Omit<CamelCaseProtectedResourceMetadata, 'authorizationServers'> & {
     authorizationServers?: AuthServerConfig[];
   };
+  /**
+   * Which scopes a broader scope implies (transitively), e.g.
+   * `{ 'todos:admin': ['todos:read', 'todos:write', 'todos:delete'] }`.
+   * Every scope check for this resource honours it. Cycles, non-array values,
+   * invalid scopes and `offline_access` are refused at construction.
+   */
+  scopeHierarchy?: ScopeHierarchy;
 };
 
 type CommonConfig = {
@@ -133,6 +162,11 @@ export type BearerAuthConfig = {
   audience?: string | string[] | false;
   /** Every one of these scopes must be granted, otherwise 403 insufficient_scope. */
   requiredScopes?: string[];
+  /**
+   * Scope hierarchy for `handleBearerAuth` and the deprecated `server` mode;
+   * with `protectedResources`, set it on the resource instead.
+   */
+  scopeHierarchy?: ScopeHierarchy;
   /** The protected resource (its `metadata.resource`); names the PRM URL in challenges. */
   resource?: string;
   /** Adds a `cause` to JSON error bodies. Never includes the token or its claims. */

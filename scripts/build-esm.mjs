@@ -1,4 +1,5 @@
-// Writes the ESM entry point next to the CommonJS build.
+// Writes the ESM entry point next to the CommonJS build, and the typings that
+// augment the MCP SDKs.
 //
 // Runtime: dist/index.mjs re-exports the CommonJS module's own objects, so
 // `import` and `require` users share the same classes (instanceof works
@@ -27,4 +28,21 @@ const siblingSpecifier = /((?:from|import)\s*\(?\s*)(['"])(\.\/[^'"]+)\.js\2/g;
 for (const file of readdirSync(dist).filter((name) => name.endsWith('.d.ts'))) {
   const source = readFileSync(new URL(file, dist), 'utf8');
   writeFileSync(new URL(file.replace(/\.d\.ts$/, '.d.mts'), dist), source.replace(siblingSpecifier, '$1$2$3.mjs$2'));
+}
+
+// SDK augmentations (types/): hand-written, because they must survive a
+// missing optional peer (see the files). Each entry point references the SDK
+// augmentation in both module kinds, and the `req.auth` typing of its own kind.
+const types = new URL('../types/', import.meta.url);
+const augment = readFileSync(new URL('sdk-augment.d.ts', types), 'utf8');
+writeFileSync(new URL('sdk-augment.d.mts', dist), augment);
+writeFileSync(new URL('sdk-augment.d.cts', dist), augment);
+const request = readFileSync(new URL('express-request.d.ts', types), 'utf8');
+writeFileSync(new URL('express-request.d.cts', dist), request);
+writeFileSync(new URL('express-request.d.mts', dist), request.replace(siblingSpecifier, '$1$2$3.mjs$2'));
+for (const [entry, kind] of [['index.d.ts', 'cts'], ['index.d.mts', 'mts']]) {
+  const references = ['sdk-augment.d.mts', 'sdk-augment.d.cts', `express-request.d.${kind}`]
+    .map((file) => `/// <reference path="./${file}" />\n`)
+    .join('');
+  writeFileSync(new URL(entry, dist), references + readFileSync(new URL(entry, dist), 'utf8'));
 }

@@ -1,0 +1,135 @@
+// Scope decisions (MCP 2026-07-28: a broader scope implies narrower ones).
+// A hierarchy is validated and closed transitively once, at setup; per
+// request, a token's granted scopes are expanded to the effective set and
+// every check (bearerAuth's requiredScopes, per-tool checks, the custom
+// verifier's tokens) compares against that set.
+
+import { assertScope, invalidConfig } from './config.js';
+import { MCPAuthBearerAuthError } from './errors.js';
+import { offlineAccessScope } from './resource-metadata.js';
+
+/** Which scopes each broader scope implies, e.g. `{ 'todos:admin': ['todos:read', 'todos:write'] }`. Transitive. */
+export type ScopeHierarchy = Readonly<Record<string, readonly string[]>>;
+
+/** Granted scopes → granted plus implied, in a stable order (granted first). */
+export type ScopeExpander = (granted: readonly string[]) => string[];
+
+/** Without a hierarchy the effective scopes are the granted ones. */
+export const noHierarchy: ScopeExpander = (granted) => [...granted];
+
+/**
+ * Validates a `scopeHierarchy` option and returns its expander.
+ * @throws {MCPAuthAuthServerError} `invalid_server_config` naming `option` for a wrong shape, an invalid scope,
+ * `offline_access`, or a cycle.
+ */
+export function compileScopeHierarchy(hierarchy: unknown, option = 'scopeHierarchy'): ScopeExpander {
+  if (hierarchy === undefined) return noHierarchy;
+  if (typeof hierarchy !== 'object' || hierarchy === null || Array.isArray(hierarchy)) {
+    throw invalidConfig(`\`${option}\` must be an object mapping a scope to the scopes it implies.`);
+  }
+  const direct = new Map<string, readonly string[]>();
+  for (const [broader, implied] of Object.entries(hierarchy)) {
+    assertHierarchyScope(broader, option);
+    if (!Array.isArray(implied)) {
+      throw invalidConfig(`\`${option}["${broader}"]\` must be an array of the scopes that ${broader} implies.`);
+    }
+    for (const scope of implied) assertHierarchyScope(scope, option);
+    direct.set(broader, [...new Set(implied as string[])]);
+  }
+
+  const closure = new Map<string, readonly string[]>();
+  // Depth-first with the path on a stack, so a cycle is reported as the scopes that form it.
+  const close = (scope: string, path: string[]): readonly string[] => {
+    const done = closure.get(scope);
+    if (done) return done;
+    if (path.includes(scope)) {
+      throw invalidConfig(`\`${option}\` has a cycle: ${[...path.slice(path.indexOf(scope)), scope].join(' → ')}.`);
+    }
+    const all = new Set<string>();
+    for (const implied of direct.get(scope) ?? []) {
+      all.add(implied);
+      for (const transitive of close(implied, [...path, scope])) all.add(transitive);
+    }
+    const result = [...all];
+    closure.set(scope, result);
+    return result;
+  };
+  for (const scope of direct.keys()) close(scope, []);
+
+  return (granted) => {
+    const effective = new Set(granted);
+    for (const scope of granted) {
+      const implied = closure.get(scope);
+      if (implied) for (const each of implied) effective.add(each);
+    }
+    return [...effective];
+  };
+}
+
+function assertHierarchyScope(scope: unknown, option: string): void {
+  assertScope(scope);
+  if (scope === offlineAccessScope) {
+    throw invalidConfig(`\`${option}\` cannot mention offline_access: it is not an operation's scope, and clients must not be asked for it.`);
+  }
+}
+
+/** The scopes a check uses: the effective set when bearerAuth computed one, else the granted scopes. */
+function effectiveScopesOf(auth: ScopedAuthInfo | undefined): readonly string[] {
+  if (!auth) return [];
+  const scopes = auth.effectiveScopes ?? auth.scopes;
+  return Array.isArray(scopes) ? scopes : [];
+}
+
+/** The part of an AuthInfo that scope checks read. */
+export interface ScopedAuthInfo {
+  scopes: readonly string[];
+  effectiveScopes?: readonly string[];
+}
+
+/** Those of `required` that `auth` holds neither directly nor through the hierarchy. */
+export function missingScopes(auth: ScopedAuthInfo | undefined, required: readonly string[]): string[] {
+  const held = effectiveScopesOf(auth);
+  return required.filter((scope) => !held.includes(scope));
+}
+
+/** Whether `auth` holds every one of `scopes`, directly or through the resource's hierarchy. */
+export function hasScopes(auth: ScopedAuthInfo | undefined, ...scopes: string[]): boolean {
+  return missingScopes(auth, scopes).length === 0;
+}
+
+/**
+ * Throws `MCPAuthBearerAuthError('missing_required_scopes')` (with the missing
+ * scopes as `cause.missingScopes`) unless `auth` holds every one of `scopes`.
+ * For tool handlers on SDK v1, where a tool cannot answer with an HTTP 403.
+ */
+export function assertScopes(auth: ScopedAuthInfo | undefined, ...scopes: string[]): void {
+  const missing = missingScopes(auth, scopes);
+  if (missing.length > 0) throw new MCPAuthBearerAuthError('missing_required_scopes', { missingScopes: missing });
+}
+
+/** What SDK v2's `scopeChallenge` expects back: the complete scope set to challenge for. */
+export interface ScopeChallengeResult {
+  scopes: [string, ...string[]];
+  errorDescription?: string;
+}
+
+/**
+ * A per-operation scope check for SDK v2's `scopeChallenge` (on
+ * `registerTool`, `registerResource`, `registerPrompt`). Unlike the SDK's own
+ * `requireScopes`, it honours the resource's `scopeHierarchy` (through the
+ * `effectiveScopes` that bearerAuth sets). A caller that lacks any of `scopes`
+ * gets one `403 insufficient_scope` whose `scope` names all of them, with the
+ * `resource_metadata` of our own challenges. Unauthenticated requests are
+ * left to the authentication gate.
+ */
+export function requireScopes(
+  ...scopes: [string, ...string[]]
+): (context: { authInfo?: ScopedAuthInfo }) => ScopeChallengeResult | undefined {
+  if (scopes.length === 0) throw invalidConfig('`requireScopes` needs at least one scope.');
+  for (const scope of scopes) assertHierarchyScope(scope, 'requireScopes');
+  const required: [string, ...string[]] = [...new Set(scopes)] as [string, ...string[]];
+  return ({ authInfo }) => {
+    if (authInfo === undefined) return undefined;
+    return missingScopes(authInfo, required).length === 0 ? undefined : { scopes: required };
+  };
+}
