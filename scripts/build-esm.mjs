@@ -44,5 +44,6 @@ for (const [entry, kind] of [['index.d.ts', 'cts'], ['index.d.mts', 'mts']]) {
   const references = ['sdk-augment.d.mts', 'sdk-augment.d.cts', `express-request.d.${kind}`]
     .map((file) => `/// <reference path="./${file}" />\n`)
     .join('');
-  writeFileSync(new URL(entry, dist), references + readFileSync(new URL(entry, dist), 'utf8'));
+  const typings = readFileSync(new URL(entry, dist), 'utf8').replace(/^\/\/\/ <reference path=.*\n/gm, '');
+  writeFileSync(new URL(entry, dist), references + typings);
 }

@@ -9,8 +9,9 @@ import type { AuthInfo as V2AuthInfo } from '@modelcontextprotocol/server';
 // @ts-ignore SDK v1 may not be installed.
 import type { AuthInfo as V1AuthInfo } from '@modelcontextprotocol/sdk/server/auth/types.js';
 
-type IsAny<T> = 0 extends 1 & T ? true : false;
-type RequestAuthInfo = IsAny<V2AuthInfo> extends false ? V2AuthInfo : IsAny<V1AuthInfo> extends false ? V1AuthInfo : OwnAuthInfo;
+// `unknown extends T` holds only for an unresolved (any) import: an AuthInfo has required members.
+type Missing<T> = unknown extends T ? true : false;
+type RequestAuthInfo = Missing<V2AuthInfo> extends false ? V2AuthInfo : Missing<V1AuthInfo> extends false ? V1AuthInfo : OwnAuthInfo;
 
 declare module 'express-serve-static-core' {
   interface Request {
