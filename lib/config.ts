@@ -151,8 +151,10 @@ function isLoopbackHost(hostname: string): boolean {
 }
 
 /** Scopes must be RFC 6750 scope-tokens so they can go into a challenge verbatim (C7). */
-export function assertScope(scope: unknown): void {
+/** `where` names the option in the message, e.g. `scopeHierarchy`. */
+export function assertScope(scope: unknown, where?: string): void {
   if (typeof scope !== 'string' || !scopeToken.test(scope)) {
-    throw invalidConfig(`${JSON.stringify(scope)} is not a valid scope (RFC 6750 §3 scope-token).`);
+    const problem = `${JSON.stringify(scope)} is not a valid scope (RFC 6750 §3 scope-token).`;
+    throw invalidConfig(where === undefined ? problem : `\`${where}\`: ${problem}`);
   }
 }

@@ -67,7 +67,7 @@ export function compileScopeHierarchy(hierarchy: unknown, option = 'scopeHierarc
 }
 
 function assertHierarchyScope(scope: unknown, option: string): void {
-  assertScope(scope);
+  assertScope(scope, option);
   if (scope === offlineAccessScope) {
     throw invalidConfig(`\`${option}\` cannot mention offline_access: it is not an operation's scope, and clients must not be asked for it.`);
   }
