@@ -28,9 +28,9 @@ import {
   UnauthorizedError,
 } from '@modelcontextprotocol/client';
 import { signInWithBrowser } from './browser.mjs';
-import { createTracingFetch, decodeJwt, formatEntry, Transcript } from './transcript.mjs';
+import { challengeParams, createTracingFetch, decodeJwt, formatEntry, Transcript } from './transcript.mjs';
 
-export { decodeJwt, formatEntry, signInWithBrowser, Transcript };
+export { challengeParams, decodeJwt, formatEntry, signInWithBrowser, Transcript };
 
 // Nothing needs to listen here: the scripted browser reads the code from the redirect.
 export const REDIRECT_URL = 'http://127.0.0.1/oauth/callback';
@@ -281,8 +281,7 @@ export async function connectAs({ mcpUrl, account, transcript = new Transcript()
 
 // The `scope` parameter of a Bearer challenge, as a list.
 function challengeScopes(wwwAuthenticate) {
-  const match = /\bscope="([^"]*)"/.exec(wwwAuthenticate ?? '');
-  return match ? match[1].split(' ').filter(Boolean) : [];
+  return String(challengeParams(wwwAuthenticate).scope ?? '').split(' ').filter(Boolean);
 }
 
 /**

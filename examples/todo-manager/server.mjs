@@ -22,19 +22,19 @@ export const TODO_SCOPES = Object.freeze(['create:todos', 'read:todos', 'delete:
 
 /**
  * Starts the todo manager on `host:port` (port 0 picks a free one).
- * `resource` defaults to the server's own origin, e.g. http://127.0.0.1:3001;
+ * `resource` defaults to the server's own origin + `path`, e.g. http://127.0.0.1:3001;
  * the MCP endpoint is the resource's path (`/` for an origin).
  *
  * @param {{ issuer: string, issuerType?: 'oidc' | 'oauth', resource?: string,
- *   port?: number, host?: string }} options
+ *   path?: string, port?: number, host?: string }} options
  * @returns {Promise<{ url: string, resource: string, port: number,
  *   todoService: TodoService, close: () => Promise<void> }>}
  */
-export async function createTodoServer({ issuer, issuerType = 'oidc', resource, port = 3001, host = '127.0.0.1' }) {
+export async function createTodoServer({ issuer, issuerType = 'oidc', resource, path = '', port = 3001, host = '127.0.0.1' }) {
   if (!issuer) throw new TypeError('createTodoServer needs the authorization server `issuer`.');
   const http = await listen({ host, port });
   try {
-    const resourceId = resource ?? http.origin;
+    const resourceId = resource ?? `${http.origin}${path}`;
     const mcpPath = new URL(resourceId).pathname;
 
     // Discover the authorization server (its JWKS, endpoints) and describe this resource.

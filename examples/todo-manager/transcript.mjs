@@ -18,7 +18,7 @@ export class Transcript {
   add(step, lines, data = {}) {
     const entry = { step, lines: [lines].flat(), data };
     this.entries.push(entry);
-    this.write?.(entry);
+    if (entry.lines.length > 0) this.write?.(entry); // entries without lines are for programs only
     return entry;
   }
 
@@ -85,6 +85,7 @@ export function createTracingFetch(transcript, mcpUrl) {
         const label =
           `${method} ${url.pathname}` +
           (rpcMethod ? ` (${rpcMethod}${authorized ? ', with Bearer token' : ', no token'}${version ? `, MCP-Protocol-Version ${version}` : ''})` : '');
+        transcript.add('mcp-request', [], { method, rpcMethod, tool: jsonRpcToolName(init.body), authorized, version, status: response.status });
         if (response.status === 401 || response.status === 403) {
           const challenge = response.headers.get('www-authenticate');
           transcript.add('challenge', [`→ ${label}`, `← ${response.status} WWW-Authenticate: ${challenge}`], {
@@ -178,6 +179,15 @@ export function createTracingFetch(transcript, mcpUrl) {
   };
 }
 
+function jsonRpcToolName(body) {
+  try {
+    const message = typeof body === 'string' ? JSON.parse(body) : undefined;
+    return message?.method === 'tools/call' ? message.params?.name : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 function jsonRpcMethod(body) {
   if (typeof body !== 'string') return undefined;
   try {
@@ -188,3 +198,16 @@ function jsonRpcMethod(body) {
   }
 }
 
+
+/**
+ * The auth-params of a single Bearer challenge, e.g. { error, scope,
+ * resource_metadata }: enough for the demo's own challenges (the tests use a
+ * strict RFC 9110 parser).
+ */
+export function challengeParams(wwwAuthenticate) {
+  const params = {};
+  for (const [, name, quoted, bare] of String(wwwAuthenticate ?? '').matchAll(/([A-Za-z_][\w-]*)=(?:"((?:[^"\\]|\\.)*)"|([^\s,"]+))/g)) {
+    params[name.toLowerCase()] = quoted === undefined ? bare : quoted.replace(/\\(.)/g, '$1');
+  }
+  return params;
+}
