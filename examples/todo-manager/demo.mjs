@@ -103,7 +103,10 @@ try {
   expect(forbiddenParams.resource_metadata === resourceMetadata, "the 403's resource_metadata is the one of the 401");
   expect(/\bwww-authenticate\b/i.test(forbidden?.data.exposeHeaders ?? ''), 'the 403 exposes WWW-Authenticate to browser clients');
   expect(user.logins === loginsBefore + 1 && since(mark, 'authorize')[0]?.data.params.scope?.split(' ').includes('delete:todos'), 'the SDK re-authorized, asking for delete:todos');
-  expect(refused.refused && todo.todoService.getTodoById(review.value.id), "delete:todos not granted: the call is refused and admin's todo stays");
+  expect(
+    refused.refused && deleteStatuses(since(mark, 'mcp-request')) === '403' && todo.todoService.getTodoById(review.value.id),
+    "delete:todos not granted: the call is not sent again, admin's todo stays",
+  );
 
   // 5. What the admin may do.
   section('admin: all todos');
@@ -119,6 +122,7 @@ try {
   mark = transcript.entries.length;
   const granted = await user.callTool('delete-todo', { id: review.value.id });
   expect(since(mark, 'challenge')[0]?.data.status === 403, 'the old token still gets 403 insufficient_scope');
+  expect(deleteStatuses(since(mark, 'mcp-request')) === '403 200', 'after the step-up the call is sent once more: 403, then 200');
   expect(granted.stepUp?.granted.includes('delete:todos') && user.tokenClaims.scope.split(' ').includes('delete:todos'), 'step-up: the new token has delete:todos');
   expect(granted.value?.message === `Todo ${review.value.id} deleted` && !todo.todoService.getTodoById(review.value.id), "the retried call deletes admin's todo");
 
@@ -167,6 +171,14 @@ try {
   await Promise.all(servers.map((server) => server.close()));
 }
 process.exit(exitCode);
+
+// HTTP statuses of the delete-todo calls among MCP requests, e.g. "403 200".
+function deleteStatuses(requests) {
+  return requests
+    .filter((entry) => entry.data.tool === 'delete-todo')
+    .map((entry) => entry.data.status)
+    .join(' ');
+}
 
 function sameIds(todos, ids) {
   return Array.isArray(todos) && todos.length === ids.length && ids.every((id) => todos.some((t) => t.id === id));
