@@ -1,9 +1,12 @@
-// The todo manager from the MCP Auth tutorial, protected by mcp-auth-rs.
+// The todo manager from the MCP Auth tutorial on MCP SDK v2, protected by
+// mcp-auth-rs. Serves protocol 2026-07-28 and 2025-era clients on one endpoint.
 //
 // Tools: create-todo, get-todos, delete-todo. Rules, decided from the token:
 //   - create-todo needs the `create:todos` scope; the todo belongs to the token's subject.
 //   - get-todos returns every todo with `read:todos`, otherwise only the caller's own.
-//   - delete-todo deletes the caller's own todo, or anyone's with `delete:todos`.
+//   - delete-todo deletes the caller's own todo, or anyone's with `delete:todos`;
+//     without it, deleting anything else is answered with HTTP 403
+//     insufficient_scope, scope="delete:todos" (a step-up challenge).
 //
 // Run it against any OpenID Provider / OAuth 2.1 authorization server:
 //   ISSUER=https://your-tenant.example/oidc RESOURCE=http://localhost:3001 node examples/todo-manager/server.mjs
