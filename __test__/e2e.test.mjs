@@ -1,12 +1,18 @@
-// End to end (issue 4): the example todo manager protected by mcp-auth-rs, a
-// real authorization server (oidc-provider, embedded) and the MCP SDK's OAuth
-// client. Checks the wire (status codes, challenge, metadata), the tokens the
-// AS grants per account, the tutorial's RBAC outcomes, and that tokens for
-// another resource or with a broken signature are refused. All on 127.0.0.1.
+// End to end (issues 4 and 10): the example todo manager on MCP SDK v2
+// protected by mcp-auth-rs, a real authorization server (oidc-provider,
+// embedded) and the SDK v2 client's OAuth support. Checks the wire (status
+// codes, challenges, metadata), the tokens the AS grants per account, the
+// tutorial's RBAC outcomes, version negotiation (2026-07-28, and 2025-11-25
+// clients), the 403 insufficient_scope step-up (refused, then granted after a
+// policy change), refresh, and that tokens for another resource or with a
+// broken signature are refused. All on 127.0.0.1.
 
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 
+import { CLIENT_CAPABILITIES_META_KEY, CLIENT_INFO_META_KEY, PROTOCOL_VERSION_META_KEY } from '@modelcontextprotocol/client';
+import { Client as V1Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StreamableHTTPClientTransport as V1Transport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { DEMO_ACCOUNTS, startAuthorizationServer } from '../examples/todo-manager/authorization-server.mjs';
 import { createTodoServer, TODO_SCOPES } from '../examples/todo-manager/server.mjs';
 import { connectAs, decodeJwt, obtainAccessToken, Transcript } from '../examples/todo-manager/client.mjs';
@@ -40,6 +46,46 @@ describe('todo manager end to end: oidc-provider + mcp-auth-rs + MCP SDK client'
       },
       body: INITIALIZE,
     });
+
+  // A bare tools/call, on 2026-07-28 (with the per-request envelope and
+  // headers) or on 2025-11-25 (stateless, no initialize needed).
+  const callToolRaw = (token, name, args, { era = 'modern', url = todo.url } = {}) => {
+    const modern = era === 'modern';
+    const params = { name, arguments: args };
+    if (modern) {
+      params._meta = {
+        [PROTOCOL_VERSION_META_KEY]: '2026-07-28',
+        [CLIENT_INFO_META_KEY]: { name: 'e2e', version: '0' },
+        [CLIENT_CAPABILITIES_META_KEY]: {},
+      };
+    }
+    return fetch(url, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        accept: 'application/json, text/event-stream',
+        authorization: `Bearer ${token}`,
+        'mcp-protocol-version': modern ? '2026-07-28' : '2025-11-25',
+        ...(modern ? { 'mcp-method': 'tools/call', 'mcp-name': name } : {}),
+      },
+      body: JSON.stringify({ jsonrpc: '2.0', id: 7, method: 'tools/call', params }),
+    });
+  };
+  // The result of a tools/call answered as JSON or as one SSE event.
+  const toolResult = async (response) => {
+    const body = await response.text();
+    const json = response.headers.get('content-type')?.startsWith('text/event-stream')
+      ? JSON.parse(body.split('\n').find((line) => line.startsWith('data:')).slice(5))
+      : JSON.parse(body);
+    return JSON.parse(json.result.content[0].text);
+  };
+  // The MCP requests (method, tool, status) a transcript recorded after `from`.
+  const mcpRequests = (transcript, from, tool) =>
+    transcript.entries
+      .slice(from)
+      .filter((e) => e.step === 'mcp-request' && (tool === undefined || e.data.tool === tool))
+      .map((e) => e.data);
+  const entriesSince = (transcript, from, step) => transcript.entries.slice(from).filter((e) => e.step === step);
 
   before(async () => {
     as = await startAuthorizationServer({
@@ -96,8 +142,8 @@ describe('todo manager end to end: oidc-provider + mcp-auth-rs + MCP SDK client'
 
   it('user: the SDK client goes 401 → PRM → AS metadata → registration → PKCE → token → MCP', async () => {
     user = await connectAs({ mcpUrl: todo.url, account: 'user', transcript: userTranscript });
-    const steps = userTranscript.entries.map((entry) => entry.step);
-    assert.deepEqual(steps, ['challenge', 'prm', 'as-metadata', 'registration', 'authorize', 'login', 'token', 'mcp-authorized']);
+    const steps = userTranscript.entries.map((entry) => entry.step).filter((step) => step !== 'mcp-request');
+    assert.deepEqual(steps, ['challenge', 'prm', 'as-metadata', 'registration', 'authorize', 'login', 'token', 'mcp-authorized', 'connected']);
 
     const [challenge] = userTranscript.of('challenge');
     assert.equal(challenge.data.status, 401);
@@ -153,9 +199,10 @@ describe('todo manager end to end: oidc-provider + mcp-auth-rs + MCP SDK client'
     assert.deepEqual(value.map((t) => t.id), [todos.milk.id]);
   });
 
-  it("delete-todo: the user cannot delete the admin's todo, and it stays", async () => {
-    const { value } = await user.callTool('delete-todo', { id: todos.report.id });
-    assert.deepEqual(value, { error: 'Failed to delete todo' });
+  it("delete-todo: the user cannot delete the admin's todo (step-up refused), and it stays", async () => {
+    const result = await user.callTool('delete-todo', { id: todos.report.id });
+    assert.equal(result.refused, 'delete:todos not granted');
+    assert.equal(result.value, undefined);
     assert.ok(todo.todoService.getTodoById(todos.report.id));
   });
 
@@ -189,6 +236,167 @@ describe('todo manager end to end: oidc-provider + mcp-auth-rs + MCP SDK client'
       assert.equal(todo.todoService.getAllTodos().length, before);
     } finally {
       await reader.close();
+    }
+  });
+
+  it('version negotiation: the v2 client probes with server/discover and speaks 2026-07-28', () => {
+    assert.equal(user.era, 'modern');
+    assert.equal(user.protocolVersion, '2026-07-28');
+    assert.equal(user.client.getProtocolEra(), 'modern');
+    const requests = mcpRequests(userTranscript, 0);
+    assert.equal(requests[0].rpcMethod, 'server/discover');
+    assert.equal(requests[0].status, 401);
+    const calls = requests.filter((r) => r.rpcMethod === 'tools/call');
+    assert.ok(calls.length > 0);
+    for (const call of calls) assert.equal(call.version, '2026-07-28');
+    assert.ok(!requests.some((r) => r.rpcMethod === 'initialize'), 'no 2025 initialize on a 2026 connection');
+  });
+
+  it('a 2025-11-25 client is served: the v2 client in legacy mode', async () => {
+    const transcript = new Transcript();
+    const legacy = await connectAs({ mcpUrl: todo.url, account: 'admin', transcript, era: 'legacy' });
+    try {
+      assert.equal(legacy.era, 'legacy');
+      assert.equal(legacy.protocolVersion, '2025-11-25');
+      const requests = mcpRequests(transcript, 0);
+      assert.equal(requests[0].rpcMethod, 'initialize');
+      assert.ok(!requests.some((r) => r.rpcMethod === 'server/discover'));
+      const { value } = await legacy.callTool('get-todos');
+      assert.deepEqual(value.map((t) => t.id), [todos.report.id]);
+    } finally {
+      await legacy.close();
+    }
+  });
+
+  it('a 2025-11-25 client is served: the v1 SDK client with a bearer token', async () => {
+    const v1 = new V1Client({ name: 'e2e-v1', version: '0' });
+    const transport = new V1Transport(new URL(todo.url), { requestInit: { headers: { authorization: `Bearer ${user.accessToken}` } } });
+    await v1.connect(transport);
+    try {
+      assert.equal(transport.protocolVersion, '2025-11-25');
+      const created = await v1.callTool({ name: 'create-todo', arguments: { content: 'From a v1 client' } });
+      const todoFromV1 = JSON.parse(created.content[0].text);
+      assert.equal(todoFromV1.ownerId, 'user');
+      const listed = await v1.callTool({ name: 'get-todos', arguments: {} });
+      assert.deepEqual(JSON.parse(listed.content[0].text).map((t) => t.id), [todoFromV1.id]);
+      todos.fromV1 = todoFromV1;
+    } finally {
+      await v1.close();
+    }
+  });
+
+  for (const era of ['modern', 'legacy']) {
+    it(`403 on the wire (${era === 'modern' ? '2026-07-28' : '2025-11-25'}): deleting another's todo without delete:todos`, async () => {
+      const unauthenticated = await initialize();
+      const expectedMetadata = parseWwwAuthenticate(unauthenticated.headers.get('www-authenticate')).params.resource_metadata;
+      await unauthenticated.body?.cancel();
+
+      const response = await callToolRaw(user.accessToken, 'delete-todo', { id: todos.report.id }, { era });
+      assert.equal(response.status, 403);
+      const challenge = parseWwwAuthenticate(response.headers.get('www-authenticate'));
+      assert.equal(challenge.scheme.toLowerCase(), 'bearer');
+      assert.equal(challenge.params.error, 'insufficient_scope');
+      assert.equal(challenge.params.scope, 'delete:todos');
+      assert.equal(challenge.params.resource_metadata, expectedMetadata);
+      const exposed = (response.headers.get('access-control-expose-headers') ?? '').split(',').map((h) => h.trim().toLowerCase());
+      assert.ok(exposed.includes('www-authenticate'), `Access-Control-Expose-Headers: ${exposed}`);
+      assert.equal((await response.json()).error, 'insufficient_scope');
+      assert.ok(todo.todoService.getTodoById(todos.report.id), 'nothing was deleted');
+    });
+  }
+
+  it('403 also for an id that does not exist (no hint which ids exist); none for own todos or with delete:todos', async () => {
+    const unknown = await callToolRaw(user.accessToken, 'delete-todo', { id: 'no-such-todo' });
+    assert.equal(unknown.status, 403);
+    assert.equal(parseWwwAuthenticate(unknown.headers.get('www-authenticate')).params.scope, 'delete:todos');
+    await unknown.body?.cancel();
+
+    const own = await callToolRaw(user.accessToken, 'delete-todo', { id: todos.fromV1.id });
+    assert.equal(own.status, 200);
+    assert.equal((await toolResult(own)).message, `Todo ${todos.fromV1.id} deleted`);
+
+    const withScope = await callToolRaw(admin.accessToken, 'delete-todo', { id: 'no-such-todo' });
+    assert.equal(withScope.status, 200);
+    assert.deepEqual(await toolResult(withScope), { error: 'Failed to delete todo' });
+  });
+
+  it('step-up through the SDK: one 403, one re-authorization for the union of scopes, refused by the AS: no retry', async () => {
+    const from = userTranscript.entries.length;
+    const loginsBefore = user.logins;
+    const result = await user.callTool('delete-todo', { id: todos.report.id });
+
+    assert.deepEqual(mcpRequests(userTranscript, from, 'delete-todo').map((r) => r.status), [403]);
+    const [authorize, ...moreAuthorizations] = entriesSince(userTranscript, from, 'authorize');
+    assert.equal(moreAuthorizations.length, 0);
+    const requested = authorize.data.params.scope.split(' ');
+    for (const scope of ['create:todos', 'delete:todos']) assert.ok(requested.includes(scope), `requested ${requested}`);
+    const [token] = entriesSince(userTranscript, from, 'token');
+    assert.equal(token.data.grantType, 'authorization_code');
+    assert.equal(token.data.scope, 'create:todos');
+    assert.equal(user.logins, loginsBefore + 1);
+    assert.deepEqual(result.stepUp, { challenged: ['delete:todos'], granted: ['create:todos'], missing: ['delete:todos'] });
+    assert.equal(result.refused, 'delete:todos not granted');
+    assert.ok(todo.todoService.getTodoById(todos.report.id));
+  });
+
+  it('step-up through the SDK after the policy grants delete:todos: 403, re-authorization, the call is sent again and succeeds', async () => {
+    as.grantScopes('user', ['delete:todos']);
+    const from = userTranscript.entries.length;
+    const loginsBefore = user.logins;
+    const result = await user.callTool('delete-todo', { id: todos.report.id });
+
+    assert.deepEqual(mcpRequests(userTranscript, from, 'delete-todo').map((r) => r.status), [403, 200]);
+    assert.equal(entriesSince(userTranscript, from, 'authorize').length, 1);
+    assert.equal(user.logins, loginsBefore + 1);
+    assert.equal(user.tokenClaims.scope, 'create:todos delete:todos');
+    assert.deepEqual(result.stepUp.missing, []);
+    assert.equal(result.value.message, `Todo ${todos.report.id} deleted`);
+    assert.equal(todo.todoService.getTodoById(todos.report.id), undefined);
+  });
+
+  it('refresh tokens: issued as the metadata advertises, and used on a 401 without a new login', async () => {
+    const metadata = await (await fetch(`${as.issuer}/.well-known/oauth-authorization-server`)).json();
+    assert.ok(metadata.grant_types_supported.includes('refresh_token'));
+    assert.ok(metadata.scopes_supported.includes('offline_access'));
+    assert.equal(userTranscript.of('token')[0].data.refreshTokenIssued, true);
+    assert.equal(user.hasRefreshToken, true);
+
+    const scopeBefore = user.tokenClaims.scope;
+    user.spoilAccessToken();
+    const from = userTranscript.entries.length;
+    const loginsBefore = user.logins;
+    const { value } = await user.callTool('get-todos');
+
+    assert.deepEqual(value, []);
+    assert.deepEqual(mcpRequests(userTranscript, from, 'get-todos').map((r) => r.status), [401, 200]);
+    const tokens = entriesSince(userTranscript, from, 'token');
+    assert.equal(tokens.length, 1);
+    assert.equal(tokens[0].data.grantType, 'refresh_token');
+    assert.equal(tokens[0].data.status, 200);
+    assert.equal(tokens[0].data.resource, todo.resource);
+    assert.equal(user.logins, loginsBefore, 'no new login');
+    assert.equal(entriesSince(userTranscript, from, 'authorize').length, 0);
+    assert.equal(user.tokenClaims.scope, scopeBefore);
+    assert.equal(user.tokenClaims.sub, 'user');
+  });
+
+  it("a resource whose path ends in '/': the 403's resource_metadata is the 401's (needs bearerAuth's resourceMetadataUrl)", async () => {
+    const slashed = await createTodoServer({ issuer: as.issuer, port: 0, path: '/mcp/' });
+    try {
+      as.addResource(slashed.resource);
+      const unauthenticated = await fetch(slashed.url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: INITIALIZE });
+      assert.equal(unauthenticated.status, 401);
+      const expected = parseWwwAuthenticate(unauthenticated.headers.get('www-authenticate')).params.resource_metadata;
+      await unauthenticated.body?.cancel();
+      assert.equal((await fetch(expected)).status, 200, 'the 401 names metadata that exists');
+
+      const tokens = await obtainAccessToken({ issuer: as.issuer, resource: slashed.resource, account: 'reader', scope: 'read:todos' });
+      const response = await callToolRaw(tokens.access_token, 'delete-todo', { id: 'no-such-todo' }, { url: slashed.url });
+      assert.equal(response.status, 403);
+      await response.body?.cancel();
+      assert.equal(parseWwwAuthenticate(response.headers.get('www-authenticate')).params.resource_metadata, expected);
+    } finally {
+      await slashed.close();
     }
   });
 

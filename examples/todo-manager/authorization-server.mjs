@@ -6,11 +6,14 @@
 //   - authorization code + PKCE (S256 only), with RFC 9207 `iss` in the response
 //   - resource indicators (RFC 8707): JWT access tokens (RFC 9068) whose `aud` is
 //     the requested resource and whose `scope` is what the account may have.
+//   - refresh tokens for clients that register for the refresh_token grant and
+//     ask for offline_access (rotated on every use: these are public clients).
 //
 // Demo accounts (no passwords; pick one on the login page):
 //   user  → create:todos
 //   admin → create:todos read:todos delete:todos
 // The scopes a token gets are decided here, per account, whatever the client asks for.
+// grantScopes() changes an account's policy at run time, as an administrator would.
 //
 // Everything is in memory and listens on 127.0.0.1 only. Not for production.
 //   node examples/todo-manager/authorization-server.mjs    (AS_PORT, RESOURCE to configure)
@@ -34,6 +37,7 @@ export const DEMO_ACCOUNTS = Object.freeze({
  * @param {Array<string | { indicator: string, scopes?: string[] }>} [options.resources]
  *   resource indicators tokens may be issued for (more with addResource()).
  * @param {Record<string, { scopes: readonly string[] }>} [options.accounts=DEMO_ACCOUNTS]
+ *   the initial policy; the server keeps its own copy.
  * @param {readonly string[]} [options.scopes=TODO_SCOPES] every resource scope the server knows.
  * @param {number} [options.accessTokenTTL=600] seconds.
  */
@@ -49,6 +53,8 @@ export async function startAuthorizationServer({
   try {
     const issuer = http.origin;
     const knownScopes = new Set(scopes);
+    // accountId -> Set of resource scopes the account may be granted.
+    const policy = new Map(Object.entries(accounts).map(([id, account]) => [id, new Set(account.scopes)]));
     const resourceServers = new Map(); // indicator -> { scopes }
 
     const addResource = (indicator, { scopes: resourceScopes = scopes } = {}) => {
@@ -82,7 +88,7 @@ export async function startAuthorizationServer({
       jwks: { keys: [createSigningKey()] },
       cookies: { keys: [randomBytes(32).toString('base64url')] },
       // Resource scopes must be listed here too: clients send them when they register.
-      // offline_access lets clients register for refresh_token; this demo grants none.
+      // offline_access is granted to every account that asks (see applyAccountPolicy).
       scopes: ['openid', 'offline_access', ...scopes],
       claims: { openid: ['sub'] },
       responseTypes: ['code'],
@@ -92,6 +98,11 @@ export async function startAuthorizationServer({
         token_endpoint_auth_method: 'none',
       },
       pkce: { required: () => true },
+      // A refresh token when the client may use the grant and offline_access was
+      // granted. The SDK asks for offline_access (with prompt=consent) when the
+      // metadata lists it and the client registered for refresh_token.
+      issueRefreshToken: async (_ctx, client, code) =>
+        client.grantTypeAllowed('refresh_token') && code.scopes.has('offline_access'),
       features: {
         devInteractions: { enabled: false },
         registration: { enabled: true },
@@ -114,12 +125,12 @@ export async function startAuthorizationServer({
       },
       interactions: { url: async (_ctx, interaction) => `/interaction/${interaction.uid}` },
       findAccount: async (_ctx, accountId) =>
-        Object.hasOwn(accounts, accountId) ? { accountId, claims: async () => ({ sub: accountId }) } : undefined,
+        policy.has(accountId) ? { accountId, claims: async () => ({ sub: accountId }) } : undefined,
       // After login, grant exactly what the account may have. With every
       // requested scope either granted or rejected, no consent prompt is needed.
       loadExistingGrant: async (ctx) => {
         const { accountId } = ctx.oidc.session;
-        if (!accountId || !Object.hasOwn(accounts, accountId)) return undefined;
+        if (!accountId || !policy.has(accountId)) return undefined;
         const grant = new ctx.oidc.provider.Grant({ accountId, clientId: ctx.oidc.client.clientId });
         const requested = ctx.oidc.requestParamScopes;
         const resourceScopes = Object.fromEntries(
@@ -128,7 +139,7 @@ export async function startAuthorizationServer({
             [...requested].filter((scope) => resourceServer.scopes.has(scope)),
           ]),
         );
-        applyAccountPolicy(grant, accounts[accountId], [...ctx.oidc.requestParamOIDCScopes], resourceScopes);
+        applyAccountPolicy(grant, policy.get(accountId), [...ctx.oidc.requestParamOIDCScopes], resourceScopes);
         await grant.save();
         return grant;
       },
@@ -150,13 +161,20 @@ export async function startAuthorizationServer({
         Interaction: 600,
         Session: 3600,
         Grant: 3600,
+        RefreshToken: 3600,
       },
     });
 
     const app = express();
     app.disable('x-powered-by');
     app.use(provider.pathFor('registration'), allowCrossOriginRegistration);
-    mountInteractions(app, provider, accounts);
+    mountInteractions(app, provider, policy);
+    // oidc-provider 8 serves its metadata only at openid-configuration. The
+    // same document answers RFC 8414 discovery, which MCP clients try first.
+    app.get('/.well-known/oauth-authorization-server', (req, _res, next) => {
+      req.url = '/.well-known/openid-configuration';
+      next();
+    });
     app.use(provider.callback());
 
     http.handle(app);
@@ -166,6 +184,19 @@ export async function startAuthorizationServer({
       provider,
       /** Allows tokens for another resource indicator (an MCP server URL). */
       addResource,
+      /** The resource scopes `accountId` may be granted now. */
+      accountScopes: (accountId) => [...(policy.get(accountId) ?? [])],
+      /**
+       * Lets `accountId` be granted `extraScopes` from the next authorization
+       * on (tokens already issued keep their scopes).
+       */
+      grantScopes(accountId, extraScopes) {
+        const allowed = policy.get(accountId);
+        if (!allowed) throw new TypeError(`Unknown account: ${accountId}`);
+        const unknown = extraScopes.filter((scope) => !knownScopes.has(scope));
+        if (unknown.length > 0) throw new TypeError(`Unknown scopes: ${unknown.join(' ')}`);
+        for (const scope of extraScopes) allowed.add(scope);
+      },
       close: () => http.close(),
     };
   } catch (error) {
@@ -177,10 +208,11 @@ export async function startAuthorizationServer({
 // Grant the account's scopes among those requested, reject the rest. The
 // resource scopes also count as OpenID scopes (they are in `scopes`), so
 // they are rejected on that side: they belong in access tokens only.
-function applyAccountPolicy(grant, account, requestedOIDCScopes, requestedResourceScopes) {
-  const allowed = new Set(account.scopes);
-  const oidc = requestedOIDCScopes.filter((scope) => scope === 'openid');
-  const notOidc = requestedOIDCScopes.filter((scope) => scope !== 'openid');
+// openid and offline_access (a refresh token) are granted to every account.
+const OIDC_SCOPES_GRANTED = new Set(['openid', 'offline_access']);
+function applyAccountPolicy(grant, allowed, requestedOIDCScopes, requestedResourceScopes) {
+  const oidc = requestedOIDCScopes.filter((scope) => OIDC_SCOPES_GRANTED.has(scope));
+  const notOidc = requestedOIDCScopes.filter((scope) => !OIDC_SCOPES_GRANTED.has(scope));
   if (oidc.length) grant.addOIDCScope(oidc.join(' '));
   if (notOidc.length) grant.rejectOIDCScope(notOidc.join(' '));
   for (const [indicator, requested] of Object.entries(requestedResourceScopes)) {
@@ -192,20 +224,20 @@ function applyAccountPolicy(grant, account, requestedOIDCScopes, requestedResour
 }
 
 // Login (and, should the provider ask for it, consent) pages of the demo.
-function mountInteractions(app, provider, accounts) {
+function mountInteractions(app, provider, policy) {
   const body = express.urlencoded({ extended: false, limit: '4kb' });
 
   app.get('/interaction/:uid', async (req, res, next) => {
     try {
       const details = await provider.interactionDetails(req, res);
       if (details.prompt.name === 'login') {
-        res.type('html').send(loginPage(details, accounts));
+        res.type('html').send(loginPage(details, policy));
         return;
       }
       // Not reached with loadExistingGrant above, except for clients that
       // always get a consent prompt (native apps): decide it the same way.
       const { accountId } = details.session ?? {};
-      if (details.prompt.name !== 'consent' || !accountId || !Object.hasOwn(accounts, accountId)) {
+      if (details.prompt.name !== 'consent' || !accountId || !policy.has(accountId)) {
         res.status(400).type('html').send(page('Unexpected step', `<p>${escapeHtml(details.prompt.name)}</p>`));
         return;
       }
@@ -213,7 +245,7 @@ function mountInteractions(app, provider, accounts) {
         ? await provider.Grant.find(details.grantId)
         : new provider.Grant({ accountId, clientId: details.params.client_id });
       const { missingOIDCScope = [], missingResourceScopes = {} } = details.prompt.details;
-      applyAccountPolicy(grant, accounts[accountId], missingOIDCScope, missingResourceScopes);
+      applyAccountPolicy(grant, policy.get(accountId), missingOIDCScope, missingResourceScopes);
       const grantId = await grant.save();
       await provider.interactionFinished(req, res, { consent: { grantId } }, { mergeWithLastSubmission: true });
     } catch (error) {
@@ -225,8 +257,8 @@ function mountInteractions(app, provider, accounts) {
     try {
       const details = await provider.interactionDetails(req, res);
       const accountId = typeof req.body?.login === 'string' ? req.body.login : '';
-      if (details.prompt.name !== 'login' || !Object.hasOwn(accounts, accountId)) {
-        res.status(400).type('html').send(loginPage(details, accounts, 'Choose one of the demo accounts.'));
+      if (details.prompt.name !== 'login' || !policy.has(accountId)) {
+        res.status(400).type('html').send(loginPage(details, policy, 'Choose one of the demo accounts.'));
         return;
       }
       await provider.interactionFinished(req, res, { login: { accountId } }, { mergeWithLastSubmission: false });
@@ -274,14 +306,14 @@ function allowCrossOriginRegistration(req, res, next) {
   next();
 }
 
-function loginPage(details, accounts, notice) {
+function loginPage(details, policy, notice) {
   const { uid, params } = details;
   const action = `/interaction/${encodeURIComponent(uid)}`;
-  const buttons = Object.entries(accounts)
+  const buttons = [...policy]
     .map(
-      ([id, account]) =>
+      ([id, allowed]) =>
         `<p><button type="submit" name="login" value="${escapeHtml(id)}">Sign in as <b>${escapeHtml(id)}</b></button> ` +
-        `<small>(${escapeHtml(account.scopes.join(' ') || 'no scopes')})</small></p>`,
+        `<small>(${escapeHtml([...allowed].join(' ') || 'no scopes')})</small></p>`,
     )
     .join('\n');
   return page(

@@ -1,9 +1,12 @@
-// The todo manager from the MCP Auth tutorial, protected by mcp-auth-rs.
+// The todo manager from the MCP Auth tutorial on MCP SDK v2, protected by
+// mcp-auth-rs. Serves protocol 2026-07-28 and 2025-era clients on one endpoint.
 //
 // Tools: create-todo, get-todos, delete-todo. Rules, decided from the token:
 //   - create-todo needs the `create:todos` scope; the todo belongs to the token's subject.
 //   - get-todos returns every todo with `read:todos`, otherwise only the caller's own.
-//   - delete-todo deletes the caller's own todo, or anyone's with `delete:todos`.
+//   - delete-todo deletes the caller's own todo, or anyone's with `delete:todos`;
+//     without it, deleting anything else is answered with HTTP 403
+//     insufficient_scope, scope="delete:todos" (a step-up challenge).
 //
 // Run it against any OpenID Provider / OAuth 2.1 authorization server:
 //   ISSUER=https://your-tenant.example/oidc RESOURCE=http://localhost:3001 node examples/todo-manager/server.mjs
@@ -12,9 +15,8 @@
 
 import assert from 'node:assert';
 import express from 'express';
-import { z } from 'zod';
-import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
-import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
+import { createMcpHandler, fromJsonSchema, McpServer } from '@modelcontextprotocol/server';
+import { toNodeHandler } from '@modelcontextprotocol/node';
 import { fetchServerConfig, MCPAuth, MCPAuthBearerAuthError } from 'mcp-auth-rs';
 import { isMain, listen } from './listen.mjs';
 import { TodoService } from './todo-service.mjs';
@@ -23,19 +25,19 @@ export const TODO_SCOPES = Object.freeze(['create:todos', 'read:todos', 'delete:
 
 /**
  * Starts the todo manager on `host:port` (port 0 picks a free one).
- * `resource` defaults to the server's own origin, e.g. http://127.0.0.1:3001;
+ * `resource` defaults to the server's own origin + `path`, e.g. http://127.0.0.1:3001;
  * the MCP endpoint is the resource's path (`/` for an origin).
  *
  * @param {{ issuer: string, issuerType?: 'oidc' | 'oauth', resource?: string,
- *   port?: number, host?: string }} options
+ *   path?: string, port?: number, host?: string }} options
  * @returns {Promise<{ url: string, resource: string, port: number,
  *   todoService: TodoService, close: () => Promise<void> }>}
  */
-export async function createTodoServer({ issuer, issuerType = 'oidc', resource, port = 3001, host = '127.0.0.1' }) {
+export async function createTodoServer({ issuer, issuerType = 'oidc', resource, path = '', port = 3001, host = '127.0.0.1' }) {
   if (!issuer) throw new TypeError('createTodoServer needs the authorization server `issuer`.');
   const http = await listen({ host, port });
   try {
-    const resourceId = resource ?? http.origin;
+    const resourceId = resource ?? `${http.origin}${path}`;
     const mcpPath = new URL(resourceId).pathname;
 
     // Discover the authorization server (its JWKS, endpoints) and describe this resource.
@@ -60,33 +62,17 @@ export async function createTodoServer({ issuer, issuerType = 'oidc', resource, 
     // Everything else needs an access token issued by `issuer` for this resource.
     app.use(mcpAuth.bearerAuth('jwt', { resource: resourceId, audience: resourceId }));
 
-    app.post(mcpPath, express.json(), async (request, response) => {
-      // Stateless Streamable HTTP: a fresh server and transport per request;
-      // the token was checked for this very request.
-      const server = createMcpServer(todoService);
-      const transport = new StreamableHTTPServerTransport({ sessionIdGenerator: undefined });
-      response.on('close', () => {
-        void transport.close();
-        void server.close();
-      });
-      try {
-        await server.connect(transport);
-        await transport.handleRequest(request, response, request.body);
-      } catch (error) {
-        console.error('Error handling MCP request:', error);
-        if (!response.headersSent) {
-          response.status(500).json({ jsonrpc: '2.0', error: { code: -32603, message: 'Internal server error' }, id: null });
-        }
-      }
+    // SDK v2: one handler for both eras. 2026-07-28 requests are served
+    // per request; 2025-era ones (initialize first) go to the SDK's stateless
+    // legacy fallback. A fresh McpServer per request either way, so every tool
+    // sees the token of its own request (ctx.http.authInfo, from req.auth).
+    const mcpHandler = createMcpHandler(() => createMcpServer(todoService), {
+      onerror: (error) => {
+        if (process.env.MCP_DEBUG) console.error('MCP handler:', error);
+      },
     });
-    const methodNotAllowed = (_request, response) => {
-      response
-        .status(405)
-        .set('Allow', 'POST')
-        .json({ jsonrpc: '2.0', error: { code: -32000, message: 'Method not allowed.' }, id: null });
-    };
-    app.get(mcpPath, methodNotAllowed);
-    app.delete(mcpPath, methodNotAllowed);
+    const serveMcp = toNodeHandler(mcpHandler);
+    app.all(mcpPath, express.json(), (request, response) => serveMcp(request, response, request.body));
 
     http.handle(app);
     return {
@@ -94,7 +80,10 @@ export async function createTodoServer({ issuer, issuerType = 'oidc', resource, 
       resource: resourceId,
       port: http.port,
       todoService,
-      close: () => http.close(),
+      close: async () => {
+        await mcpHandler.close();
+        await http.close();
+      },
     };
   } catch (error) {
     await http.close();
@@ -107,8 +96,9 @@ function createMcpServer(todoService) {
 
   server.registerTool(
     'create-todo',
-    { description: 'Create a new todo', inputSchema: { content: z.string() } },
-    ({ content }, { authInfo }) => {
+    { description: 'Create a new todo', inputSchema: objectOf({ content: { type: 'string' } }) },
+    ({ content }, ctx) => {
+      const authInfo = ctx.http?.authInfo;
       const userId = assertUserId(authInfo);
       if (!hasRequiredScopes(authInfo?.scopes ?? [], ['create:todos'])) {
         throw new MCPAuthBearerAuthError('missing_required_scopes');
@@ -118,7 +108,8 @@ function createMcpServer(todoService) {
     },
   );
 
-  server.registerTool('get-todos', { description: 'List all todos', inputSchema: {} }, (_args, { authInfo }) => {
+  server.registerTool('get-todos', { description: 'List all todos' }, (ctx) => {
+    const authInfo = ctx.http?.authInfo;
     const userId = assertUserId(authInfo);
     // With read:todos every todo is visible; without it, only the caller's.
     const ownerFilter = hasRequiredScopes(authInfo?.scopes ?? [], ['read:todos']) ? undefined : userId;
@@ -127,10 +118,19 @@ function createMcpServer(todoService) {
 
   server.registerTool(
     'delete-todo',
-    { description: 'Delete a todo by id', inputSchema: { id: z.string() } },
-    ({ id }, { authInfo }) => {
+    {
+      description: 'Delete a todo by id',
+      inputSchema: objectOf({ id: { type: 'string' } }),
+      // Deleting anything but your own todo needs delete:todos: the SDK
+      // answers HTTP 403 insufficient_scope before the tool runs, so the
+      // client can step up (re-authorize for that scope) and retry.
+      scopeChallenge: deleteTodoScopeChallenge(todoService),
+    },
+    ({ id }, ctx) => {
+      const authInfo = ctx.http?.authInfo;
       const userId = assertUserId(authInfo);
       const todo = todoService.getTodoById(id);
+      // Checked again here: the challenge is the HTTP-level answer, this is the rule.
       // Same answer for "no such todo" and "not yours", so ids of others' todos are not confirmed.
       if (!todo || (todo.ownerId !== userId && !hasRequiredScopes(authInfo?.scopes ?? [], ['delete:todos']))) {
         return text({ error: 'Failed to delete todo' });
@@ -143,7 +143,24 @@ function createMcpServer(todoService) {
   return server;
 }
 
-// `req.auth`, as set by bearerAuth, reaches tools as `extra.authInfo`.
+/**
+ * The ScopeChallengeHandler of delete-todo: it sees the JSON-RPC request (so
+ * the todo id) and the verified token. Anything that is not the caller's own
+ * todo, including an id that does not exist, needs delete:todos; challenging
+ * unknown ids too keeps the 403 from confirming which ids exist.
+ */
+export function deleteTodoScopeChallenge(todoService) {
+  return ({ request, authInfo }) => {
+    if (!authInfo) return undefined; // no token: bearerAuth's 401 already answered
+    const id = request.params?.arguments?.id;
+    if (typeof id !== 'string') return undefined; // the tool's input validation answers
+    if (todoService.getTodoById(id)?.ownerId === authInfo.subject) return undefined;
+    if (hasRequiredScopes(authInfo.scopes ?? [], ['delete:todos'])) return undefined;
+    return { scopes: ['delete:todos'], errorDescription: "Deleting another user's todo needs delete:todos" };
+  };
+}
+
+// `req.auth`, as set by bearerAuth, reaches tools as `ctx.http.authInfo`.
 function assertUserId(authInfo) {
   const subject = authInfo?.subject;
   assert(subject, 'Invalid auth info');
@@ -152,6 +169,11 @@ function assertUserId(authInfo) {
 
 function hasRequiredScopes(userScopes, requiredScopes) {
   return requiredScopes.every((scope) => userScopes.includes(scope));
+}
+
+// Tool input schemas as JSON Schema, validated by the SDK (no zod version coupling).
+function objectOf(properties) {
+  return fromJsonSchema({ type: 'object', properties, required: Object.keys(properties), additionalProperties: false });
 }
 
 function text(value) {
@@ -168,7 +190,7 @@ function allowBrowserClients(request, response, next) {
     response.setHeader('Access-Control-Allow-Methods', 'GET, POST, DELETE, OPTIONS');
     response.setHeader(
       'Access-Control-Allow-Headers',
-      'Authorization, Content-Type, Accept, Mcp-Session-Id, Mcp-Protocol-Version, Last-Event-ID',
+      'Authorization, Content-Type, Accept, Mcp-Session-Id, Mcp-Protocol-Version, Mcp-Method, Mcp-Name, Last-Event-ID',
     );
     response.setHeader('Access-Control-Max-Age', '600');
     response.status(204).end();
