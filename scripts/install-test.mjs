@@ -38,6 +38,7 @@ import http from 'node:http';
 import { tmpdir } from 'node:os';
 import { join, relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { exerciseV2WithBearer, exerciseV2WithOAuth, startEmbeddedAuthorizationServer, V2_PROJECT, v2ServerSource, v2TypedSource } from './install-test-v2.mjs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const started = Date.now();
@@ -46,11 +47,13 @@ const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
 const binaryName = pkg.napi?.binaryName ?? pkg.name;
 const nodeMajor = Number(process.versions.node.split('.')[0]);
 
+const V1_VERSIONS = ['express', 'zod', 'typescript', '@modelcontextprotocol/sdk'];
 const PROJECTS = [
-  { name: 'express4', deps: ['express@4', '@types/express@4', 'zod@3', 'typescript@5'] },
-  { name: 'express5', deps: ['express@5', '@types/express@5', 'zod@4', 'typescript@7'] },
+  { name: 'express4', sdk: 'v1', deps: ['@modelcontextprotocol/sdk@1', 'express@4', '@types/express@4', 'zod@3', 'typescript@5'], versionsOf: V1_VERSIONS },
+  { name: 'express5', sdk: 'v1', deps: ['@modelcontextprotocol/sdk@1', 'express@5', '@types/express@5', 'zod@4', 'typescript@7'], versionsOf: V1_VERSIONS },
+  V2_PROJECT,
 ];
-const COMMON_DEPS = ['@modelcontextprotocol/sdk@1', `@types/node@${nodeMajor}`];
+const COMMON_DEPS = [`@types/node@${nodeMajor}`];
 
 // ---- helpers -----------------------------------------------------------------
 
@@ -276,7 +279,7 @@ const TSCONFIG = {
 
 // ---- HTTP checks ----------------------------------------------------------------------
 
-async function exercise(server, auth) {
+async function exercise(server, auth, { scopedRoute = true } = {}) {
   const { port, resource } = server;
   const base = `http://127.0.0.1:${port}`;
   const mcp = (body, token) =>
@@ -309,7 +312,9 @@ async function exercise(server, auth) {
   const forged = await mcp(initialize, auth.token({ audience: resource, key: auth.forger }));
   check(forged.status === 401 && /error="invalid_token"/.test(forged.headers.get('www-authenticate') ?? ''), `forged token: ${forged.status} ${forged.headers.get('www-authenticate')}`);
 
-  const unscoped = await mcp(initialize, auth.token({ audience: resource, scope: 'other' }));
+  // SDK v1 servers here require the scope on the route; the v2 server on the tool (scopeChallenge).
+  const whoamiCall = { jsonrpc: '2.0', id: 2, method: 'tools/call', params: { name: 'whoami', arguments: { greeting: 'hi' } } };
+  const unscoped = await mcp(scopedRoute ? initialize : whoamiCall, auth.token({ audience: resource, scope: 'other' }));
   check(unscoped.status === 403 && /error="insufficient_scope"/.test(unscoped.headers.get('www-authenticate') ?? ''), `token without the scope: ${unscoped.status} ${unscoped.headers.get('www-authenticate')}`);
 
   const token = auth.token({ audience: resource });
@@ -318,7 +323,7 @@ async function exercise(server, auth) {
   check(init.status === 200, `valid token, initialize: ${init.status} ${initBody}`);
   check(JSON.parse(initBody).result?.serverInfo?.name?.startsWith('install-test-'), `initialize result: ${initBody}`);
 
-  const call = await mcp({ jsonrpc: '2.0', id: 2, method: 'tools/call', params: { name: 'whoami', arguments: { greeting: 'hi' } } }, token);
+  const call = await mcp(whoamiCall, token);
   const callBody = await call.text();
   check(call.status === 200, `valid token, tools/call: ${call.status} ${callBody}`);
   const result = JSON.parse(JSON.parse(callBody).result?.content?.[0]?.text ?? 'null');
@@ -328,8 +333,9 @@ async function exercise(server, auth) {
   );
 }
 
-function startServer(cwd, file, issuer) {
-  const child = spawn(process.execPath, [file], { cwd, env: { ...process.env, ISSUER: issuer }, stdio: ['ignore', 'pipe', 'pipe'] });
+function startServer(cwd, file, issuer, issuerType = 'oauth') {
+  const env = { ...process.env, ISSUER: issuer, ISSUER_TYPE: issuerType };
+  const child = spawn(process.execPath, [file], { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';
   child.stderr.on('data', (chunk) => (stderr += chunk));
@@ -400,13 +406,15 @@ try {
     );
     check(!readdirSync(join(modules, pkg.name)).some((f) => f.endsWith('.node')), `${project.name}: ${pkg.name} was installed with a .node file`);
     const versions = Object.fromEntries(
-      ['express', 'zod', 'typescript', '@modelcontextprotocol/sdk'].map((name) => [name, JSON.parse(readFileSync(join(modules, name, 'package.json'), 'utf8')).version]),
+      project.versionsOf.map((name) => [name, JSON.parse(readFileSync(join(modules, name, 'package.json'), 'utf8')).version]),
     );
     log(`${project.name}: npm install ${seconds(installStart)} (${Object.entries(versions).map(([n, v]) => `${n} ${v}`).join(', ')})`);
 
     // 3. Type-check.
-    writeFileSync(join(dir, 'user.ts'), typedSource('esm'));
-    writeFileSync(join(dir, 'user-cjs.cts'), typedSource('cjs'));
+    const v2 = project.sdk === 'v2';
+    check(existsSync(join(modules, '@modelcontextprotocol', 'sdk')) === !v2, `${project.name}: SDK v1 ${v2 ? 'is' : 'is not'} installed`);
+    writeFileSync(join(dir, 'user.ts'), v2 ? v2TypedSource() : typedSource('esm'));
+    writeFileSync(join(dir, 'user-cjs.cts'), v2 ? v2TypedSource() : typedSource('cjs'));
     // One program per module kind: a program holding both would merge the
     // ESM and CommonJS declarations' augmentations and hide a gap in either.
     const tscStart = Date.now();
@@ -422,8 +430,8 @@ try {
     log(`${project.name}: tsc ${versions.typescript} --noEmit on user.ts (ESM) and user-cjs.cts (CommonJS) passed in ${seconds(tscStart)}`);
 
     // 4. Run the server from ESM and from CommonJS.
-    writeFileSync(join(dir, 'server.mjs'), serverSource('esm'));
-    writeFileSync(join(dir, 'server.cjs'), serverSource('cjs'));
+    writeFileSync(join(dir, 'server.mjs'), v2 ? v2ServerSource('esm') : serverSource('esm'));
+    writeFileSync(join(dir, 'server.cjs'), v2 ? v2ServerSource('cjs') : serverSource('cjs'));
     for (const file of ['server.mjs', 'server.cjs']) {
       const runStart = Date.now();
       const server = startServer(dir, file, auth.issuer);
@@ -435,14 +443,37 @@ try {
       const loadedBinding = info.binding && realpathSync.native(info.binding);
       check(loadedBinding === realpathSync.native(expectedBinding), `${project.name}/${file}: loaded ${info.binding}, expected ${expectedBinding}`);
       try {
-        await exercise(info, auth);
+        await exercise(info, auth, { scopedRoute: !v2 });
+        if (v2) await exerciseV2WithBearer(info, auth, check);
       } catch (error) {
         error.message += `\nserver stderr:\n${server.stderr()}`;
         throw error;
       }
       server.child.kill();
       children.delete(server.child);
-      log(`${project.name}: ${file} served metadata, 401 challenge, 401 forged, 403 scope, 200 initialize + tools/call (binding ${relative(dir, info.binding).split(sep).join('/')}) in ${seconds(runStart)}`);
+      log(`${project.name}: ${file} served metadata, 401 challenge, 401 forged, 403 scope, 200 initialize + tools/call${v2 ? ', v2 client on 2026-07-28 (bearer, hierarchy, per-tool 403)' : ''} (binding ${relative(dir, info.binding).split(sep).join('/')}) in ${seconds(runStart)}`);
+    }
+    if (v2) {
+      // The v2 client's own OAuth flow against the embedded oidc-provider authorization server.
+      const embedded = await startEmbeddedAuthorizationServer();
+      try {
+        for (const file of ['server.mjs', 'server.cjs']) {
+          const runStart = Date.now();
+          const server = startServer(dir, file, embedded.issuer, 'oidc');
+          children.add(server.child);
+          try {
+            await exerciseV2WithOAuth(await server.ready, embedded, check);
+          } catch (error) {
+            error.message += `\nserver stderr:\n${server.stderr()}`;
+            throw error;
+          }
+          server.child.kill();
+          children.delete(server.child);
+          log(`${project.name}: ${file} signed in with the v2 client's OAuth provider (oidc-provider, PKCE) and called whoami in ${seconds(runStart)}`);
+        }
+      } finally {
+        await embedded.close();
+      }
     }
   }
 
