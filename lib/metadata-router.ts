@@ -50,18 +50,23 @@ function findEndpoint(byPath: Map<string, MetadataEndpoint[]>, url: string): Met
   return candidates.find((endpoint) => endpoint.query === '' || endpoint.query === query);
 }
 
+// Whatever the body function yields, the answer is JSON and nothing is left
+// uncaught: a throw inside a promise callback would otherwise end the process.
 function serveDocument(endpoint: MetadataEndpoint, res: ServerResponse): void {
-  let body: string | Promise<string>;
+  let body: unknown;
   try {
     body = endpoint.body();
   } catch (error) {
     return sendFailure(res, error);
   }
   if (typeof body === 'string') return sendJson(res, 200, body);
-  body.then(
-    (text) => sendJson(res, 200, text),
-    (error: unknown) => sendFailure(res, error),
-  );
+  Promise.resolve(body)
+    .then((text: unknown) => {
+      if (typeof text !== 'string') throw new TypeError('The metadata document could not be serialised.');
+      sendJson(res, 200, text);
+    })
+    .catch((error: unknown) => sendFailure(res, error))
+    .catch(() => res.destroy());
 }
 
 function answerPreflight(req: IncomingMessage, res: ServerResponse): void {
@@ -78,6 +83,7 @@ function answerPreflight(req: IncomingMessage, res: ServerResponse): void {
 }
 
 function sendFailure(res: ServerResponse, error: unknown): void {
+  if (res.headersSent) return void res.destroy();
   const failure: Failure = infrastructureFailure(error) ?? serverFailure(error, false);
   for (const [name, value] of Object.entries(failure.headers)) res.setHeader(name, value);
   sendJson(res, failure.status, failure.body);

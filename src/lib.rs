@@ -9,6 +9,7 @@ pub mod config;
 pub mod discovery;
 pub mod error;
 pub mod http;
+mod js_json;
 pub mod jwk;
 pub mod key_set;
 pub mod server_config;
@@ -24,6 +25,7 @@ pub mod test_server;
 use config::VerifierOptions;
 use discovery::ServerType;
 use error::{AuthError, ErrorCode};
+use js_json::JsonObject;
 use key_set::{EventSink, KeySetEvent};
 use napi::bindgen_prelude::*;
 use napi::threadsafe_function::{ThreadsafeFunction, ThreadsafeFunctionCallMode};
@@ -96,26 +98,29 @@ pub struct ServerConfigOptions {
     pub r#type: String,
 }
 
-#[napi(object, js_name = "ServerConfig")]
+// Returned only: members (`__proto__` included) become own data properties.
+#[napi(object, js_name = "ServerConfig", object_from_js = false)]
 pub struct JsServerConfig {
     #[napi(ts_type = "'oidc' | 'oauth'")]
     pub r#type: String,
-    pub metadata: Map<String, Value>,
+    #[napi(ts_type = "Record<string, any>")]
+    pub metadata: JsonObject,
 }
 
-#[napi(object)]
+#[napi(object, object_from_js = false)]
 pub struct MetadataDocument {
     /// The URL the document was fetched from.
     pub url: String,
     /// The document as served (snake_case member names).
-    pub document: Map<String, Value>,
+    #[napi(ts_type = "Record<string, any>")]
+    pub document: JsonObject,
 }
 
 impl From<server_config::ServerConfig> for JsServerConfig {
     fn from(c: server_config::ServerConfig) -> Self {
         Self {
             r#type: c.kind.as_str().to_owned(),
-            metadata: c.metadata,
+            metadata: JsonObject(c.metadata),
         }
     }
 }
@@ -174,7 +179,7 @@ pub fn fetch_server_metadata<'env>(
         |_, found| {
             Ok(MetadataDocument {
                 url: found.url,
-                document: found.document,
+                document: JsonObject(found.document),
             })
         },
     )
@@ -191,7 +196,7 @@ pub fn fetch_server_metadata_by_well_known_url<'env>(
         |_, found| {
             Ok(MetadataDocument {
                 url: found.url,
-                document: found.document,
+                document: JsonObject(found.document),
             })
         },
     )
