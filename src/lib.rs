@@ -32,6 +32,7 @@ use napi::threadsafe_function::{ThreadsafeFunction, ThreadsafeFunctionCallMode};
 use napi_derive::napi;
 use serde_json::{Map, Value};
 use std::future::Future;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
 // ---------------------------------------------------------------- errors
@@ -337,6 +338,27 @@ impl From<KeySetEvent> for KeySetEventJs {
     }
 }
 
+/// Reports, once per listener, that it threw (as a process warning).
+fn warn_listener_threw(env: &Env, error: &Error) {
+    let message = format!(
+        "A Verifier onEvent listener threw ({}); the error was ignored, and later ones are not reported.",
+        error.reason
+    );
+    let emit = || -> Result<()> {
+        let process: Object = env.get_global()?.get_named_property("process")?;
+        let emit_warning: Function<FnArgs<(String, String, String)>, ()> =
+            process.get_named_property("emitWarning")?;
+        let args = (
+            message,
+            "Warning".to_owned(),
+            "MCP_AUTH_RS_LISTENER_ERROR".to_owned(),
+        );
+        emit_warning.apply(process, args.into())
+    };
+    // Nothing else can be done if even the warning fails.
+    let _ = emit();
+}
+
 type EventCallback = ThreadsafeFunction<KeySetEventJs, (), KeySetEventJs, Status, false, true>;
 
 /// Verifies access tokens for one trust configuration (issuers, audiences,
@@ -367,8 +389,22 @@ impl Verifier {
                     .weak::<true>()
                     .build()?;
                 let tsfn = Arc::new(tsfn);
+                let reported = Arc::new(AtomicBool::new(false));
                 let sink: EventSink = Arc::new(move |event: KeySetEvent| {
-                    tsfn.call(event.into(), ThreadsafeFunctionCallMode::NonBlocking);
+                    let reported = reported.clone();
+                    // A throwing listener must not become a fatal exception.
+                    tsfn.call_with_return_value(
+                        event.into(),
+                        ThreadsafeFunctionCallMode::NonBlocking,
+                        move |outcome, env| {
+                            if let Err(error) = outcome {
+                                if !reported.swap(true, Ordering::Relaxed) {
+                                    warn_listener_threw(&env, &error);
+                                }
+                            }
+                            Ok(())
+                        },
+                    );
                 });
                 Some(sink)
             }
