@@ -83,6 +83,7 @@ export function handleBearerAuth(config: BearerAuthConfig): RequestHandler {
     verifyToken: withTokenChecks(verifyAccessToken, {
       issuer: typeof issuer === 'function' ? issuer : [issuer],
       audiences: policy.audiences,
+      verifyTimeout: policy.verifyTimeout,
     }),
     resource,
     resourceMetadataUrl: resource === undefined ? undefined : protectedResourceMetadataUrl(new URL(resource)).href,

@@ -11,11 +11,16 @@ export interface BearerPolicy {
   requiredScopes: readonly string[];
   maxTokenLength: number;
   showErrorDetails: boolean;
+  /** Milliseconds a custom verifier may take. */
+  verifyTimeout: number;
 }
+
+const defaultVerifyTimeout = 10_000;
+const maxVerifyTimeout = 300_000;
 
 export type BearerPolicyOptions = Pick<
   BearerAuthConfig,
-  'audience' | 'requiredScopes' | 'maxTokenLength' | 'showErrorDetails'
+  'audience' | 'requiredScopes' | 'maxTokenLength' | 'showErrorDetails' | 'verifyTimeout'
 >;
 
 /**
@@ -23,7 +28,12 @@ export type BearerPolicyOptions = Pick<
  * explicit opt-out. Without either, any audience is accepted.
  */
 export function resolveBearerPolicy(options: BearerPolicyOptions, defaultAudience: string | undefined): BearerPolicy {
-  const { audience = defaultAudience, requiredScopes = [], maxTokenLength = defaultMaxTokenLength } = options;
+  const {
+    audience = defaultAudience,
+    requiredScopes = [],
+    maxTokenLength = defaultMaxTokenLength,
+    verifyTimeout = defaultVerifyTimeout,
+  } = options;
 
   let audiences: BearerPolicy['audiences'] = 'any';
   if (audience === undefined) {
@@ -44,5 +54,14 @@ export function resolveBearerPolicy(options: BearerPolicyOptions, defaultAudienc
   if (!Number.isSafeInteger(maxTokenLength) || maxTokenLength <= 0) {
     throw invalidConfig('`maxTokenLength` must be a positive integer.');
   }
-  return { audiences, requiredScopes: [...requiredScopes], maxTokenLength, showErrorDetails: options.showErrorDetails === true };
+  if (!Number.isSafeInteger(verifyTimeout) || verifyTimeout < 1 || verifyTimeout > maxVerifyTimeout) {
+    throw invalidConfig(`\`verifyTimeout\` must be an integer number of milliseconds from 1 to ${maxVerifyTimeout}.`);
+  }
+  return {
+    audiences,
+    requiredScopes: [...requiredScopes],
+    maxTokenLength,
+    showErrorDetails: options.showErrorDetails === true,
+    verifyTimeout,
+  };
 }

@@ -122,7 +122,11 @@ export class MCPAuth {
       );
       verifyToken = createJwtVerifyFunction(verifier, resource);
     } else if (typeof modeOrVerify === 'function') {
-      verifyToken = withTokenChecks(modeOrVerify, { issuer: authorizationServers.map(getIssuer), audiences: policy.audiences });
+      verifyToken = withTokenChecks(modeOrVerify, {
+        issuer: authorizationServers.map(getIssuer),
+        audiences: policy.audiences,
+        verifyTimeout: policy.verifyTimeout,
+      });
     } else {
       throw new TypeError("bearerAuth expects 'jwt' or a function that verifies an access token.");
     }
