@@ -10,7 +10,7 @@ import { infrastructureFailure, serverFailure, type Failure } from './server-fai
 export interface MetadataEndpoint {
   /** Exact pathname to answer on (relative to where the router is mounted). */
   path: string;
-  /** Exact query string (without `?`) the request must carry, or '' for any. */
+  /** Exact query string (without `?`) the request must carry; '' means none. */
   query: string;
   /** The JSON text to serve; may be produced lazily (and fail). */
   body: () => string | Promise<string>;
@@ -42,12 +42,13 @@ export function createMetadataRouter(endpoints: MetadataEndpoint[]): Router {
   return router;
 }
 
+// Resources that differ only by query must not shadow each other (RFC 9728
+// §3.3): the query must match exactly, and no query matches only no query.
 function findEndpoint(byPath: Map<string, MetadataEndpoint[]>, url: string): MetadataEndpoint | undefined {
   const queryStart = url.indexOf('?');
   const candidates = byPath.get(queryStart < 0 ? url : url.slice(0, queryStart));
-  if (!candidates) return undefined;
-  const query = queryStart < 0 ? '' : url.slice(queryStart + 1);
-  return candidates.find((endpoint) => endpoint.query === '' || endpoint.query === query);
+  const query = queryStart < 0 ? undefined : url.slice(queryStart + 1);
+  return candidates?.find((endpoint) => (endpoint.query === '' ? query === undefined : endpoint.query === query));
 }
 
 // Whatever the body function yields, the answer is JSON and nothing is left
