@@ -1,7 +1,7 @@
 // Turns the per-middleware options (audience, requiredScopes, limits) into a
 // validated policy once, at setup, so nothing is re-checked per request.
 
-import { assertScope, invalidConfig, warnOnce } from './config.js';
+import { assertCanonicalHost, assertScope, invalidConfig, warnOnce } from './config.js';
 import { defaultMaxTokenLength } from './authenticate.js';
 import { offlineAccessScope } from './resource-metadata.js';
 import type { BearerAuthConfig } from './types.js';
@@ -43,6 +43,7 @@ export function resolveBearerPolicy(options: BearerPolicyOptions, defaultAudienc
     if (audiences.length === 0 || audiences.some((value) => typeof value !== 'string' || value === '')) {
       throw invalidConfig('`audience` must be a non-empty string or list of strings, or `false` to skip the check.');
     }
+    for (const value of audiences) assertCanonicalHost(value, 'audience');
   }
 
   if (!Array.isArray(requiredScopes)) throw invalidConfig('`requiredScopes` must be an array of scopes.');
