@@ -4,7 +4,7 @@
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 
-import { MCPAuth, MCPAuthAuthServerError, fetchServerConfig } from 'mcp-auth-rs';
+import { MCPAuth, MCPAuthAuthServerError, fetchServerConfig, handleBearerAuth } from 'mcp-auth-rs';
 import { generateKey, signJwt, claims } from './helpers/keys.mjs';
 import { startAuthServer } from './helpers/auth-server.mjs';
 import { EXPRESS_VERSIONS, serveApp, send, single } from './helpers/app.mjs';
@@ -151,6 +151,16 @@ describe('bearerAuth setup', () => {
       assert.throws(() => mcpAuth.bearerAuth('jwt', options), invalidServerConfig(pattern));
     });
   }
+
+  it('rejects a non-ASCII host wherever a resource or issuer is named, even with audience: false', () => {
+    const options = { resource: 'https://bücher.example/mcp', audience: false };
+    let legacy;
+    captureWarnings(() => (legacy = new MCPAuth({ server: AS })));
+    assert.throws(() => legacy.bearerAuth('jwt', options), invalidServerConfig(/xn--bcher-kva\.example/));
+    const verifyAccessToken = () => ({});
+    assert.throws(() => handleBearerAuth({ verifyAccessToken, issuer: AS.issuer, ...options }), invalidServerConfig(/xn--bcher-kva/));
+    assert.throws(() => handleBearerAuth({ verifyAccessToken, issuer: 'https://bücher.example' }), invalidServerConfig(/xn--bcher-kva/));
+  });
 
   it("rejects a mode other than 'jwt' or a function", () => {
     assert.throws(() => mcpAuth.bearerAuth('opaque', { resource }), TypeError);

@@ -77,6 +77,7 @@ export function handleBearerAuth(config: BearerAuthConfig): RequestHandler {
   }
   if (resource !== undefined && !isAbsoluteUrl(resource)) throw new TypeError('`resource` must be an absolute URL.');
   if (typeof issuer === 'string') assertCanonicalHost(issuer, 'issuer');
+  if (resource !== undefined) assertCanonicalHost(resource, 'resource');
 
   const policy = resolveBearerPolicy(config, resource);
   const events = new AuthEventEmitter();

@@ -7,7 +7,7 @@ import { createAuthenticator, type Authenticator } from './authenticate.js';
 import { toExpressMiddleware } from './bearer-auth.js';
 import { resolveBearerPolicy } from './bearer-options.js';
 import { snakeCaseKeys } from './case.js';
-import { invalidConfig, resolveConfig, warnOnce, type ResolvedConfig } from './config.js';
+import { assertCanonicalHost, invalidConfig, resolveConfig, warnOnce, type ResolvedConfig } from './config.js';
 import { withTokenChecks } from './custom-verifier.js';
 import { AuthEventEmitter } from './events.js';
 import { createJwtVerifyFunction, JwtVerifierPool } from './jwt-verifier.js';
@@ -151,6 +151,7 @@ export class MCPAuth {
   } {
     if (this.#resolved.mode === 'legacy') {
       if (resource !== undefined && !URL.canParse(resource)) throw invalidConfig('`resource` must be an absolute URL.');
+      if (resource !== undefined) assertCanonicalHost(resource, 'resource');
       return {
         resource,
         authorizationServers: [this.#resolved.server],
