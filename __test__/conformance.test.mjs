@@ -62,6 +62,7 @@ const REQUEST_DESCRIPTIONS = {
 const BARE_BODIES = {
   missing: { error: 'missing_auth_header', error_description: 'Missing `Authorization` header. Please provide a valid bearer token.' },
   scheme: { error: 'invalid_auth_header_format', error_description: 'Invalid `Authorization` header format. Expected "Bearer <token>".' },
+  token: { error: 'missing_bearer_token', error_description: 'Missing bearer token in `Authorization` header. Please provide a valid token.' },
 };
 const INSUFFICIENT_DESCRIPTION = 'The token does not contain the necessary scopes for this request.';
 
@@ -226,8 +227,9 @@ const ROWS = [
   { family: 'header', name: 'scheme "BEARER" is accepted', headers: () => [['Authorization', `BEARER ${tok()}`]], expect: accepted() },
   { family: 'header', name: 'several spaces after the scheme (1*SP) are accepted', headers: () => [['Authorization', `Bearer    ${tok()}`]], expect: accepted() },
   { family: 'header', name: 'surrounding OWS is not part of the field value', headers: () => [['Authorization', `  Bearer ${tok()}  `]], expect: accepted() },
-  { family: 'header', name: 'empty token ("Bearer")', headers: () => [['Authorization', 'Bearer']], expect: badRequest('malformed') },
-  { family: 'header', name: 'empty token ("Bearer " + spaces)', headers: () => [['Authorization', 'Bearer    ']], expect: badRequest('malformed') },
+  { family: 'header', name: 'empty token ("Bearer"): no credentials, bare 401', headers: () => [['Authorization', 'Bearer']], expect: bare('token') },
+  { family: 'header', name: 'empty token ("Bearer " + spaces): no credentials, bare 401', headers: () => [['Authorization', 'Bearer    ']], expect: bare('token') },
+  { family: 'header', name: 'empty token on a scoped route: the bare challenge names the scopes', path: '/scoped', headers: () => [['Authorization', 'bearer ']], expect: bare('token') },
   { family: 'header', name: 'empty Authorization value', headers: () => [['Authorization', '']], expect: bare('missing') },
   { family: 'header', name: 'two parts after the scheme', headers: () => [['Authorization', `Bearer ${tok()} ${tok()}`]], expect: badRequest('malformed') },
   { family: 'header', name: 'trailing garbage after the token', headers: () => [['Authorization', `Bearer ${tok()} x`]], expect: badRequest('malformed') },
@@ -237,7 +239,11 @@ const ROWS = [
   { family: 'header', name: 'quoted token', headers: () => [['Authorization', `Bearer "${tok()}"`]], expect: badRequest('malformed') },
   { family: 'header', name: 'semicolon in the token', headers: () => [['Authorization', 'Bearer abc;def']], expect: badRequest('malformed') },
   { family: 'header', name: 'non-ASCII in the token', headers: () => [['Authorization', 'Bearer abc\u00e9def']], expect: badRequest('malformed') },
-  { family: 'header', name: 'padding in the middle of the token', headers: () => [['Authorization', 'Bearer ab==cd']], expect: badRequest('malformed') },
+  { family: 'header', name: 'padding in the middle of the token: b64token characters, so a bad token (401)', headers: () => [['Authorization', 'Bearer ab==cd']], expect: invalid('malformed') },
+  { family: 'header', name: 'b64token characters only, one segment with + / = (401)', headers: () => bearer('a+b/c=='), expect: invalid('malformed') },
+  { family: 'header', name: 'b64token characters only, = inside a segment of three (401)', headers: () => bearer('abc.d=ef.ghi'), expect: invalid('malformed') },
+  { family: 'header', name: 'b64token characters only, ~ segments (401)', headers: () => bearer('~~~.~~~.~~~'), expect: invalid('malformed') },
+  { family: 'header', name: 'b64token characters only, padding alone (401)', headers: () => bearer('=='), expect: invalid('malformed') },
   { family: 'header', name: 'auth-param syntax after the scheme', headers: () => [['Authorization', 'Bearer token="abc"']], expect: badRequest('malformed') },
   { family: 'header', name: 'duplicate Authorization headers, both valid (raw socket)', headers: () => [...bearer(tok()), ...bearer(tok())], expect: badRequest('duplicate') },
   { family: 'header', name: 'duplicate Authorization headers, differing name case', headers: () => [['authorization', `Bearer ${tok()}`], ['AUTHORIZATION', `Bearer ${tok()}`]], expect: badRequest('duplicate') },
@@ -306,9 +312,9 @@ const ROWS = [
     expect: invalid('malformed'),
   },
   {
-    family: 'structure', name: 'padded header segment: outside the b64token grammar (400)',
+    family: 'structure', name: 'padded header segment: b64token characters, not base64url (401)',
     headers: () => bearer(signSegments(pad(b64url(withSpareBits(headerFor(rsa)))), b64url(payloadJson()))),
-    expect: badRequest('malformed'),
+    expect: invalid('malformed'),
   },
   {
     family: 'structure', name: 'standard base64 alphabet (+ and /) in the signature',
@@ -604,6 +610,9 @@ const ROWS = [
   },
   { family: 'hygiene', name: 'CORS preflight to a protected route is not challenged', method: 'OPTIONS', path: '/cors', headers: () => [['Origin', 'https://app.example'], ['Access-Control-Request-Method', 'POST'], ['Access-Control-Request-Headers', 'authorization']], expect: { status: 204, passThrough: true } },
   { family: 'hygiene', name: 'plain OPTIONS (not a preflight) is challenged', method: 'OPTIONS', path: '/cors', expect: bare('missing') },
+  { family: 'hygiene', name: 'OPTIONS with Access-Control-Request-Method but no Origin is not a preflight: challenged', method: 'OPTIONS', path: '/cors', headers: () => [['Access-Control-Request-Method', 'POST']], expect: bare('missing') },
+  { family: 'hygiene', name: 'OPTIONS with Origin but no Access-Control-Request-Method is not a preflight: challenged', method: 'OPTIONS', path: '/cors', headers: () => [['Origin', 'https://app.example']], expect: bare('missing') },
+  { family: 'hygiene', name: 'POST with Origin and Access-Control-Request-Method is not a preflight: challenged', method: 'POST', path: '/cors', headers: () => [['Origin', 'https://app.example'], ['Access-Control-Request-Method', 'POST']], expect: bare('missing') },
   { family: 'hygiene', name: 'cross-origin request without a token: 401 exposes WWW-Authenticate', path: '/cors', headers: () => [['Origin', 'https://app.example']], expect: bare('missing') },
   { family: 'hygiene', name: 'HEAD without a token: 401 with the same challenge', method: 'HEAD', expect: { ...bare('missing'), body: undefined } },
 ];

@@ -205,3 +205,36 @@ test('garbage input never crashes the process', async () => {
     );
   }
 });
+
+test('an onEvent listener that throws is reported once per listener and changes nothing (issue 12, finding 6)', async () => {
+  const fresh = await startAuthServer({ keys: [ec] });
+  const warnings = [];
+  const onWarning = (warning) => {
+    if (warning.code === 'MCP_AUTH_RS_LISTENER_ERROR') warnings.push(warning);
+  };
+  process.on('warning', onWarning);
+  try {
+    let calls = 0;
+    const throwing = () => {
+      calls++;
+      throw new Error('listener bug');
+    };
+    const events = new native.Verifier(
+      { issuers: [{ issuer: fresh.issuer, jwksUri: fresh.jwksUri }], audiences: [AUDIENCE], remoteJwkSet: { cooldownDuration: 0 } },
+      throwing,
+    );
+    await events.prepare();
+    const valid = signJwt(claims({ issuer: fresh.issuer, audience: AUDIENCE }), ec);
+    assert.equal((await events.verify(valid)).issuer, fresh.issuer);
+    // An unknown kid refetches the key set: a second event for the same listener.
+    await events.verify(signJwt(claims({ issuer: fresh.issuer, audience: AUDIENCE }), rsa)).catch(() => {});
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    assert.ok(calls >= 2, `listener called ${calls} times`);
+    assert.equal(warnings.length, 1, 'reported once for this listener');
+    assert.match(warnings[0].message, /onEvent listener threw/);
+    assert.equal((await events.verify(valid)).issuer, fresh.issuer, 'verification unaffected');
+  } finally {
+    process.off('warning', onWarning);
+    await fresh.close();
+  }
+});

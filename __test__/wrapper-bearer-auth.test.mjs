@@ -110,11 +110,9 @@ for (const [label, express] of Object.entries(EXPRESS_VERSIONS)) {
 
     const malformed = {
       'two tokens': 'Bearer a b',
-      'no token': 'Bearer',
       'a comma': 'Bearer abc,def',
       'a quoted token': 'Bearer "abc"',
       'a tab separator': 'Bearer\tabc',
-      'padding inside the token': 'Bearer ab==cd',
       'non-ASCII': 'Bearer ab\u00e9cd',
     };
     for (const [what, value] of Object.entries(malformed)) {
@@ -126,6 +124,23 @@ for (const [label, express] of Object.entries(EXPRESS_VERSIONS)) {
         assert.deepEqual(jsonBody(res), { error: 'invalid_request', error_description: MALFORMED_HEADER });
       });
     }
+
+    it('"Bearer" with no token: no credentials, so the bare 401 (a client starts authorization)', async () => {
+      for (const value of ['Bearer', 'Bearer    ']) {
+        const res = await get('/scoped', [['Authorization', value]]);
+        assert.equal(res.status, 401);
+        assert.equal(single(res, 'www-authenticate'), bareScoped);
+        assert.equal(jsonBody(res).error, 'missing_bearer_token');
+      }
+    });
+
+    it('a token of b64token characters that is no JWS (= inside, + or /): 401 invalid_token', async () => {
+      for (const value of ['ab==cd', 'a+b/c', 'abc.d=ef.ghi']) {
+        const res = await withToken('/mcp', value);
+        assert.equal(res.status, 401, value);
+        assert.equal(single(res, 'www-authenticate'), invalidToken('The access token is malformed.'));
+      }
+    });
 
     it('duplicate Authorization headers: 400 invalid_request, even when both are valid', async () => {
       const res = await get('/mcp', [['Authorization', `Bearer ${token()}`], ['authorization', `Bearer ${token()}`]]);

@@ -4,7 +4,7 @@
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 
-import { MCPAuth, MCPAuthAuthServerError, fetchServerConfig } from 'mcp-auth-rs';
+import { MCPAuth, MCPAuthAuthServerError, fetchServerConfig, handleBearerAuth } from 'mcp-auth-rs';
 import { generateKey, signJwt, claims } from './helpers/keys.mjs';
 import { startAuthServer } from './helpers/auth-server.mjs';
 import { EXPRESS_VERSIONS, serveApp, send, single } from './helpers/app.mjs';
@@ -87,6 +87,13 @@ describe('MCPAuth construction', () => {
     'a legacy server with an https-less issuer': [{ server: { issuer: 'http://as.example', type: 'oidc' } }, /https/],
     // Not every resolver maps *.localhost to loopback; the addon would not fetch it over http either.
     'an http resource on a *.localhost name': [resourceMode({ resource: 'http://app.localhost/mcp' }), /https/],
+    // IDN hosts must be configured as clients send them (WHATWG URL serialisation: punycode).
+    'a resource with a non-ASCII host': [resourceMode({ resource: 'https://bücher.example/mcp' }), /https:\/\/xn--bcher-kva\.example/],
+    'a resource with a percent-encoded host': [resourceMode({ resource: 'https://b%C3%BCcher.example/mcp' }), /xn--bcher-kva\.example/],
+    'an issuer with a non-ASCII host': [
+      resourceMode({ resource: 'https://a.example/mcp', authorizationServers: [{ issuer: 'https://bücher.example', type: 'oauth' }] }),
+      /xn--bcher-kva\.example/,
+    ],
   };
   for (const [what, [config, pattern]] of Object.entries(rejected)) {
     it(`rejects ${what}`, () => {
@@ -137,12 +144,23 @@ describe('bearerAuth setup', () => {
     'an issuer override': [{ resource, issuer: 'https://evil.example' }, /issuer/],
     "'none' as an algorithm": [{ resource, jwtVerify: { algorithms: ['none'] } }, /none/],
     'an issuer filter naming no configured server': [{ resource, jwtVerify: { issuer: 'https://evil.example' } }, /at least one/],
+    'an audience with a non-ASCII host': [{ resource, audience: ['https://mcp.example.com/mcp', 'https://bücher.example/mcp'] }, /xn--bcher-kva\.example/],
   };
   for (const [what, [options, pattern]] of Object.entries(rejected)) {
     it(`rejects ${what}`, () => {
       assert.throws(() => mcpAuth.bearerAuth('jwt', options), invalidServerConfig(pattern));
     });
   }
+
+  it('rejects a non-ASCII host wherever a resource or issuer is named, even with audience: false', () => {
+    const options = { resource: 'https://bücher.example/mcp', audience: false };
+    let legacy;
+    captureWarnings(() => (legacy = new MCPAuth({ server: AS })));
+    assert.throws(() => legacy.bearerAuth('jwt', options), invalidServerConfig(/xn--bcher-kva\.example/));
+    const verifyAccessToken = () => ({});
+    assert.throws(() => handleBearerAuth({ verifyAccessToken, issuer: AS.issuer, ...options }), invalidServerConfig(/xn--bcher-kva/));
+    assert.throws(() => handleBearerAuth({ verifyAccessToken, issuer: 'https://bücher.example' }), invalidServerConfig(/xn--bcher-kva/));
+  });
 
   it("rejects a mode other than 'jwt' or a function", () => {
     assert.throws(() => mcpAuth.bearerAuth('opaque', { resource }), TypeError);
@@ -197,6 +215,28 @@ describe('bearerAuth options that change verification', () => {
         send(server, { path: '/mcp', headers: [['Authorization', `Bearer ${signJwt(claims({ issuer: as.issuer, audience }), key)}`]] });
       assert.equal((await call(resource)).status, 200);
       assert.equal((await call('https://evil.example.com')).status, 401);
+    } finally {
+      await server.close();
+    }
+  });
+});
+
+describe('IDN hosts (issue 12, finding 5)', () => {
+  it('a punycode resource: challenge, metadata and audience agree', async () => {
+    const resource = 'https://xn--bcher-kva.example/mcp';
+    const mcpAuth = new MCPAuth(resourceMode({ resource, authorizationServers: [AS] }));
+    const verify = (token) => ({ token, clientId: 'c', scopes: [], issuer: AS.issuer, audience: 'https://XN--BCHER-KVA.example/mcp' });
+    const server = await serveApp(EXPRESS_VERSIONS['express 5'], (app) => {
+      app.use(mcpAuth.protectedResourceMetadataRouter());
+      app.get('/mcp', mcpAuth.bearerAuth(verify, { resource }), (req, res) => res.json({ ok: true }));
+    });
+    try {
+      const challenge = single(await send(server, { path: '/mcp' }), 'www-authenticate');
+      const prm = new URL(/resource_metadata="([^"]+)"/.exec(challenge)[1]);
+      assert.equal(prm.origin, 'https://xn--bcher-kva.example');
+      const document = JSON.parse((await send(server, { path: prm.pathname })).body);
+      assert.equal(new URL(document.resource).origin, prm.origin);
+      assert.equal((await send(server, { path: '/mcp', headers: [['Authorization', 'Bearer opaque']] })).status, 200);
     } finally {
       await server.close();
     }

@@ -48,6 +48,14 @@ const behaviours = {
     throw 'hunter2';
   },
   nothing: () => undefined,
+  'expired': () => authInfo({ expiresAt: Math.floor(Date.now() / 1000) - 120 }),
+  'expired-within-leeway': () => authInfo({ expiresAt: Math.floor(Date.now() / 1000) - 10 }),
+  'expires-later': () => authInfo({ expiresAt: Math.floor(Date.now() / 1000) + 600 }),
+  'nan-expiry': () => authInfo({ expiresAt: NaN }),
+  'infinite-expiry': () => authInfo({ expiresAt: Infinity }),
+  'string-expiry': () => authInfo({ expiresAt: '4102444800' }),
+  'async-expired': async () => authInfo({ expiresAt: 1 }),
+  'never-settles': () => new Promise(() => {}),
   'hostile-message': () => {
     const error = new MCPAuthTokenVerificationError('invalid_token');
     error.message = 'bad "quote" \\ back\r\nslash\u00e9';
@@ -75,6 +83,7 @@ for (const [label, express] of Object.entries(EXPRESS_VERSIONS)) {
         app.get('/scoped', mcpAuth.bearerAuth(verifyAccessToken, { resource: RESOURCE, requiredScopes: ['todo:read'] }), (req, res) => res.json(req.auth));
         app.get('/details', mcpAuth.bearerAuth(verifyAccessToken, { resource: RESOURCE, showErrorDetails: true }), (req, res) => res.json(req.auth));
         app.get('/any-audience', mcpAuth.bearerAuth(verifyAccessToken, { resource: RESOURCE, audience: false }), (req, res) => res.json(req.auth));
+        app.get('/quick', mcpAuth.bearerAuth(verifyAccessToken, { resource: RESOURCE, verifyTimeout: 200 }), (req, res) => res.json(req.auth));
       });
     });
     after(() => server?.close());
@@ -105,6 +114,35 @@ for (const [label, express] of Object.entries(EXPRESS_VERSIONS)) {
       }
       assert.equal((await call('/mcp', 'slash-audience')).status, 200);
       assert.equal((await call('/any-audience', 'foreign-audience')).status, 200);
+    });
+
+    it('expiresAt in the past (beyond the 30 s leeway) or not a finite number: 401 invalid_token', async () => {
+      const expected = (description) =>
+        `Bearer error="invalid_token", error_description="${description}", resource_metadata="${PRM}"`;
+      for (const token of ['expired', 'async-expired']) {
+        const res = await call('/mcp', token);
+        assert.equal(res.status, 401, token);
+        assert.equal(single(res, 'www-authenticate'), expected('The access token has expired.'));
+        assert.deepEqual(jsonBody(res), { error: 'invalid_token', error_description: 'The access token has expired.' });
+      }
+      for (const token of ['nan-expiry', 'infinite-expiry', 'string-expiry']) {
+        const res = await call('/mcp', token);
+        assert.equal(res.status, 401, token);
+        assert.equal(single(res, 'www-authenticate'), expected('The access token has an invalid claim.'));
+      }
+      // Within the leeway, in the future, or unknown (opaque tokens): accepted.
+      for (const token of ['expired-within-leeway', 'expires-later', 'good']) assert.equal((await call('/mcp', token)).status, 200, token);
+    });
+
+    it('a verifier that never settles: 503 + Retry-After, JSON, after verifyTimeout', async () => {
+      const started = Date.now();
+      const res = await call('/quick', 'never-settles');
+      assert.equal(res.status, 503);
+      assert.ok(Date.now() - started >= 150, 'waited for the timeout');
+      assert.ok(Number(single(res, 'retry-after')) > 0);
+      assert.equal(hasHeader(res, 'www-authenticate'), false);
+      assert.equal(jsonBody(res).error, 'server_error');
+      assert.equal((await call('/quick', 'async')).status, 200, 'a prompt verifier is unaffected');
     });
 
     it('MCPAuthTokenVerificationError: 401 invalid_token with its message', async () => {
@@ -171,6 +209,8 @@ describe('handleBearerAuth (standalone)', () => {
         },
         requiredScopes: ['todo:read'],
       }), (req, res) => res.json(req.auth));
+      app.get('/boolean', handleBearerAuth({ verifyAccessToken, issuer: (iss) => iss === ISSUER, resource: RESOURCE }), (req, res) => res.json(req.auth));
+      app.get('/expiry', handleBearerAuth({ verifyAccessToken, issuer: ISSUER, resource: RESOURCE }), (req, res) => res.json(req.auth));
     });
   });
   after(() => server?.close());
@@ -182,6 +222,36 @@ describe('handleBearerAuth (standalone)', () => {
     assert.equal((await call('/string', 'foreign-issuer')).status, 401);
     assert.equal((await call('/function', 'good')).status, 200);
     assert.equal((await call('/function', 'foreign-issuer')).status, 401);
+  });
+
+  it('an issuer function returning false means untrusted, like one that throws', async () => {
+    assert.equal((await call('/boolean', 'good')).status, 200);
+    const res = await call('/boolean', 'foreign-issuer');
+    assert.equal(res.status, 401);
+    assert.equal(jsonBody(res).error_description, 'The token issuer does not match the expected issuer.');
+  });
+
+  it('checks expiresAt as bearerAuth(verifyFn) does', async () => {
+    assert.equal((await call('/expiry', 'expired')).status, 401);
+    assert.equal((await call('/expiry', 'nan-expiry')).status, 401);
+    assert.equal((await call('/expiry', 'expires-later')).status, 200);
+  });
+
+  it('verifyTimeout is validated at setup, naming the option and its range', () => {
+    for (const verifyTimeout of [0, -1, 1.5, '100', 300_001, Infinity, NaN]) {
+      for (const create of [
+        () => handleBearerAuth({ verifyAccessToken, issuer: ISSUER, verifyTimeout }),
+        () => new MCPAuth({ protectedResources: { metadata: { resource: RESOURCE } } }).bearerAuth(verifyAccessToken, { resource: RESOURCE, verifyTimeout }),
+      ]) {
+        assert.throws(create, (error) => {
+          assert.ok(error instanceof MCPAuthAuthServerError, String(error));
+          assert.equal(error.code, 'invalid_server_config');
+          assert.match(error.cause.cause, /verifyTimeout.*1.*300000/);
+          return true;
+        }, String(verifyTimeout));
+      }
+    }
+    assert.doesNotThrow(() => handleBearerAuth({ verifyAccessToken, issuer: ISSUER, verifyTimeout: 300_000 }));
   });
 
   it('without a resource there is no resource_metadata and no default audience', async () => {

@@ -183,3 +183,38 @@ describe('delegatedRouter (legacy server mode)', () => {
     assert.throws(() => modern.delegatedRouter(), isConfigError);
   });
 });
+
+// Issue 12, finding 4: resources that differ only by query must not shadow
+// each other, whatever the configuration order (RFC 9728 §3.3).
+describe('resources that differ only by query', () => {
+  const plain = 'https://s.example/mcp';
+  const tenant = 'https://s.example/mcp?tenant=2';
+  for (const [label, express] of Object.entries(EXPRESS_VERSIONS)) {
+    for (const order of [[plain, tenant], [tenant, plain]]) {
+      it(`each challenge leads to its own document, exact query only (${label}, ${order[0] === plain ? 'plain first' : 'query first'})`, async () => {
+        const mcpAuth = new MCPAuth({ protectedResources: order.map((resource) => ({ metadata: { resource } })) });
+        const verify = (token) => ({ token, clientId: 'c', scopes: [], issuer: 'x', audience: token });
+        const server = await serveApp(express, (app) => {
+          app.use(mcpAuth.protectedResourceMetadataRouter());
+          app.get('/plain', mcpAuth.bearerAuth(verify, { resource: plain }), (req, res) => res.end());
+          app.get('/tenant', mcpAuth.bearerAuth(verify, { resource: tenant }), (req, res) => res.end());
+          app.use((req, res) => res.status(404).json({ error: 'not_found' }));
+        });
+        try {
+          for (const [route, resource] of [['/plain', plain], ['/tenant', tenant]]) {
+            const challenge = single(await send(server, { path: route }), 'www-authenticate');
+            const url = new URL(/resource_metadata="([^"]+)"/.exec(challenge)[1]);
+            const res = await send(server, { path: url.pathname + url.search });
+            assert.equal(res.status, 200);
+            assert.equal(jsonBody(res).resource, resource);
+          }
+          for (const query of ['?tenant=3', '?tenant=2&x=1', '?']) {
+            assert.equal((await send(server, { path: `${WELL_KNOWN}/mcp${query}` })).status, 404, query);
+          }
+        } finally {
+          await server.close();
+        }
+      });
+    }
+  }
+});

@@ -57,17 +57,28 @@ export interface AuthenticatorConfig {
 export const defaultMaxTokenLength = 8192;
 
 const jsonContentType = 'application/json; charset=utf-8';
-// RFC 6750 §2.1 b64token.
-const b64token = /^[A-Za-z0-9\-._~+/]+=*$/;
+// The RFC 6750 §2.1 b64token character set. A credential made only of these
+// is a token, so a bad one (`=` inside, `+`, wrong segments) is the token's
+// fault: 401 invalid_token, which a client recovers from with a new token.
+// Anything else is a fault of the request: 400.
+const b64tokenChars = /^[A-Za-z0-9\-._~+/=]+$/;
 const tchars = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+/;
 const memoLimit = 64;
 
-type HeaderFailure = 'missing' | 'unsupported_scheme' | 'malformed' | 'duplicate' | 'token_too_large';
+type HeaderFailure = 'missing' | 'unsupported_scheme' | 'no_token' | 'malformed' | 'duplicate' | 'token_too_large';
 type HeaderCheck = { token: string } | { failure: HeaderFailure };
 
-/** A CORS preflight carries no credentials by design; it must not be challenged (C9). */
+/**
+ * A CORS preflight carries no credentials by design; it must not be challenged
+ * (C9). Per the Fetch spec it is an OPTIONS with both `Origin` and
+ * `Access-Control-Request-Method`; any other request is authenticated.
+ */
 export function isCorsPreflight(request: Pick<AuthRequest, 'method' | 'headers'>): boolean {
-  return request.method === 'OPTIONS' && request.headers['access-control-request-method'] !== undefined;
+  return (
+    request.method === 'OPTIONS' &&
+    request.headers.origin !== undefined &&
+    request.headers['access-control-request-method'] !== undefined
+  );
 }
 
 export function createAuthenticator(config: AuthenticatorConfig): Authenticator {
@@ -107,11 +118,17 @@ export function createAuthenticator(config: AuthenticatorConfig): Authenticator 
     error: 'invalid_auth_header_format',
     error_description: bearerAuthErrorDescription.invalid_auth_header_format,
   });
+  // "Bearer" with an empty token slot is no credentials either: the client should start authorization.
+  const missingToken = challenged(401, 'missing_token', {
+    error: 'missing_bearer_token',
+    error_description: bearerAuthErrorDescription.missing_bearer_token,
+  });
   const invalidRequest = (reason: string, description: string): Failure =>
     challenged(400, reason, { error: 'invalid_request', error_description: description }, 'invalid_request');
   const headerFailures: Record<HeaderFailure | 'query', Failure> = {
     missing: missingCredentials,
     unsupported_scheme: unsupportedScheme,
+    no_token: missingToken,
     malformed: invalidRequest('malformed_authorization', 'The Authorization header must hold one Bearer token.'),
     duplicate: invalidRequest('duplicate_authorization', 'Only one Authorization header is allowed.'),
     query: invalidRequest('token_in_query', 'Access tokens are not accepted in the query string.'),
@@ -261,11 +278,12 @@ function readBearerToken(request: AuthRequest, maxTokenLength: number): HeaderCh
 
   let start = scheme.length;
   while (value.charCodeAt(start) === 0x20) start++;
-  if (start === scheme.length || start === value.length) return { failure: 'malformed' };
+  if (start === value.length) return { failure: 'no_token' };
+  if (start === scheme.length) return { failure: 'malformed' };
   // Cap before any further parsing (C11).
   if (value.length - start > maxTokenLength) return { failure: 'token_too_large' };
   const token = value.slice(start);
-  return b64token.test(token) ? { token } : { failure: 'malformed' };
+  return b64tokenChars.test(token) ? { token } : { failure: 'malformed' };
 }
 
 function countAuthorizationHeaders(rawHeaders: readonly string[] | undefined): number {

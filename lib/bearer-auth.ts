@@ -5,6 +5,7 @@
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import { createAuthenticator, isCorsPreflight, isPromiseLike, type AuthDecision, type Authenticator } from './authenticate.js';
 import { resolveBearerPolicy } from './bearer-options.js';
+import { assertCanonicalHost } from './config.js';
 import { withTokenChecks } from './custom-verifier.js';
 import { AuthEventEmitter } from './events.js';
 import { protectedResourceMetadataUrl } from './resource-metadata.js';
@@ -79,6 +80,8 @@ export function handleBearerAuth(config: BearerAuthConfig): RequestHandler {
     throw new TypeError('`issuer` must be an absolute URL or a function that throws for an untrusted issuer.');
   }
   if (resource !== undefined && !isAbsoluteUrl(resource)) throw new TypeError('`resource` must be an absolute URL.');
+  if (typeof issuer === 'string') assertCanonicalHost(issuer, 'issuer');
+  if (resource !== undefined) assertCanonicalHost(resource, 'resource');
 
   const policy = resolveBearerPolicy(config, resource);
   const events = new AuthEventEmitter();
@@ -87,6 +90,7 @@ export function handleBearerAuth(config: BearerAuthConfig): RequestHandler {
     verifyToken: withTokenChecks(verifyAccessToken, {
       issuer: typeof issuer === 'function' ? issuer : [issuer],
       audiences: policy.audiences,
+      verifyTimeout: policy.verifyTimeout,
     }),
     resource,
     resourceMetadataUrl: resource === undefined ? undefined : protectedResourceMetadataUrl(new URL(resource)).href,

@@ -1,7 +1,7 @@
 // Turns the per-middleware options (audience, requiredScopes, limits) into a
 // validated policy once, at setup, so nothing is re-checked per request.
 
-import { assertScope, invalidConfig, warnOnce } from './config.js';
+import { assertCanonicalHost, assertScope, invalidConfig, warnOnce } from './config.js';
 import { defaultMaxTokenLength } from './authenticate.js';
 import { offlineAccessScope } from './resource-metadata.js';
 import type { BearerAuthConfig } from './types.js';
@@ -11,11 +11,16 @@ export interface BearerPolicy {
   requiredScopes: readonly string[];
   maxTokenLength: number;
   showErrorDetails: boolean;
+  /** Milliseconds a custom verifier may take. */
+  verifyTimeout: number;
 }
+
+const defaultVerifyTimeout = 10_000;
+const maxVerifyTimeout = 300_000;
 
 export type BearerPolicyOptions = Pick<
   BearerAuthConfig,
-  'audience' | 'requiredScopes' | 'maxTokenLength' | 'showErrorDetails'
+  'audience' | 'requiredScopes' | 'maxTokenLength' | 'showErrorDetails' | 'verifyTimeout'
 >;
 
 /**
@@ -23,7 +28,12 @@ export type BearerPolicyOptions = Pick<
  * explicit opt-out. Without either, any audience is accepted.
  */
 export function resolveBearerPolicy(options: BearerPolicyOptions, defaultAudience: string | undefined): BearerPolicy {
-  const { audience = defaultAudience, requiredScopes = [], maxTokenLength = defaultMaxTokenLength } = options;
+  const {
+    audience = defaultAudience,
+    requiredScopes = [],
+    maxTokenLength = defaultMaxTokenLength,
+    verifyTimeout = defaultVerifyTimeout,
+  } = options;
 
   let audiences: BearerPolicy['audiences'] = 'any';
   if (audience === undefined) {
@@ -33,6 +43,7 @@ export function resolveBearerPolicy(options: BearerPolicyOptions, defaultAudienc
     if (audiences.length === 0 || audiences.some((value) => typeof value !== 'string' || value === '')) {
       throw invalidConfig('`audience` must be a non-empty string or list of strings, or `false` to skip the check.');
     }
+    for (const value of audiences) assertCanonicalHost(value, 'audience');
   }
 
   if (!Array.isArray(requiredScopes)) throw invalidConfig('`requiredScopes` must be an array of scopes.');
@@ -44,5 +55,14 @@ export function resolveBearerPolicy(options: BearerPolicyOptions, defaultAudienc
   if (!Number.isSafeInteger(maxTokenLength) || maxTokenLength <= 0) {
     throw invalidConfig('`maxTokenLength` must be a positive integer.');
   }
-  return { audiences, requiredScopes: [...requiredScopes], maxTokenLength, showErrorDetails: options.showErrorDetails === true };
+  if (!Number.isSafeInteger(verifyTimeout) || verifyTimeout < 1 || verifyTimeout > maxVerifyTimeout) {
+    throw invalidConfig(`\`verifyTimeout\` must be an integer number of milliseconds from 1 to ${maxVerifyTimeout}.`);
+  }
+  return {
+    audiences,
+    requiredScopes: [...requiredScopes],
+    maxTokenLength,
+    showErrorDetails: options.showErrorDetails === true,
+    verifyTimeout,
+  };
 }

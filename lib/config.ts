@@ -138,8 +138,31 @@ function parseServerUrl(value: string, what: 'resource' | 'issuer'): URL {
   } catch {
     throw invalidConfig(`The ${what} ${JSON.stringify(value)} is not an absolute URL.`);
   }
-  if (url.protocol === 'https:' || (url.protocol === 'http:' && isLoopbackHost(url.hostname))) return url;
+  if (url.protocol === 'https:' || (url.protocol === 'http:' && isLoopbackHost(url.hostname))) {
+    assertCanonicalHost(value, what);
+    return url;
+  }
   throw invalidConfig(`The ${what} ${value} must use https (http is accepted for loopback hosts only).`);
+}
+
+// Scheme, optional userinfo, then the host as written (bracketed IPv6 or up to a delimiter).
+const writtenHost = /^https?:\/\/(?:[^@/?#\\]*@)?(\[[^\]]*\]|[^:/?#\\]*)/i;
+
+/**
+ * The one host rule (C8, RFC 8707): an http(s) URL we compare or advertise
+ * must name its host as WHATWG URL parsing serialises it, i.e. as clients
+ * send it. An IDN host must be written in punycode, and percent-encoding or
+ * non-canonical IP forms are refused, so the configured string, the metadata
+ * URL and a token's `aud` cannot disagree. Other strings are left alone.
+ */
+export function assertCanonicalHost(value: string, what: string): void {
+  const written = writtenHost.exec(value)?.[1];
+  if (written === undefined || !URL.canParse(value)) return;
+  const url = new URL(value);
+  if (written.toLowerCase() === url.hostname) return;
+  throw invalidConfig(
+    `The ${what} ${JSON.stringify(value)} must write its host as clients send it (ASCII, punycode for IDN): ${url.protocol}//${url.host}.`,
+  );
 }
 
 function isLoopbackHost(hostname: string): boolean {

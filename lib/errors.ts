@@ -137,7 +137,20 @@ const tokenErrorDescriptions: Readonly<Record<string, string>> = Object.freeze({
 
 const genericTokenDescription = 'The access token is invalid.';
 
-const infrastructureCodes: ReadonlySet<string> = new Set(['jwks_unavailable', 'discovery_unavailable', 'keys_not_loaded']);
+const infrastructureCodes: ReadonlySet<string> = new Set([
+  'jwks_unavailable',
+  'discovery_unavailable',
+  'keys_not_loaded',
+  'verify_timeout', // a custom verifier that did not settle in time
+]);
+
+/**
+ * An error shaped like the addon's (stable `code` + fixed `reason`), for checks
+ * the wrapper makes itself that must end exactly as the addon's do.
+ */
+export function codedError(code: string, reason: string): NativeError {
+  return Object.assign(new Error(reason), { code, reason });
+}
 
 export function nativeErrorKind(code: string): NativeErrorKind {
   if (Object.hasOwn(tokenErrorDescriptions, code)) return 'token';

@@ -7,7 +7,7 @@ import { createAuthenticator, type AuthDecision, type Authenticator } from './au
 import { toExpressMiddleware } from './bearer-auth.js';
 import { resolveBearerPolicy } from './bearer-options.js';
 import { snakeCaseKeys } from './case.js';
-import { invalidConfig, resolveConfig, warnOnce, type ResolvedConfig } from './config.js';
+import { assertCanonicalHost, invalidConfig, resolveConfig, warnOnce, type ResolvedConfig } from './config.js';
 import { withTokenChecks } from './custom-verifier.js';
 import { AuthEventEmitter } from './events.js';
 import { createJwtVerifyFunction, JwtVerifierPool } from './jwt-verifier.js';
@@ -127,7 +127,11 @@ export class MCPAuth {
       );
       verifyToken = createJwtVerifyFunction(verifier, resource);
     } else if (typeof modeOrVerify === 'function') {
-      verifyToken = withTokenChecks(modeOrVerify, { issuer: authorizationServers.map(getIssuer), audiences: policy.audiences });
+      verifyToken = withTokenChecks(modeOrVerify, {
+        issuer: authorizationServers.map(getIssuer),
+        audiences: policy.audiences,
+        verifyTimeout: policy.verifyTimeout,
+      });
     } else {
       throw new TypeError("bearerAuth expects 'jwt' or a function that verifies an access token.");
     }
@@ -196,6 +200,7 @@ export class MCPAuth {
   } {
     if (this.#resolved.mode === 'legacy') {
       if (resource !== undefined && !URL.canParse(resource)) throw invalidConfig('`resource` must be an absolute URL.');
+      if (resource !== undefined) assertCanonicalHost(resource, 'resource');
       return {
         resource,
         authorizationServers: [this.#resolved.server],

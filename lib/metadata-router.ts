@@ -10,7 +10,7 @@ import { infrastructureFailure, serverFailure, type Failure } from './server-fai
 export interface MetadataEndpoint {
   /** Exact pathname to answer on (relative to where the router is mounted). */
   path: string;
-  /** Exact query string (without `?`) the request must carry, or '' for any. */
+  /** Exact query string (without `?`) the request must carry; '' means none. */
   query: string;
   /** The JSON text to serve; may be produced lazily (and fail). */
   body: () => string | Promise<string>;
@@ -42,26 +42,32 @@ export function createMetadataRouter(endpoints: MetadataEndpoint[]): Router {
   return router;
 }
 
+// Resources that differ only by query must not shadow each other (RFC 9728
+// §3.3): the query must match exactly, and no query matches only no query.
 function findEndpoint(byPath: Map<string, MetadataEndpoint[]>, url: string): MetadataEndpoint | undefined {
   const queryStart = url.indexOf('?');
   const candidates = byPath.get(queryStart < 0 ? url : url.slice(0, queryStart));
-  if (!candidates) return undefined;
-  const query = queryStart < 0 ? '' : url.slice(queryStart + 1);
-  return candidates.find((endpoint) => endpoint.query === '' || endpoint.query === query);
+  const query = queryStart < 0 ? undefined : url.slice(queryStart + 1);
+  return candidates?.find((endpoint) => (endpoint.query === '' ? query === undefined : endpoint.query === query));
 }
 
+// Whatever the body function yields, the answer is JSON and nothing is left
+// uncaught: a throw inside a promise callback would otherwise end the process.
 function serveDocument(endpoint: MetadataEndpoint, res: ServerResponse): void {
-  let body: string | Promise<string>;
+  let body: unknown;
   try {
     body = endpoint.body();
   } catch (error) {
     return sendFailure(res, error);
   }
   if (typeof body === 'string') return sendJson(res, 200, body);
-  body.then(
-    (text) => sendJson(res, 200, text),
-    (error: unknown) => sendFailure(res, error),
-  );
+  Promise.resolve(body)
+    .then((text: unknown) => {
+      if (typeof text !== 'string') throw new TypeError('The metadata document could not be serialised.');
+      sendJson(res, 200, text);
+    })
+    .catch((error: unknown) => sendFailure(res, error))
+    .catch(() => res.destroy());
 }
 
 function answerPreflight(req: IncomingMessage, res: ServerResponse): void {
@@ -78,6 +84,7 @@ function answerPreflight(req: IncomingMessage, res: ServerResponse): void {
 }
 
 function sendFailure(res: ServerResponse, error: unknown): void {
+  if (res.headersSent) return void res.destroy();
   const failure: Failure = infrastructureFailure(error) ?? serverFailure(error, false);
   for (const [name, value] of Object.entries(failure.headers)) res.setHeader(name, value);
   sendJson(res, failure.status, failure.body);

@@ -150,7 +150,12 @@ export type VerifyAccessTokenMode = 'jwt';
 export type VerifyAccessTokenFunction = (token: string) => MaybePromise<AuthInfo>;
 
 /** Throws when `tokenIssuer` is not trusted. */
-export type ValidateIssuerFunction = (tokenIssuer: string) => void;
+/**
+ * Judges a token's issuer: throwing, or returning `false`, means untrusted;
+ * any other return means trusted. It must be synchronous (a returned promise
+ * is treated as untrusted).
+ */
+export type ValidateIssuerFunction = (tokenIssuer: string) => void | boolean;
 
 export type BearerAuthConfig = {
   verifyAccessToken: VerifyAccessTokenFunction;
@@ -175,6 +180,11 @@ export type BearerAuthConfig = {
   stripAuthorizationHeader?: boolean;
   /** Longest accepted token, in bytes; longer ones get 401 invalid_token. Default 8192. */
   maxTokenLength?: number;
+  /**
+   * Custom verifier only: milliseconds a verify function may take before the
+   * request gets 503 + Retry-After. Default 10000, from 1 to 300000.
+   */
+  verifyTimeout?: number;
   onAuthEvent?: AuthEventListener;
 };
 

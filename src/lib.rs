@@ -9,6 +9,7 @@ pub mod config;
 pub mod discovery;
 pub mod error;
 pub mod http;
+mod js_json;
 pub mod jwk;
 pub mod key_set;
 pub mod server_config;
@@ -24,12 +25,14 @@ pub mod test_server;
 use config::VerifierOptions;
 use discovery::ServerType;
 use error::{AuthError, ErrorCode};
+use js_json::JsonObject;
 use key_set::{EventSink, KeySetEvent};
 use napi::bindgen_prelude::*;
 use napi::threadsafe_function::{ThreadsafeFunction, ThreadsafeFunctionCallMode};
 use napi_derive::napi;
 use serde_json::{Map, Value};
 use std::future::Future;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
 // ---------------------------------------------------------------- errors
@@ -96,26 +99,29 @@ pub struct ServerConfigOptions {
     pub r#type: String,
 }
 
-#[napi(object, js_name = "ServerConfig")]
+// Returned only: members (`__proto__` included) become own data properties.
+#[napi(object, js_name = "ServerConfig", object_from_js = false)]
 pub struct JsServerConfig {
     #[napi(ts_type = "'oidc' | 'oauth'")]
     pub r#type: String,
-    pub metadata: Map<String, Value>,
+    #[napi(ts_type = "Record<string, any>")]
+    pub metadata: JsonObject,
 }
 
-#[napi(object)]
+#[napi(object, object_from_js = false)]
 pub struct MetadataDocument {
     /// The URL the document was fetched from.
     pub url: String,
     /// The document as served (snake_case member names).
-    pub document: Map<String, Value>,
+    #[napi(ts_type = "Record<string, any>")]
+    pub document: JsonObject,
 }
 
 impl From<server_config::ServerConfig> for JsServerConfig {
     fn from(c: server_config::ServerConfig) -> Self {
         Self {
             r#type: c.kind.as_str().to_owned(),
-            metadata: c.metadata,
+            metadata: JsonObject(c.metadata),
         }
     }
 }
@@ -174,7 +180,7 @@ pub fn fetch_server_metadata<'env>(
         |_, found| {
             Ok(MetadataDocument {
                 url: found.url,
-                document: found.document,
+                document: JsonObject(found.document),
             })
         },
     )
@@ -191,7 +197,7 @@ pub fn fetch_server_metadata_by_well_known_url<'env>(
         |_, found| {
             Ok(MetadataDocument {
                 url: found.url,
-                document: found.document,
+                document: JsonObject(found.document),
             })
         },
     )
@@ -332,6 +338,27 @@ impl From<KeySetEvent> for KeySetEventJs {
     }
 }
 
+/// Reports, once per listener, that it threw (as a process warning).
+fn warn_listener_threw(env: &Env, error: &Error) {
+    let message = format!(
+        "A Verifier onEvent listener threw ({}); the error was ignored, and later ones are not reported.",
+        error.reason
+    );
+    let emit = || -> Result<()> {
+        let process: Object = env.get_global()?.get_named_property("process")?;
+        let emit_warning: Function<FnArgs<(String, String, String)>, ()> =
+            process.get_named_property("emitWarning")?;
+        let args = (
+            message,
+            "Warning".to_owned(),
+            "MCP_AUTH_RS_LISTENER_ERROR".to_owned(),
+        );
+        emit_warning.apply(process, args.into())
+    };
+    // Nothing else can be done if even the warning fails.
+    let _ = emit();
+}
+
 type EventCallback = ThreadsafeFunction<KeySetEventJs, (), KeySetEventJs, Status, false, true>;
 
 /// Verifies access tokens for one trust configuration (issuers, audiences,
@@ -362,8 +389,22 @@ impl Verifier {
                     .weak::<true>()
                     .build()?;
                 let tsfn = Arc::new(tsfn);
+                let reported = Arc::new(AtomicBool::new(false));
                 let sink: EventSink = Arc::new(move |event: KeySetEvent| {
-                    tsfn.call(event.into(), ThreadsafeFunctionCallMode::NonBlocking);
+                    let reported = reported.clone();
+                    // A throwing listener must not become a fatal exception.
+                    tsfn.call_with_return_value(
+                        event.into(),
+                        ThreadsafeFunctionCallMode::NonBlocking,
+                        move |outcome, env| {
+                            if let Err(error) = outcome {
+                                if !reported.swap(true, Ordering::Relaxed) {
+                                    warn_listener_threw(&env, &error);
+                                }
+                            }
+                            Ok(())
+                        },
+                    );
                 });
                 Some(sink)
             }
