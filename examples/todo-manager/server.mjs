@@ -17,7 +17,7 @@ import assert from 'node:assert';
 import express from 'express';
 import { createMcpHandler, fromJsonSchema, McpServer } from '@modelcontextprotocol/server';
 import { toNodeHandler } from '@modelcontextprotocol/node';
-import { fetchServerConfig, MCPAuth, MCPAuthBearerAuthError } from 'mcp-auth-rs';
+import { fetchServerConfig, isCorsPreflight, MCPAuth, MCPAuthBearerAuthError } from 'mcp-auth-rs';
 import { isMain, listen } from './listen.mjs';
 import { TodoService } from './todo-service.mjs';
 
@@ -186,7 +186,7 @@ function text(value) {
 function allowBrowserClients(request, response, next) {
   response.setHeader('Access-Control-Allow-Origin', '*');
   response.setHeader('Access-Control-Expose-Headers', 'WWW-Authenticate, Mcp-Session-Id, Mcp-Protocol-Version');
-  if (request.method === 'OPTIONS' && request.headers['access-control-request-method']) {
+  if (isCorsPreflight(request)) {
     response.setHeader('Access-Control-Allow-Methods', 'GET, POST, DELETE, OPTIONS');
     response.setHeader(
       'Access-Control-Allow-Headers',
