@@ -36,6 +36,13 @@ describe('entry points', () => {
     ];
     for (const name of expected) assert.ok(name in esm, `missing export ${name}`);
   });
+
+  it('adds the framework-neutral and scope-check exports', () => {
+    for (const name of ['isCorsPreflight', 'requireScopes', 'hasScopes', 'assertScopes']) {
+      assert.equal(typeof esm[name], 'function', `missing export ${name}`);
+    }
+    assert.equal(typeof esm.MCPAuth.prototype.tokenVerifier, 'function');
+  });
 });
 
 describe('error classes', () => {

@@ -5,9 +5,11 @@
 // 1. `npm pack` the package, and the platform package of the machine this
 //    runs on (npm/<platform>/ staged in a temp folder with the built `.node`;
 //    nothing is written into npm/).
-// 2. In a temp folder, one project per Express major:
+// 2. In a temp folder, one project per Express major on SDK v1:
 //      express 4 + zod 3 + TypeScript 5,   express 5 + zod 4 + TypeScript 7,
-//    each with @modelcontextprotocol/sdk, installed with `npm install` from
+//    each with @modelcontextprotocol/sdk, and one on SDK v2 only (express 5,
+//    @modelcontextprotocol/server + /node + /express, no v1; see
+//    install-test-v2.mjs), installed with `npm install` from
 //    the npm registry plus the two tarballs. npm would fetch the optional
 //    dependency mcp-auth-rs-<platform>@<version> from the registry; the
 //    tarball of the same name and version satisfies it, and the other
@@ -24,6 +26,9 @@
 //    401 invalid_token; missing scope 403; valid token 200 for initialize and
 //    a tool call that sees the token's subject. The loaded `.node` must be the
 //    one from node_modules/mcp-auth-rs-<platform>/.
+//    The SDK v2 project's servers are also driven by the SDK v2 client: on
+//    2026-07-28 with a bearer token (hierarchy, per-tool 403), and through its
+//    OAuth provider against the embedded oidc-provider authorization server.
 // 5. A project installed with --omit=optional must fail to load with an error
 //    that names the missing platform package.
 //
@@ -279,6 +284,12 @@ const TSCONFIG = {
 
 // ---- HTTP checks ----------------------------------------------------------------------
 
+// A JSON-RPC answer as JSON (v1 here: enableJsonResponse) or as one SSE `message` event (v2).
+function rpcMessage(body) {
+  const data = body.startsWith('event:') ? body.split('\n').find((line) => line.startsWith('data: '))?.slice(6) : body;
+  return JSON.parse(data ?? 'null');
+}
+
 async function exercise(server, auth, { scopedRoute = true } = {}) {
   const { port, resource } = server;
   const base = `http://127.0.0.1:${port}`;
@@ -321,12 +332,12 @@ async function exercise(server, auth, { scopedRoute = true } = {}) {
   const init = await mcp(initialize, token);
   const initBody = await init.text();
   check(init.status === 200, `valid token, initialize: ${init.status} ${initBody}`);
-  check(JSON.parse(initBody).result?.serverInfo?.name?.startsWith('install-test-'), `initialize result: ${initBody}`);
+  check(rpcMessage(initBody).result?.serverInfo?.name?.startsWith('install-test-'), `initialize result: ${initBody}`);
 
   const call = await mcp(whoamiCall, token);
   const callBody = await call.text();
   check(call.status === 200, `valid token, tools/call: ${call.status} ${callBody}`);
-  const result = JSON.parse(JSON.parse(callBody).result?.content?.[0]?.text ?? 'null');
+  const result = JSON.parse(rpcMessage(callBody).result?.content?.[0]?.text ?? 'null');
   check(
     result?.subject === 'install-test-user' && result.requestSubject === 'install-test-user' && result.scopes?.includes('whoami') && result.greeting === 'hi',
     `tools/call result: ${callBody}`,
