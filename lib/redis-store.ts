@@ -1,0 +1,36 @@
+// The SharedStore of a fleet on Redis, through a client of the `redis`
+// package (node-redis 4 or 5, the client Redis maintains) that the
+// application creates, connects and owns. Raw commands keep it independent
+// of the option shapes that changed between node-redis majors.
+
+import type { SharedStore } from './shared-store.js';
+
+/** The part of a node-redis client this adapter uses. */
+export interface RedisCommandClient {
+  sendCommand(args: string[]): Promise<unknown>;
+}
+
+export interface RedisStoreOptions {
+  /** Prepended to every key, so several applications can share one Redis (default `mcp-auth-rs:`). */
+  prefix?: string;
+}
+
+export function redisStore(client: RedisCommandClient, { prefix = 'mcp-auth-rs:' }: RedisStoreOptions = {}): SharedStore {
+  if (typeof client?.sendCommand !== 'function') {
+    throw new TypeError('redisStore needs a node-redis client (createClient() from the `redis` package).');
+  }
+  const ttl = (ms: number): string => String(Math.max(1, Math.ceil(ms)));
+  return {
+    get: async (key) => {
+      const value = await client.sendCommand(['GET', prefix + key]);
+      return typeof value === 'string' ? value : undefined;
+    },
+    set: async (key, value, ttlMs) => {
+      await client.sendCommand(['SET', prefix + key, value, 'PX', ttl(ttlMs)]);
+    },
+    setIfAbsent: async (key, value, ttlMs) => (await client.sendCommand(['SET', prefix + key, value, 'PX', ttl(ttlMs), 'NX'])) === 'OK',
+    delete: async (key) => {
+      await client.sendCommand(['DEL', prefix + key]);
+    },
+  };
+}
