@@ -57,13 +57,15 @@ export async function startAuthorizationServer({
     const policy = new Map(Object.entries(accounts).map(([id, account]) => [id, new Set(account.scopes)]));
     const resourceServers = new Map(); // indicator -> { scopes }
 
-    const addResource = (indicator, { scopes: resourceScopes = scopes } = {}) => {
+    // tokenFormat 'opaque' issues reference tokens that only introspection can read (RFC 7662).
+    const addResource = (indicator, { scopes: resourceScopes = scopes, tokenFormat = 'jwt' } = {}) => {
       if (!URL.canParse(indicator) || indicator.includes('#')) {
         throw new TypeError(`A resource indicator must be an absolute URL without a fragment: ${indicator}`);
       }
       const unknown = resourceScopes.filter((scope) => !knownScopes.has(scope));
       if (unknown.length > 0) throw new TypeError(`Unknown scopes for ${indicator}: ${unknown.join(' ')}`);
-      resourceServers.set(indicator, { scopes: [...resourceScopes] });
+      if (tokenFormat !== 'jwt' && tokenFormat !== 'opaque') throw new TypeError(`tokenFormat must be 'jwt' or 'opaque', got ${tokenFormat}`);
+      resourceServers.set(indicator, { scopes: [...resourceScopes], tokenFormat });
     };
     for (const entry of resources) {
       if (typeof entry === 'string') addResource(entry);
@@ -83,7 +85,19 @@ export async function startAuthorizationServer({
       return resourceServers.get(alias);
     };
 
+    // The resource server's own client, for RFC 7662 introspection (client_secret_basic or _post).
+    const introspectionClient = { clientId: 'todo-resource-server', clientSecret: randomBytes(24).toString('base64url') };
     const provider = new Provider(issuer, {
+      clients: [
+        {
+          client_id: introspectionClient.clientId,
+          client_secret: introspectionClient.clientSecret,
+          grant_types: [],
+          response_types: [],
+          redirect_uris: [],
+          token_endpoint_auth_method: 'client_secret_basic',
+        },
+      ],
       adapter: createMemoryAdapter(),
       jwks: { keys: [createSigningKey()] },
       cookies: { keys: [randomBytes(32).toString('base64url')] },
@@ -105,6 +119,8 @@ export async function startAuthorizationServer({
         client.grantTypeAllowed('refresh_token') && code.scopes.has('offline_access'),
       features: {
         devInteractions: { enabled: false },
+        // Only the resource server's own client may introspect (RFC 7662 §4: authorize the caller).
+        introspection: { enabled: true, allowedPolicy: async (_ctx, client) => client.clientId === introspectionClient.clientId },
         registration: { enabled: true },
         resourceIndicators: {
           enabled: true,
@@ -116,7 +132,7 @@ export async function startAuthorizationServer({
             return {
               scope: resourceServer.scopes.join(' '),
               audience: indicator,
-              accessTokenFormat: 'jwt',
+              accessTokenFormat: resourceServer.tokenFormat,
               accessTokenTTL,
               jwt: { sign: { alg: 'RS256' } },
             };
@@ -182,8 +198,10 @@ export async function startAuthorizationServer({
       issuer,
       port: http.port,
       provider,
-      /** Allows tokens for another resource indicator (an MCP server URL). */
+      /** Allows tokens for another resource indicator (an MCP server URL); `{ tokenFormat: 'opaque' }` for reference tokens. */
       addResource,
+      /** The credentials a resource server introspects tokens with (RFC 7662, client_secret_basic or client_secret_post). */
+      introspectionClient,
       /** The resource scopes `accountId` may be granted now. */
       accountScopes: (accountId) => [...(policy.get(accountId) ?? [])],
       /**
