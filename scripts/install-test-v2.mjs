@@ -7,6 +7,7 @@
 // Its typed server is the one __test__/typings.test.mjs checks.
 
 import { readFileSync } from 'node:fs';
+import { userModule } from './user-module.mjs';
 import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
 import { startAuthorizationServer } from '../examples/todo-manager/authorization-server.mjs';
 import { connectAs } from '../examples/todo-manager/client.mjs';
@@ -31,21 +32,21 @@ export function v2TypedSource() {
 }
 
 export function v2ServerSource(kind) {
-  const esm = kind === 'esm';
-  const imports = esm
-    ? `import { once } from 'node:events';
+  const imports = {
+    esm: `import { once } from 'node:events';
 import { createRequire } from 'node:module';
 import express from 'express';
 import { createMcpHandler, fromJsonSchema, McpServer } from '@modelcontextprotocol/server';
 import { toNodeHandler } from '@modelcontextprotocol/node';
 import { MCPAuth, fetchServerConfig, requireScopes } from 'mcp-auth-rs';
-const loadedModules = createRequire(import.meta.url).cache;`
-    : `const { once } = require('node:events');
+const loadedModules = createRequire(import.meta.url).cache;`,
+    cjs: `const { once } = require('node:events');
 const express = require('express');
 const { createMcpHandler, fromJsonSchema, McpServer } = require('@modelcontextprotocol/server');
 const { toNodeHandler } = require('@modelcontextprotocol/node');
 const { MCPAuth, fetchServerConfig, requireScopes } = require('mcp-auth-rs');
-const loadedModules = require.cache;`;
+const loadedModules = require.cache;`,
+  };
   const body = `
   const app = express();
   const listener = app.listen(0, '127.0.0.1');
@@ -78,7 +79,7 @@ const loadedModules = require.cache;`;
   const binding = Object.keys(loadedModules).find((path) => path.endsWith('.node'));
   console.log(JSON.stringify({ port, resource, binding }));
 `;
-  return esm ? `${imports}\n${body}` : `${imports}\n\n(async () => {${body}})().catch((error) => {\n  console.error(error);\n  process.exit(1);\n});\n`;
+  return userModule(kind, imports, body);
 }
 
 async function whoami(client) {

@@ -43,6 +43,7 @@ import http from 'node:http';
 import { tmpdir } from 'node:os';
 import { join, relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { userModule } from './user-module.mjs';
 import { exerciseV2WithBearer, exerciseV2WithOAuth, startEmbeddedAuthorizationServer, V2_PROJECT, v2ServerSource, v2TypedSource } from './install-test-v2.mjs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
@@ -158,23 +159,23 @@ function startAuthServer() {
 // One server, written once for `import` and once for `require`. It listens
 // first, so the resource URL can carry the port, then mounts the routes.
 function serverSource(kind) {
-  const esm = kind === 'esm';
-  const imports = esm
-    ? `import { once } from 'node:events';
+  const imports = {
+    esm: `import { once } from 'node:events';
 import { createRequire } from 'node:module';
 import express from 'express';
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
 import { z } from 'zod';
 import { MCPAuth, fetchServerConfig } from 'mcp-auth-rs';
-const loadedModules = createRequire(import.meta.url).cache;`
-    : `const { once } = require('node:events');
+const loadedModules = createRequire(import.meta.url).cache;`,
+    cjs: `const { once } = require('node:events');
 const express = require('express');
 const { McpServer } = require('@modelcontextprotocol/sdk/server/mcp.js');
 const { StreamableHTTPServerTransport } = require('@modelcontextprotocol/sdk/server/streamableHttp.js');
 const { z } = require('zod');
 const { MCPAuth, fetchServerConfig } = require('mcp-auth-rs');
-const loadedModules = require.cache;`;
+const loadedModules = require.cache;`,
+  };
   const body = `
   const app = express();
   const listener = app.listen(0, '127.0.0.1');
@@ -207,7 +208,7 @@ const loadedModules = require.cache;`;
   const binding = Object.keys(loadedModules).find((path) => path.endsWith('.node'));
   console.log(JSON.stringify({ port, resource, binding }));
 `;
-  return esm ? `${imports}\n${body}` : `${imports}\n\n(async () => {${body}})().catch((error) => {\n  console.error(error);\n  process.exit(1);\n});\n`;
+  return userModule(kind, imports, body);
 }
 
 // The same server as a TypeScript user writes it, type-checked only. The

@@ -4,36 +4,27 @@
 // is ignored (the @ts-ignore hides only "module not found"). The same text is
 // shipped as .d.mts and .d.cts, because the SDKs ship separate ESM and CJS
 // typings and each file augments the one its own module kind resolves to.
-export {};
+
+/** What bearerAuth adds to an SDK's AuthInfo. */
+export interface McpAuthRsAuthInfoFields {
+  /** `iss` of the verified token. */
+  issuer: string;
+  /** `sub` of the verified token. */
+  subject?: string;
+  /** `aud` of the verified token, as the token carries it. */
+  audience?: string | string[];
+  /** Every claim of the verified token. */
+  claims?: Record<string, unknown>;
+  /** Granted scopes plus those they imply under the resource's `scopeHierarchy`. */
+  effectiveScopes?: string[];
+}
 
 // @ts-ignore SDK v1 (@modelcontextprotocol/sdk) may not be installed.
 declare module '@modelcontextprotocol/sdk/server/auth/types.js' {
-  interface AuthInfo {
-    /** `iss` of the verified token. */
-    issuer: string;
-    /** `sub` of the verified token. */
-    subject?: string;
-    /** `aud` of the verified token, as the token carries it. */
-    audience?: string | string[];
-    /** Every claim of the verified token. */
-    claims?: Record<string, unknown>;
-    /** Granted scopes plus those they imply under the resource's `scopeHierarchy`. */
-    effectiveScopes?: string[];
-  }
+  interface AuthInfo extends McpAuthRsAuthInfoFields {}
 }
 
 // @ts-ignore SDK v2 (@modelcontextprotocol/server) may not be installed.
 declare module '@modelcontextprotocol/server' {
-  interface AuthInfo {
-    /** `iss` of the verified token. */
-    issuer: string;
-    /** `sub` of the verified token. */
-    subject?: string;
-    /** `aud` of the verified token, as the token carries it. */
-    audience?: string | string[];
-    /** Every claim of the verified token. */
-    claims?: Record<string, unknown>;
-    /** Granted scopes plus those they imply under the resource's `scopeHierarchy`. */
-    effectiveScopes?: string[];
-  }
+  interface AuthInfo extends McpAuthRsAuthInfoFields {}
 }
