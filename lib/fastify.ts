@@ -48,7 +48,10 @@ export function bearerAuth(
     (request as FastifyRequest & { auth?: AuthInfo }).auth = decision.auth;
     // A handler may still answer 403 insufficient_scope (SDK v2's per-tool
     // scope challenges): browser clients must be able to read that challenge too.
-    reply.header(exposeHeaders, exposeAlso(headerText(reply.getHeader(exposeHeaders))));
+    // On the raw response too: handlers such as SDK v2's toNodeHandler write to reply.raw directly.
+    const exposed = exposeAlso(headerText(reply.getHeader(exposeHeaders) ?? reply.raw.getHeader(exposeHeaders)));
+    reply.header(exposeHeaders, exposed);
+    reply.raw.setHeader(exposeHeaders, exposed);
     if (options.stripAuthorizationHeader) stripAuthorization(request);
   };
 }
