@@ -3,14 +3,15 @@
 // the mount point, and Express 4 and 5 behave the same.
 
 import type { ServerResponse } from 'node:http';
-import { Router } from 'express';
+import type { Router } from 'express';
 import { createMetadataResponder, type MetadataAnswer, type MetadataEndpoint } from './metadata-responder.js';
 
 export type { MetadataEndpoint } from './metadata-responder.js';
 
 export function createMetadataRouter(endpoints: MetadataEndpoint[]): Router {
   const respond = createMetadataResponder(endpoints);
-  const router = Router();
+  // Loaded on first use: servers on Hono, Fastify, Bun or Deno need no Express.
+  const router = (require('express') as typeof import('express')).Router();
   router.use((req, res, next) => {
     const answer = respond(req);
     if (!answer) return next();
