@@ -37,6 +37,8 @@ export function instrument(mcpAuth: MCPAuth, options: InstrumentOptions = {}): v
   const duration = meter.createHistogram('mcp_auth.verification.duration', {
     description: 'Time to verify one access token, including any key fetch it waited for.',
     unit: 's',
+    // The SDK's default buckets are sized for milliseconds; verification is mostly well under one.
+    advice: { explicitBucketBoundaries: [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10] },
   });
   const refreshes = meter.createCounter('mcp_auth.jwks.refreshes', { description: 'Key sets fetched.', unit: '{refresh}' });
   const outages = meter.createCounter('mcp_auth.jwks.outages', { description: 'Key sets that could not be fetched.', unit: '{outage}' });

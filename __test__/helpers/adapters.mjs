@@ -6,8 +6,9 @@
 // Fastify. Tests run one table against all of them.
 //
 // A route: { path, methods: ['GET', …] or 'ALL', mode ('jwt' or a verifier),
-// options, reply: 'echo' | 204 }. 'echo' answers the accepted AuthInfo's
-// subject, scopes and clientId as JSON.
+// options, reply: 'echo' | 'headers' | 204 }. 'echo' answers the accepted
+// AuthInfo's subject, scopes and clientId as JSON; 'headers' the
+// Authorization header the handler still sees.
 
 import http from 'node:http';
 import { getRequestListener } from '@hono/node-server';
@@ -48,7 +49,10 @@ export function webHandler(mcpAuth, routes) {
     const auth = await route.gate(request);
     if (auth instanceof Response) return auth;
     // `undefined`: a CORS preflight, which the app's CORS handling answers.
-    const response = route.reply === 'echo' && auth ? Response.json(echoOf(auth)) : new Response(null, { status: 204 });
+    const response =
+      route.reply === 'headers' ? Response.json({ authorization: request.headers.get('authorization') })
+      : route.reply === 'echo' && auth ? Response.json(echoOf(auth))
+      : new Response(null, { status: 204 });
     return exposeWwwAuthenticate(response);
   };
 }
@@ -62,7 +66,10 @@ function hono(mcpAuth, routes) {
   app.use(honoAuth.protectedResourceMetadata(mcpAuth));
   for (const route of routes) {
     const gate = honoAuth.bearerAuth(mcpAuth, route.mode, route.options);
-    const reply = route.reply === 'echo' ? (c) => c.json(echoOf(c.get('auth'))) : (c) => c.body(null, 204);
+    const reply =
+      route.reply === 'headers' ? (c) => c.json({ authorization: c.req.header('authorization') ?? null })
+      : route.reply === 'echo' ? (c) => c.json(echoOf(c.get('auth')))
+      : (c) => c.body(null, 204);
     app.on(methodsOf(route), route.path, gate, reply);
   }
   // As `serve` from @hono/node-server does; startHttp adds the socket bookkeeping tests need.
@@ -78,7 +85,10 @@ async function fastify(mcpAuth, routes) {
   app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (req, body, done) => done(null, body));
   for (const route of routes) {
     const onRequest = fastifyAuth.bearerAuth(mcpAuth, route.mode, route.options);
-    const handler = route.reply === 'echo' ? async (request) => echoOf(request.auth) : async (request, reply) => reply.code(204).send();
+    const handler =
+      route.reply === 'headers' ? async (request) => ({ authorization: request.headers.authorization ?? null })
+      : route.reply === 'echo' ? async (request) => echoOf(request.auth)
+      : async (request, reply) => reply.code(204).send();
     app.route({ method: methodsOf(route), url: route.path, onRequest, handler });
   }
   await app.ready();
