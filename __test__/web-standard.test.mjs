@@ -6,6 +6,7 @@
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 
+import { readFileSync } from 'node:fs';
 import { getRequestListener } from '@hono/node-server';
 import { MCPAuth, fetchServerConfig } from 'mcp-auth-rs';
 import { startAuthServer } from './helpers/auth-server.mjs';
@@ -69,6 +70,19 @@ describe('stripAuthorizationHeader: the handler no longer sees the token', () =>
       } finally {
         await server.close();
       }
+    });
+  }
+});
+
+describe('README: every adapter section carries its example verbatim (the tests run those files)', () => {
+  const readme = readFileSync(new URL('../README.md', import.meta.url), 'utf8');
+  const sections = { Hono: 'hono.mjs', Fastify: 'fastify.mjs', 'Web-standard (Bun, Deno, Workers-style handlers)': 'web.mjs', OpenTelemetry: 'opentelemetry.mjs' };
+  for (const [title, file] of Object.entries(sections)) {
+    it(`${title}: examples/adapters/${file}`, () => {
+      const start = readme.indexOf(`\n## ${title}\n`);
+      assert.ok(start >= 0, `no "## ${title}" section`);
+      const section = readme.slice(start, readme.indexOf('\n## ', start + 1));
+      assert.ok(section.includes(`\`\`\`js\n${readFileSync(new URL(`../examples/adapters/${file}`, import.meta.url), 'utf8')}\`\`\``), `${file} differs from the README`);
     });
   }
 });

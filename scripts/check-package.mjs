@@ -227,7 +227,7 @@ if (!existsSync(join(root, 'dist', 'index.js'))) {
   // Everything a user needs, and nothing else.
   const allowed = (path) =>
     ['package.json', 'README.md', 'LICENSE', 'index.js', 'index.d.ts'].includes(path) ||
-    /^dist\/[\w.-]+\.(js|mjs|d\.ts|d\.mts)$/.test(path);
+    /^dist\/[\w.-]+\.(js|mjs|d\.ts|d\.mts|d\.cts)$/.test(path);
   const reasons = [
     [/^target\//, 'Rust build output'], [/^src\//, 'Rust sources'], [/^lib\//, 'TypeScript sources'],
     [/^__test__\//, 'tests'], [/^bench\//, 'benchmarks'], [/^examples\//, 'examples'], [/^npm\//, 'platform packages'],
@@ -261,9 +261,14 @@ if (!existsSync(join(root, 'dist', 'index.js'))) {
       if (!fileSet.has(`dist/${name}${ext}`)) fail(`tarball is missing dist/${name}${ext} (compiled from lib/${name}.ts; run \`npm run build:ts\`)`);
     }
   }
-  const sourceSet = new Set(sources);
+  // The hand-written augmentations in types/ ship as .d.mts and .d.cts (scripts/build-esm.mjs).
+  const augmentations = readdirSync(join(root, 'types')).filter((f) => f.endsWith('.d.ts')).map((f) => f.slice(0, -5));
+  for (const name of augmentations) {
+    for (const ext of ['.d.mts', '.d.cts']) if (!fileSet.has(`dist/${name}${ext}`)) fail(`tarball is missing dist/${name}${ext} (from types/${name}.d.ts)`);
+  }
+  const sourceSet = new Set([...sources, ...augmentations]);
   for (const path of files.filter((f) => f.startsWith('dist/'))) {
-    const name = path.slice('dist/'.length).replace(/\.(js|mjs|d\.ts|d\.mts)$/, '');
+    const name = path.slice('dist/'.length).replace(/\.(js|mjs|d\.ts|d\.mts|d\.cts)$/, '');
     if (!sourceSet.has(name)) fail(`tarball contains ${path}, which no lib/*.ts produces (stale build? run \`npm run build:ts\`)`);
   }
   console.log(`root tarball ${packed.filename}: ${human(packed.size)} packed, ${human(packed.unpackedSize)} unpacked, ${packed.entryCount} files`);
