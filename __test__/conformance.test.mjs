@@ -1,7 +1,9 @@
 // Security conformance over real HTTP (issue 5, part 1; spec C1-C21).
 //
-// One table of hostile requests, each row sent over a raw socket to protected
-// Express routes (Express 5 and Express 4) and checked for:
+// One table of hostile requests, each row sent over a raw socket to the same
+// protected routes under every adapter (Express 5, Express 4, the
+// web-standard functions in a plain fetch handler, Hono, Fastify; see
+// helpers/adapters.mjs) and checked for:
 //   - the status;
 //   - WWW-Authenticate, parsed with the strict RFC 9110 parser and compared
 //     parameter by parameter (the whole parameter set, nothing more);
@@ -22,7 +24,7 @@ import { MCPAuth, fetchServerConfig, MCPAuthTokenVerificationError } from 'mcp-a
 import { generateKey, signJwt, signRaw, signBytes, claims, unsecuredJwt, hs256, b64url, nowSeconds } from './helpers/keys.mjs';
 import { startAuthServer } from './helpers/auth-server.mjs';
 import { rawRequest, headerValues, parseWwwAuthenticate } from './helpers/http.mjs';
-import { EXPRESS_VERSIONS, serveApp } from './helpers/app.mjs';
+import { ADAPTERS } from './helpers/adapters.mjs';
 
 // ---------------------------------------------------------------- constants
 
@@ -704,8 +706,6 @@ after(async () => {
   await as?.close();
 });
 
-const echo = (req, res) => res.json({ authenticated: true, sub: req.auth.subject, scopes: req.auth.scopes, clientId: req.auth.clientId });
-
 function hostileVerifier(token) {
   if (token === 'plain-error') throw new Error(`boom ${SUB_MARKER}`);
   const error = new MCPAuthTokenVerificationError('invalid_token');
@@ -713,7 +713,19 @@ function hostileVerifier(token) {
   throw error;
 }
 
-for (const [label, express] of Object.entries(EXPRESS_VERSIONS)) {
+// The same routes under every adapter; Express mounts body parsers before the gate.
+const ROUTE_TABLE = [
+  { path: '/mcp', methods: ['GET', 'HEAD', 'OPTIONS', 'POST'] },
+  { path: '/scoped', options: { requiredScopes: SCOPES } },
+  { path: '/es-only', options: { jwtVerify: { algorithms: ['ES256'] } } },
+  { path: '/no-leeway', options: { jwtVerify: { clockTolerance: 0 } } },
+  { path: '/strict', options: { jwtVerify: { typ: 'at+jwt', requiredClaims: ['sub', 'client_id', 'iat', 'jti'] } } },
+  { path: '/max-age', options: { jwtVerify: { maxTokenAge: 60 } } },
+  { path: '/custom', mode: hostileVerifier },
+  { path: '/cors', methods: 'ALL', reply: 204 },
+].map((route) => ({ methods: ['GET'], mode: 'jwt', reply: 'echo', ...route, options: { resource: RESOURCE, ...route.options } }));
+
+for (const [label, serve] of Object.entries(ADAPTERS)) {
   describe(`conformance over HTTP (${label})`, () => {
     let server;
     before(async () => {
@@ -722,21 +734,7 @@ for (const [label, express] of Object.entries(EXPRESS_VERSIONS)) {
           metadata: { resource: RESOURCE, authorizationServers: [await fetchServerConfig(as.issuer, { type: 'oidc' })], scopesSupported: SCOPES },
         },
       });
-      const guard = (options = {}) => mcpAuth.bearerAuth('jwt', { resource: RESOURCE, ...options });
-      server = await serveApp(express, (app) => {
-        app.use(mcpAuth.protectedResourceMetadataRouter());
-        app.get('/mcp', guard(), echo);
-        app.head('/mcp', guard(), echo);
-        app.options('/mcp', guard(), echo);
-        app.post('/mcp', express.urlencoded({ extended: false }), express.json(), guard(), echo);
-        app.get('/scoped', guard({ requiredScopes: SCOPES }), echo);
-        app.get('/es-only', guard({ jwtVerify: { algorithms: ['ES256'] } }), echo);
-        app.get('/no-leeway', guard({ jwtVerify: { clockTolerance: 0 } }), echo);
-        app.get('/strict', guard({ jwtVerify: { typ: 'at+jwt', requiredClaims: ['sub', 'client_id', 'iat', 'jti'] } }), echo);
-        app.get('/max-age', guard({ jwtVerify: { maxTokenAge: 60 } }), echo);
-        app.get('/custom', mcpAuth.bearerAuth(hostileVerifier, { resource: RESOURCE }), echo);
-        app.all('/cors', guard(), (req, res) => res.status(204).end());
-      });
+      server = await serve(mcpAuth, ROUTE_TABLE);
     });
     after(() => server?.close());
 

@@ -1,7 +1,8 @@
 // The published typings, from a user's side: a strict server file with
 // skipLibCheck off type-checks under moduleResolution node16 and bundler,
 // from ESM (.mts) and CommonJS (.cts), in a project that has only SDK v1,
-// only SDK v2, or no SDK. Each project is a temp folder with this package
+// only SDK v2, or no SDK, and a Hono and a Fastify user file (each with only
+// its framework installed, so the other optional peers are missing). Each project is a temp folder with this package
 // copied in as npm would install it (package.json, dist/, index.d.ts) and the
 // other dependencies linked from this repository's node_modules.
 // Each file has @ts-expect-error lines, so types that silently became `any`
@@ -28,6 +29,8 @@ const projects = {
     links: ['@modelcontextprotocol/server', '@modelcontextprotocol/core', '@modelcontextprotocol/express', '@modelcontextprotocol/node'],
   },
   none: { file: 'no-sdk', links: [] },
+  hono: { file: 'hono-server', links: ['hono'] },
+  fastify: { file: 'fastify-server', links: ['fastify'] },
 };
 const common = ['express', '@types'];
 
@@ -85,13 +88,15 @@ function queued(task) {
   return result;
 }
 
+const label = (name) => (name === 'none' ? 'no SDK' : name === 'hono' || name === 'fastify' ? `${name}, no SDK` : `SDK ${name} only`);
+
 describe('typings: a strict user server, skipLibCheck off, without declarations of its own', () => {
   for (const [name, project] of Object.entries(projects)) {
     const dir = makeProject(name, project);
     for (const resolution of ['node16', 'bundler']) {
       for (const kind of ['mts', 'cts']) {
         const errors = queued(() => typeCheck(dir, `${project.file}.${kind}`, resolution));
-        it(`${name === 'none' ? 'no SDK' : `SDK ${name} only`}, moduleResolution ${resolution}, ${kind === 'mts' ? 'ESM' : 'CommonJS'}`, async () => {
+        it(`${label(name)}, moduleResolution ${resolution}, ${kind === 'mts' ? 'ESM' : 'CommonJS'}`, async () => {
           assert.deepEqual(await errors, []);
         });
       }

@@ -45,6 +45,30 @@ describe('entry points', () => {
   });
 });
 
+describe('adapter subpaths', () => {
+  const require = createRequire(import.meta.url);
+  const subpaths = {
+    'mcp-auth-rs/hono': ['bearerAuth', 'protectedResourceMetadata'],
+    'mcp-auth-rs/fastify': ['bearerAuth', 'protectedResourceMetadata'],
+    'mcp-auth-rs/opentelemetry': ['instrument'],
+  };
+  for (const [specifier, names] of Object.entries(subpaths)) {
+    it(`${specifier}: import and require give the same functions`, async () => {
+      const imported = await import(specifier);
+      const required = require(specifier);
+      assert.deepEqual(Object.keys(imported).sort(), names);
+      for (const name of names) assert.equal(imported[name], required[name], name);
+    });
+  }
+
+  it('the root adds the web-standard entry points', () => {
+    assert.equal(typeof esm.exposeWwwAuthenticate, 'function');
+    for (const name of ['webBearerAuth', 'protectedResourceMetadataResponse', 'protectedResourceMetadataResponder', 'addAuthEventListener']) {
+      assert.equal(typeof esm.MCPAuth.prototype[name], 'function', name);
+    }
+  });
+});
+
 describe('error classes', () => {
   it('inherit from MCPAuthError and Error, with own enumerable code, name and cause', () => {
     const cause = { missingScopes: ['a'] };

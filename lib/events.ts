@@ -2,6 +2,7 @@
 // SHA-256 prefix, never by the token itself, so they are safe to log.
 
 import { createHash } from 'node:crypto';
+import type { MaybePromise } from './types.js';
 
 export type AuthEvent =
   | {
@@ -31,7 +32,15 @@ export type AuthEvent =
       /** Keys skipped as unusable, and similar findings. */
       warnings?: string[];
     }
-  | { type: 'jwks_unavailable'; issuer?: string; jwksUri: string; reason?: string };
+  | { type: 'jwks_unavailable'; issuer?: string; jwksUri: string; reason?: string }
+  | {
+      /** How long verifying one token took (signature, claims, and any key fetch it waited for). */
+      type: 'verification';
+      resource?: string;
+      durationMs: number;
+      /** Whether the verifier accepted the token (scopes are checked after). */
+      valid: boolean;
+    };
 
 export type AuthEventListener = (event: AuthEvent) => void;
 
@@ -62,4 +71,36 @@ export function tokenId(token: string, claims: Record<string, unknown> | undefin
   const jti = claims?.jti;
   if (typeof jti === 'string' && jti !== '') return jti;
   return `sha256:${createHash('sha256').update(token).digest('hex').slice(0, 16)}`;
+}
+
+/** `verify`, reporting each call's duration as a `verification` event while anyone listens. */
+export function timeVerification<T>(
+  verify: (token: string) => MaybePromise<T>,
+  events: AuthEventEmitter,
+  resource: string | undefined,
+): (token: string) => MaybePromise<T> {
+  if (!events.active) return verify;
+  const report = (start: number, valid: boolean): void =>
+    events.emit({ type: 'verification', resource, durationMs: performance.now() - start, valid });
+  return (token) => {
+    const start = performance.now();
+    let result: MaybePromise<T>;
+    try {
+      result = verify(token);
+    } catch (error) {
+      report(start, false);
+      throw error;
+    }
+    if (typeof (result as Partial<PromiseLike<T>> | null)?.then !== 'function') {
+      report(start, true);
+      return result;
+    }
+    return Promise.resolve(result).then(
+      (value) => (report(start, true), value),
+      (error: unknown) => {
+        report(start, false);
+        throw error;
+      },
+    );
+  };
 }

@@ -1,5 +1,6 @@
 // Public entry point: mcp-auth 0.2's root exports, plus ResourceServerConfig,
-// the framework-neutral authenticator, scope checks and the auth event types.
+// the framework-neutral authenticator, the web-standard helper, scope checks
+// and the auth event types.
 
 export { MCPAuth, type BearerAuthOptions } from './mcp-auth.js';
 export { handleBearerAuth } from './bearer-auth.js';
@@ -32,6 +33,8 @@ export {
   type AuthRequest,
   type Authenticator,
 } from './authenticate.js';
+export { exposeWwwAuthenticate, type WebAuthResult, type WebBearerAuth } from './web.js';
+export type { MetadataAnswer, MetadataRequest, ResolvedMetadataResponder } from './metadata-responder.js';
 export { requireScopes, hasScopes, assertScopes, type ScopeChallengeResult, type ScopedAuthInfo } from './scopes.js';
 export type { TokenVerifier } from './sdk-v2.js';
 export type { AuthEvent, AuthEventListener } from './events.js';

@@ -9,14 +9,16 @@ import { resolveBearerPolicy } from './bearer-options.js';
 import { snakeCaseKeys } from './case.js';
 import { assertCanonicalHost, invalidConfig, resolveConfig, warnOnce, type ResolvedConfig } from './config.js';
 import { withTokenChecks } from './custom-verifier.js';
-import { AuthEventEmitter } from './events.js';
+import { AuthEventEmitter, timeVerification, type AuthEventListener } from './events.js';
 import { createJwtVerifyFunction, JwtVerifierPool } from './jwt-verifier.js';
+import { createMetadataResponder, type ResolvedMetadataResponder } from './metadata-responder.js';
 import { createMetadataRouter } from './metadata-router.js';
 import * as native from './native.js';
 import { buildResourceMetadataDocument, protectedResourceMetadataUrl } from './resource-metadata.js';
 import { compileScopeHierarchy, type ScopeExpander } from './scopes.js';
 import { loadSdkV2, type TokenVerifier } from './sdk-v2.js';
 import { getIssuer, serverMetadataPaths } from './server-config.js';
+import { createWebBearerAuth, toAuthRequest, toWebResponse, type WebBearerAuth } from './web.js';
 import type {
   AuthInfo,
   AuthServerConfig,
@@ -36,6 +38,8 @@ export class MCPAuth {
   readonly config: MCPAuthConfig;
   readonly #resolved: ResolvedConfig;
   readonly #verifiers = new JwtVerifierPool();
+  readonly #listeners: AuthEventListener[] = [];
+  #handedOut = false;
 
   /** @throws {MCPAuthAuthServerError} `invalid_server_config` when the configuration is unusable. */
   constructor(config: MCPAuthConfig) {
@@ -48,15 +52,36 @@ export class MCPAuth {
    * at `/.well-known/oauth-protected-resource` + the resource's path.
    */
   protectedResourceMetadataRouter(): Router {
-    if (this.#resolved.mode !== 'resource') {
-      throw invalidConfig('`protectedResourceMetadataRouter` needs the `protectedResources` configuration.');
-    }
-    return createMetadataRouter(
-      [...this.#resolved.resources.values()].map(({ metadata, metadataUrl }) => {
-        const body = JSON.stringify(buildResourceMetadataDocument(metadata));
-        return { path: metadataUrl.pathname, query: metadataUrl.search.slice(1), body: () => body };
-      }),
-    );
+    return createMetadataRouter(this.#resourceMetadataEndpoints('protectedResourceMetadataRouter'));
+  }
+
+  /**
+   * The framework-neutral answer behind `protectedResourceMetadataRouter`:
+   * the status, headers and body for a request to one of the documents, or
+   * `undefined` for any other request.
+   */
+  protectedResourceMetadataResponder(): ResolvedMetadataResponder {
+    return createMetadataResponder(this.#resourceMetadataEndpoints('protectedResourceMetadataResponder'));
+  }
+
+  /**
+   * Web-standard `protectedResourceMetadataRouter`: the metadata Response when
+   * `request` is for one of the documents (GET/HEAD 200, OPTIONS 204, else
+   * 405), else `undefined`. Matches the Request URL's path from the origin.
+   */
+  protectedResourceMetadataResponse(request: Request): Response | undefined {
+    this.#webMetadata ??= this.protectedResourceMetadataResponder();
+    const answer = this.#webMetadata(toAuthRequest(request));
+    return answer && toWebResponse(answer);
+  }
+  #webMetadata: ResolvedMetadataResponder | undefined;
+
+  #resourceMetadataEndpoints(method: string) {
+    if (this.#resolved.mode !== 'resource') throw invalidConfig(`\`${method}\` needs the \`protectedResources\` configuration.`);
+    return [...this.#resolved.resources.values()].map(({ metadata, metadataUrl }) => {
+      const body = JSON.stringify(buildResourceMetadataDocument(metadata));
+      return { path: metadataUrl.pathname, query: metadataUrl.search.slice(1), body: () => body };
+    });
   }
 
   /**
@@ -86,6 +111,21 @@ export class MCPAuth {
   }
 
   /**
+   * Web-standard `bearerAuth` (same modes and options): resolves to the
+   * accepted AuthInfo or to the exact Response to return (status,
+   * `WWW-Authenticate`, CORS expose header, JSON body), and to `undefined`
+   * for a CORS preflight, which carries no credentials.
+   */
+  webBearerAuth(verifyAccessToken: VerifyAccessTokenFunction, options?: BearerAuthOptions): WebBearerAuth;
+  webBearerAuth(mode: VerifyAccessTokenMode, options?: BearerAuthOptions & VerifyJwtConfig): WebBearerAuth;
+  webBearerAuth(
+    modeOrVerify: VerifyAccessTokenMode | VerifyAccessTokenFunction,
+    options: BearerAuthOptions & VerifyJwtConfig = {},
+  ): WebBearerAuth {
+    return createWebBearerAuth(this.authenticator(modeOrVerify, options), options);
+  }
+
+  /**
    * The framework-neutral decision behind `bearerAuth`, for servers that are
    * not Express: call it with the request's method, URL and headers.
    */
@@ -108,7 +148,8 @@ export class MCPAuth {
       warnOnce(`bearerAuth requires scopes for ${resource}, but its metadata lists no \`scopesSupported\`.`);
     }
 
-    const listeners = [this.config.onAuthEvent, options.onAuthEvent];
+    this.#handedOut = true;
+    const listeners = [this.config.onAuthEvent, ...this.#listeners, options.onAuthEvent];
     const events = new AuthEventEmitter();
     listeners.forEach((listener) => events.add(listener));
 
@@ -137,7 +178,7 @@ export class MCPAuth {
     }
 
     return createAuthenticator({
-      verifyToken,
+      verifyToken: timeVerification(verifyToken, events, resource),
       resource,
       resourceMetadataUrl,
       requiredScopes: policy.requiredScopes,
@@ -146,6 +187,18 @@ export class MCPAuth {
       maxTokenLength: policy.maxTokenLength,
       events,
     });
+  }
+
+  /**
+   * Adds a listener for the auth events of every middleware created after
+   * this call, alongside the configuration's `onAuthEvent` (instrumentation
+   * such as `mcp-auth-rs/opentelemetry` uses it).
+   *
+   * @throws {MCPAuthConfigError} once a middleware has been created: it would never hear of it.
+   */
+  addAuthEventListener(listener: AuthEventListener): void {
+    if (this.#handedOut) throw invalidConfig('Add auth event listeners before creating bearerAuth middleware.');
+    this.#listeners.push(listener);
   }
 
   /**

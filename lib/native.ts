@@ -6,31 +6,61 @@ import type * as Binding from '../index.js';
 
 // The napi loader's own error ("Cannot find native binding. npm has a bug…")
 // names neither the platform nor a way out; say both, keep it as the cause.
+// Building that message must never throw itself: on Deno without
+// --allow-sys even process.report does.
 function loadBinding(): typeof Binding {
   try {
     return require('../index.js') as typeof Binding;
   } catch (error) {
-    throw new Error(nativeLoadFailure(), { cause: error });
+    let message: string;
+    try {
+      message = nativeLoadFailure(error);
+    } catch {
+      message = 'mcp-auth-rs: the native binary did not load. The cause below says what failed.';
+    }
+    throw new Error(message, { cause: error });
   }
 }
 
-function nativeLoadFailure(): string {
-  const { platform, arch } = process;
-  let libc = '';
-  if (platform === 'linux') {
-    const report = process.report?.getReport() as { header?: { glibcVersionRuntime?: string } } | undefined;
-    libc = report?.header?.glibcVersionRuntime ? '-gnu' : '-musl';
-  } else if (platform === 'win32') {
-    libc = '-msvc';
-  }
-  const id = `${platform}-${arch}${libc}`;
+function nativeLoadFailure(error: unknown): string {
   const manifest = require('../package.json') as { name: string; version: string; optionalDependencies?: Record<string, string> };
+  // A runtime permission (Deno: "Requires ffi access …, run again with the --allow-ffi flag") is not a broken install.
+  const flag = deniedPermission(error);
+  if (flag) {
+    return `${manifest.name}: the runtime refused to load the native binary: run with ${flag} (see the README, "Web-standard (Bun, Deno, Workers-style handlers)", for every flag). The cause below says what was refused.`;
+  }
+  const { platform, arch } = process;
+  const libc = platform === 'linux' ? linuxLibc() : platform === 'win32' ? '-msvc' : '';
+  const id = `${platform}-${arch}${libc}`;
   const prefix = `${manifest.name}-`;
   const supported = Object.keys(manifest.optionalDependencies ?? {}).filter((n) => n.startsWith(prefix)).map((n) => n.slice(prefix.length));
   const fromSource = `build it from source: in a clone of ${manifest.name} ${manifest.version}, with Rust, run \`npm install && npm run build:native\` and point NAPI_RS_NATIVE_LIBRARY_PATH at the ${manifest.name}.*.node it writes`;
   return supported.includes(id)
     ? `${manifest.name}: the native binary for ${id} did not load. It comes in the optional dependency ${prefix}${id}@${manifest.version}: reinstall without --omit=optional/--no-optional, inside the OS/container you run in (remove node_modules and package-lock.json first if the lockfile was made elsewhere). The cause below says what failed.`
     : `${manifest.name}: no prebuilt binary for ${id}; prebuilt: ${supported.join(', ')}. To run here, ${fromSource}.`;
+}
+
+// The flag a permission error anywhere in the cause chain asks for.
+function deniedPermission(error: unknown): string | undefined {
+  for (let depth = 0; error instanceof Error && depth < 10; depth++, error = error.cause) {
+    const flag = /run again with the (--allow-[a-z-]+) flag/.exec(error.message)?.[1];
+    if (flag) return flag;
+  }
+  return undefined;
+}
+
+function linuxLibc(): string {
+  try {
+    return (require('node:fs') as typeof import('node:fs')).readFileSync('/usr/bin/ldd', 'utf8').includes('musl') ? '-musl' : '-gnu';
+  } catch {
+    // No ldd to read (or no permission): ask the process report.
+  }
+  try {
+    const report = process.report?.getReport() as { header?: { glibcVersionRuntime?: string } } | undefined;
+    return report?.header?.glibcVersionRuntime ? '-gnu' : '-musl';
+  } catch {
+    return '-gnu';
+  }
 }
 
 const binding = loadBinding();

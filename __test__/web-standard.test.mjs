@@ -1,0 +1,88 @@
+// The README's web-standard example (examples/adapters/web.mjs) served the
+// way Bun.serve/Deno.serve would serve its `fetch` (here through
+// @hono/node-server on Node; `npm run test:runtimes` runs Bun and Deno), and
+// the adapters' `stripAuthorizationHeader` (C12).
+
+import { describe, it, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+
+import { readFileSync } from 'node:fs';
+import { getRequestListener } from '@hono/node-server';
+import { MCPAuth, fetchServerConfig } from 'mcp-auth-rs';
+import { startAuthServer } from './helpers/auth-server.mjs';
+import { ADAPTERS } from './helpers/adapters.mjs';
+import { send, single } from './helpers/app.mjs';
+import { startHttp } from './helpers/http.mjs';
+import { claims, generateKey, signJwt } from './helpers/keys.mjs';
+
+const key = generateKey('ES256', { kid: 'web' });
+let as;
+before(async () => {
+  as = await startAuthServer({ keys: [key] });
+});
+after(() => as?.close());
+
+describe('README: web-standard handler (examples/adapters/web.mjs)', () => {
+  let server;
+  let resource;
+  before(async () => {
+    server = await startHttp(getRequestListener((request) => handler.fetch(request)));
+    resource = `${server.url}/mcp`;
+    process.env.ISSUER = as.issuer;
+    process.env.RESOURCE = resource;
+    handler = (await import('../examples/adapters/web.mjs')).default;
+  });
+  let handler;
+  after(() => server?.close());
+
+  it('401 with our challenge, 200 for a valid token with WWW-Authenticate exposed, the metadata, a preflight passed to CORS', async () => {
+    const rejected = await send(server, { path: '/mcp' });
+    assert.equal(rejected.status, 401);
+    assert.equal(single(rejected, 'www-authenticate'), `Bearer resource_metadata="${server.url}/.well-known/oauth-protected-resource/mcp"`);
+    const bearer = signJwt(claims({ issuer: as.issuer, audience: resource, sub: 'web-user' }), key);
+    const accepted = await send(server, { path: '/mcp', headers: [['Authorization', `Bearer ${bearer}`], ['Origin', 'https://app.example']] });
+    assert.equal(accepted.status, 200);
+    assert.deepEqual(JSON.parse(accepted.body), { subject: 'web-user' });
+    assert.equal(single(accepted, 'access-control-expose-headers'), 'WWW-Authenticate');
+    const metadata = await send(server, { path: '/.well-known/oauth-protected-resource/mcp' });
+    assert.equal(JSON.parse(metadata.body).resource, resource);
+    const preflight = await send(server, { method: 'OPTIONS', path: '/mcp', headers: [['Origin', 'https://app.example'], ['Access-Control-Request-Method', 'POST']] });
+    assert.equal(preflight.status, 204);
+  });
+});
+
+describe('stripAuthorizationHeader: the handler no longer sees the token', () => {
+  for (const label of ['web-standard', 'hono', 'fastify']) {
+    it(label, async () => {
+      const mcpAuth = new MCPAuth({
+        protectedResources: { metadata: { resource: 'https://mcp.example.com/mcp', authorizationServers: [await fetchServerConfig(as.issuer, { type: 'oauth' })] } },
+      });
+      const seen = [];
+      const verify = (token) => (seen.push(token.length), { token, clientId: 'c', scopes: [], issuer: as.issuer, audience: 'https://mcp.example.com/mcp' });
+      const server = await ADAPTERS[label](mcpAuth, [
+        { path: '/mcp', methods: ['GET'], mode: verify, reply: 'headers', options: { resource: 'https://mcp.example.com/mcp', stripAuthorizationHeader: true } },
+      ]);
+      try {
+        const res = await send(server, { path: '/mcp', headers: [['Authorization', 'Bearer opaque-token-value']] });
+        assert.equal(res.status, 200);
+        assert.equal(seen.length, 1);
+        assert.equal(JSON.parse(res.body).authorization, null);
+      } finally {
+        await server.close();
+      }
+    });
+  }
+});
+
+describe('README: every adapter section carries its example verbatim (the tests run those files)', () => {
+  const readme = readFileSync(new URL('../README.md', import.meta.url), 'utf8');
+  const sections = { Hono: 'hono.mjs', Fastify: 'fastify.mjs', 'Web-standard (Bun, Deno, Workers-style handlers)': 'web.mjs', OpenTelemetry: 'opentelemetry.mjs' };
+  for (const [title, file] of Object.entries(sections)) {
+    it(`${title}: examples/adapters/${file}`, () => {
+      const start = readme.indexOf(`\n## ${title}\n`);
+      assert.ok(start >= 0, `no "## ${title}" section`);
+      const section = readme.slice(start, readme.indexOf('\n## ', start + 1));
+      assert.ok(section.includes(`\`\`\`js\n${readFileSync(new URL(`../examples/adapters/${file}`, import.meta.url), 'utf8')}\`\`\``), `${file} differs from the README`);
+    });
+  }
+});

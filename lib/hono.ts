@@ -1,0 +1,73 @@
+// Hono adapter (`mcp-auth-rs/hono`): translates Hono's context to the
+// framework-neutral decision and metadata answer, through the web-standard
+// translation in web.ts. `hono` is an optional peer; only its types are used.
+
+import type { Context, MiddlewareHandler } from 'hono';
+import { isCorsPreflight } from './authenticate.js';
+import type { BearerAuthOptions, MCPAuth } from './mcp-auth.js';
+import type { AuthInfo, VerifyAccessTokenFunction, VerifyAccessTokenMode, VerifyJwtConfig } from './types.js';
+import { exposeAlso, exposeHeaders, toAuthRequest, toWebResponse } from './web.js';
+
+/** Hono variables `bearerAuth` sets: `c.get('auth')`. */
+export type AuthVariables = { auth: AuthInfo };
+/** The Hono `Env` of a route behind `bearerAuth` (`new Hono<AuthEnv>()`, or inferred from the middleware). */
+export type AuthEnv = { Variables: AuthVariables };
+
+/** Serves the protected resource metadata documents; passes every other request on. */
+export function protectedResourceMetadata(mcpAuth: MCPAuth): MiddlewareHandler {
+  const respond = mcpAuth.protectedResourceMetadataResponder();
+  return async (c, next) => {
+    const answer = respond(toAuthRequest(c.req.raw));
+    if (!answer) return next();
+    return toWebResponse(answer);
+  };
+}
+
+export function bearerAuth(
+  mcpAuth: MCPAuth,
+  verifyAccessToken: VerifyAccessTokenFunction,
+  options?: BearerAuthOptions,
+): MiddlewareHandler<AuthEnv>;
+export function bearerAuth(
+  mcpAuth: MCPAuth,
+  mode: VerifyAccessTokenMode,
+  options?: BearerAuthOptions & VerifyJwtConfig,
+): MiddlewareHandler<AuthEnv>;
+/** Sets `c.get('auth')` for an accepted token, else answers with our rejection. */
+export function bearerAuth(
+  mcpAuth: MCPAuth,
+  modeOrVerify: VerifyAccessTokenMode | VerifyAccessTokenFunction,
+  options: BearerAuthOptions & VerifyJwtConfig = {},
+): MiddlewareHandler<AuthEnv> {
+  const authenticate = mcpAuth.authenticator(modeOrVerify, options);
+  return async (c, next) => {
+    // On @hono/node-server, Node's rawHeaders tell repeated Authorization headers apart exactly.
+    const request = toAuthRequest(c.req.raw, nodeRawHeaders(c));
+    // Preflights carry no credentials; the CORS layer answers them (C9).
+    if (isCorsPreflight(request)) return next();
+    const decision = await authenticate(request);
+    if (!decision.ok) return toWebResponse(decision);
+    c.set('auth', decision.auth);
+    if (options.stripAuthorizationHeader) c.req.raw.headers.delete('authorization');
+    await next();
+    // A handler may still answer 403 insufficient_scope (SDK v2's per-tool
+    // scope challenges): browser clients must be able to read that challenge too.
+    exposeOn(c);
+  };
+}
+
+function nodeRawHeaders(c: Context): readonly string[] | undefined {
+  const incoming = (c.env as { incoming?: { rawHeaders?: unknown } } | undefined)?.incoming;
+  return Array.isArray(incoming?.rawHeaders) ? (incoming.rawHeaders as string[]) : undefined;
+}
+
+function exposeOn(c: Context): void {
+  const value = exposeAlso(c.res.headers.get(exposeHeaders));
+  try {
+    c.res.headers.set(exposeHeaders, value);
+  } catch {
+    // A Response with immutable headers (e.g. one from fetch()): replace it with a copy.
+    c.res = new Response(c.res.body, c.res);
+    c.res.headers.set(exposeHeaders, value);
+  }
+}
