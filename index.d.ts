@@ -41,6 +41,20 @@ export declare class Verifier {
 }
 
 /**
+ * The limits every bearer middleware shares, checked by the rules the
+ * verifier applies: `audiences` (a list, or `false` for "any") and
+ * `maxTokenLength` (bytes). Returns the effective `maxTokenLength`.
+ */
+export declare function checkBearerLimits(audiences: readonly unknown[] | false, maxTokenLength?: unknown): number
+
+/**
+ * Checks a server URL by the addon's rule (absolute, https, http only for
+ * loopback hosts; an issuer also without query or fragment), so the wrapper
+ * and the addon cannot disagree. Throws `invalid_config` naming `what`.
+ */
+export declare function checkServerUrl(url: string, what: 'resource' | 'issuer'): void
+
+/**
  * The stable error codes and whose fault each is (`token` → 401,
  * `infrastructure` → 503, `server` → 500): the wrapper's table is built
  * from this list, so a code is defined in Rust only.

@@ -46,7 +46,10 @@ export class JwtVerifierPool {
           ),
         );
       } catch (error) {
-        throw native.isNativeError(error) ? new MCPAuthAuthServerError('invalid_server_config', { cause: error.reason }) : error;
+        // The addon is the one validator of these options; a value of the wrong
+        // type fails in its argument conversion, which is a configuration error too.
+        const cause = native.isNativeError(error) ? error.reason : error instanceof Error ? error.message : String(error);
+        throw new MCPAuthAuthServerError('invalid_server_config', { cause });
       }
       shared = { verifier, events: jwksEvents };
       this.verifiers.set(key, shared);

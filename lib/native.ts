@@ -43,6 +43,8 @@ export type {
 } from '../index.js';
 
 export const {
+  checkBearerLimits,
+  checkServerUrl,
   errorCodes,
   fetchServerConfig,
   fetchServerConfigByWellKnownUrl,

@@ -172,6 +172,28 @@ pub const MAX_TOKEN_CACHE_SIZE: u64 = 1_000_000;
 pub const MAX_RESPONSE_BYTES: u64 = 64 * 1024 * 1024;
 const MAX_TOKEN_AGE: u64 = 366 * 86_400;
 
+/// `audience`: a non-empty string or list of non-empty strings.
+pub fn check_audiences(list: &[String]) -> AuthResult<&[String]> {
+    if list.is_empty() || list.iter().any(String::is_empty) {
+        return Err(AuthError::config(
+            "`audience` must be a non-empty string or list of strings, or `false` to skip the check.",
+        ));
+    }
+    Ok(list)
+}
+
+/// `maxTokenLength`, in bytes (the default when absent).
+pub fn check_max_token_length(value: Option<f64>) -> AuthResult<usize> {
+    let n = integer(
+        value,
+        DEFAULT_MAX_TOKEN_LENGTH as u64,
+        "maxTokenLength",
+        "bytes",
+        1..=MAX_TOKEN_LENGTH,
+    )?;
+    Ok(n as usize)
+}
+
 fn algorithms(names: &[String]) -> AuthResult<Vec<jsonwebtoken::Algorithm>> {
     names
         .iter()
@@ -202,21 +224,14 @@ impl VerifierOptions {
             })
             .collect::<AuthResult<Vec<_>>>()?;
 
-        let audiences: Vec<String> = self
-            .audiences
-            .iter()
-            .flatten()
-            .map(|a| normalize_audience(a))
-            .collect();
         let any_audience = self.allow_any_audience.unwrap_or(false);
-        if audiences.is_empty() && !any_audience {
-            return Err(AuthError::config(
-                "at least one audience is required (or allowAnyAudience: true)",
-            ));
-        }
-        if audiences.iter().any(String::is_empty) {
-            return Err(AuthError::config("an audience is empty"));
-        }
+        let audiences = match (&self.audiences, any_audience) {
+            (None, true) => Vec::new(),
+            (list, _) => check_audiences(list.as_deref().unwrap_or_default())?
+                .iter()
+                .map(|a| normalize_audience(a))
+                .collect(),
+        };
 
         let algorithms = match self.algorithms.as_ref().or(jose.algorithms.as_ref()) {
             Some(names) => algorithms(names)?,
@@ -274,13 +289,7 @@ impl VerifierOptions {
             )?,
             fetch: fetch.clone(),
         };
-        let max_token_length = integer(
-            self.max_token_length,
-            DEFAULT_MAX_TOKEN_LENGTH as u64,
-            "maxTokenLength",
-            "bytes",
-            1..=MAX_TOKEN_LENGTH,
-        )? as usize;
+        let max_token_length = check_max_token_length(self.max_token_length)?;
         let token_cache_entries = integer(
             self.token_cache_size,
             token_cache::DEFAULT_ENTRIES as u64,

@@ -27,17 +27,31 @@ pub struct TrustedIssuer {
     discovery_failure: Mutex<Option<(Instant, AuthError)>>,
 }
 
-/// An absolute https URL (http for loopback hosts only), the rule for every
-/// issuer and key-set URL.
-pub fn check_https_url(value: &str, what: &str) -> AuthResult<Url> {
+/// The one URL rule for servers we trust or are (C30): absolute, https,
+/// plain http only for loopback hosts (localhost, 127.0.0.0/8, [::1]).
+/// `what` names the value in the message. The wrapper applies it to
+/// resources too (`checkServerUrl`).
+pub fn check_server_url(value: &str, what: &str) -> AuthResult<Url> {
     let url = Url::parse(value)
-        .map_err(|_| AuthError::config(format!("`{what}` {value:?} is not an absolute URL")))?;
+        .map_err(|_| AuthError::config(format!("The {what} {value:?} is not an absolute URL.")))?;
     http::check_url_allowed(&url).map_err(|_| {
         AuthError::config(format!(
-            "`{what}` {} must use https (http only for loopback hosts)",
+            "The {what} {} must use https (http is accepted for loopback hosts only).",
             http::shown_url(&url)
         ))
     })?;
+    Ok(url)
+}
+
+/// An issuer: a server URL without query or fragment (RFC 8414 §2).
+pub fn check_issuer(value: &str) -> AuthResult<Url> {
+    let url = check_server_url(value, "issuer")?;
+    if url.query().is_some() || url.fragment().is_some() || value.contains(['?', '#']) {
+        return Err(AuthError::config(format!(
+            "The issuer {} must not have a query or fragment.",
+            http::shown_url(&url)
+        )));
+    }
     Ok(url)
 }
 
@@ -53,22 +67,16 @@ pub fn trusted_issuers(
     }
     let mut issuers: Vec<TrustedIssuer> = Vec::with_capacity(sources.len());
     for source in sources {
-        let url = check_https_url(&source.issuer, "issuer")?;
-        if url.query().is_some() || url.fragment().is_some() || source.issuer.contains(['?', '#']) {
-            return Err(AuthError::config(format!(
-                "the issuer {} must not have a query or fragment",
-                http::shown_url(&url)
-            )));
-        }
+        let url = check_issuer(&source.issuer)?;
         if issuers.iter().any(|i| i.issuer == source.issuer) {
             return Err(AuthError::config(format!(
-                "the issuer {} is listed twice",
+                "The issuer {} is listed twice.",
                 http::shown_url(&url)
             )));
         }
         let keys = OnceLock::new();
         if let Some(jwks_uri) = &source.jwks_uri {
-            let url = check_https_url(jwks_uri, "jwksUri")?;
+            let url = check_server_url(jwks_uri, "jwksUri")?;
             let _ = keys.set(key_set::shared(&url, key_sets));
         }
         issuers.push(TrustedIssuer {
@@ -155,7 +163,7 @@ impl TrustedIssuer {
             )
             .with_url(found.url));
         };
-        check_https_url(uri, "jwks_uri").map_err(|_| {
+        check_server_url(uri, "jwks_uri").map_err(|_| {
             AuthError::new(
                 ErrorCode::DiscoveryUnavailable,
                 "the metadata's jwks_uri must use https (http only for loopback hosts)",

@@ -234,6 +234,57 @@ pub fn normalize_audience(audience: String) -> String {
     claims::normalize_audience(&audience)
 }
 
+/// Checks a server URL by the addon's rule (absolute, https, http only for
+/// loopback hosts; an issuer also without query or fragment), so the wrapper
+/// and the addon cannot disagree. Throws `invalid_config` naming `what`.
+#[napi(catch_unwind)]
+pub fn check_server_url(
+    env: &Env,
+    url: String,
+    #[napi(ts_arg_type = "'resource' | 'issuer'")] what: String,
+) -> Result<()> {
+    let checked = match what.as_str() {
+        "issuer" => issuers::check_issuer(&url),
+        _ => issuers::check_server_url(&url, "resource"),
+    };
+    checked.map(|_| ()).map_err(|e| js_error(env, &e))
+}
+
+/// The limits every bearer middleware shares, checked by the rules the
+/// verifier applies: `audiences` (a list, or `false` for "any") and
+/// `maxTokenLength` (bytes). Returns the effective `maxTokenLength`.
+#[napi(catch_unwind)]
+pub fn check_bearer_limits(
+    env: &Env,
+    #[napi(ts_arg_type = "readonly unknown[] | false")] audiences: Value,
+    #[napi(ts_arg_type = "unknown")] max_token_length: Option<Value>,
+) -> Result<u32> {
+    let audiences = match audiences {
+        Value::Bool(false) => Ok(()),
+        Value::Array(items) => items
+            .into_iter()
+            .map(|item| match item {
+                Value::String(s) => Ok(s),
+                _ => Err(()),
+            })
+            .collect::<std::result::Result<Vec<_>, ()>>()
+            .map_or_else(
+                |()| config::check_audiences(&[]).map(|_| ()),
+                |list| config::check_audiences(&list).map(|_| ()),
+            ),
+        _ => config::check_audiences(&[]).map(|_| ()),
+    };
+    let length = match max_token_length {
+        None | Some(Value::Null) => config::check_max_token_length(None),
+        Some(Value::Number(n)) => config::check_max_token_length(n.as_f64()),
+        Some(_) => config::check_max_token_length(Some(f64::NAN)),
+    };
+    audiences
+        .and(length)
+        .map(|n| n as u32)
+        .map_err(|e| js_error(env, &e))
+}
+
 /// The stable error codes and whose fault each is (`token` → 401,
 /// `infrastructure` → 503, `server` → 500): the wrapper's table is built
 /// from this list, so a code is defined in Rust only.

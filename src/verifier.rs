@@ -168,7 +168,7 @@ impl Verifier {
             spawner,
             offload: config.offload,
             busy: Arc::new(AtomicUsize::new(0)),
-            workers: cores.saturating_sub(1).max(1),
+            workers: cores.saturating_sub(1),
         })
     }
 
