@@ -3,7 +3,7 @@
 //! sees attacker-controlled bytes must return a value, never panic.
 //!
 //! `cargo test --lib never_panics` runs the default number of cases;
-//! `PROPTEST_CASES=100000 cargo test --release --lib never_panics` (what
+//! `PROPTEST_CASES=20000 cargo test --release --lib never_panics` (what
 //! `npm run fuzz` does) runs a longer campaign.
 
 use crate::claims::{ClaimRules, Identity};
