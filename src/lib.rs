@@ -18,6 +18,7 @@ pub mod jwk;
 pub mod key_set;
 mod napi_verifier;
 pub mod server_config;
+mod spare_cpu;
 pub mod strict_json;
 pub mod token;
 pub mod verifier;

@@ -12,6 +12,7 @@ use crate::http::FetchOptions;
 use crate::issuers::{self, TrustedIssuer};
 use crate::jwk::{KeyMatch, KeySet};
 use crate::key_set::{Cached, EventSink, KeySetCache, KeySetOptions};
+use crate::spare_cpu::SpareCpu;
 use crate::token::{self, ParsedToken};
 use crate::token_cache::{self, Digest, KeyStatus, TokenCache};
 use jsonwebtoken::Algorithm;
@@ -27,7 +28,8 @@ pub use crate::issuers::IssuerSource;
 /// Where signature checks run when the caller can wait for a promise.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Offload {
-    /// On a worker while one is free, else inline (see `bench/README.md`).
+    /// On a worker while one is free and the machine has an idle core, else
+    /// inline (`spare_cpu.rs`, measured in `bench/README.md`).
     Auto,
     /// Always on the calling thread.
     Never,
@@ -115,6 +117,7 @@ pub struct Verifier {
     busy: Arc<AtomicUsize>,
     /// How many may be: the cores other than the JS thread's.
     workers: usize,
+    spare_cpu: SpareCpu,
 }
 
 fn unix_now() -> f64 {
@@ -169,6 +172,7 @@ impl Verifier {
             offload: config.offload,
             busy: Arc::new(AtomicUsize::new(0)),
             workers: cores.saturating_sub(1),
+            spare_cpu: SpareCpu::new(),
         })
     }
 
@@ -216,7 +220,7 @@ impl Verifier {
             (None, KeyMatch::Unknown) if cache.may_refetch(now) => return fetch(attempt, true),
             (None, found) => return Step::Settled(Err(key_error(&found))),
         };
-        if may_offload && self.worker_free() {
+        if may_offload && self.worker_free(now) {
             let busy = Busy(self.busy.clone());
             return Step::Offload(Ready {
                 attempt,
@@ -229,13 +233,14 @@ impl Verifier {
     }
 
     /// Claims a worker for one check if the policy and the load allow it.
-    fn worker_free(&self) -> bool {
+    fn worker_free(&self, now: Instant) -> bool {
         match self.offload {
             Offload::Never => false,
             Offload::Always => {
                 self.busy.fetch_add(1, Ordering::Relaxed);
                 true
             }
+            Offload::Auto if self.workers == 0 || !self.spare_cpu.available(now) => false,
             Offload::Auto => self
                 .busy
                 .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |n| {
