@@ -6,7 +6,7 @@
 // No HTTP and no load generator: this is how the inline / worker decision
 // was measured (bench/README.md).
 //
-//   [ALG=RS256] [N=6000] [R=5] [CONC=16] [MCP_AUTH_RS_SIGNATURE_CHECKS=inline|worker] node bench/middleware.mjs
+//   [ALG=RS256] [N=6000] [R=5] [CONC=16] [ONLY=floor|ours|mcp] [MCP_AUTH_RS_SIGNATURE_CHECKS=inline|worker] node bench/middleware.mjs
 import crypto from 'node:crypto';
 import { startAuthServer } from '../__test__/helpers/auth-server.mjs';
 import { generateKey, signJwt, claims } from '../__test__/helpers/keys.mjs';
@@ -28,7 +28,9 @@ const run = (mw, token) => new Promise((resolve, reject) => {
   const res = { statusCode: 200, setHeader() {}, getHeader() {}, end() { reject(new Error('rejected ' + this.statusCode)); } };
   mw(req, res, (e) => (e ? reject(e) : resolve()));
 });
-const impls = { floor, ours, mcp };
+const all = { floor, ours, mcp };
+// ONLY=ours (say) measures one implementation, e.g. under --cpu-prof.
+const impls = process.env.ONLY ? { [process.env.ONLY]: all[process.env.ONLY] } : all;
 const CONC = Number(process.env.CONC ?? 16);
 async function cell(mw) {
   let i = 0;

@@ -60,11 +60,10 @@ for (const [alg, key] of Object.entries(keys)) {
     // jose's result is a parsed payload.
     'mcp-auth-rs verify() (Promise)': (t) => uncached.verify(t).then(claimsOf),
     'mcp-auth-rs verifySync()': (t) => claimsOf(uncached.verifySync(t)),
-    // What bearerAuth calls. One call at a time leaves a worker free, so the
-    // signature check takes the thread hop, which is pure latency here; it
-    // pays off only when a server has other requests to run meanwhile
-    // (bench/express.mjs).
-    'mcp-auth-rs check() (worker thread while one is free)': (t) => {
+    // What bearerAuth calls. The addon checks inline unless a worker is free
+    // and the machine has an idle core; one call at a time, a hop would be
+    // pure latency (bench/README.md, "Inline or worker").
+    'mcp-auth-rs check() (inline or worker, as the addon decides)': (t) => {
       const v = uncached.check(t);
       return v instanceof Promise ? v.then(claimsOf) : claimsOf(v);
     },
