@@ -20,33 +20,51 @@ export declare class Verifier {
    */
   constructor(options: VerifierOptions, onEvent?: (event: KeySetEvent) => void)
   /**
-   * Verifies `token`. With the issuer's keys cached this settles inline,
-   * with no thread hop (cheapest per call); otherwise it fetches metadata
-   * and keys first.
+   * The one call per token: the verified token itself when it is known
+   * now (a cache hit, or a check cheap enough to run inline), else a
+   * promise (a signature check on a worker thread, or a key fetch).
+   * Throws, or rejects, with a coded error.
+   */
+  check(token: string): VerifiedToken | Promise<VerifiedToken>
+  /**
+   * Verifies `token` as a promise. With the issuer's keys cached it
+   * settles inline, with no thread hop; otherwise it fetches keys first.
    */
   verify(token: string): Promise<VerifiedToken>
-  /**
-   * Like `verify`, but a signature check runs on a worker thread, keeping
-   * the JS thread free for other requests; a verified-token cache hit or an
-   * early rejection still settles inline. Each hop costs more than it
-   * saves in a loop, less than it saves in a busy server.
-   */
-  verifyOffThread(token: string): Promise<VerifiedToken>
-  /**
-   * The verified-token cache's answer for `token`, without other work:
-   * `null` when the token is not cached; throws when a cached token is no
-   * longer valid (expired, say). Lets a caller answer repeated tokens
-   * synchronously and `verify` the rest.
-   */
-  verifyCached(token: string): VerifiedToken | null
   /**
    * Verifies `token` with cached keys only; throws `keys_not_loaded` when
    * the keys must be fetched first (call `verify` or `prepare`).
    */
   verifySync(token: string): VerifiedToken
   /** Discovers metadata and loads keys for every trusted issuer. */
-  prepare(): Promise<undefined>
+  prepare(): Promise<void>
 }
+
+/**
+ * The limits every bearer middleware shares, checked by the rules the
+ * verifier applies: `audiences` (a list, or `false` for "any") and
+ * `maxTokenLength` (bytes). Returns the effective `maxTokenLength`.
+ */
+export declare function checkBearerLimits(audiences: readonly unknown[] | false, maxTokenLength?: unknown): number
+
+/**
+ * Checks a server URL by the addon's rule (absolute, https, http only for
+ * loopback hosts; an issuer also without query or fragment), so the wrapper
+ * and the addon cannot disagree. Throws `invalid_config` naming `what`.
+ */
+export declare function checkServerUrl(url: string, what: 'resource' | 'issuer'): void
+
+/**
+ * The stable error codes and whose fault each is (`token` → 401,
+ * `infrastructure` → 503, `server` → 500): the wrapper's table is built
+ * from this list, so a code is defined in Rust only.
+ */
+export interface ErrorCodeInfo {
+  code: string
+  fault: 'token' | 'infrastructure' | 'server'
+}
+
+export declare function errorCodes(): Array<ErrorCodeInfo>
 
 /**
  * Discovers an authorization server's metadata (MCP discovery order), checks

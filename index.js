@@ -836,6 +836,9 @@ function __napiStampBindingTarget(exportsObject, target) {
 module.exports.__napiBindingTarget = __napiStampBindingTarget(nativeBinding, __napiLoadedBindingTarget)
 module.exports = nativeBinding
 module.exports.Verifier = nativeBinding.Verifier
+module.exports.checkBearerLimits = nativeBinding.checkBearerLimits
+module.exports.checkServerUrl = nativeBinding.checkServerUrl
+module.exports.errorCodes = nativeBinding.errorCodes
 module.exports.fetchServerConfig = nativeBinding.fetchServerConfig
 module.exports.fetchServerConfigByWellKnownUrl = nativeBinding.fetchServerConfigByWellKnownUrl
 module.exports.fetchServerMetadata = nativeBinding.fetchServerMetadata

@@ -54,7 +54,6 @@ export interface AuthenticatorConfig {
   events: AuthEventEmitter;
 }
 
-export const defaultMaxTokenLength = 8192;
 
 const jsonContentType = 'application/json; charset=utf-8';
 // The RFC 6750 §2.1 b64token character set. A credential made only of these

@@ -2,7 +2,7 @@
 // validated policy once, at setup, so nothing is re-checked per request.
 
 import { assertCanonicalHost, assertScope, invalidConfig, warnOnce } from './config.js';
-import { defaultMaxTokenLength } from './authenticate.js';
+import { checkBearerLimits, isNativeError } from './native.js';
 import { offlineAccessScope } from './resource-metadata.js';
 import type { BearerAuthConfig } from './types.js';
 
@@ -28,23 +28,22 @@ export type BearerPolicyOptions = Pick<
  * explicit opt-out. Without either, any audience is accepted.
  */
 export function resolveBearerPolicy(options: BearerPolicyOptions, defaultAudience: string | undefined): BearerPolicy {
-  const {
-    audience = defaultAudience,
-    requiredScopes = [],
-    maxTokenLength = defaultMaxTokenLength,
-    verifyTimeout = defaultVerifyTimeout,
-  } = options;
+  const { audience = defaultAudience, requiredScopes = [], verifyTimeout = defaultVerifyTimeout } = options;
 
   let audiences: BearerPolicy['audiences'] = 'any';
   if (audience === undefined) {
     warnOnce('bearerAuth accepts tokens for any audience: set `resource` or `audience` (or `audience: false` to confirm).');
   } else if (audience !== false) {
     audiences = [audience].flat();
-    if (audiences.length === 0 || audiences.some((value) => typeof value !== 'string' || value === '')) {
-      throw invalidConfig('`audience` must be a non-empty string or list of strings, or `false` to skip the check.');
-    }
-    for (const value of audiences) assertCanonicalHost(value, 'audience');
   }
+  // The addon's rules, so 'jwt' mode and custom verifiers agree with the verifier.
+  let maxTokenLength: number;
+  try {
+    maxTokenLength = checkBearerLimits(audiences === 'any' ? false : audiences, options.maxTokenLength);
+  } catch (error) {
+    throw isNativeError(error) ? invalidConfig(error.reason) : error;
+  }
+  if (audiences !== 'any') for (const value of audiences) assertCanonicalHost(value, 'audience');
 
   if (!Array.isArray(requiredScopes)) throw invalidConfig('`requiredScopes` must be an array of scopes.');
   for (const scope of requiredScopes) assertScope(scope);
@@ -52,9 +51,6 @@ export function resolveBearerPolicy(options: BearerPolicyOptions, defaultAudienc
     throw invalidConfig('`offline_access` cannot be a required scope: MCP clients must not be asked for it.');
   }
 
-  if (!Number.isSafeInteger(maxTokenLength) || maxTokenLength <= 0) {
-    throw invalidConfig('`maxTokenLength` must be a positive integer.');
-  }
   if (!Number.isSafeInteger(verifyTimeout) || verifyTimeout < 1 || verifyTimeout > maxVerifyTimeout) {
     throw invalidConfig(`\`verifyTimeout\` must be an integer number of milliseconds from 1 to ${maxVerifyTimeout}.`);
   }

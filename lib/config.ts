@@ -2,12 +2,12 @@
 // the resolved shape the rest of the package works from. Every problem is an
 // MCPAuthAuthServerError('invalid_server_config') with the reason in `cause`.
 //
-// Local development: `http:` is accepted for loopback hosts only (localhost,
-// 127.0.0.0/8, [::1], the same set the addon fetches over http); every other
-// resource or issuer must be https. `*.localhost` is not included: not every
-// resolver maps it to loopback.
+// Server URLs (resources, issuers) are checked by the addon's one rule
+// (`checkServerUrl`: https, http only for loopback hosts); this file adds the
+// setup-level checks: fragments, the host rule, duplicates, metadata.
 
 import { MCPAuthAuthServerError } from './errors.js';
+import { checkServerUrl, isNativeError } from './native.js';
 import { offlineAccessScope, protectedResourceMetadataUrl } from './resource-metadata.js';
 import { compileScopeHierarchy, type ScopeExpander } from './scopes.js';
 import { getIssuer, validateServerConfig } from './server-config.js';
@@ -113,10 +113,7 @@ function validateAuthServer(server: AuthServerConfig | undefined): void {
   }
   const issuer = getIssuer(server);
   if (typeof issuer !== 'string') throw invalidConfig('An authorization server has no issuer.');
-  const url = parseServerUrl(issuer, 'issuer');
-  if (url.search || url.hash || issuer.includes('?') || issuer.includes('#')) {
-    throw invalidConfig(`The issuer ${issuer} must not have a query or fragment.`);
-  }
+  parseServerUrl(issuer, 'issuer');
   if (!('metadata' in server)) return; // discovered later, and checked then
 
   const result = validateServerConfig(server);
@@ -132,17 +129,13 @@ function validateAuthServer(server: AuthServerConfig | undefined): void {
 }
 
 function parseServerUrl(value: string, what: 'resource' | 'issuer'): URL {
-  let url: URL;
   try {
-    url = new URL(value);
-  } catch {
-    throw invalidConfig(`The ${what} ${JSON.stringify(value)} is not an absolute URL.`);
+    checkServerUrl(value, what);
+  } catch (error) {
+    throw isNativeError(error) ? invalidConfig(error.reason) : error;
   }
-  if (url.protocol === 'https:' || (url.protocol === 'http:' && isLoopbackHost(url.hostname))) {
-    assertCanonicalHost(value, what);
-    return url;
-  }
-  throw invalidConfig(`The ${what} ${value} must use https (http is accepted for loopback hosts only).`);
+  assertCanonicalHost(value, what);
+  return new URL(value);
 }
 
 // Scheme, optional userinfo, then the host as written (bracketed IPv6 or up to a delimiter).
@@ -162,14 +155,6 @@ export function assertCanonicalHost(value: string, what: string): void {
   if (written.toLowerCase() === url.hostname) return;
   throw invalidConfig(
     `The ${what} ${JSON.stringify(value)} must write its host as clients send it (ASCII, punycode for IDN): ${url.protocol}//${url.host}.`,
-  );
-}
-
-function isLoopbackHost(hostname: string): boolean {
-  return (
-    hostname === 'localhost' ||
-    hostname === '[::1]' ||
-    /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(hostname)
   );
 }
 

@@ -2,7 +2,7 @@
 // shapes, so code written against mcp-auth keeps working), plus the mapping
 // from the addon's stable error codes to these classes and to HTTP outcomes.
 
-import type { NativeError } from './native.js';
+import { errorCodes, type NativeError } from './native.js';
 
 /** Base class of every error this package throws on purpose. */
 export class MCPAuthError extends Error {
@@ -137,11 +137,11 @@ const tokenErrorDescriptions: Readonly<Record<string, string>> = Object.freeze({
 
 const genericTokenDescription = 'The access token is invalid.';
 
-const infrastructureCodes: ReadonlySet<string> = new Set([
-  'jwks_unavailable',
-  'discovery_unavailable',
-  'keys_not_loaded',
-  'verify_timeout', // a custom verifier that did not settle in time
+// Whose fault each addon code is comes from the addon itself (`errorCodes()`),
+// so a code is defined once, in Rust; the wrapper adds only its own.
+const nativeFaults: ReadonlyMap<string, NativeErrorKind> = new Map([
+  ...errorCodes().map(({ code, fault }) => [code, fault] as const),
+  ['verify_timeout', 'infrastructure'], // a custom verifier that did not settle in time
 ]);
 
 /**
@@ -153,14 +153,17 @@ export function codedError(code: string, reason: string): NativeError {
 }
 
 export function nativeErrorKind(code: string): NativeErrorKind {
-  if (Object.hasOwn(tokenErrorDescriptions, code)) return 'token';
-  if (infrastructureCodes.has(code)) return 'infrastructure';
-  // Metadata and configuration codes, and anything unknown: fail closed as a server error.
-  return 'server';
+  // Anything unknown fails closed as a server error.
+  return nativeFaults.get(code) ?? 'server';
 }
 
 export function tokenErrorDescription(code: string): string {
   return tokenErrorDescriptions[code] ?? genericTokenDescription;
+}
+
+/** Whether a token code has its own wire description (the error-code test checks every one does). */
+export function hasTokenErrorDescription(code: string): boolean {
+  return Object.hasOwn(tokenErrorDescriptions, code);
 }
 
 /**

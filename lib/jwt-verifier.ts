@@ -1,7 +1,7 @@
 // 'jwt' mode: native verifiers built once at setup and shared by every
 // middleware with the same trust settings, so each JWKS is fetched and cached
-// once. Verification tries the synchronous path first (keys cached) and only
-// goes async when the keys have not been loaded yet.
+// once. The addon validates every verifier option; this file only passes
+// them through and maps its errors.
 
 import { MCPAuthAuthServerError } from './errors.js';
 import { AuthEventEmitter, type AuthEventListener } from './events.js';
@@ -46,7 +46,10 @@ export class JwtVerifierPool {
           ),
         );
       } catch (error) {
-        throw native.isNativeError(error) ? new MCPAuthAuthServerError('invalid_server_config', { cause: error.reason }) : error;
+        // The addon is the one validator of these options; a value of the wrong
+        // type fails in its argument conversion, which is a configuration error too.
+        const cause = native.isNativeError(error) ? error.reason : error instanceof Error ? error.message : String(error);
+        throw new MCPAuthAuthServerError('invalid_server_config', { cause });
       }
       shared = { verifier, events: jwksEvents };
       this.verifiers.set(key, shared);
@@ -70,11 +73,7 @@ function toNativeOptions(settings: JwtVerifierSettings): native.NativeVerifierOp
   const issuers = settings.authorizationServers
     .filter((server) => !allowedIssuers || allowedIssuers.includes(getIssuer(server)))
     .map(toNativeIssuer);
-  if (issuers.length === 0) {
-    throw new MCPAuthAuthServerError('invalid_server_config', {
-      cause: "'jwt' mode needs at least one trusted authorization server for the resource.",
-    });
-  }
+  // An empty list is the addon's to refuse, like every other verifier option.
   return {
     issuers,
     ...(settings.audiences === 'any' ? { allowAnyAudience: true } : { audiences: [...settings.audiences] }),
@@ -129,13 +128,11 @@ export function createJwtVerifyFunction(
     return auth;
   };
 
-  // Repeated tokens (an MCP client reuses its token) are answered from the
-  // verified-token cache synchronously; anything else goes through
-  // verifyOffThread(), which checks signatures on a worker thread so this one
-  // keeps serving requests (bench/express.mjs measures the difference).
+  // One native call per token: the addon answers a cache hit or a check it
+  // ran inline synchronously, and hands back a promise only when the check
+  // went to a worker thread or keys must be fetched (bench/README.md).
   return (token) => {
-    const cached = verifier.verifyCached(token);
-    if (cached) return toAuthInfo(token, cached);
-    return verifier.verifyOffThread(token).then((verified) => toAuthInfo(token, verified));
+    const verified = verifier.check(token);
+    return verified instanceof Promise ? verified.then((v) => toAuthInfo(token, v)) : toAuthInfo(token, verified);
   };
 }

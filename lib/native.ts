@@ -73,6 +73,9 @@ export type {
 } from '../index.js';
 
 export const {
+  checkBearerLimits,
+  checkServerUrl,
+  errorCodes,
   fetchServerConfig,
   fetchServerConfigByWellKnownUrl,
   fetchServerMetadata,
@@ -86,6 +89,8 @@ export const {
 /** What the addon throws or rejects with: a plain Error carrying a stable code. */
 export interface NativeError extends Error {
   code: string;
+  /** Whose fault it is: decides 401, 503 or 500 (absent on the wrapper's own coded errors). */
+  fault?: 'token' | 'infrastructure' | 'server';
   /** Short fixed phrase, safe for an error_description (no token, claim or URL content). */
   reason: string;
   url?: string;

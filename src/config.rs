@@ -4,14 +4,15 @@
 //! `remoteJwkSet` in milliseconds) are accepted, so configuration written for
 //! mcp-auth keeps working.
 
-use crate::claims::{normalize_audience, ClaimRules, DEFAULT_LEEWAY};
+use crate::algorithms;
+use crate::claims::{normalize_audience, ClaimRules, DEFAULT_LEEWAY, MAX_LEEWAY};
 use crate::discovery::ServerType;
 use crate::error::{AuthError, AuthResult};
 use crate::http::FetchOptions;
 use crate::key_set::KeySetOptions;
-use crate::token::{self, DEFAULT_MAX_TOKEN_LENGTH};
+use crate::token::DEFAULT_MAX_TOKEN_LENGTH;
 use crate::token_cache;
-use crate::verifier::{IssuerSource, VerifierConfig, DEFAULT_ALGORITHMS};
+use crate::verifier::{IssuerSource, Offload, VerifierConfig};
 use napi::Either;
 use napi_derive::napi;
 use std::time::Duration;
@@ -70,65 +71,134 @@ pub struct VerifierOptions {
     /// Require this `typ` header, e.g. `at+jwt` (RFC 9068).
     pub typ: Option<String>,
     /// Longest token accepted, in bytes (default 8192).
-    pub max_token_length: Option<u32>,
+    pub max_token_length: Option<f64>,
     /// How long past its max age a key set is still used while refreshes fail (ms, default 1 h).
     pub stale_max_age: Option<f64>,
     /// Largest metadata or key-set response accepted (bytes, default 1 MiB).
-    pub max_response_bytes: Option<u32>,
+    pub max_response_bytes: Option<f64>,
     /// Verified-token cache entries (default 4096; 0 turns the cache off).
-    pub token_cache_size: Option<u32>,
+    pub token_cache_size: Option<f64>,
     /// Longest time a verified token is served from the cache (ms, default 5 min).
     pub token_cache_max_age: Option<f64>,
     pub jwt_verify: Option<JwtVerifyOptions>,
     pub remote_jwk_set: Option<RemoteJwkSetOptions>,
 }
 
-/// Parses a jose-style time span into whole seconds.
-pub fn parse_span(span: &Span, what: &str) -> AuthResult<u64> {
-    let bad = || AuthError::config(format!("{what} is not a valid duration"));
+/// Parses a jose-style time span into whole seconds, from 0 to `max`.
+pub fn parse_span(span: &Span, what: &str, max: u64) -> AuthResult<u64> {
+    let bad = |got: String| {
+        AuthError::config(format!(
+            "`{what}` must be a number of seconds from 0 to {max} or a span such as \"30s\", got {got}"
+        ))
+    };
     let seconds = match span {
         Either::A(n) => *n,
         Either::B(text) => {
-            let text = text.trim();
-            let split = text
+            let shown = || {
+                let mut shown: String = text.chars().take(32).collect();
+                if shown.len() < text.len() {
+                    shown.push('…');
+                }
+                format!("{shown:?}")
+            };
+            let trimmed = text.trim();
+            let split = trimmed
                 .find(|c: char| !(c.is_ascii_digit() || c == '.'))
-                .unwrap_or(text.len());
-            let (number, unit) = text.split_at(split);
-            let number: f64 = number.parse().map_err(|_| bad())?;
+                .unwrap_or(trimmed.len());
+            let (number, unit) = trimmed.split_at(split);
+            let number: f64 = number.parse().map_err(|_| bad(shown()))?;
             let factor = match unit.trim().to_ascii_lowercase().as_str() {
                 "" | "s" | "sec" | "secs" | "second" | "seconds" => 1.0,
                 "m" | "min" | "mins" | "minute" | "minutes" => 60.0,
                 "h" | "hr" | "hrs" | "hour" | "hours" => 3600.0,
                 "d" | "day" | "days" => 86_400.0,
                 "w" | "week" | "weeks" => 604_800.0,
-                _ => return Err(bad()),
+                _ => return Err(bad(shown())),
             };
             number * factor
         }
     };
-    if !seconds.is_finite() || seconds < 0.0 || seconds > u32::MAX as f64 {
-        return Err(bad());
+    if !seconds.is_finite() || seconds < 0.0 || seconds.round() > max as f64 {
+        return Err(bad(seconds.to_string()));
     }
     Ok(seconds.round() as u64)
 }
 
-fn millis(value: Option<f64>, default: Duration, what: &str) -> AuthResult<Duration> {
-    match value {
-        None => Ok(default),
-        Some(ms) if ms.is_finite() && ms >= 0.0 && ms <= u32::MAX as f64 => {
-            Ok(Duration::from_millis(ms as u64))
-        }
-        Some(_) => Err(AuthError::config(format!(
-            "{what} is not a valid number of milliseconds"
-        ))),
+/// An optional integer option within `range`, in `unit`s; anything else
+/// (negative, fractional, NaN, infinite, too large) is refused by name.
+fn integer(
+    value: Option<f64>,
+    default: u64,
+    what: &str,
+    unit: &str,
+    range: std::ops::RangeInclusive<u64>,
+) -> AuthResult<u64> {
+    let Some(n) = value else {
+        return Ok(default);
+    };
+    let fits =
+        n.is_finite() && n.fract() == 0.0 && n >= *range.start() as f64 && n <= *range.end() as f64;
+    if !fits {
+        return Err(AuthError::config(format!(
+            "`{what}` must be an integer number of {unit} from {} to {}, got {n}",
+            range.start(),
+            range.end()
+        )));
     }
+    Ok(n as u64)
+}
+
+fn millis(
+    value: Option<f64>,
+    default: Duration,
+    what: &str,
+    range: std::ops::RangeInclusive<u64>,
+) -> AuthResult<Duration> {
+    let ms = integer(
+        value,
+        default.as_millis() as u64,
+        what,
+        "milliseconds",
+        range,
+    )?;
+    Ok(Duration::from_millis(ms))
+}
+
+/// Upper bounds of the numeric options: generous, but far from anything
+/// that wraps, overflows or allocates without bound.
+const DAY_MS: u64 = 86_400_000;
+pub const MAX_TOKEN_LENGTH: u64 = 1024 * 1024;
+pub const MAX_TOKEN_CACHE_SIZE: u64 = 1_000_000;
+pub const MAX_RESPONSE_BYTES: u64 = 64 * 1024 * 1024;
+const MAX_TOKEN_AGE: u64 = 366 * 86_400;
+
+/// `audience`: a non-empty string or list of non-empty strings.
+pub fn check_audiences(list: &[String]) -> AuthResult<&[String]> {
+    if list.is_empty() || list.iter().any(String::is_empty) {
+        return Err(AuthError::config(
+            "`audience` must be a non-empty string or list of strings, or `false` to skip the check.",
+        ));
+    }
+    Ok(list)
+}
+
+/// `maxTokenLength`, in bytes (the default when absent).
+pub fn check_max_token_length(value: Option<f64>) -> AuthResult<usize> {
+    let n = integer(
+        value,
+        DEFAULT_MAX_TOKEN_LENGTH as u64,
+        "maxTokenLength",
+        "bytes",
+        1..=MAX_TOKEN_LENGTH,
+    )?;
+    Ok(n as usize)
 }
 
 fn algorithms(names: &[String]) -> AuthResult<Vec<jsonwebtoken::Algorithm>> {
     names
         .iter()
         .map(|name| {
-            token::parse_algorithm(name).ok_or_else(|| {
+            algorithms::parse(name).ok_or_else(|| {
                 AuthError::config(format!(
                     "algorithm {name:?} is not supported (asymmetric JWS algorithms only)"
                 ))
@@ -154,63 +224,85 @@ impl VerifierOptions {
             })
             .collect::<AuthResult<Vec<_>>>()?;
 
-        let audiences: Vec<String> = self
-            .audiences
-            .iter()
-            .flatten()
-            .map(|a| normalize_audience(a))
-            .collect();
         let any_audience = self.allow_any_audience.unwrap_or(false);
-        if audiences.is_empty() && !any_audience {
-            return Err(AuthError::config(
-                "at least one audience is required (or allowAnyAudience: true)",
-            ));
-        }
-        if audiences.iter().any(String::is_empty) {
-            return Err(AuthError::config("an audience is empty"));
-        }
+        let audiences = match (&self.audiences, any_audience) {
+            (None, true) => Vec::new(),
+            (list, _) => check_audiences(list.as_deref().unwrap_or_default())?
+                .iter()
+                .map(|a| normalize_audience(a))
+                .collect(),
+        };
 
         let algorithms = match self.algorithms.as_ref().or(jose.algorithms.as_ref()) {
             Some(names) => algorithms(names)?,
-            None => DEFAULT_ALGORITHMS.to_vec(),
+            None => algorithms::all(),
         };
         let leeway = match self
             .clock_tolerance
             .as_ref()
             .or(jose.clock_tolerance.as_ref())
         {
-            Some(span) => parse_span(span, "clockTolerance")?,
+            Some(span) => parse_span(span, "jwtVerify.clockTolerance", MAX_LEEWAY)?,
             None => DEFAULT_LEEWAY,
         };
         let max_token_age = self
             .max_token_age
             .as_ref()
             .or(jose.max_token_age.as_ref())
-            .map(|span| parse_span(span, "maxTokenAge"))
+            .map(|span| parse_span(span, "jwtVerify.maxTokenAge", MAX_TOKEN_AGE))
             .transpose()?;
 
         let defaults = KeySetOptions::default();
-        let mut fetch = FetchOptions {
+        let fetch = FetchOptions {
             timeout: millis(
                 remote.timeout_duration,
                 defaults.fetch.timeout,
-                "timeoutDuration",
+                "remoteJwkSet.timeoutDuration",
+                1..=300_000,
             )?,
-            ..FetchOptions::default()
+            max_body_bytes: integer(
+                self.max_response_bytes,
+                defaults.fetch.max_body_bytes as u64,
+                "cache.maxResponseBytes",
+                "bytes",
+                1024..=MAX_RESPONSE_BYTES,
+            )? as usize,
         };
-        if let Some(bytes) = self.max_response_bytes {
-            fetch.max_body_bytes = bytes as usize;
-        }
         let key_sets = KeySetOptions {
-            ttl: millis(remote.cache_max_age, defaults.ttl, "cacheMaxAge")?,
+            ttl: millis(
+                remote.cache_max_age,
+                defaults.ttl,
+                "remoteJwkSet.cacheMaxAge",
+                1..=7 * DAY_MS,
+            )?,
             cooldown: millis(
                 remote.cooldown_duration,
                 defaults.cooldown,
-                "cooldownDuration",
+                "remoteJwkSet.cooldownDuration",
+                0..=DAY_MS,
             )?,
-            stale_max: millis(self.stale_max_age, defaults.stale_max, "staleMaxAge")?,
+            stale_max: millis(
+                self.stale_max_age,
+                defaults.stale_max,
+                "cache.staleMaxAge",
+                0..=7 * DAY_MS,
+            )?,
             fetch: fetch.clone(),
         };
+        let max_token_length = check_max_token_length(self.max_token_length)?;
+        let token_cache_entries = integer(
+            self.token_cache_size,
+            token_cache::DEFAULT_ENTRIES as u64,
+            "cache.tokenCacheSize",
+            "tokens",
+            0..=MAX_TOKEN_CACHE_SIZE,
+        )? as usize;
+        let token_cache_max_age = millis(
+            self.token_cache_max_age,
+            token_cache::DEFAULT_MAX_AGE,
+            "cache.tokenCacheMaxAge",
+            0..=DAY_MS,
+        )?;
 
         Ok(VerifierConfig {
             issuers,
@@ -226,19 +318,12 @@ impl VerifierOptions {
                     .unwrap_or_default(),
                 required_typ: self.typ.clone().or(jose.typ),
             },
-            max_token_length: self
-                .max_token_length
-                .map_or(DEFAULT_MAX_TOKEN_LENGTH, |n| n as usize),
+            max_token_length,
             key_sets,
             discovery: fetch,
-            token_cache_entries: self
-                .token_cache_size
-                .map_or(token_cache::DEFAULT_ENTRIES, |n| n as usize),
-            token_cache_max_age: millis(
-                self.token_cache_max_age,
-                token_cache::DEFAULT_MAX_AGE,
-                "tokenCacheMaxAge",
-            )?,
+            token_cache_entries,
+            token_cache_max_age,
+            offload: Offload::Auto,
         })
     }
 }
@@ -261,22 +346,25 @@ mod tests {
 
     #[test]
     fn spans() {
-        assert_eq!(parse_span(&Either::A(30.0), "x").unwrap(), 30);
-        assert_eq!(parse_span(&Either::B("30s".into()), "x").unwrap(), 30);
+        assert_eq!(parse_span(&Either::A(30.0), "x", 300).unwrap(), 30);
+        assert_eq!(parse_span(&Either::B("30s".into()), "x", 300).unwrap(), 30);
         assert_eq!(
-            parse_span(&Either::B("5 minutes".into()), "x").unwrap(),
+            parse_span(&Either::B("5 minutes".into()), "x", 300).unwrap(),
             300
         );
-        assert_eq!(parse_span(&Either::B("1h".into()), "x").unwrap(), 3600);
-        assert!(parse_span(&Either::B("soon".into()), "x").is_err());
-        assert!(parse_span(&Either::A(-1.0), "x").is_err());
-        assert!(parse_span(&Either::A(f64::NAN), "x").is_err());
+        assert_eq!(
+            parse_span(&Either::B("1h".into()), "x", 3600).unwrap(),
+            3600
+        );
+        assert!(parse_span(&Either::B("soon".into()), "x", 300).is_err());
+        assert!(parse_span(&Either::A(-1.0), "x", 300).is_err());
+        assert!(parse_span(&Either::A(f64::NAN), "x", 300).is_err());
     }
 
     #[test]
     fn defaults() {
         let c = base().to_config().unwrap();
-        assert_eq!(c.algorithms, DEFAULT_ALGORITHMS);
+        assert_eq!(c.algorithms, algorithms::all());
         assert_eq!(c.rules.leeway, 30);
         assert_eq!(c.rules.audiences, vec!["https://mcp.example.com/"]);
         assert_eq!(c.issuers[0].kind, ServerType::OAuth);
@@ -353,5 +441,90 @@ mod tests {
             }),
             InvalidConfig
         );
+    }
+
+    #[test]
+    fn numeric_options_are_range_checked_by_name() {
+        let reason = |o: VerifierOptions| o.to_config().unwrap_err().reason;
+        let r = reason(VerifierOptions {
+            token_cache_size: Some(-1.0),
+            ..base()
+        });
+        assert_eq!(
+            r,
+            "`cache.tokenCacheSize` must be an integer number of tokens from 0 to 1000000, got -1"
+        );
+        let r = reason(VerifierOptions {
+            max_response_bytes: Some(-1.0),
+            ..base()
+        });
+        assert!(
+            r.starts_with("`cache.maxResponseBytes` must be an integer number of bytes from 1024"),
+            "{r}"
+        );
+        for bad in [f64::NAN, f64::INFINITY, 1.5, -1.0, 1e20] {
+            for (name, o) in [
+                (
+                    "maxTokenLength",
+                    VerifierOptions {
+                        max_token_length: Some(bad),
+                        ..base()
+                    },
+                ),
+                (
+                    "cache.tokenCacheMaxAge",
+                    VerifierOptions {
+                        token_cache_max_age: Some(bad),
+                        ..base()
+                    },
+                ),
+                (
+                    "cache.staleMaxAge",
+                    VerifierOptions {
+                        stale_max_age: Some(bad),
+                        ..base()
+                    },
+                ),
+                (
+                    "remoteJwkSet.timeoutDuration",
+                    VerifierOptions {
+                        remote_jwk_set: Some(RemoteJwkSetOptions {
+                            timeout_duration: Some(bad),
+                            ..Default::default()
+                        }),
+                        ..base()
+                    },
+                ),
+            ] {
+                let r = reason(o);
+                assert!(
+                    r.starts_with(&format!("`{name}` must be an integer number of ")),
+                    "{r}"
+                );
+            }
+            assert!(reason(VerifierOptions {
+                max_token_length: Some(bad),
+                ..base()
+            })
+            .starts_with("`maxTokenLength` must be an integer number of bytes"));
+        }
+        let r = reason(VerifierOptions {
+            jwt_verify: Some(JwtVerifyOptions {
+                clock_tolerance: Some(Either::A(301.0)),
+                ..Default::default()
+            }),
+            ..base()
+        });
+        assert!(
+            r.contains("`jwtVerify.clockTolerance`") && r.contains("0 to 300"),
+            "{r}"
+        );
+        let ok = VerifierOptions {
+            token_cache_size: Some(0.0),
+            ..base()
+        }
+        .to_config()
+        .unwrap();
+        assert_eq!(ok.token_cache_entries, 0);
     }
 }

@@ -116,7 +116,8 @@ pub async fn fetch_well_known(
     opts: &FetchOptions,
 ) -> AuthResult<Discovered> {
     let parsed = Url::parse(url).map_err(|_| {
-        AuthError::new(ErrorCode::InvalidUrl, "metadata URL is not a valid URL").with_url(url)
+        // Not a URL, so it cannot be redacted: it is left out of the error.
+        AuthError::new(ErrorCode::InvalidUrl, "metadata URL is not a valid URL")
     })?;
     match http::get_json_object(&parsed, opts, ErrorCode::DiscoveryUnavailable).await? {
         Fetched::Object(document) => accept(&parsed, document, expected_issuer),
@@ -209,11 +210,15 @@ pub fn camel_case(key: &str) -> String {
 }
 
 fn parse_issuer(issuer: &str) -> AuthResult<Url> {
-    let invalid = |reason: &str| AuthError::new(ErrorCode::InvalidUrl, reason).with_url(issuer);
-    let url = Url::parse(issuer).map_err(|_| invalid("issuer is not a valid absolute URL"))?;
+    let url = Url::parse(issuer)
+        .map_err(|_| AuthError::new(ErrorCode::InvalidUrl, "issuer is not a valid absolute URL"))?;
     http::check_url_allowed(&url)?;
     if url.query().is_some() || url.fragment().is_some() {
-        return Err(invalid("issuer must not have a query or fragment"));
+        return Err(AuthError::new(
+            ErrorCode::InvalidUrl,
+            "issuer must not have a query or fragment",
+        )
+        .with_url(http::shown_url(&url)));
     }
     Ok(url)
 }
@@ -223,9 +228,10 @@ fn accept(
     document: Map<String, Value>,
     expected_issuer: Option<&str>,
 ) -> AuthResult<Discovered> {
-    check_metadata(&document, expected_issuer).map_err(|err| err.with_url(url.as_str()))?;
+    let shown = http::shown_url(url);
+    check_metadata(&document, expected_issuer).map_err(|err| err.with_url(shown.clone()))?;
     Ok(Discovered {
-        url: url.to_string(),
+        url: shown,
         document,
     })
 }
@@ -252,7 +258,7 @@ fn not_found(first: Option<&Url>) -> AuthError {
     )
     .with_retry_after(http::DEFAULT_RETRY_AFTER_SECS);
     match first {
-        Some(url) => err.with_url(url.as_str()),
+        Some(url) => err.with_url(http::shown_url(url)),
         None => err,
     }
 }

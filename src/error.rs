@@ -36,6 +36,29 @@ pub enum ErrorCode {
     IssuerMismatch,
     // Configuration given by the developer.
     InvalidConfig,
+    // A bug of ours (a caught panic): 500, never blamed on the token or the network.
+    Internal,
+}
+
+/// Whose fault a code is, which decides the HTTP status at the edge.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Fault {
+    /// 401 `invalid_token`.
+    Token,
+    /// 503 with `Retry-After`.
+    Infrastructure,
+    /// 500: metadata, configuration, internal errors.
+    Server,
+}
+
+impl Fault {
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::Token => "token",
+            Self::Infrastructure => "infrastructure",
+            Self::Server => "server",
+        }
+    }
 }
 
 impl ErrorCode {
@@ -65,16 +88,75 @@ impl ErrorCode {
             Self::InvalidServerMetadata => "invalid_server_metadata",
             Self::IssuerMismatch => "issuer_mismatch",
             Self::InvalidConfig => "invalid_config",
+            Self::Internal => "internal_error",
+        }
+    }
+
+    /// Every code, for JavaScript's table (`errorCodes()`); `fault` below
+    /// fails to compile for a code without a fault, and a unit test checks
+    /// this list is complete.
+    pub const ALL: &'static [ErrorCode] = &[
+        Self::Malformed,
+        Self::TokenTooLarge,
+        Self::UnsupportedHeader,
+        Self::AlgNotAllowed,
+        Self::UnknownKid,
+        Self::AmbiguousKey,
+        Self::BadSignature,
+        Self::Expired,
+        Self::NotYetValid,
+        Self::IssuedInFuture,
+        Self::TokenTooOld,
+        Self::IssuerUntrusted,
+        Self::AudienceMismatch,
+        Self::MissingClaim,
+        Self::InvalidClaim,
+        Self::TypeNotAllowed,
+        Self::SenderConstrained,
+        Self::JwksUnavailable,
+        Self::DiscoveryUnavailable,
+        Self::KeysNotLoaded,
+        Self::InvalidUrl,
+        Self::InvalidServerMetadata,
+        Self::IssuerMismatch,
+        Self::InvalidConfig,
+        Self::Internal,
+    ];
+
+    pub const fn fault(self) -> Fault {
+        match self {
+            Self::Malformed
+            | Self::TokenTooLarge
+            | Self::UnsupportedHeader
+            | Self::AlgNotAllowed
+            | Self::UnknownKid
+            | Self::AmbiguousKey
+            | Self::BadSignature
+            | Self::Expired
+            | Self::NotYetValid
+            | Self::IssuedInFuture
+            | Self::TokenTooOld
+            | Self::IssuerUntrusted
+            | Self::AudienceMismatch
+            | Self::MissingClaim
+            | Self::InvalidClaim
+            | Self::TypeNotAllowed
+            | Self::SenderConstrained => Fault::Token,
+            Self::JwksUnavailable | Self::DiscoveryUnavailable | Self::KeysNotLoaded => {
+                Fault::Infrastructure
+            }
+            Self::InvalidUrl
+            | Self::InvalidServerMetadata
+            | Self::IssuerMismatch
+            | Self::InvalidConfig
+            | Self::Internal => Fault::Server,
         }
     }
 
     /// True when the failure lies with the authorization server or the network,
     /// not with the presented token: the edge answers 503, never `invalid_token`.
     pub const fn is_infrastructure(self) -> bool {
-        matches!(
-            self,
-            Self::JwksUnavailable | Self::DiscoveryUnavailable | Self::KeysNotLoaded
-        )
+        matches!(self.fault(), Fault::Infrastructure)
     }
 }
 
@@ -131,3 +213,47 @@ impl fmt::Display for AuthError {
 impl std::error::Error for AuthError {}
 
 pub type AuthResult<T> = Result<T, AuthError>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// `ALL` must list every code: a variant missing here would be missing
+    /// from JavaScript's table. The match fails to compile for a new variant.
+    #[test]
+    fn all_lists_every_code_once() {
+        let listed = |code: ErrorCode| ErrorCode::ALL.iter().filter(|c| **c == code).count();
+        for code in ErrorCode::ALL {
+            assert_eq!(listed(*code), 1, "{code:?}");
+            match code {
+                ErrorCode::Malformed
+                | ErrorCode::TokenTooLarge
+                | ErrorCode::UnsupportedHeader
+                | ErrorCode::AlgNotAllowed
+                | ErrorCode::UnknownKid
+                | ErrorCode::AmbiguousKey
+                | ErrorCode::BadSignature
+                | ErrorCode::Expired
+                | ErrorCode::NotYetValid
+                | ErrorCode::IssuedInFuture
+                | ErrorCode::TokenTooOld
+                | ErrorCode::IssuerUntrusted
+                | ErrorCode::AudienceMismatch
+                | ErrorCode::MissingClaim
+                | ErrorCode::InvalidClaim
+                | ErrorCode::TypeNotAllowed
+                | ErrorCode::SenderConstrained
+                | ErrorCode::JwksUnavailable
+                | ErrorCode::DiscoveryUnavailable
+                | ErrorCode::KeysNotLoaded
+                | ErrorCode::InvalidUrl
+                | ErrorCode::InvalidServerMetadata
+                | ErrorCode::IssuerMismatch
+                | ErrorCode::InvalidConfig
+                | ErrorCode::Internal => {}
+            }
+        }
+        assert_eq!(ErrorCode::ALL.len(), 25);
+        assert_eq!(ErrorCode::Internal.fault(), Fault::Server);
+    }
+}

@@ -356,8 +356,9 @@ fn retry_after(headers: &HeaderMap) -> u32 {
         })
 }
 
-/// The URL as put in errors: without user name or password, which may be secret.
-fn shown_url(url: &Url) -> String {
+/// The URL as anything above this module sees it (errors, events, `.url`):
+/// without user name or password, which may be secret.
+pub fn shown_url(url: &Url) -> String {
     if url.username().is_empty() && url.password().is_none() {
         return url.to_string();
     }

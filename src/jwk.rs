@@ -4,6 +4,7 @@
 //! `alg` when present, else the ones its type and curve imply. Unusable
 //! entries are skipped with a warning instead of poisoning the whole set (C25).
 
+use crate::algorithms;
 use crate::error::{AuthError, AuthResult, ErrorCode};
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
@@ -13,20 +14,15 @@ use serde_json::{Map, Value};
 /// A JWKS with more entries than this is truncated: real sets hold a handful.
 pub const MAX_KEYS: usize = 100;
 const MIN_RSA_BITS: usize = 2048;
-const RSA_ALGS: &[Algorithm] = &[
-    Algorithm::RS256,
-    Algorithm::RS384,
-    Algorithm::RS512,
-    Algorithm::PS256,
-    Algorithm::PS384,
-    Algorithm::PS512,
-];
 
 #[derive(Clone)]
 pub struct VerificationKey {
     pub kid: Option<String>,
     pub algorithms: Vec<Algorithm>,
     pub key: DecodingKey,
+    /// SHA-256 of the key's type, public components, kid and algorithms: two
+    /// fetches describe the same key exactly when their fingerprints agree.
+    pub fingerprint: [u8; 32],
 }
 
 impl std::fmt::Debug for VerificationKey {
@@ -76,10 +72,22 @@ impl KeySet {
         }
     }
 
+    /// Whether a key with exactly this fingerprint is in the set.
+    pub fn contains(&self, fingerprint: &[u8; 32]) -> bool {
+        self.keys.iter().any(|k| &k.fingerprint == fingerprint)
+    }
+
     #[cfg(test)]
     pub(crate) fn contains_kid(&self, kid: &str) -> bool {
         self.keys.iter().any(|k| k.kid.as_deref() == Some(kid))
     }
+}
+
+fn rsa_algorithms() -> Vec<Algorithm> {
+    algorithms::all()
+        .into_iter()
+        .filter(|a| algorithms::is_rsa(*a))
+        .collect()
 }
 
 /// Parses a JWKS document. Only a missing or non-array `keys` is fatal.
@@ -179,7 +187,7 @@ fn parse_key(entry: &Value) -> Result<VerificationKey, String> {
                 return Err(format!("RSA key of {bits} bits is below {MIN_RSA_BITS}"));
             }
             let key = DecodingKey::from_rsa_components(n, e).map_err(|_| "invalid RSA key")?;
-            (RSA_ALGS.to_vec(), key)
+            (rsa_algorithms(), key)
         }
         "EC" => {
             let alg = match required(jwk, "crv")? {
@@ -213,15 +221,28 @@ fn parse_key(entry: &Value) -> Result<VerificationKey, String> {
 
     let algorithms = match declared {
         None => implied,
-        Some(name) => match crate::token::parse_algorithm(name) {
+        Some(name) => match crate::algorithms::parse(name) {
             Some(alg) if implied.contains(&alg) => vec![alg],
             _ => return Err(format!("alg {name:?} does not fit a {kty} key")),
         },
     };
+    let mut material = format!("{kty}|{}", kid.as_deref().unwrap_or(""));
+    for member in ["crv", "n", "e", "x", "y"] {
+        material.push('|');
+        material.push_str(str_member(jwk, member)?.unwrap_or(""));
+    }
+    for alg in &algorithms {
+        material.push('|');
+        material.push_str(algorithms::name(*alg));
+    }
+    let digest = aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, material.as_bytes());
+    let mut fingerprint = [0u8; 32];
+    fingerprint.copy_from_slice(digest.as_ref());
     Ok(VerificationKey {
         kid,
         algorithms,
         key,
+        fingerprint,
     })
 }
 
@@ -277,7 +298,7 @@ pub(crate) mod tests {
         ));
 
         let set = parse_key_set(&doc(json!([rsa(json!({}))]))).unwrap();
-        assert_eq!(set.keys[0].algorithms, RSA_ALGS.to_vec());
+        assert_eq!(set.keys[0].algorithms, rsa_algorithms());
     }
 
     #[test]

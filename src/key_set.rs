@@ -2,10 +2,12 @@
 //!
 //! One `KeySetCache` per `jwks_uri` (and options), shared by every verifier:
 //! N concurrent cold verifications cause one HTTP request (single flight);
-//! an unknown `kid` refetches at most once per cooldown; the last good set
-//! stays usable for a bounded time while the server is down (stale-if-error);
-//! a failed fetch is remembered for one cooldown so a down server is not
-//! hammered, and never longer.
+//! a set is never used past its `ttl` (`cacheMaxAge`) while a fetch could
+//! succeed, and is refreshed in the background shortly before; the cooldown
+//! only spaces out retries after a failure and refetches for unknown kids;
+//! the last good set stays usable for a bounded time while the server is
+//! down (stale-if-error); a failure is remembered one cooldown, never longer.
+//! Only the redacted URL (`http::shown_url`) leaves this module.
 
 use crate::error::{AuthError, AuthResult, ErrorCode};
 use crate::http::{self, FetchOptions, Fetched};
@@ -19,7 +21,7 @@ use url::Url;
 pub struct KeySetOptions {
     /// How long a fetched set is fresh (jose `cacheMaxAge`, default 10 min).
     pub ttl: Duration,
-    /// Minimum gap between fetches triggered by unknown kids or after a failure.
+    /// Minimum gap between fetches triggered by unknown kids, and between retries after a failure.
     pub cooldown: Duration,
     /// How long past `ttl` the last good set is still used while refreshes fail.
     pub stale_max: Duration,
@@ -66,6 +68,8 @@ pub enum Cached {
         keys: Arc<KeySet>,
         refresh_due: bool,
     },
+    /// Past its ttl and a fetch may be tried: wait for one (`ensure`).
+    Expired,
     Missing,
 }
 
@@ -82,6 +86,8 @@ struct State {
 
 pub struct KeySetCache {
     uri: Url,
+    /// `uri` without credentials: what errors and events carry.
+    shown: String,
     options: KeySetOptions,
     state: Mutex<State>,
     fetch_lock: tokio::sync::Mutex<()>,
@@ -113,6 +119,7 @@ pub fn shared(uri: &Url, options: &KeySetOptions) -> Arc<KeySetCache> {
 impl KeySetCache {
     pub fn new(uri: Url, options: KeySetOptions) -> Self {
         Self {
+            shown: http::shown_url(&uri),
             uri,
             options,
             state: Mutex::new(State::default()),
@@ -120,8 +127,9 @@ impl KeySetCache {
         }
     }
 
+    /// The key-set URL, redacted.
     pub fn uri(&self) -> &str {
-        self.uri.as_str()
+        &self.shown
     }
 
     fn state(&self) -> MutexGuard<'_, State> {
@@ -150,15 +158,22 @@ impl KeySetCache {
         };
         let age = now.saturating_duration_since(fetched_at);
         let o = &self.options;
+        let failing = self.failing(state, now);
         if age >= o.ttl + o.stale_max {
             return Cached::Missing;
         }
-        let refresh_due =
-            age + o.refresh_ahead() >= o.ttl && !state.in_flight && !self.cooling_down(state, now);
+        if age >= o.ttl && !failing {
+            return Cached::Expired;
+        }
         Cached::Usable {
             keys: keys.clone(),
-            refresh_due,
+            refresh_due: age + o.refresh_ahead() >= o.ttl && !state.in_flight && !failing,
         }
+    }
+
+    /// A fetch failed within the last cooldown: do not retry yet.
+    fn failing(&self, state: &State, now: Instant) -> bool {
+        state.last_error.is_some() && self.cooling_down(state, now)
     }
 
     fn cooling_down(&self, state: &State, now: Instant) -> bool {
@@ -173,20 +188,29 @@ impl KeySetCache {
     }
 
     /// A usable set, fetching one if needed (single flight). A failure seen
-    /// within the last cooldown is returned again without a new request.
+    /// within the last cooldown is returned again without a new request; the
+    /// last good set stands in for a failed fetch while it is within bounds.
     pub async fn ensure(
         &self,
         now: Instant,
         events: Option<&EventSink>,
     ) -> AuthResult<Arc<KeySet>> {
         let (cached, seen) = self.snapshot(now);
-        if let Cached::Usable { keys, .. } = cached {
-            return Ok(keys);
+        match cached {
+            Cached::Usable { keys, .. } => return Ok(keys),
+            Cached::Expired => {}
+            Cached::Missing => {
+                if let Some(err) = self.recent_failure(now) {
+                    return Err(err);
+                }
+            }
         }
-        if let Some(err) = self.recent_failure(now) {
-            return Err(err);
+        let fetched = self.fetch(now, seen, events).await;
+        match (fetched, self.cached(now)) {
+            (Ok(keys), _) => Ok(keys),
+            (Err(_), Cached::Usable { keys, .. }) => Ok(keys),
+            (Err(err), _) => Err(err),
         }
-        self.fetch(now, seen, events).await
     }
 
     /// Refetch for an unknown kid, at most once per cooldown; otherwise the
@@ -290,7 +314,7 @@ impl KeySetCache {
 
     fn unavailable(&self, reason: &str) -> AuthError {
         AuthError::new(ErrorCode::JwksUnavailable, reason)
-            .with_url(self.uri.as_str())
+            .with_url(self.shown.as_str())
             .with_retry_after(self.options.cooldown.as_secs().max(1) as u32)
     }
 
@@ -298,10 +322,11 @@ impl KeySetCache {
         let retry = self.options.cooldown.as_secs().max(1) as u32;
         // Whatever went wrong with the key set is the server's problem, not the
         // token's: report it as unavailable (503 at the edge), never as invalid.
+        // What `http` found out (the server's Retry-After, the redacted URL) stays.
         let as_unavailable = |e: AuthError| AuthError {
             code: ErrorCode::JwksUnavailable,
-            retry_after: Some(retry),
-            url: Some(self.uri.as_str().to_owned()),
+            retry_after: e.retry_after.or(Some(retry)),
+            url: e.url.or_else(|| Some(self.shown.clone())),
             ..e
         };
         match http::get_json_object(&self.uri, &self.options.fetch, ErrorCode::JwksUnavailable)
@@ -403,17 +428,13 @@ mod tests {
         let t0 = Instant::now();
         cache.ensure(t0, None).await.unwrap();
         server.route("/jwks", Response::new(500));
-        // Past the ttl the set is still usable, and a refresh is due.
+        // Past the ttl (cacheMaxAge) the set is not used without trying a
+        // fetch first; when that fails, the last good set stands in.
         let t1 = t0 + Duration::from_secs(601);
-        assert!(matches!(
-            cache.cached(t1),
-            Cached::Usable {
-                refresh_due: true,
-                ..
-            }
-        ));
-        cache.refresh(t1, None).await;
+        assert!(matches!(cache.cached(t1), Cached::Expired));
+        assert!(cache.ensure(t1, None).await.is_ok());
         assert_eq!(server.hits("/jwks"), 2);
+        // Within the failure's cooldown: the stale set, no new request.
         assert!(matches!(
             cache.cached(t1),
             Cached::Usable {
@@ -486,6 +507,65 @@ mod tests {
             .unwrap()
             .iter()
             .all(|e| matches!(e, KeySetEvent::Unavailable { .. })));
+    }
+
+    #[tokio::test]
+    async fn errors_and_events_carry_the_redacted_url_and_the_servers_retry_after() {
+        let server = TestServer::start().await;
+        server.route("/jwks", Response::new(503).header("Retry-After", "7"));
+        let secret = server
+            .url("/jwks")
+            .replacen("http://", "http://user:s3cret@", 1);
+        let events: Arc<Mutex<Vec<KeySetEvent>>> = Default::default();
+        let sink: EventSink = {
+            let events = events.clone();
+            Arc::new(move |e| events.lock().unwrap().push(e))
+        };
+        let cache = KeySetCache::new(Url::parse(&secret).unwrap(), options());
+        let err = cache.ensure(Instant::now(), Some(&sink)).await.unwrap_err();
+        assert_eq!(err.retry_after, Some(7), "the server's Retry-After is kept");
+        let shown = format!(
+            "{err} {:?} {:?} {}",
+            err.url,
+            events.lock().unwrap(),
+            cache.uri()
+        );
+        assert!(
+            !shown.contains("s3cret") && !shown.contains("user"),
+            "{shown}"
+        );
+        assert_eq!(err.url.as_deref(), Some(server.url("/jwks").as_str()));
+    }
+
+    #[tokio::test]
+    async fn the_ttl_refresh_is_not_held_back_by_the_cooldown() {
+        let (server, cache) = setup(&["a"]).await;
+        let short = KeySetCache::new(
+            cache.uri.clone(),
+            KeySetOptions {
+                ttl: Duration::from_secs(10),
+                cooldown: Duration::from_secs(60),
+                ..options()
+            },
+        );
+        let t0 = Instant::now();
+        short.ensure(t0, None).await.unwrap();
+        // Refresh-ahead is due 5 s before the ttl, cooldown or not.
+        let t1 = t0 + Duration::from_secs(6);
+        assert!(matches!(
+            short.cached(t1),
+            Cached::Usable {
+                refresh_due: true,
+                ..
+            }
+        ));
+        short.refresh(t1, None).await;
+        assert_eq!(server.hits("/jwks"), 2);
+        // Twice the ttl later, still inside the first cooldown: fetched again.
+        let t2 = t1 + Duration::from_secs(20);
+        assert!(matches!(short.cached(t2), Cached::Expired));
+        short.ensure(t2, None).await.unwrap();
+        assert_eq!(server.hits("/jwks"), 3);
     }
 
     #[test]

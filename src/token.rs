@@ -52,39 +52,6 @@ fn decode_object(segment: &str, what: &str) -> AuthResult<(Map<String, Value>, S
     Ok((object, text))
 }
 
-/// Maps a JWS `alg` name to an asymmetric algorithm we can verify. HMAC and
-/// `none` are deliberately absent: keys come from a public JWKS (RFC 8725 §3.1).
-pub fn parse_algorithm(name: &str) -> Option<Algorithm> {
-    Some(match name {
-        "RS256" => Algorithm::RS256,
-        "RS384" => Algorithm::RS384,
-        "RS512" => Algorithm::RS512,
-        "PS256" => Algorithm::PS256,
-        "PS384" => Algorithm::PS384,
-        "PS512" => Algorithm::PS512,
-        "ES256" => Algorithm::ES256,
-        "ES384" => Algorithm::ES384,
-        "EdDSA" => Algorithm::EdDSA,
-        _ => return None,
-    })
-}
-
-#[cfg(test)]
-pub(crate) fn algorithm_name(alg: Algorithm) -> &'static str {
-    match alg {
-        Algorithm::RS256 => "RS256",
-        Algorithm::RS384 => "RS384",
-        Algorithm::RS512 => "RS512",
-        Algorithm::PS256 => "PS256",
-        Algorithm::PS384 => "PS384",
-        Algorithm::PS512 => "PS512",
-        Algorithm::ES256 => "ES256",
-        Algorithm::ES384 => "ES384",
-        Algorithm::EdDSA => "EdDSA",
-        _ => "unsupported",
-    }
-}
-
 /// Splits, decodes and checks the structure and header of `token`.
 /// `allowed` is the configured algorithm allow-list.
 pub fn parse(token: &str, max_length: usize, allowed: &[Algorithm]) -> AuthResult<ParsedToken> {
@@ -149,7 +116,7 @@ fn check_header(
         Some(_) => return Err(AuthError::malformed("token header alg is not a string")),
         None => return Err(AuthError::malformed("token header has no alg")),
     };
-    let alg = parse_algorithm(alg)
+    let alg = crate::algorithms::parse(alg)
         .filter(|a| allowed.contains(a))
         .ok_or_else(|| {
             AuthError::new(ErrorCode::AlgNotAllowed, "token algorithm is not allowed")

@@ -1,11 +1,13 @@
 // Child-process Express server for the HTTP benchmarks (express.mjs,
 // cold-start.mjs). Started with fork(); never run it by hand.
 //
-//   argv[2]: JSON { issuer, type, resource, impls: ['none' | 'mcp-auth' | 'ours', ...],
-//                   discovery: 'resolved' | 'lazy' }
+//   argv[2]: JSON { issuer, type, resource, impls: ['none' | 'floor' | 'mcp-auth' | 'ours', ...],
+//                   discovery: 'resolved' | 'lazy', cpu?: number (pin to this CPU) }
 //
 // Routes: GET /none (no auth), GET /mcp-auth (mcp-auth 0.2's bearerAuth('jwt')),
-// GET /ours (mcp-auth-rs's bearerAuth('jwt')), each with the same call
+// GET /ours (mcp-auth-rs's bearerAuth('jwt')), GET /floor (the signature-only
+// floor: node:crypto checks the token's signature with the issuer's key and
+// nothing else, no claims, no cache), the auth routes with the same call
 // `bearerAuth('jwt', { resource, audience: resource })` and the same handler
 // returning a small JSON body, so the routes differ only by the middleware.
 //
@@ -18,9 +20,13 @@
 // after a full collection (run with --expose-gc), so every measured cell starts
 // from a clean heap, and { cpu: true } with the process's CPU time (all
 // threads); exits when the parent disconnects (or dies).
+import { execFileSync } from 'node:child_process';
+import crypto from 'node:crypto';
 import express from 'express';
 
-const { issuer, type, resource, impls, discovery } = JSON.parse(process.argv[2]);
+const { issuer, type, resource, impls, discovery, cpu } = JSON.parse(process.argv[2]);
+// Pinned before any library loads, so thread pools size themselves to it.
+if (cpu !== undefined) execFileSync('taskset', ['-a', '-p', '-c', String(cpu), String(process.pid)], { stdio: 'ignore' });
 
 const app = express();
 const handler = (req, res) => res.json({ ok: true });
@@ -31,12 +37,32 @@ const protect = async (MCPAuth, fetchServerConfig) => {
   return auth.bearerAuth('jwt', { resource, audience: resource });
 };
 
+// The cheapest possible correct-signature gate, as the floor to compare with.
+async function signatureOnly() {
+  const metadata = await (await fetch(`${issuer}/.well-known/openid-configuration`)).json();
+  const { keys } = await (await fetch(metadata.jwks_uri)).json();
+  const jwk = keys[0];
+  const key = crypto.createPublicKey({ key: jwk, format: 'jwk' });
+  const digest = jwk.kty === 'OKP' ? null : 'sha256';
+  const options = jwk.kty === 'EC' ? { key, dsaEncoding: 'ieee-p1363' } : key;
+  return (req, res, next) => {
+    const token = req.headers.authorization?.slice('Bearer '.length) ?? '';
+    const dot = token.lastIndexOf('.');
+    const valid = dot > 0 && crypto.verify(digest, Buffer.from(token.slice(0, dot)), options, Buffer.from(token.slice(dot + 1), 'base64url'));
+    if (valid) return next();
+    res.statusCode = 401;
+    res.end();
+  };
+}
+
 for (const impl of impls) {
   if (impl === 'none') {
     app.get('/none', handler);
   } else if (impl === 'mcp-auth') {
     const { MCPAuth, fetchServerConfig } = await import('mcp-auth');
     app.get('/mcp-auth', await protect(MCPAuth, fetchServerConfig), handler);
+  } else if (impl === 'floor') {
+    app.get('/floor', await signatureOnly(), handler);
   } else if (impl === 'ours') {
     const { MCPAuth, fetchServerConfig } = await import('mcp-auth-rs');
     app.get('/ours', await protect(MCPAuth, fetchServerConfig), handler);
