@@ -17,6 +17,7 @@ import {
 } from './errors.js';
 import { AuthEventEmitter, tokenId } from './events.js';
 import { isNativeError } from './native.js';
+import { thenMaybe } from './maybe-promise.js';
 import { noHierarchy, type ScopeExpander } from './scopes.js';
 import { infrastructureFailure, serverFailure, type Failure } from './server-failure.js';
 import type { AuthInfo, MaybePromise } from './types.js';
@@ -234,29 +235,22 @@ export function createAuthenticator(config: AuthenticatorConfig): Authenticator 
     } catch (error) {
       return reject(classify(error));
     }
-    if (isPromiseLike(verified)) {
-      return Promise.resolve(verified).then(
-        (auth) => authorize(token, auth),
-        (error: unknown) => reject(classify(error)),
-      );
-    }
-    return authorize(token, verified);
+    return thenMaybe(
+      verified,
+      (auth) => authorize(token, auth),
+      (error: unknown) => reject(classify(error)),
+    );
   }
 
   // The decision never throws or rejects: a bug or a hostile value becomes a 500, never a pass.
   const internalError = (error: unknown): AuthDecision => reject(serverFailure(error, false));
   return (request) => {
     try {
-      const decision = decide(request);
-      return isPromiseLike(decision) ? decision.catch(internalError) : decision;
+      return thenMaybe(decide(request), (decision) => decision, internalError);
     } catch (error) {
       return internalError(error);
     }
   };
-}
-
-export function isPromiseLike<T>(value: MaybePromise<T>): value is Promise<T> {
-  return typeof (value as Partial<PromiseLike<T>> | null)?.then === 'function';
 }
 
 // RFC 6750 §2.3 is a method we refuse (C1/C5): a query token is a client bug to surface, not to ignore.

@@ -3,7 +3,8 @@
 // it is safe under Express 4, which ignores rejected promises (C10).
 
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
-import { createAuthenticator, isCorsPreflight, isPromiseLike, type AuthDecision, type Authenticator } from './authenticate.js';
+import { createAuthenticator, isCorsPreflight, type AuthDecision, type Authenticator } from './authenticate.js';
+import { isPromiseLike, thenMaybe } from './maybe-promise.js';
 import { resolveBearerPolicy } from './bearer-options.js';
 import { assertCanonicalHost } from './config.js';
 import { withTokenChecks } from './custom-verifier.js';
@@ -41,13 +42,9 @@ export function toExpressMiddleware(authenticate: Authenticator, options: Expres
   return (req, res, next) => {
     // Preflights carry no credentials; the CORS layer answers them (C9).
     if (isCorsPreflight(req)) return next();
-    const decision = authenticate(req);
-    if (isPromiseLike(decision)) {
-      // A throw here can only come from downstream handlers reached through next().
-      decision.then((settled) => settle(req, res, next, settled)).catch(next);
-    } else {
-      settle(req, res, next, decision);
-    }
+    const settled = thenMaybe(authenticate(req), (decision) => settle(req, res, next, decision));
+    // A rejection here can only come from downstream handlers reached through next() (the decision never rejects).
+    if (isPromiseLike(settled)) settled.catch(next);
   };
 }
 

@@ -4,7 +4,7 @@
 // invalid_token; a verifier that does not settle in time is a 503.
 
 import { createAudienceMatcher } from './audience.js';
-import { isPromiseLike } from './authenticate.js';
+import { isPromiseLike, thenMaybe } from './maybe-promise.js';
 import { warnOnce } from './config.js';
 import { codedError, MCPAuthBearerAuthError } from './errors.js';
 import type { AuthInfo, MaybePromise, ValidateIssuerFunction, VerifyAccessTokenFunction } from './types.js';
@@ -37,7 +37,8 @@ export function withTokenChecks(
 
   return (token) => {
     const result = verifyAccessToken(token);
-    return isPromiseLike(result) ? settleWithin(Promise.resolve(result), verifyTimeout).then(check) : check(result);
+    // Only a verifier that answers with a promise can run out of time.
+    return thenMaybe(isPromiseLike(result) ? settleWithin(result, verifyTimeout) : result, check);
   };
 }
 

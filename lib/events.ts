@@ -3,6 +3,7 @@
 
 import { createHash } from 'node:crypto';
 import type { MaybePromise } from './types.js';
+import { thenMaybe } from './maybe-promise.js';
 
 export type AuthEvent =
   | {
@@ -91,11 +92,8 @@ export function timeVerification<T>(
       report(start, false);
       throw error;
     }
-    if (typeof (result as Partial<PromiseLike<T>> | null)?.then !== 'function') {
-      report(start, true);
-      return result;
-    }
-    return Promise.resolve(result).then(
+    return thenMaybe(
+      result,
       (value) => (report(start, true), value),
       (error: unknown) => {
         report(start, false);

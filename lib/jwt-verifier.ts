@@ -5,6 +5,7 @@
 
 import { MCPAuthAuthServerError } from './errors.js';
 import { AuthEventEmitter, type AuthEventListener } from './events.js';
+import { thenMaybe } from './maybe-promise.js';
 import * as native from './native.js';
 import { getIssuer } from './server-config.js';
 import type { AuthInfo, AuthServerConfig, JwtVerifyOptions, MaybePromise, RemoteJwkSetOptions, VerifierCacheOptions } from './types.js';
@@ -133,6 +134,6 @@ export function createJwtVerifyFunction(
   // went to a worker thread or keys must be fetched (bench/README.md).
   return (token) => {
     const verified = verifier.check(token);
-    return verified instanceof Promise ? verified.then((v) => toAuthInfo(token, v)) : toAuthInfo(token, verified);
+    return thenMaybe(verified, (settled) => toAuthInfo(token, settled));
   };
 }

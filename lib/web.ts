@@ -5,6 +5,7 @@
 
 import type { AuthRequest, Authenticator } from './authenticate.js';
 import { isCorsPreflight } from './authenticate.js';
+import { thenMaybe } from './maybe-promise.js';
 import type { MetadataAnswer } from './metadata-responder.js';
 import type { AuthInfo } from './types.js';
 
@@ -87,7 +88,7 @@ export function createWebBearerAuth(authenticate: Authenticator, options: WebAda
     // Preflights carry no credentials; the CORS layer answers them (C9).
     if (isCorsPreflight(authRequest)) return undefined;
     const decision = authenticate(authRequest);
-    return decision instanceof Promise ? decision.then((settled) => settle(request, settled)) : settle(request, decision);
+    return thenMaybe(decision, (settled) => settle(request, settled));
   };
 }
 
