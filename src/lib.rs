@@ -17,6 +17,7 @@ mod js_json;
 pub mod jwk;
 pub mod key_set;
 mod napi_verifier;
+pub mod option_values;
 pub mod server_config;
 mod spare_cpu;
 pub mod strict_json;
