@@ -9,6 +9,49 @@
  */
 export declare const __napiBindingTarget: 'native' | 'wasm32-wasi' | 'wasm32-wasip1'
 
+export declare class DpopChecker {
+  constructor(options: DpopOptions)
+  get mode(): 'off' | 'allowed' | 'required'
+  /** The accepted proof algorithms, for challenges and metadata. */
+  get algorithms(): Array<string>
+  get nonces(): boolean
+  /**
+   * Checks one request's proof against the verified token's `cnf.jkt`;
+   * throws a coded error (`dpop_*`).
+   */
+  check(proof: string, method: string, path: string, accessToken: string, jkt: string): AcceptedProof
+  /** A fresh server nonce, when nonces are enabled. */
+  nonce(): string | null
+}
+export type JsDpopChecker = DpopChecker
+
+/** Introspects access tokens at one trusted authorization server (RFC 7662). */
+export declare class Introspector {
+  constructor(options: IntrospectorOptions)
+  /**
+   * The one call per token: the token when the local cache knows it,
+   * else a promise of the endpoint's verdict. Throws, or rejects, with a
+   * coded error (`token_inactive`, `introspection_unavailable`, …).
+   */
+  check(token: string): VerifiedToken | Promise<VerifiedToken>
+  /**
+   * The local cache only: the token, `null` on a miss; throws for a
+   * cached inactive token.
+   */
+  cached(token: string): VerifiedToken | null
+  /**
+   * Calls the endpoint (one call per token in flight) and returns what a
+   * fleet store keeps. Rejects on an outage or a token the rules refuse.
+   */
+  learn(token: string): Promise<IntrospectionRecord>
+  /**
+   * Judges a record read from the fleet store with the same rules and
+   * seeds the local cache: the token, `null` for an unreadable or stale
+   * record (a miss); throws for an inactive or refused token.
+   */
+  admit(token: string, record: string): VerifiedToken | null
+}
+
 /**
  * Verifies access tokens for one trust configuration (issuers, audiences,
  * algorithms, claim rules). Key sets are cached process-wide.
@@ -40,6 +83,14 @@ export declare class Verifier {
   prepare(): Promise<void>
 }
 
+/** An accepted proof: what a fleet replay store needs (never the proof itself). */
+export interface AcceptedProof {
+  /** base64url SHA-256 of the key thumbprint and `jti`. */
+  replayKey: string
+  /** How long the replay key must be kept, in milliseconds. */
+  ttlMs: number
+}
+
 /**
  * The limits every bearer middleware shares, checked by the rules the
  * verifier applies: `audiences` (a list, or `false` for "any") and
@@ -54,6 +105,24 @@ export declare function checkBearerLimits(audiences: readonly unknown[] | false,
  */
 export declare function checkServerUrl(url: string, what: 'resource' | 'issuer'): void
 
+export interface DpopOptions {
+  /** The configured resource URL: its origin plus the request path is the expected `htu`. */
+  resource: string
+  mode?: 'off' | 'allowed' | 'required'
+  /** Accepted proof algorithms (default: every asymmetric algorithm of the table). */
+  algorithms?: Array<string>
+  /** Largest accepted |now − iat|, in seconds (default 300, 1 to 3600). */
+  iatWindow?: number
+  /** Require server nonces (default false). */
+  nonce?: boolean
+  /** HMAC secret shared by a fleet (at least 32 bytes); default: random per process. */
+  nonceSecret?: string
+  /** Seconds per nonce slot (default 300, 10 to 86400); a nonce lives one to two slots. */
+  nonceLifetime?: number
+  /** Proofs the in-process replay cache holds (default 100000, 1 to 10000000). */
+  replayCacheSize?: number
+}
+
 /**
  * The stable error codes and whose fault each is (`token` → 401,
  * `infrastructure` → 503, `server` → 500): the wrapper's table is built
@@ -61,7 +130,7 @@ export declare function checkServerUrl(url: string, what: 'resource' | 'issuer')
  */
 export interface ErrorCodeInfo {
   code: string
-  fault: 'token' | 'infrastructure' | 'server'
+  fault: 'token' | 'infrastructure' | 'server' | 'proof' | 'nonce'
 }
 
 export declare function errorCodes(): Array<ErrorCodeInfo>
@@ -82,6 +151,55 @@ export declare function fetchServerConfigByWellKnownUrl(url: string, options: Se
 export declare function fetchServerMetadata(issuer: string, options: ServerConfigOptions): Promise<MetadataDocument>
 
 export declare function fetchServerMetadataByWellKnownUrl(url: string): Promise<MetadataDocument>
+
+/**
+ * What one endpoint call learnt: the token when active, the record to share
+ * and how long it may be shared (ms; 0: do not share).
+ */
+export interface IntrospectionRecord {
+  token?: VerifiedToken
+  record: string
+  ttlMs: number
+}
+
+export interface IntrospectorOptions {
+  /** The trusted authorization server whose endpoint is called. */
+  issuer: string
+  /** How to discover its metadata when `endpoint` is absent (default `oauth`). */
+  issuerType?: 'oidc' | 'oauth'
+  /** The introspection endpoint; default: the metadata's `introspection_endpoint`. */
+  endpoint?: string
+  audiences?: Array<string>
+  allowAnyAudience?: boolean
+  /** Accept an active response without `aud` (dangerous: see the README). */
+  acceptMissingAudience?: boolean
+  clockTolerance?: number | string
+  requiredClaims?: Array<string>
+  /** The claim options of `'jwt'` mode, applied to the response (`claim_policy.rs`). */
+  scopeClaims?: Array<string>
+  clientIds?: Array<string>
+  requiredClaimValues?: Record<string, string>
+  maxTokenLength?: number
+  clientId: string
+  clientSecret?: string
+  clientAuthMethod?: 'client_secret_basic' | 'client_secret_post' | 'private_key_jwt'
+  /** PKCS#8 PEM (the wrapper converts JWKs and KeyObjects). */
+  privateKey?: string
+  signingAlgorithm?: string
+  keyId?: string
+  /** `aud` of a client assertion: `issuer` (default), `endpoint`, or a URL. */
+  assertionAudience?: string
+  /** ms, default 5000, 1..=60000. */
+  timeout?: number
+  /** ms, default 60000, 0..=86400000. */
+  cacheMaxAge?: number
+  /** ms, default 10000, 0..=86400000. */
+  negativeCacheTtl?: number
+  /** entries, default 4096, 0..=1000000. */
+  cacheSize?: number
+  /** bytes, default 65536, 1024..=1048576. */
+  maxResponseBytes?: number
+}
 
 /** jose `jwtVerify` option names, as mcp-auth passes them. */
 export interface JwtVerifyOptions {
@@ -148,6 +266,8 @@ export interface TrustedIssuerOptions {
   jwksUri?: string
   /** How to discover metadata when `jwksUri` is absent (default `oauth`). */
   type?: 'oidc' | 'oauth'
+  /** With a `{tenantid}` issuer template: the tenant GUIDs accepted (default any). */
+  tenants?: Array<string>
 }
 
 /** Validates `{ type, metadata }` with mcp-auth's result codes. */
@@ -202,4 +322,10 @@ export interface VerifierOptions {
   tokenCacheMaxAge?: number
   jwtVerify?: JwtVerifyOptions
   remoteJwkSet?: RemoteJwkSetOptions
+  /** Claims read for scopes, all of them (default: the first of `scope`, `scopes`, `scp`). */
+  scopeClaims?: Array<string>
+  /** Clients (`client_id`, else `azp`, `appid`, `cid`) whose tokens are accepted (default any). */
+  clientIds?: Array<string>
+  /** Claims that must equal these strings exactly. */
+  requiredClaimValues?: Record<string, string>
 }

@@ -835,6 +835,9 @@ function __napiStampBindingTarget(exportsObject, target) {
 // linked import resolves to `undefined`.
 module.exports.__napiBindingTarget = __napiStampBindingTarget(nativeBinding, __napiLoadedBindingTarget)
 module.exports = nativeBinding
+module.exports.DpopChecker = nativeBinding.DpopChecker
+module.exports.JsDpopChecker = nativeBinding.JsDpopChecker
+module.exports.Introspector = nativeBinding.Introspector
 module.exports.Verifier = nativeBinding.Verifier
 module.exports.checkBearerLimits = nativeBinding.checkBearerLimits
 module.exports.checkServerUrl = nativeBinding.checkServerUrl

@@ -23,7 +23,7 @@ const authServer = {
     registrationEndpoint: 'https://as.example.com/register',
   },
 };
-const ROOT_DOCUMENT = '{"resource":"http://localhost:3001","authorization_servers":["https://as.example.com"],"scopes_supported":["read:todos"],"bearer_methods_supported":["header"]}';
+const ROOT_DOCUMENT = '{"resource":"http://localhost:3001","authorization_servers":["https://as.example.com"],"scopes_supported":["read:todos"],"bearer_methods_supported":["header"],"dpop_signing_alg_values_supported":["RS256","RS384","RS512","PS256","PS384","PS512","ES256","ES384","EdDSA"]}';
 
 for (const [label, serve] of Object.entries(ADAPTERS)) {
   describe(`protected resource metadata (${label})`, () => {

@@ -732,6 +732,8 @@ for (const [label, serve] of Object.entries(ADAPTERS)) {
       const mcpAuth = new MCPAuth({
         protectedResources: {
           metadata: { resource: RESOURCE, authorizationServers: [await fetchServerConfig(as.issuer, { type: 'oidc' })], scopesSupported: SCOPES },
+          // The Bearer table (one challenge per response); DPoP has its own (dpop.test.mjs).
+          dpop: 'off',
         },
       });
       server = await serve(mcpAuth, ROUTE_TABLE);

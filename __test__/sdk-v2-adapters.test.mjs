@@ -23,7 +23,7 @@ describe('SDK v2 servers on Hono and Fastify, full OAuth flow', () => {
         as.addResource(server.resource);
         const unauthenticated = await fetch(server.resource, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
         assert.equal(unauthenticated.status, 401);
-        assert.match(unauthenticated.headers.get('www-authenticate'), /^Bearer resource_metadata="http:\/\/127\.0\.0\.1:\d+\/\.well-known\/oauth-protected-resource\/mcp", scope="whoami"$/);
+        assert.match(unauthenticated.headers.get('www-authenticate'), /^Bearer resource_metadata="(http:\/\/127\.0\.0\.1:\d+\/\.well-known\/oauth-protected-resource\/mcp)", scope="whoami", DPoP algs="[A-Za-z0-9 ]+", resource_metadata="\1", scope="whoami"$/);
         const metadata = await fetch(new URL('/.well-known/oauth-protected-resource/mcp', server.resource));
         assert.equal((await metadata.json()).resource, server.resource);
 

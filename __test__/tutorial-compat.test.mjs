@@ -95,11 +95,16 @@ describe('todo-manager tutorial, with the import changed to mcp-auth-rs', () => 
     assert.equal(prm.status, 200);
     assert.equal(
       prm.body,
-      `{"resource":"${RESOURCE}","authorization_servers":["${as.issuer}"],"scopes_supported":["create:todos","read:todos","delete:todos"],"bearer_methods_supported":["header"]}`,
+      `{"resource":"${RESOURCE}","authorization_servers":["${as.issuer}"],"scopes_supported":["create:todos","read:todos","delete:todos"],"bearer_methods_supported":["header"],"dpop_signing_alg_values_supported":["RS256","RS384","RS512","PS256","PS384","PS512","ES256","ES384","EdDSA"]}`,
     );
     const mcp = await send({ port }, { method: 'POST', path: '/', headers: [['Content-Type', 'application/json']], body: '{}' });
     assert.equal(mcp.status, 401);
-    assert.equal(single(mcp, 'www-authenticate'), `Bearer resource_metadata="${RESOURCE}/.well-known/oauth-protected-resource"`);
+    const prm = `${RESOURCE}/.well-known/oauth-protected-resource`;
+    // The tutorial's Bearer challenge, then DPoP's ('allowed' by default, RFC 9449 §7.1).
+    assert.equal(
+      single(mcp, 'www-authenticate'),
+      `Bearer resource_metadata="${prm}", DPoP algs="RS256 RS384 RS512 PS256 PS384 PS512 ES256 ES384 EdDSA", resource_metadata="${prm}"`,
+    );
   });
 
   it('refuses a client whose token has expired', async () => {

@@ -60,9 +60,9 @@ test("every addon error code is mapped: its fault from Rust, a token code's wire
   const codes = native.errorCodes();
   assert.ok(codes.length >= 25);
   for (const { code, fault } of codes) {
-    assert.ok(['token', 'infrastructure', 'server'].includes(fault), code);
+    assert.ok(['token', 'proof', 'nonce', 'infrastructure', 'server'].includes(fault), code);
     assert.equal(nativeErrorKind(code), fault, code);
-    if (fault === 'token') assert.ok(hasTokenErrorDescription(code), `${code} needs a description in lib/errors.ts`);
+    if (['token', 'proof', 'nonce'].includes(fault)) assert.ok(hasTokenErrorDescription(code), `${code} needs a description in lib/errors.ts`);
   }
   // A caught panic is a 500-class internal error, never a 503 or a 401.
   assert.deepEqual(codes.find((c) => c.code === 'internal_error'), { code: 'internal_error', fault: 'server' });

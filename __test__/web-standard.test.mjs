@@ -38,7 +38,9 @@ describe('README: web-standard handler (examples/adapters/web.mjs)', () => {
   it('401 with our challenge, 200 for a valid token with WWW-Authenticate exposed, the metadata, a preflight passed to CORS', async () => {
     const rejected = await send(server, { path: '/mcp' });
     assert.equal(rejected.status, 401);
-    assert.equal(single(rejected, 'www-authenticate'), `Bearer resource_metadata="${server.url}/.well-known/oauth-protected-resource/mcp"`);
+    const prm = `${server.url}/.well-known/oauth-protected-resource/mcp`;
+    // DPoP is 'allowed' by default: its challenge follows Bearer's (RFC 9449 §7.1).
+    assert.match(single(rejected, 'www-authenticate'), new RegExp(`^Bearer resource_metadata="${prm}", DPoP algs="[A-Za-z0-9 ]+", resource_metadata="${prm}"$`));
     const bearer = signJwt(claims({ issuer: as.issuer, audience: resource, sub: 'web-user' }), key);
     const accepted = await send(server, { path: '/mcp', headers: [['Authorization', `Bearer ${bearer}`], ['Origin', 'https://app.example']] });
     assert.equal(accepted.status, 200);

@@ -44,6 +44,8 @@ for (const [label, express] of Object.entries(EXPRESS_VERSIONS)) {
       const mcpAuth = new MCPAuth({
         protectedResources: {
           metadata: { resource: RESOURCE, authorizationServers: [await fetchServerConfig(as.issuer, { type: 'oidc' })], scopesSupported: SCOPES },
+          // Exact Bearer challenges here; the DPoP ones are dpop.test.mjs's.
+          dpop: 'off',
         },
         onAuthEvent: (event) => events.push(event),
       });

@@ -76,7 +76,8 @@ for (const [label, express] of Object.entries(EXPRESS_VERSIONS)) {
 
     before(async () => {
       const mcpAuth = new MCPAuth({
-        protectedResources: { metadata: { resource: RESOURCE, authorizationServers: [{ issuer: ISSUER, type: 'oauth' }], scopesSupported: ['todo:read'] } },
+        // Exact Bearer challenges here; the DPoP ones are dpop.test.mjs's.
+        protectedResources: { metadata: { resource: RESOURCE, authorizationServers: [{ issuer: ISSUER, type: 'oauth' }], scopesSupported: ['todo:read'] }, dpop: 'off' },
       });
       server = await serveApp(express, (app) => {
         app.get('/mcp', mcpAuth.bearerAuth(verifyAccessToken, { resource: RESOURCE }), (req, res) => res.json(req.auth));

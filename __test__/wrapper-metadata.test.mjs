@@ -59,7 +59,7 @@ for (const [label, express] of Object.entries(EXPRESS_VERSIONS)) {
       assert.equal(single(res, 'access-control-allow-origin'), '*');
       assert.equal(
         res.body,
-        `{"resource":"http://localhost:3001","authorization_servers":["${issuer}"],"scopes_supported":["create:todos","read:todos"],"bearer_methods_supported":["header"]}`,
+        `{"resource":"http://localhost:3001","authorization_servers":["${issuer}"],"scopes_supported":["create:todos","read:todos"],"bearer_methods_supported":["header"],"dpop_signing_alg_values_supported":["RS256","RS384","RS512","PS256","PS384","PS512","ES256","ES384","EdDSA"]}`,
       );
     });
 
@@ -72,8 +72,9 @@ for (const [label, express] of Object.entries(EXPRESS_VERSIONS)) {
         scopes_supported: ['tools:run'],
         bearer_methods_supported: ['header'],
         resource_name: 'Tool server',
-        dpop_bound_access_tokens_required: false,
         extra_member: { nested_key: 1 },
+        // The DPoP members say what the middleware enforces (`dpop`, default 'allowed'), not what was written.
+        dpop_signing_alg_values_supported: ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'EdDSA'],
       });
     });
 

@@ -3,8 +3,9 @@
 // response to send (status, headers, JSON body). Adapters only copy it out.
 //
 // Order matters: the request's shape is checked first (400), then the token's
-// validity (401), then its scopes (403), so an expired token that also lacks
-// scopes is reported as invalid, not as insufficiently scoped.
+// validity (401), then its DPoP proof when it came with one (401), then its
+// scopes (403), so an expired token that also lacks scopes is reported as
+// invalid, not as insufficiently scoped.
 
 import { isPlainObject, snakeCaseKeys } from './case.js';
 import { buildChallenge, sanitizeDescription } from './challenge.js';
@@ -15,6 +16,7 @@ import {
   nativeErrorKind,
   tokenErrorDescription,
 } from './errors.js';
+import { boundKey, type DpopGate } from './dpop.js';
 import { AuthEventEmitter, tokenId } from './events.js';
 import { isNativeError } from './native.js';
 import { thenMaybe } from './maybe-promise.js';
@@ -26,6 +28,8 @@ export interface AuthRequest {
   method: string;
   /** Path and query as received (`req.url`). */
   url: string;
+  /** Express: the URL before a mount path was stripped from `url`; the DPoP `htu` is checked against it. */
+  originalUrl?: string;
   /** Lower-cased header names, as Node's `req.headers`. */
   headers: Readonly<Record<string, string | string[] | undefined>>;
   /** Node's `req.rawHeaders`; needed to notice a repeated Authorization header, which Node folds away. */
@@ -53,6 +57,8 @@ export interface AuthenticatorConfig {
   /** Longest accepted token in characters (C11). */
   maxTokenLength: number;
   events: AuthEventEmitter;
+  /** The resource's DPoP gate; without one only `Bearer` is accepted. */
+  dpop?: DpopGate;
 }
 
 
@@ -65,8 +71,11 @@ const b64tokenChars = /^[A-Za-z0-9\-._~+/=]+$/;
 const tchars = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+/;
 const memoLimit = 64;
 
-type HeaderFailure = 'missing' | 'unsupported_scheme' | 'no_token' | 'malformed' | 'duplicate' | 'token_too_large';
-type HeaderCheck = { token: string } | { failure: HeaderFailure };
+/** The credential's scheme, lower-cased. */
+type Scheme = 'bearer' | 'dpop';
+type HeaderFailure = 'missing' | 'unsupported_scheme' | 'no_token' | 'malformed' | 'duplicate';
+type HeaderCheck = { token: string; scheme: Scheme } | { failure: HeaderFailure } | { failure: 'token_too_large'; scheme: Scheme };
+const schemeNames: Readonly<Record<Scheme, 'Bearer' | 'DPoP'>> = { bearer: 'Bearer', dpop: 'DPoP' };
 
 /**
  * A CORS preflight carries no credentials by design; it must not be challenged
@@ -82,26 +91,41 @@ export function isCorsPreflight(request: Pick<AuthRequest, 'method' | 'headers'>
 }
 
 export function createAuthenticator(config: AuthenticatorConfig): Authenticator {
-  const { verifyToken, resource, resourceMetadataUrl, showErrorDetails = false, maxTokenLength, events } = config;
+  const { verifyToken, resource, resourceMetadataUrl, showErrorDetails = false, maxTokenLength, events, dpop } = config;
   const expandScopes = config.expandScopes ?? noHierarchy;
   const requiredScopes = config.requiredScopes ?? [];
   const scope = requiredScopes.length > 0 ? requiredScopes.join(' ') : undefined;
+  // RFC 9449 §7.1: one challenge per accepted scheme, Bearer first for clients that read only the first.
+  const offered: readonly Scheme[] = dpop === undefined ? ['bearer'] : dpop.mode === 'required' ? ['dpop'] : ['bearer', 'dpop'];
+  const algs = dpop?.algorithms.join(' ');
 
   const challenges = new Map<string, string>();
-  const challenge = (error?: string, errorDescription?: string): string => {
-    const key = `${error ?? ''}\n${errorDescription ?? ''}`;
+  // The error goes into the challenge of the scheme the request used (the first offered when it used none we take).
+  const challenge = (error?: string, errorDescription?: string, used?: Scheme): string => {
+    const target = used !== undefined && offered.includes(used) ? used : offered[0];
+    const key = `${target}\n${error ?? ''}\n${errorDescription ?? ''}`;
     let value = challenges.get(key);
     if (value === undefined) {
-      value = buildChallenge({ error, errorDescription, resourceMetadata: resourceMetadataUrl, scope });
+      value = offered
+        .map((scheme) =>
+          buildChallenge({
+            scheme: schemeNames[scheme],
+            ...(scheme === 'dpop' ? { algs } : {}),
+            ...(scheme === target ? { error, errorDescription } : {}),
+            resourceMetadata: resourceMetadataUrl,
+            scope,
+          }),
+        )
+        .join(', ');
       if (challenges.size < memoLimit) challenges.set(key, value);
     }
     return value;
   };
 
-  const challenged = (status: number, reason: string, body: Record<string, unknown>, error?: string): Failure => ({
+  const challenged = (status: number, reason: string, body: Record<string, unknown>, error?: string, used?: Scheme): Failure => ({
     status,
     headers: {
-      'WWW-Authenticate': challenge(error, error ? (body.error_description as string) : undefined),
+      'WWW-Authenticate': challenge(error, error ? (body.error_description as string) : undefined, used),
       'Access-Control-Expose-Headers': 'WWW-Authenticate',
     },
     body: JSON.stringify(body),
@@ -129,22 +153,25 @@ export function createAuthenticator(config: AuthenticatorConfig): Authenticator 
     missing: missingCredentials,
     unsupported_scheme: unsupportedScheme,
     no_token: missingToken,
-    malformed: invalidRequest('malformed_authorization', 'The Authorization header must hold one Bearer token.'),
+    malformed: invalidRequest(
+      'malformed_authorization',
+      dpop === undefined ? 'The Authorization header must hold one Bearer token.' : 'The Authorization header must hold one Bearer or DPoP token.',
+    ),
     duplicate: invalidRequest('duplicate_authorization', 'Only one Authorization header is allowed.'),
     query: invalidRequest('token_in_query', 'Access tokens are not accepted in the query string.'),
-    token_too_large: invalidToken('token_too_large', tokenErrorDescription('token_too_large')),
   };
 
-  function invalidToken(reason: string, description: string, cause?: unknown): Failure {
+  function invalidToken(reason: string, description: string, cause?: unknown, used?: Scheme, error = 'invalid_token'): Failure {
     return challenged(
       401,
       reason,
-      { error: 'invalid_token', error_description: description, ...(cause === undefined ? {} : { cause }) },
-      'invalid_token',
+      { error, error_description: description, ...(cause === undefined ? {} : { cause }) },
+      error,
+      used,
     );
   }
 
-  function insufficientScope(missingScopes: string[]): Failure {
+  function insufficientScope(missingScopes: string[], used?: Scheme): Failure {
     return challenged(
       403,
       'insufficient_scope',
@@ -155,34 +182,51 @@ export function createAuthenticator(config: AuthenticatorConfig): Authenticator 
         missing_scopes: missingScopes,
       },
       'insufficient_scope',
+      used,
     );
   }
 
-  // Without details a token failure depends on its code alone: build each
-  // response once, so rejecting stays as cheap as accepting.
-  const tokenFailures = new Map<string, Failure>();
-  function tokenFailure(code: string, reason: string): Failure {
-    if (showErrorDetails) return invalidToken(code, tokenErrorDescription(code), { code, reason });
-    let failure = tokenFailures.get(code);
+  // Without details a token or proof failure depends on its code and scheme
+  // alone: build each response once, so rejecting stays as cheap as accepting.
+  // `error` is `invalid_token`, or `invalid_dpop_proof` for the proof's fault.
+  const codedFailures = new Map<string, Failure>();
+  function codedFailure(code: string, reason: string, used: Scheme | undefined, error = 'invalid_token'): Failure {
+    if (showErrorDetails) return invalidToken(code, tokenErrorDescription(code), { code, reason }, used, error);
+    const key = `${used}\n${code}`;
+    let failure = codedFailures.get(key);
     if (failure === undefined) {
-      failure = invalidToken(code, tokenErrorDescription(code));
-      if (tokenFailures.size < memoLimit) tokenFailures.set(code, failure);
+      failure = invalidToken(code, tokenErrorDescription(code), undefined, used, error);
+      if (codedFailures.size < memoLimit) codedFailures.set(key, failure);
     }
     return failure;
   }
 
-  function classify(error: unknown): Failure {
+  // RFC 9449 §8: `use_dpop_nonce` with a fresh nonce to put in the next proof.
+  function nonceFailure(code: string, reason: string): Failure {
+    const failure = codedFailure(code, reason, 'dpop', 'use_dpop_nonce');
+    const nonce = dpop?.nonce();
+    if (nonce === undefined) return failure;
+    return {
+      ...failure,
+      headers: { ...failure.headers, 'DPoP-Nonce': nonce, 'Access-Control-Expose-Headers': 'WWW-Authenticate, DPoP-Nonce' },
+    };
+  }
+
+  function classify(error: unknown, used: Scheme | undefined): Failure {
     if (isNativeError(error)) {
-      if (nativeErrorKind(error.code) === 'token') return tokenFailure(error.code, error.reason);
+      const kind = nativeErrorKind(error.code);
+      if (kind === 'token') return codedFailure(error.code, error.reason, used);
+      if (kind === 'proof') return codedFailure(error.code, error.reason, 'dpop', 'invalid_dpop_proof');
+      if (kind === 'nonce') return nonceFailure(error.code, error.reason);
       return infrastructureFailure(error, showErrorDetails) ?? serverFailure(error, showErrorDetails);
     }
     if (error instanceof MCPAuthBearerAuthError && error.code === 'missing_required_scopes') {
-      return insufficientScope(error.cause?.missingScopes ?? [...requiredScopes]);
+      return insufficientScope(error.cause?.missingScopes ?? [...requiredScopes], used);
     }
     if (error instanceof MCPAuthBearerAuthError || error instanceof MCPAuthTokenVerificationError) {
       // The message may have been set by user code: keep body and header to the same safe text.
       const description = sanitizeDescription(error.message) || tokenErrorDescription(error.code);
-      return invalidToken(error.code, description, showErrorDetails ? causeDetails(error.cause) : undefined);
+      return invalidToken(error.code, description, showErrorDetails ? causeDetails(error.cause) : undefined, used);
     }
     return serverFailure(error, showErrorDetails);
   }
@@ -199,13 +243,12 @@ export function createAuthenticator(config: AuthenticatorConfig): Authenticator 
     };
   }
 
-  function authorize(token: string, auth: AuthInfo): AuthDecision {
-    if (typeof auth !== 'object' || auth === null) return reject(serverFailure(auth, false));
+  function authorize(token: string, auth: AuthInfo, used: Scheme): AuthDecision {
     // `scopes` stays what was granted; checks here and in tools use the expanded set.
     const effectiveScopes = expandScopes(Array.isArray(auth.scopes) ? auth.scopes : []);
     if (requiredScopes.length > 0) {
       const missing = requiredScopes.filter((required) => !effectiveScopes.includes(required));
-      if (missing.length > 0) return reject(insufficientScope(missing));
+      if (missing.length > 0) return reject(insufficientScope(missing, used));
     }
     auth.effectiveScopes = effectiveScopes;
     // SDK v2's per-operation challenges advertise this; a verifier-set value wins, as in the SDK.
@@ -223,23 +266,61 @@ export function createAuthenticator(config: AuthenticatorConfig): Authenticator 
     return { ok: true, auth };
   }
 
+  // A verified token meets the scheme it came with (RFC 9449 §7): a bound
+  // token needs its proof, an unbound one may not use the DPoP scheme.
+  function bind(request: AuthRequest, used: Scheme, token: string, proof: string | undefined, auth: AuthInfo): MaybePromise<AuthDecision> {
+    if (typeof auth !== 'object' || auth === null) return reject(serverFailure(auth, false));
+    if (used === 'bearer') {
+      // Any confirmation claim: the holder must prove a key, which Bearer cannot.
+      if (auth.claims?.cnf !== undefined) return reject(codedFailure('sender_constrained', 'bound token presented as Bearer', used));
+      return authorize(token, auth, used);
+    }
+    const jkt = boundKey(auth.claims);
+    if (jkt === undefined) return reject(codedFailure('dpop_token_not_bound', 'token is not DPoP-bound', used));
+    let checked: void | Promise<void>;
+    try {
+      checked = dpop!.check(proof!, request.method, request.originalUrl ?? request.url, token, jkt);
+    } catch (error) {
+      return reject(classify(error, used));
+    }
+    return thenMaybe(
+      checked,
+      () => authorize(token, auth, used),
+      (error: unknown) => reject(classify(error, used)),
+    );
+  }
+
   function decide(request: AuthRequest): AuthDecision | Promise<AuthDecision> {
     if (hasQueryToken(request.url)) return reject(headerFailures.query);
-    const checked = readBearerToken(request, maxTokenLength);
+    const checked = readCredentials(request, maxTokenLength, dpop !== undefined);
+    if ('scheme' in checked && 'failure' in checked) {
+      return reject(codedFailure('token_too_large', 'token is too large', checked.scheme));
+    }
     if ('failure' in checked) return reject(headerFailures[checked.failure]);
-    const { token } = checked;
+    const { token, scheme } = checked;
+
+    let proof: string | undefined;
+    if (scheme === 'bearer' && dpop?.mode === 'required') {
+      return reject(codedFailure('dpop_required', 'DPoP is required', scheme));
+    }
+    if (scheme === 'dpop') {
+      const read = readProof(request);
+      if (typeof read !== 'string') return reject(codedFailure(read.failure, 'DPoP header', scheme, 'invalid_dpop_proof'));
+      proof = read;
+    }
 
     let verified: MaybePromise<AuthInfo>;
     try {
       verified = verifyToken(token);
     } catch (error) {
-      return reject(classify(error));
+      return reject(classify(error, scheme));
     }
+    // A promise resolved with bind's promise settles with its decision.
     return thenMaybe(
       verified,
-      (auth) => authorize(token, auth),
-      (error: unknown) => reject(classify(error)),
-    );
+      (auth) => bind(request, scheme, token, proof, auth),
+      (error: unknown) => reject(classify(error, scheme)),
+    ) as AuthDecision | Promise<AuthDecision>;
   }
 
   // The decision never throws or rejects: a bug or a hostile value becomes a 500, never a pass.
@@ -259,32 +340,44 @@ function hasQueryToken(url: string): boolean {
   return queryStart >= 0 && new URLSearchParams(url.slice(queryStart + 1)).has('access_token');
 }
 
-// credentials = "Bearer" 1*SP b64token (RFC 6750 §2.1), scheme case-insensitive.
-function readBearerToken(request: AuthRequest, maxTokenLength: number): HeaderCheck {
+// credentials = ("Bearer" / "DPoP") 1*SP b64token (RFC 6750 §2.1, RFC 9449
+// §7.1), scheme case-insensitive; DPoP only where the resource accepts it.
+function readCredentials(request: AuthRequest, maxTokenLength: number, acceptDpop: boolean): HeaderCheck {
   const value = request.headers.authorization;
-  if (Array.isArray(value) || countAuthorizationHeaders(request.rawHeaders) > 1) return { failure: 'duplicate' };
+  if (Array.isArray(value) || countHeaders(request.rawHeaders, 'authorization') > 1) return { failure: 'duplicate' };
   if (!value) return { failure: 'missing' };
 
-  const scheme = tchars.exec(value)?.[0];
-  if (scheme === undefined) return { failure: 'malformed' };
-  if (scheme.toLowerCase() !== 'bearer') return { failure: 'unsupported_scheme' };
+  const written = tchars.exec(value)?.[0];
+  if (written === undefined) return { failure: 'malformed' };
+  const scheme = written.toLowerCase();
+  if (scheme !== 'bearer' && !(acceptDpop && scheme === 'dpop')) return { failure: 'unsupported_scheme' };
 
-  let start = scheme.length;
+  let start = written.length;
   while (value.charCodeAt(start) === 0x20) start++;
   if (start === value.length) return { failure: 'no_token' };
-  if (start === scheme.length) return { failure: 'malformed' };
+  if (start === written.length) return { failure: 'malformed' };
   // Cap before any further parsing (C11).
-  if (value.length - start > maxTokenLength) return { failure: 'token_too_large' };
+  if (value.length - start > maxTokenLength) return { failure: 'token_too_large', scheme: scheme as Scheme };
   const token = value.slice(start);
-  return b64tokenChars.test(token) ? { token } : { failure: 'malformed' };
+  return b64tokenChars.test(token) ? { token, scheme: scheme as Scheme } : { failure: 'malformed' };
 }
 
-function countAuthorizationHeaders(rawHeaders: readonly string[] | undefined): number {
+// RFC 9449 §4.3: exactly one DPoP header. Node and Fetch fold repeats into
+// one value joined by ", ", and a compact JWS never holds a comma.
+function readProof(request: AuthRequest): string | { failure: string } {
+  const value = request.headers.dpop;
+  if (Array.isArray(value) || countHeaders(request.rawHeaders, 'dpop') > 1 || value?.includes(',')) {
+    return { failure: 'dpop_proof_multiple' };
+  }
+  return value ? value : { failure: 'dpop_proof_missing' };
+}
+
+function countHeaders(rawHeaders: readonly string[] | undefined, lowerName: string): number {
   if (!rawHeaders) return 0;
   let count = 0;
   for (let i = 0; i < rawHeaders.length; i += 2) {
     const name = rawHeaders[i]!;
-    if (name.length === 13 && name.toLowerCase() === 'authorization') count++;
+    if (name.length === lowerName.length && name.toLowerCase() === lowerName) count++;
   }
   return count;
 }

@@ -8,6 +8,7 @@ import { isPromiseLike, thenMaybe } from './maybe-promise.js';
 import { resolveBearerPolicy } from './bearer-options.js';
 import { assertCanonicalHost } from './config.js';
 import { withTokenChecks } from './custom-verifier.js';
+import { resolveDpop } from './dpop.js';
 import { AuthEventEmitter } from './events.js';
 import { protectedResourceMetadataUrl } from './resource-metadata.js';
 import { compileScopeHierarchy } from './scopes.js';
@@ -83,6 +84,8 @@ export function handleBearerAuth(config: BearerAuthConfig): RequestHandler {
   const policy = resolveBearerPolicy(config, resource);
   const events = new AuthEventEmitter();
   events.add(onAuthEvent);
+  const dpop = resolveDpop(config.dpop ?? 'off', resource);
+  dpop?.listen(onAuthEvent);
   const authenticate = createAuthenticator({
     verifyToken: withTokenChecks(verifyAccessToken, {
       issuer: typeof issuer === 'function' ? issuer : [issuer],
@@ -93,6 +96,7 @@ export function handleBearerAuth(config: BearerAuthConfig): RequestHandler {
     resourceMetadataUrl: resource === undefined ? undefined : protectedResourceMetadataUrl(new URL(resource)).href,
     requiredScopes: policy.requiredScopes,
     expandScopes: compileScopeHierarchy(config.scopeHierarchy),
+    dpop,
     showErrorDetails: policy.showErrorDetails,
     maxTokenLength: policy.maxTokenLength,
     events,

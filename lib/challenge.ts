@@ -1,8 +1,13 @@
-// Builds `WWW-Authenticate: Bearer …` values (RFC 6750 §3, RFC 9728 §5.1).
-// Every value is a quoted-string with `"` and `\` escaped; each parameter
-// appears at most once because the input is a fixed-shape object.
+// Builds `WWW-Authenticate` challenges: `Bearer …` (RFC 6750 §3, RFC 9728
+// §5.1) and `DPoP algs="…" …` (RFC 9449 §7.1). Every value is a
+// quoted-string with `"` and `\` escaped; each parameter appears at most once
+// because the input is a fixed-shape object.
 
 export interface ChallengeParams {
+  /** Default `Bearer`. */
+  scheme?: 'Bearer' | 'DPoP';
+  /** DPoP only: the space-separated proof algorithms accepted. */
+  algs?: string;
   /** RFC 6750 error code; omitted for a bare challenge (no credentials presented). */
   error?: string;
   errorDescription?: string;
@@ -26,11 +31,12 @@ function quote(value: string): string {
   return `"${value.replace(outsideQdtextOrPair, '').replace(/["\\]/g, '\\$&')}"`;
 }
 
-export function buildChallenge({ error, errorDescription, resourceMetadata, scope }: ChallengeParams): string {
+export function buildChallenge({ scheme = 'Bearer', algs, error, errorDescription, resourceMetadata, scope }: ChallengeParams): string {
   const params: string[] = [];
+  if (algs) params.push(`algs=${quote(algs)}`);
   if (error) params.push(`error=${quote(error)}`);
   if (errorDescription) params.push(`error_description=${quote(sanitizeDescription(errorDescription))}`);
   if (resourceMetadata) params.push(`resource_metadata=${quote(resourceMetadata)}`);
   if (scope) params.push(`scope=${quote(scope)}`);
-  return params.length === 0 ? 'Bearer' : `Bearer ${params.join(', ')}`;
+  return params.length === 0 ? scheme : `${scheme} ${params.join(', ')}`;
 }

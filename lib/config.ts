@@ -6,6 +6,7 @@
 // (`checkServerUrl`: https, http only for loopback hosts); this file adds the
 // setup-level checks: fragments, the host rule, duplicates, metadata.
 
+import { resolveDpop, type DpopGate } from './dpop.js';
 import { MCPAuthAuthServerError } from './errors.js';
 import { checkServerUrl, isNativeError } from './native.js';
 import { offlineAccessScope, protectedResourceMetadataUrl } from './resource-metadata.js';
@@ -21,6 +22,8 @@ export interface ProtectedResource {
   metadataUrl: URL;
   /** Expands granted scopes with the resource's `scopeHierarchy`. */
   expandScopes: ScopeExpander;
+  /** The resource's DPoP gate (`dpop`, default 'allowed'); `undefined` when off. */
+  dpop: DpopGate | undefined;
 }
 
 export type ResolvedConfig =
@@ -66,8 +69,8 @@ export function resolveConfig(config: MCPAuthConfig): ResolvedConfig {
   const resources = new Map<string, ProtectedResource>();
   // The metadata router matches on path and query only (the Host header is not trusted, C8).
   const metadataPaths = new Set<string>();
-  for (const { metadata, scopeHierarchy } of [config.protectedResources].flat()) {
-    const resolved = resolveResource(metadata, scopeHierarchy);
+  for (const { metadata, scopeHierarchy, dpop } of [config.protectedResources].flat()) {
+    const resolved = resolveResource(metadata, scopeHierarchy, dpop);
     if (resources.has(resolved.resource)) throw invalidConfig(`The resource ${resolved.resource} is configured twice.`);
     const metadataPath = resolved.metadataUrl.pathname + resolved.metadataUrl.search;
     if (metadataPaths.has(metadataPath)) {
@@ -79,7 +82,11 @@ export function resolveConfig(config: MCPAuthConfig): ResolvedConfig {
   return { mode: 'resource', resources };
 }
 
-function resolveResource(metadata: ResourceServerConfig['metadata'] | undefined, scopeHierarchy: unknown): ProtectedResource {
+function resolveResource(
+  metadata: ResourceServerConfig['metadata'] | undefined,
+  scopeHierarchy: unknown,
+  dpop: unknown,
+): ProtectedResource {
   if (typeof metadata?.resource !== 'string') throw invalidConfig('Every protected resource needs `metadata.resource`.');
   const { resource } = metadata;
   const url = parseServerUrl(resource, 'resource');
@@ -104,6 +111,7 @@ function resolveResource(metadata: ResourceServerConfig['metadata'] | undefined,
     authorizationServers,
     metadataUrl: protectedResourceMetadataUrl(url),
     expandScopes: compileScopeHierarchy(scopeHierarchy, `scopeHierarchy of ${resource}`),
+    dpop: resolveDpop(dpop, resource),
   };
 }
 

@@ -109,10 +109,11 @@ function withoutFalsy(record: Record<string, unknown>): Record<string, unknown> 
 // ---- addon codes ------------------------------------------------------------
 
 /** How the HTTP edge treats an addon error: blame the token, the network, or the setup. */
-export type NativeErrorKind = 'token' | 'infrastructure' | 'server';
+export type NativeErrorKind = 'token' | 'infrastructure' | 'server' | 'proof' | 'nonce';
 
 /**
- * Fixed, generic error_description per token-caused code. Kept here rather than
+ * Fixed, generic error_description per code the client is told about (the
+ * token's, the DPoP proof's). Kept here rather than
  * taken from the addon so the wire text is stable and documented in one place.
  */
 const tokenErrorDescriptions: Readonly<Record<string, string>> = Object.freeze({
@@ -132,7 +133,27 @@ const tokenErrorDescriptions: Readonly<Record<string, string>> = Object.freeze({
   missing_claim: 'The access token lacks a required claim.',
   invalid_claim: 'The access token has an invalid claim.',
   type_not_allowed: 'The access token type is not allowed.',
+  token_inactive: 'The access token is not active.',
   sender_constrained: 'Sender-constrained access tokens are not supported here.',
+  client_not_allowed: 'The access token was issued to a client that is not allowed here.',
+  tenant_not_allowed: 'The access token was issued by a tenant that is not allowed here.',
+  dpop_required: 'This resource requires a DPoP-bound access token.',
+  dpop_token_not_bound: 'The DPoP scheme needs a DPoP-bound access token.',
+  // The proof's fault (401 invalid_dpop_proof, RFC 9449 §7.1) and the nonce request (use_dpop_nonce).
+  dpop_proof_missing: 'The request has no DPoP proof.',
+  dpop_proof_multiple: 'The request has more than one DPoP proof.',
+  dpop_proof_malformed: 'The DPoP proof is malformed.',
+  dpop_proof_type: 'The DPoP proof type is not dpop+jwt.',
+  dpop_alg_not_allowed: 'The DPoP proof signing algorithm is not allowed.',
+  dpop_key_invalid: 'The DPoP proof key is not a usable public key.',
+  dpop_bad_signature: 'The DPoP proof signature is invalid.',
+  dpop_htm_mismatch: 'The DPoP proof is not for this request method.',
+  dpop_htu_mismatch: 'The DPoP proof is not for this request URL.',
+  dpop_iat_out_of_window: 'The DPoP proof is too old or too far in the future.',
+  dpop_replayed: 'The DPoP proof was already used.',
+  dpop_ath_mismatch: 'The DPoP proof is not for this access token.',
+  dpop_jkt_mismatch: 'The DPoP proof key is not the key the access token is bound to.',
+  dpop_nonce_required: 'The DPoP proof must carry the server nonce given in DPoP-Nonce.',
 });
 
 const genericTokenDescription = 'The access token is invalid.';
@@ -161,7 +182,7 @@ export function tokenErrorDescription(code: string): string {
   return tokenErrorDescriptions[code] ?? genericTokenDescription;
 }
 
-/** Whether a token code has its own wire description (the error-code test checks every one does). */
+/** Whether a token, proof or nonce code has its own wire description (the error-code test checks every one does). */
 export function hasTokenErrorDescription(code: string): boolean {
   return Object.hasOwn(tokenErrorDescriptions, code);
 }

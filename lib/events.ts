@@ -34,6 +34,9 @@ export type AuthEvent =
       warnings?: string[];
     }
   | { type: 'jwks_unavailable'; issuer?: string; jwksUri: string; reason?: string }
+  /** The fleet store (`introspection.store`) failed or timed out: requests carry on without it, once per outage. */
+  | { type: 'store_unavailable'; operation: string; reason: string }
+  | { type: 'store_recovered' }
   | {
       /** How long verifying one token took (signature, claims, and any key fetch it waited for). */
       type: 'verification';

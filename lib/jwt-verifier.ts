@@ -8,7 +8,7 @@ import { AuthEventEmitter, type AuthEventListener } from './events.js';
 import { thenMaybe } from './maybe-promise.js';
 import * as native from './native.js';
 import { getIssuer } from './server-config.js';
-import type { AuthInfo, AuthServerConfig, JwtVerifyOptions, MaybePromise, RemoteJwkSetOptions, VerifierCacheOptions } from './types.js';
+import type { AuthInfo, AuthServerConfig, ClaimOptions, JwtVerifyOptions, MaybePromise, RemoteJwkSetOptions, VerifierCacheOptions } from './types.js';
 
 export interface JwtVerifierSettings {
   authorizationServers: readonly AuthServerConfig[];
@@ -17,6 +17,7 @@ export interface JwtVerifierSettings {
   jwtVerify?: JwtVerifyOptions;
   remoteJwkSet?: RemoteJwkSetOptions;
   cache?: VerifierCacheOptions;
+  claims?: ClaimOptions;
   maxTokenLength: number;
 }
 
@@ -82,7 +83,16 @@ function toNativeOptions(settings: JwtVerifierSettings): native.NativeVerifierOp
     ...(Object.keys(jwtVerify).length > 0 ? { jwtVerify } : {}),
     ...(settings.remoteJwkSet ? { remoteJwkSet: { ...settings.remoteJwkSet } } : {}),
     ...pickCacheOptions(settings.cache),
+    ...pickClaimOptions(settings.claims),
   };
+}
+
+// Only the known members, for the same reason; the addon validates them.
+export function pickClaimOptions(claims: ClaimOptions | undefined): ClaimOptions {
+  const { scopeClaims, clientIds, requiredClaimValues } = claims ?? {};
+  return Object.fromEntries(
+    Object.entries({ scopeClaims, clientIds, requiredClaimValues }).filter(([, v]) => v !== undefined),
+  );
 }
 
 // Only the known members: a plain-JS caller must not be able to smuggle trust
@@ -102,38 +112,38 @@ function toNativeIssuer(server: AuthServerConfig): native.NativeVerifierOptions[
       cause: `The metadata of authorization server ${issuer} has no jwks_uri.`,
     });
   }
-  return { issuer, jwksUri, type: server.type };
+  return { issuer, jwksUri, type: server.type, ...(server.tenants === undefined ? {} : { tenants: server.tenants }) };
 }
 
 /** Token → AuthInfo (MCP SDK fields plus mcp-auth's issuer, subject, audience, claims). */
+export function toAuthInfo(token: string, verified: native.VerifiedToken, resource: string | undefined): AuthInfo {
+  // The addon hands over the payload as JSON text: one JSON.parse is cheaper
+  // than an object built property by property across the boundary.
+  const claims = JSON.parse(verified.claimsJson) as Record<string, unknown>;
+  const auth: AuthInfo = {
+    issuer: verified.issuer,
+    clientId: verified.clientId ?? '',
+    scopes: verified.scopes,
+    token,
+    audience: claims.aud as string | string[] | undefined,
+    claims,
+    expiresAt: verified.expiresAt,
+    subject: verified.subject,
+  };
+  // A fresh URL each time: handlers may mutate what they receive.
+  if (resource !== undefined) auth.resource = new URL(resource);
+  return auth;
+}
+
 export function createJwtVerifyFunction(
   verifier: native.NativeVerifier,
   resource: string | undefined,
 ): (token: string) => MaybePromise<AuthInfo> {
-  const toAuthInfo = (token: string, verified: native.VerifiedToken): AuthInfo => {
-    // The addon hands over the payload as the issuer signed it: one JSON.parse
-    // is cheaper than an object built property by property across the boundary.
-    const claims = JSON.parse(verified.claimsJson) as Record<string, unknown>;
-    const auth: AuthInfo = {
-      issuer: verified.issuer,
-      clientId: verified.clientId ?? '',
-      scopes: verified.scopes,
-      token,
-      audience: claims.aud as string | string[] | undefined,
-      claims,
-      expiresAt: verified.expiresAt,
-      subject: verified.subject,
-    };
-    // A fresh URL each time: handlers may mutate what they receive.
-    if (resource !== undefined) auth.resource = new URL(resource);
-    return auth;
-  };
-
   // One native call per token: the addon answers a cache hit or a check it
   // ran inline synchronously, and hands back a promise only when the check
   // went to a worker thread or keys must be fetched (bench/README.md).
   return (token) => {
     const verified = verifier.check(token);
-    return thenMaybe(verified, (settled) => toAuthInfo(token, settled));
+    return thenMaybe(verified, (settled) => toAuthInfo(token, settled, resource));
   };
 }

@@ -9,7 +9,9 @@ import { resolveBearerPolicy } from './bearer-options.js';
 import { snakeCaseKeys } from './case.js';
 import { assertCanonicalHost, invalidConfig, resolveConfig, warnOnce, type ResolvedConfig } from './config.js';
 import { withTokenChecks } from './custom-verifier.js';
+import { resolveDpop, type DpopGate } from './dpop.js';
 import { AuthEventEmitter, timeVerification, type AuthEventListener } from './events.js';
+import { createIntrospectionVerifyFunction, routeByTokenShape } from './introspection-verifier.js';
 import { createJwtVerifyFunction, JwtVerifierPool } from './jwt-verifier.js';
 import { createMetadataResponder, type ResolvedMetadataResponder } from './metadata-responder.js';
 import { createMetadataRouter } from './metadata-router.js';
@@ -78,8 +80,8 @@ export class MCPAuth {
 
   #resourceMetadataEndpoints(method: string) {
     if (this.#resolved.mode !== 'resource') throw invalidConfig(`\`${method}\` needs the \`protectedResources\` configuration.`);
-    return [...this.#resolved.resources.values()].map(({ metadata, metadataUrl }) => {
-      const body = JSON.stringify(buildResourceMetadataDocument(metadata));
+    return [...this.#resolved.resources.values()].map(({ metadata, metadataUrl, dpop }) => {
+      const body = JSON.stringify(buildResourceMetadataDocument(metadata, dpop));
       return { path: metadataUrl.pathname, query: metadataUrl.search.slice(1), body: () => body };
     });
   }
@@ -136,9 +138,10 @@ export class MCPAuth {
     if ('issuer' in options || 'verifyAccessToken' in options) {
       throw invalidConfig('`issuer` and `verifyAccessToken` cannot be bearerAuth options: trust comes from the configuration.');
     }
-    const { resource, authorizationServers, resourceMetadataUrl, scopesSupported, expandScopes } = this.#target(
+    const { resource, authorizationServers, resourceMetadataUrl, scopesSupported, expandScopes, dpop } = this.#target(
       options.resource,
       options.scopeHierarchy,
+      options.dpop,
     );
     const policy = resolveBearerPolicy(
       { ...options, audience: options.audience ?? options.jwtVerify?.audience },
@@ -152,21 +155,43 @@ export class MCPAuth {
     const listeners = [this.config.onAuthEvent, ...this.#listeners, options.onAuthEvent];
     const events = new AuthEventEmitter();
     listeners.forEach((listener) => events.add(listener));
+    listeners.forEach((listener) => dpop?.listen(listener));
 
     let verifyToken: (token: string) => MaybePromise<AuthInfo>;
-    if (modeOrVerify === 'jwt') {
-      const verifier = this.#verifiers.acquire(
-        {
-          authorizationServers,
-          audiences: policy.audiences,
-          maxTokenLength: policy.maxTokenLength,
-          jwtVerify: options.jwtVerify,
-          remoteJwkSet: options.remoteJwkSet,
-          cache: options.cache,
-        },
-        listeners,
+    const jwt = () =>
+      createJwtVerifyFunction(
+        this.#verifiers.acquire(
+          {
+            authorizationServers,
+            audiences: policy.audiences,
+            maxTokenLength: policy.maxTokenLength,
+            jwtVerify: options.jwtVerify,
+            remoteJwkSet: options.remoteJwkSet,
+            cache: options.cache,
+            claims: options.claims,
+          },
+          listeners,
+        ),
+        resource,
       );
-      verifyToken = createJwtVerifyFunction(verifier, resource);
+    const introspect = () =>
+      createIntrospectionVerifyFunction({
+        authorizationServers,
+        audiences: policy.audiences,
+        maxTokenLength: policy.maxTokenLength,
+        clockTolerance: options.jwtVerify?.clockTolerance,
+        requiredClaims: options.jwtVerify?.requiredClaims,
+        claims: options.claims,
+        introspection: options.introspection,
+        resource,
+        events,
+      });
+    if (modeOrVerify === 'jwt') {
+      verifyToken = jwt();
+    } else if (modeOrVerify === 'introspection') {
+      verifyToken = introspect();
+    } else if (modeOrVerify === 'auto') {
+      verifyToken = routeByTokenShape(authorizationServers.map(getIssuer), jwt(), introspect());
     } else if (typeof modeOrVerify === 'function') {
       verifyToken = withTokenChecks(modeOrVerify, {
         issuer: authorizationServers.map(getIssuer),
@@ -174,7 +199,7 @@ export class MCPAuth {
         verifyTimeout: policy.verifyTimeout,
       });
     } else {
-      throw new TypeError("bearerAuth expects 'jwt' or a function that verifies an access token.");
+      throw new TypeError("bearerAuth expects 'jwt', 'introspection', 'auto' or a function that verifies an access token.");
     }
 
     return createAuthenticator({
@@ -183,6 +208,7 @@ export class MCPAuth {
       resourceMetadataUrl,
       requiredScopes: policy.requiredScopes,
       expandScopes,
+      dpop,
       showErrorDetails: policy.showErrorDetails,
       maxTokenLength: policy.maxTokenLength,
       events,
@@ -244,12 +270,14 @@ export class MCPAuth {
   #target(
     resource: string | undefined,
     scopeHierarchy: unknown,
+    dpopSetting: unknown,
   ): {
     resource: string | undefined;
     authorizationServers: readonly AuthServerConfig[];
     resourceMetadataUrl: string | undefined;
     scopesSupported?: readonly string[];
     expandScopes: ScopeExpander;
+    dpop: DpopGate | undefined;
   } {
     if (this.#resolved.mode === 'legacy') {
       if (resource !== undefined && !URL.canParse(resource)) throw invalidConfig('`resource` must be an absolute URL.');
@@ -259,10 +287,14 @@ export class MCPAuth {
         authorizationServers: [this.#resolved.server],
         resourceMetadataUrl: resource === undefined ? undefined : protectedResourceMetadataUrl(new URL(resource)).href,
         expandScopes: compileScopeHierarchy(scopeHierarchy),
+        dpop: resolveDpop(dpopSetting ?? 'off', resource),
       };
     }
     if (scopeHierarchy !== undefined) {
       throw invalidConfig('With `protectedResources`, set `scopeHierarchy` on the protected resource, not on bearerAuth.');
+    }
+    if (dpopSetting !== undefined) {
+      throw invalidConfig('With `protectedResources`, set `dpop` on the protected resource, not on bearerAuth.');
     }
     if (resource === undefined) {
       throw invalidConfig('bearerAuth needs `resource` (one of the configured protected resources).');
@@ -275,6 +307,7 @@ export class MCPAuth {
       resourceMetadataUrl: protectedResource.metadataUrl.href,
       scopesSupported: protectedResource.metadata.scopesSupported,
       expandScopes: protectedResource.expandScopes,
+      dpop: protectedResource.dpop,
     };
   }
 }

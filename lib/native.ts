@@ -66,7 +66,13 @@ function linuxLibc(): string {
 const binding = loadBinding();
 
 export type {
+  AcceptedProof,
+  DpopChecker as NativeDpopChecker,
+  DpopOptions as NativeDpopOptions,
   ServerConfig as NativeServerConfig,
+  Introspector as NativeIntrospector,
+  IntrospectorOptions as NativeIntrospectorOptions,
+  IntrospectionRecord,
   Verifier as NativeVerifier,
   VerifierOptions as NativeVerifierOptions,
   VerifiedToken,
@@ -75,11 +81,13 @@ export type {
 export const {
   checkBearerLimits,
   checkServerUrl,
+  DpopChecker,
   errorCodes,
   fetchServerConfig,
   fetchServerConfigByWellKnownUrl,
   fetchServerMetadata,
   fetchServerMetadataByWellKnownUrl,
+  Introspector,
   normalizeAudience,
   toServerConfig,
   validateServerConfig,
@@ -90,7 +98,7 @@ export const {
 export interface NativeError extends Error {
   code: string;
   /** Whose fault it is: decides 401, 503 or 500 (absent on the wrapper's own coded errors). */
-  fault?: 'token' | 'infrastructure' | 'server';
+  fault?: 'token' | 'proof' | 'nonce' | 'infrastructure' | 'server';
   /** Short fixed phrase, safe for an error_description (no token, claim or URL content). */
   reason: string;
   url?: string;

@@ -1,7 +1,8 @@
 // RFC 9728 protected resource metadata: where it lives and what it says.
 
 import { snakeCaseKeys } from './case.js';
-import { getIssuer } from './server-config.js';
+import type { DpopGate } from './dpop.js';
+import { advertisedIssuers } from './server-config.js';
 import type { ProtectedResourceMetadata, ResourceServerConfig } from './types.js';
 
 const wellKnownPrefix = '/.well-known/oauth-protected-resource';
@@ -20,19 +21,31 @@ export function protectedResourceMetadataUrl(resource: URL): URL {
 
 /**
  * The PRM document for one resource: snake_case members, `resource` exactly as
- * configured, issuer strings for `authorization_servers`, header-only bearer
- * method, no `offline_access`, and no empty members.
+ * configured, issuer strings for `authorization_servers` (`advertisedIssuers`), header-only bearer
+ * method, no `offline_access`, the DPoP members from the resource's DPoP
+ * mode (RFC 9449 §5.2), and no empty members.
  */
-export function buildResourceMetadataDocument(metadata: ResourceServerConfig['metadata']): ProtectedResourceMetadata {
-  const { resource, authorizationServers, scopesSupported, bearerMethodsSupported: _replaced, ...rest } = metadata;
+export function buildResourceMetadataDocument(metadata: ResourceServerConfig['metadata'], dpop?: DpopGate): ProtectedResourceMetadata {
+  const {
+    resource,
+    authorizationServers,
+    scopesSupported,
+    bearerMethodsSupported: _replaced,
+    dpopSigningAlgValuesSupported: _fromMode,
+    dpopBoundAccessTokensRequired: _alsoFromMode,
+    ...rest
+  } = metadata;
   // Members computed here come last so that nothing passed through can override them.
   const document: Record<string, unknown> = {
     resource,
     ...(snakeCaseKeys(rest) as Record<string, unknown>),
-    authorization_servers: authorizationServers?.map(getIssuer),
+    authorization_servers: authorizationServers?.flatMap(advertisedIssuers),
     scopes_supported: scopesSupported?.filter((scope) => scope !== offlineAccessScope),
     // Only the Authorization header is accepted (RFC 6750 §2.1); say so.
     bearer_methods_supported: ['header'],
+    // What the middleware enforces, never a hand-written claim that could disagree with it.
+    dpop_signing_alg_values_supported: dpop?.algorithms,
+    dpop_bound_access_tokens_required: dpop?.mode === 'required' ? true : undefined,
   };
   for (const [key, value] of Object.entries(document)) {
     if (isEmpty(value)) delete document[key];

@@ -16,7 +16,7 @@ export type { ScopeHierarchy } from './scopes.js';
 export interface AuthInfo {
   /** The access token (never logged by this package). */
   token: string;
-  /** `client_id` of the token, else `azp`; `''` when it has neither. */
+  /** The token's first present claim of `client_id`, `azp`, `appid`, `cid`; `''` when it has none. */
   clientId: string;
   /** The scopes the token was granted, as it carries them. */
   scopes: string[];
@@ -103,10 +103,28 @@ export type ProtectedResourceMetadata = {
 
 export type CamelCaseProtectedResourceMetadata = CamelCaseKeys<ProtectedResourceMetadata>;
 
-/** An authorization server whose metadata is already known (e.g. from `fetchServerConfig`). */
+/**
+ * An authorization server whose metadata is already known (e.g. from
+ * `fetchServerConfig`, or written inline).
+ *
+ * A multi-tenant issuer is written as a template with one `{tenantid}` path
+ * segment, e.g. `https://login.microsoftonline.com/{tenantid}/v2.0`: a token
+ * is then trusted only when its `iss` is the template with the token's own
+ * `tid` claim (a GUID) in place. A template needs `metadata.jwksUri` (it is
+ * never discovered), and its keys verify only tokens of that template (C17).
+ */
 export type ResolvedAuthServerConfig = {
   metadata: CamelCaseAuthorizationServerMetadata;
   type: AuthServerType;
+  /**
+   * Only with a `{tenantid}` issuer template: the tenant ids (GUIDs, compared
+   * case-insensitively) whose tokens are accepted; 1 to 1000 entries. Default:
+   * any tenant. The protected-resource metadata then advertises each listed
+   * tenant's own issuer in `authorization_servers`; without a list it
+   * advertises nothing for the template (it is not an issuer a client can
+   * discover). A token of another tenant gets 401 `tenant_not_allowed`.
+   */
+  tenants?: string[];
 };
 
 /** An authorization server discovered lazily, on the first request that needs it. */
@@ -129,6 +147,11 @@ export type ResourceServerConfig = {
    * invalid scopes and `offline_access` are refused at construction.
    */
   scopeHierarchy?: ScopeHierarchy;
+  /**
+   * DPoP (RFC 9449) for this resource: `'allowed'` (default), `'required'`,
+   * `'off'`, or options (README, "DPoP"). The metadata advertises it.
+   */
+  dpop?: import('./dpop.js').DpopSetting;
 };
 
 type CommonConfig = {
@@ -145,7 +168,13 @@ export type ResourceServerModeConfig = CommonConfig & {
 
 export type MCPAuthConfig = AuthServerModeConfig | ResourceServerModeConfig;
 
-export type VerifyAccessTokenMode = 'jwt';
+/**
+ * `'jwt'`: local JWT checks. `'introspection'`: every token is asked about at
+ * the authorization server's RFC 7662 endpoint. `'auto'`: a JWT from a
+ * trusted issuer is checked locally (that verdict is final), anything else is
+ * introspected.
+ */
+export type VerifyAccessTokenMode = 'jwt' | 'introspection' | 'auto';
 
 export type VerifyAccessTokenFunction = (token: string) => MaybePromise<AuthInfo>;
 
@@ -178,6 +207,11 @@ export type BearerAuthConfig = {
   showErrorDetails?: boolean;
   /** Remove `Authorization` from the request before the next handler runs. */
   stripAuthorizationHeader?: boolean;
+  /**
+   * DPoP for `handleBearerAuth` and the deprecated `server` mode (default
+   * off there; it needs `resource`). With `protectedResources`, set it on the resource.
+   */
+  dpop?: import('./dpop.js').DpopSetting;
   /** Longest accepted token, in bytes; longer ones get 401 invalid_token. Default 8192. */
   maxTokenLength?: number;
   /**
@@ -221,10 +255,86 @@ export type VerifierCacheOptions = {
   maxResponseBytes?: number;
 };
 
+/**
+ * Which claims name the token's scopes and client, and claims that must hold
+ * an exact value. General options the provider recipes combine
+ * (docs/providers.md); the addon validates them at setup.
+ */
+export type ClaimOptions = {
+  /**
+   * Claims whose scopes are granted, all of them, in order (duplicates
+   * dropped): a string is split on spaces, an array of strings taken as is,
+   * any other shape gets 401 `invalid_claim`. 1 to 32 distinct names, e.g.
+   * `['scp', 'roles']` (Entra ID) or `['permissions']` (Auth0). Default: the
+   * first of `scope`, `scopes`, `scp` present.
+   */
+  scopeClaims?: string[];
+  /**
+   * Clients whose tokens are accepted, compared exactly; 1 to 1000 ids.
+   * The token's client is its first present claim of `client_id` (RFC 9068),
+   * `azp`, `appid` (Entra ID v1), `cid` (Okta); none → 401 `missing_claim`,
+   * another → 401 `client_not_allowed`. Default: any client.
+   */
+  clientIds?: string[];
+  /**
+   * Claims that must equal these strings exactly, e.g. `{ token_use: 'access' }`
+   * (Cognito); at most 32. Absent → 401 `missing_claim`, another value or
+   * type → 401 `invalid_claim`. Default: none.
+   */
+  requiredClaimValues?: Record<string, string>;
+};
+
+/** RFC 7662 token introspection ('introspection' and 'auto' modes). Times in milliseconds. */
+export type IntrospectionOptions = {
+  /** The authorization server asked; default: the only one configured (required when several are). */
+  issuer?: string;
+  /** The endpoint; default: `introspection_endpoint` from the issuer's metadata. https (http for loopback only). */
+  endpoint?: string;
+  /** This resource server's client id at the authorization server (required). */
+  clientId: string;
+  /** For `client_secret_basic` / `client_secret_post`. Never logged nor echoed. */
+  clientSecret?: string;
+  /** Default `client_secret_basic`, or `private_key_jwt` when `privateKey` is given. */
+  clientAuthMethod?: 'client_secret_basic' | 'client_secret_post' | 'private_key_jwt';
+  /** `private_key_jwt` key: PKCS#8 PEM, a private JWK, or a private KeyObject. */
+  privateKey?: string | import('node:crypto').JsonWebKey | import('node:crypto').KeyObject;
+  /** Assertion algorithm (asymmetric only); default from the key: RS256, ES256, ES384 or EdDSA. */
+  signingAlgorithm?: string;
+  /** `kid` header of client assertions. */
+  keyId?: string;
+  /**
+   * `aud` of client assertions: `'issuer'` (default; oidc-provider, Keycloak),
+   * `'endpoint'` (the introspection URL; Okta), or an explicit URL.
+   */
+  assertionAudience?: string;
+  /** Deadline for one endpoint call (default 5000, from 1 to 60000). */
+  timeout?: number;
+  /** Longest an active verdict is reused, also bounded by `exp` (default 60000, from 0 to 86400000; 0: ask every time). */
+  cacheMaxAge?: number;
+  /** How long an inactive verdict is reused (default 10000, from 0 to 86400000). */
+  negativeCacheTtl?: number;
+  /** Local cache entries (default 4096, from 0 to 1000000; 0 turns the cache off). */
+  cacheSize?: number;
+  /** Largest response read, in bytes (default 65536, from 1024 to 1048576). */
+  maxResponseBytes?: number;
+  /**
+   * Accept an active answer without `aud` although an audience is configured.
+   * Dangerous: a token issued for another resource is then accepted here. Default false.
+   */
+  acceptMissingAudience?: boolean;
+  /** A store the fleet shares (e.g. `redisStore(client)`): one endpoint call per token for all processes. */
+  store?: import('./shared-store.js').SharedStore;
+  /** Deadline for one store operation (default 250, from 1 to 60000). */
+  storeTimeout?: number;
+};
+
 export type VerifyJwtConfig = {
   jwtVerify?: JwtVerifyOptions;
+  /** Claim rules beyond jose's (see `ClaimOptions`). */
+  claims?: ClaimOptions;
   remoteJwkSet?: RemoteJwkSetOptions;
   cache?: VerifierCacheOptions;
+  introspection?: IntrospectionOptions;
 };
 
 export type AuthServerSuccessCode =

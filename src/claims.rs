@@ -1,6 +1,7 @@
 //! Claim rules for access tokens (RFC 7519 §4.1, RFC 9068, RFC 8725) and the
 //! identity fields JavaScript receives once a token is accepted.
 
+use crate::claim_policy::{self, ClaimPolicy};
 use crate::error::{AuthError, AuthResult, ErrorCode};
 use serde_json::{Map, Value};
 
@@ -19,6 +20,8 @@ pub struct ClaimRules {
     pub required_claims: Vec<String>,
     /// When set, the header `typ` must equal this media type (RFC 9068 strict mode).
     pub required_typ: Option<String>,
+    /// `scopeClaims`, `clientIds`, `requiredClaimValues` (`claim_policy.rs`).
+    pub policy: ClaimPolicy,
 }
 
 impl Default for ClaimRules {
@@ -29,6 +32,7 @@ impl Default for ClaimRules {
             max_token_age: None,
             required_claims: Vec::new(),
             required_typ: None,
+            policy: ClaimPolicy::default(),
         }
     }
 }
@@ -158,6 +162,7 @@ impl ClaimRules {
             }
         }
         self.check_audience(claims)?;
+        self.policy.check(claims)?;
         for name in &self.required_claims {
             if !claims.contains_key(name) {
                 return Err(AuthError::new(
@@ -166,15 +171,7 @@ impl ClaimRules {
                 ));
             }
         }
-        // A sender-constrained token (RFC 7800 `cnf`: DPoP `jkt`, mTLS
-        // `x5t#S256`) presented as a plain bearer token has lost its proof of
-        // possession: fail closed.
-        if claims.contains_key("cnf") {
-            return Err(AuthError::new(
-                ErrorCode::SenderConstrained,
-                "sender-constrained token presented as a bearer token",
-            ));
-        }
+        check_confirmation(claims)?;
         Ok(())
     }
 
@@ -207,6 +204,33 @@ impl ClaimRules {
     }
 }
 
+/// RFC 7800 `cnf`: only a DPoP binding (`{"jkt": <RFC 7638 SHA-256
+/// thumbprint>}`) can be honoured, and only by the DPoP layer, which checks
+/// the proof against it; a `Bearer` presentation of such a token is refused
+/// there. Any other confirmation method (mTLS `x5t#S256`, `jwk`, `jku`)
+/// cannot be checked here: fail closed.
+fn check_confirmation(claims: &Map<String, Value>) -> AuthResult<()> {
+    let Some(cnf) = claims.get("cnf") else {
+        return Ok(());
+    };
+    if dpop_jkt(claims).is_some() && cnf.as_object().is_some_and(|c| c.len() == 1) {
+        return Ok(());
+    }
+    Err(AuthError::new(
+        ErrorCode::SenderConstrained,
+        "token is bound by a confirmation method this resource cannot check",
+    ))
+}
+
+/// The token's `cnf.jkt` when it is a well-formed SHA-256 thumbprint
+/// (43 base64url characters).
+pub fn dpop_jkt(claims: &Map<String, Value>) -> Option<&str> {
+    match claims.get("cnf")?.get("jkt")? {
+        Value::String(jkt) if jkt.len() == 43 && crate::dpop::is_base64url(jkt) => Some(jkt),
+        _ => None,
+    }
+}
+
 /// Who the caller is, read from claims that already passed verification.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Identity {
@@ -224,31 +248,10 @@ fn string_claim(claims: &Map<String, Value>, name: &str) -> Option<String> {
     }
 }
 
-/// Scopes from a space-delimited string (runs of spaces collapse) or an array
-/// of strings; any other shape yields none, so scope checks fail closed (C20).
-fn scope_list(value: &Value) -> Option<Vec<String>> {
-    match value {
-        Value::String(s) => Some(
-            s.split(' ')
-                .filter(|p| !p.is_empty())
-                .map(str::to_owned)
-                .collect(),
-        ),
-        Value::Array(items) => items
-            .iter()
-            .map(|v| v.as_str().map(str::to_owned))
-            .collect::<Option<Vec<_>>>(),
-        _ => None,
-    }
-}
-
 impl Identity {
-    pub fn from_claims(claims: &Map<String, Value>) -> Self {
-        let scopes = ["scope", "scopes", "scp"]
-            .iter()
-            .find_map(|name| claims.get(*name))
-            .and_then(scope_list)
-            .unwrap_or_default();
+    /// Scopes and client as `rules` read them (`claim_policy.rs`).
+    pub fn from_claims(claims: &Map<String, Value>, rules: &ClaimRules) -> Self {
+        let scopes = rules.policy.scopes(claims);
         let audience = match claims.get("aud") {
             Some(Value::String(a)) => vec![a.clone()],
             Some(Value::Array(items)) => items
@@ -259,7 +262,10 @@ impl Identity {
         };
         Self {
             subject: string_claim(claims, "sub"),
-            client_id: string_claim(claims, "client_id").or_else(|| string_claim(claims, "azp")),
+            client_id: claim_policy::client_id(claims)
+                .ok()
+                .flatten()
+                .map(str::to_owned),
             scopes,
             audience,
             expires_at: claims.get("exp").and_then(Value::as_f64).unwrap_or(0.0),
@@ -291,6 +297,10 @@ mod tests {
             }
         }
         base.as_object().unwrap().clone()
+    }
+
+    fn identity(claims: &Map<String, Value>) -> Identity {
+        Identity::from_claims(claims, &ClaimRules::default())
     }
 
     fn code(extra: Value) -> Option<ErrorCode> {
@@ -422,10 +432,31 @@ mod tests {
             ErrorCode::MissingClaim
         );
         assert!(rules.check(&claims(json!({ "jti": "x" })), NOW).is_ok());
+        // Only a DPoP binding with a well-formed thumbprint passes here (the
+        // DPoP layer then requires the proof); every other binding fails closed.
+        let jkt = "NzbLsXh8uDCcd-6MNwXF4W_7noWXFZAfHkxZsRGC9Xs";
+        assert_eq!(code(json!({ "cnf": { "jkt": jkt } })), None);
         assert_eq!(
-            code(json!({ "cnf": { "jkt": "abc" } })),
-            Some(ErrorCode::SenderConstrained)
+            dpop_jkt(&claims(json!({ "cnf": { "jkt": jkt } }))),
+            Some(jkt)
         );
+        for bad in [
+            json!({ "jkt": "abc" }),
+            json!({ "jkt": format!("{jkt}=") }),
+            json!({ "jkt": jkt.replace('-', "+") }),
+            json!({ "jkt": 7 }),
+            json!({ "jkt": jkt, "x5t#S256": "abc" }),
+            json!({ "x5t#S256": "bwcK0esc3ACC3DB2Y5_lESsXE8o9ltc05O89jdN-dg2" }),
+            json!({ "jwk": { "kty": "EC" } }),
+            json!({}),
+            json!("jkt"),
+        ] {
+            assert_eq!(
+                code(json!({ "cnf": bad.clone() })),
+                Some(ErrorCode::SenderConstrained),
+                "{bad}"
+            );
+        }
     }
 
     #[test]
@@ -475,7 +506,7 @@ mod tests {
 
     #[test]
     fn identity_extraction() {
-        let id = Identity::from_claims(&claims(json!({
+        let id = identity(&claims(json!({
             "sub": "u1", "azp": "c2", "scope": "  read:todos   create:todos ", "aud": ["a", 1, "b"]
         })));
         assert_eq!(id.subject.as_deref(), Some("u1"));
@@ -483,14 +514,14 @@ mod tests {
         assert_eq!(id.scopes, vec!["read:todos", "create:todos"]);
         assert_eq!(id.audience, vec!["a", "b"]);
         assert_eq!(id.expires_at, NOW + 60.0);
-        let arr = Identity::from_claims(&claims(
+        let arr = identity(&claims(
             json!({ "client_id": "c1", "azp": "c2", "scp": ["a", "b"] }),
         ));
         assert_eq!(arr.client_id.as_deref(), Some("c1"));
         assert_eq!(arr.scopes, vec!["a", "b"]);
-        let wrong = Identity::from_claims(&claims(json!({ "scope": 7, "scp": "x" })));
+        let wrong = identity(&claims(json!({ "scope": 7, "scp": "x" })));
         assert!(wrong.scopes.is_empty());
-        let mixed = Identity::from_claims(&claims(json!({ "scope": ["a", 2] })));
+        let mixed = identity(&claims(json!({ "scope": ["a", 2] })));
         assert!(mixed.scopes.is_empty());
     }
 }

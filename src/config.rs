@@ -5,6 +5,7 @@
 //! mcp-auth keeps working.
 
 use crate::algorithms;
+use crate::claim_policy::ClaimPolicy;
 use crate::claims::{normalize_audience, ClaimRules, DEFAULT_LEEWAY, MAX_LEEWAY};
 use crate::discovery::ServerType;
 use crate::error::{AuthError, AuthResult};
@@ -18,6 +19,7 @@ use crate::token::DEFAULT_MAX_TOKEN_LENGTH;
 use crate::token_cache;
 use crate::verifier::{IssuerSource, Offload, VerifierConfig};
 use napi_derive::napi;
+use std::collections::HashMap;
 
 #[napi(object)]
 #[derive(Debug, Clone, Default)]
@@ -28,6 +30,8 @@ pub struct TrustedIssuerOptions {
     /// How to discover metadata when `jwksUri` is absent (default `oauth`).
     #[napi(ts_type = "'oidc' | 'oauth'")]
     pub r#type: Option<String>,
+    /// With a `{tenantid}` issuer template: the tenant GUIDs accepted (default any).
+    pub tenants: Option<Vec<String>>,
 }
 
 /// jose `jwtVerify` option names, as mcp-auth passes them.
@@ -81,6 +85,12 @@ pub struct VerifierOptions {
     pub token_cache_max_age: Option<f64>,
     pub jwt_verify: Option<JwtVerifyOptions>,
     pub remote_jwk_set: Option<RemoteJwkSetOptions>,
+    /// Claims read for scopes, all of them (default: the first of `scope`, `scopes`, `scp`).
+    pub scope_claims: Option<Vec<String>>,
+    /// Clients (`client_id`, else `azp`, `appid`, `cid`) whose tokens are accepted (default any).
+    pub client_ids: Option<Vec<String>>,
+    /// Claims that must equal these strings exactly.
+    pub required_claim_values: Option<HashMap<String, String>>,
 }
 
 /// `audience`: a non-empty string or list of non-empty strings.
@@ -131,6 +141,7 @@ impl VerifierOptions {
                     issuer: i.issuer.clone(),
                     jwks_uri: i.jwks_uri.clone(),
                     kind: ServerType::parse(i.r#type.as_deref().unwrap_or("oauth"))?,
+                    tenants: i.tenants.clone(),
                 })
             })
             .collect::<AuthResult<Vec<_>>>()?;
@@ -228,6 +239,11 @@ impl VerifierOptions {
                     .or(jose.required_claims)
                     .unwrap_or_default(),
                 required_typ: self.typ.clone().or(jose.typ),
+                policy: ClaimPolicy::new(
+                    self.scope_claims.clone(),
+                    self.client_ids.clone(),
+                    self.required_claim_values.clone(),
+                )?,
             },
             max_token_length,
             key_sets,
@@ -337,6 +353,45 @@ mod tests {
             }),
             InvalidConfig
         );
+    }
+
+    #[test]
+    fn claim_options_reach_the_rules() {
+        let c = VerifierOptions {
+            scope_claims: Some(vec!["scp".into(), "roles".into()]),
+            client_ids: Some(vec!["app".into()]),
+            required_claim_values: Some(HashMap::from([("token_use".into(), "access".into())])),
+            ..base()
+        }
+        .to_config()
+        .unwrap();
+        let p = &c.rules.policy;
+        assert_eq!(
+            p.scope_claims.as_deref(),
+            Some(&["scp".to_string(), "roles".to_string()][..])
+        );
+        assert_eq!(p.client_ids, vec!["app"]);
+        assert_eq!(
+            p.required_values,
+            vec![("token_use".to_string(), "access".to_string())]
+        );
+        let mut tenants = base();
+        tenants.issuers[0].tenants = Some(vec!["72f988bf-86f1-41af-91ab-2d7cd011db47".into()]);
+        assert_eq!(
+            tenants.to_config().unwrap().issuers[0]
+                .tenants
+                .as_ref()
+                .unwrap()
+                .len(),
+            1
+        );
+        let err = VerifierOptions {
+            client_ids: Some(vec![]),
+            ..base()
+        }
+        .to_config()
+        .unwrap_err();
+        assert!(err.reason.starts_with("`clientIds`"), "{}", err.reason);
     }
 
     #[test]

@@ -26,10 +26,43 @@ pub enum ErrorCode {
     InvalidClaim,
     TypeNotAllowed,
     SenderConstrained,
+    /// The token's client is not in the configured `clientIds`.
+    ClientNotAllowed,
+    /// The token's tenant is not in a templated issuer's `tenants`.
+    TenantNotAllowed,
+    /// The introspection endpoint says the token is not active (RFC 7662).
+    TokenInactive,
+    /// A plain bearer token where the resource requires DPoP (401 invalid_token).
+    DpopRequired,
+    /// The DPoP scheme with a token that is not DPoP-bound (no `cnf.jkt`).
+    DpopTokenNotBound,
+    // The DPoP proof is at fault (401 invalid_dpop_proof, RFC 9449 §7.1).
+    DpopProofMissing,
+    DpopProofMultiple,
+    DpopProofMalformed,
+    DpopProofType,
+    DpopAlgNotAllowed,
+    DpopKeyInvalid,
+    DpopBadSignature,
+    DpopHtmMismatch,
+    DpopHtuMismatch,
+    DpopIatOutOfWindow,
+    DpopReplayed,
+    DpopAthMismatch,
+    DpopJktMismatch,
+    /// The proof lacks a current server nonce (401 use_dpop_nonce + DPoP-Nonce).
+    DpopNonceRequired,
     // Infrastructure (503 at the edge): never blame the token for these.
     JwksUnavailable,
     DiscoveryUnavailable,
     KeysNotLoaded,
+    /// The introspection endpoint is down, slow, or answered garbage.
+    IntrospectionUnavailable,
+    /// The introspection endpoint refused our client credentials (401/403):
+    /// our configuration's fault, never the token's.
+    IntrospectionRefused,
+    /// The replay cache cannot answer (fleet store down, or the local cache full).
+    DpopReplayStoreUnavailable,
     // Fetching and validating authorization-server metadata.
     InvalidUrl,
     InvalidServerMetadata,
@@ -49,6 +82,10 @@ pub enum Fault {
     Infrastructure,
     /// 500: metadata, configuration, internal errors.
     Server,
+    /// 401 `invalid_dpop_proof`.
+    Proof,
+    /// 401 `use_dpop_nonce` with a fresh `DPoP-Nonce`.
+    Nonce,
 }
 
 impl Fault {
@@ -57,6 +94,8 @@ impl Fault {
             Self::Token => "token",
             Self::Infrastructure => "infrastructure",
             Self::Server => "server",
+            Self::Proof => "proof",
+            Self::Nonce => "nonce",
         }
     }
 }
@@ -81,9 +120,31 @@ impl ErrorCode {
             Self::InvalidClaim => "invalid_claim",
             Self::TypeNotAllowed => "type_not_allowed",
             Self::SenderConstrained => "sender_constrained",
+            Self::ClientNotAllowed => "client_not_allowed",
+            Self::TenantNotAllowed => "tenant_not_allowed",
+            Self::TokenInactive => "token_inactive",
+            Self::DpopProofMissing => "dpop_proof_missing",
+            Self::DpopProofMultiple => "dpop_proof_multiple",
+            Self::DpopProofMalformed => "dpop_proof_malformed",
+            Self::DpopProofType => "dpop_proof_type",
+            Self::DpopAlgNotAllowed => "dpop_alg_not_allowed",
+            Self::DpopKeyInvalid => "dpop_key_invalid",
+            Self::DpopBadSignature => "dpop_bad_signature",
+            Self::DpopHtmMismatch => "dpop_htm_mismatch",
+            Self::DpopHtuMismatch => "dpop_htu_mismatch",
+            Self::DpopIatOutOfWindow => "dpop_iat_out_of_window",
+            Self::DpopReplayed => "dpop_replayed",
+            Self::DpopAthMismatch => "dpop_ath_mismatch",
+            Self::DpopJktMismatch => "dpop_jkt_mismatch",
+            Self::DpopNonceRequired => "dpop_nonce_required",
+            Self::DpopRequired => "dpop_required",
+            Self::DpopTokenNotBound => "dpop_token_not_bound",
+            Self::DpopReplayStoreUnavailable => "dpop_replay_store_unavailable",
             Self::JwksUnavailable => "jwks_unavailable",
             Self::DiscoveryUnavailable => "discovery_unavailable",
             Self::KeysNotLoaded => "keys_not_loaded",
+            Self::IntrospectionUnavailable => "introspection_unavailable",
+            Self::IntrospectionRefused => "introspection_refused",
             Self::InvalidUrl => "invalid_url",
             Self::InvalidServerMetadata => "invalid_server_metadata",
             Self::IssuerMismatch => "issuer_mismatch",
@@ -113,9 +174,31 @@ impl ErrorCode {
         Self::InvalidClaim,
         Self::TypeNotAllowed,
         Self::SenderConstrained,
+        Self::ClientNotAllowed,
+        Self::TenantNotAllowed,
+        Self::TokenInactive,
+        Self::DpopProofMissing,
+        Self::DpopProofMultiple,
+        Self::DpopProofMalformed,
+        Self::DpopProofType,
+        Self::DpopAlgNotAllowed,
+        Self::DpopKeyInvalid,
+        Self::DpopBadSignature,
+        Self::DpopHtmMismatch,
+        Self::DpopHtuMismatch,
+        Self::DpopIatOutOfWindow,
+        Self::DpopReplayed,
+        Self::DpopAthMismatch,
+        Self::DpopJktMismatch,
+        Self::DpopNonceRequired,
+        Self::DpopRequired,
+        Self::DpopTokenNotBound,
         Self::JwksUnavailable,
         Self::DiscoveryUnavailable,
         Self::KeysNotLoaded,
+        Self::IntrospectionUnavailable,
+        Self::IntrospectionRefused,
+        Self::DpopReplayStoreUnavailable,
         Self::InvalidUrl,
         Self::InvalidServerMetadata,
         Self::IssuerMismatch,
@@ -141,10 +224,32 @@ impl ErrorCode {
             | Self::MissingClaim
             | Self::InvalidClaim
             | Self::TypeNotAllowed
-            | Self::SenderConstrained => Fault::Token,
-            Self::JwksUnavailable | Self::DiscoveryUnavailable | Self::KeysNotLoaded => {
-                Fault::Infrastructure
-            }
+            | Self::SenderConstrained
+            | Self::ClientNotAllowed
+            | Self::TenantNotAllowed
+            | Self::TokenInactive
+            | Self::DpopRequired
+            | Self::DpopTokenNotBound => Fault::Token,
+            Self::DpopProofMissing
+            | Self::DpopProofMultiple
+            | Self::DpopProofMalformed
+            | Self::DpopProofType
+            | Self::DpopAlgNotAllowed
+            | Self::DpopKeyInvalid
+            | Self::DpopBadSignature
+            | Self::DpopHtmMismatch
+            | Self::DpopHtuMismatch
+            | Self::DpopIatOutOfWindow
+            | Self::DpopReplayed
+            | Self::DpopAthMismatch
+            | Self::DpopJktMismatch => Fault::Proof,
+            Self::DpopNonceRequired => Fault::Nonce,
+            Self::JwksUnavailable
+            | Self::DiscoveryUnavailable
+            | Self::KeysNotLoaded
+            | Self::IntrospectionUnavailable
+            | Self::IntrospectionRefused
+            | Self::DpopReplayStoreUnavailable => Fault::Infrastructure,
             Self::InvalidUrl
             | Self::InvalidServerMetadata
             | Self::IssuerMismatch
@@ -243,9 +348,31 @@ mod tests {
                 | ErrorCode::InvalidClaim
                 | ErrorCode::TypeNotAllowed
                 | ErrorCode::SenderConstrained
+                | ErrorCode::ClientNotAllowed
+                | ErrorCode::TenantNotAllowed
+                | ErrorCode::TokenInactive
+                | ErrorCode::DpopProofMissing
+                | ErrorCode::DpopProofMultiple
+                | ErrorCode::DpopProofMalformed
+                | ErrorCode::DpopProofType
+                | ErrorCode::DpopAlgNotAllowed
+                | ErrorCode::DpopKeyInvalid
+                | ErrorCode::DpopBadSignature
+                | ErrorCode::DpopHtmMismatch
+                | ErrorCode::DpopHtuMismatch
+                | ErrorCode::DpopIatOutOfWindow
+                | ErrorCode::DpopReplayed
+                | ErrorCode::DpopAthMismatch
+                | ErrorCode::DpopJktMismatch
+                | ErrorCode::DpopNonceRequired
+                | ErrorCode::DpopRequired
+                | ErrorCode::DpopTokenNotBound
+                | ErrorCode::DpopReplayStoreUnavailable
                 | ErrorCode::JwksUnavailable
                 | ErrorCode::DiscoveryUnavailable
                 | ErrorCode::KeysNotLoaded
+                | ErrorCode::IntrospectionUnavailable
+                | ErrorCode::IntrospectionRefused
                 | ErrorCode::InvalidUrl
                 | ErrorCode::InvalidServerMetadata
                 | ErrorCode::IssuerMismatch
@@ -253,7 +380,7 @@ mod tests {
                 | ErrorCode::Internal => {}
             }
         }
-        assert_eq!(ErrorCode::ALL.len(), 25);
+        assert_eq!(ErrorCode::ALL.len(), 47);
         assert_eq!(ErrorCode::Internal.fault(), Fault::Server);
     }
 }

@@ -174,7 +174,7 @@ async fn fetch(
     opts: &FetchOptions,
     failure_code: ErrorCode,
 ) -> AuthResult<Fetched> {
-    let mut response = client
+    let response = client
         .get(url.clone())
         .send()
         .await
@@ -185,11 +185,25 @@ async fn fetch(
         return Ok(Fetched::NotFound);
     }
     if !status.is_success() {
-        let reason = format!("server answered HTTP {}", status.as_u16());
-        return Err(
-            AuthError::new(failure_code, reason).with_retry_after(retry_after(response.headers()))
-        );
+        return Err(status_error(&response, failure_code));
     }
+    read_object(response, opts, failure_code)
+        .await
+        .map(Fetched::Object)
+}
+
+fn status_error(response: &reqwest::Response, code: ErrorCode) -> AuthError {
+    let reason = format!("server answered HTTP {}", response.status().as_u16());
+    AuthError::new(code, reason).with_retry_after(retry_after(response.headers()))
+}
+
+/// A JSON-typed, size-capped, strictly parsed object body. A body that
+/// arrives but is not a JSON object is `InvalidServerMetadata`.
+async fn read_object(
+    mut response: reqwest::Response,
+    opts: &FetchOptions,
+    failure_code: ErrorCode,
+) -> AuthResult<Map<String, Value>> {
     check_content_type(response.headers())?;
 
     let declared = response.content_length().unwrap_or(0);
@@ -198,14 +212,95 @@ async fn fetch(
     }
     let body = read_capped(&mut response, opts.max_body_bytes, failure_code).await?;
 
-    parse_object(&body, DOCUMENT_MAX_DEPTH)
-        .map(Fetched::Object)
-        .map_err(|err| {
-            AuthError::new(
-                ErrorCode::InvalidServerMetadata,
-                format!("response {}", err.describe()),
-            )
-        })
+    parse_object(&body, DOCUMENT_MAX_DEPTH).map_err(|err| {
+        AuthError::new(
+            ErrorCode::InvalidServerMetadata,
+            format!("response {}", err.describe()),
+        )
+    })
+}
+
+/// Where `post_form` sends: no redirect is followed at all, since a redirected
+/// POST would carry client credentials somewhere the configuration never named.
+static POST_CLIENT: LazyLock<Option<Client>> = LazyLock::new(|| {
+    let mut headers = HeaderMap::new();
+    headers.insert(ACCEPT, HeaderValue::from_static("application/json"));
+    Client::builder()
+        .user_agent(USER_AGENT)
+        .default_headers(headers)
+        .redirect(redirect::Policy::none())
+        // As for GETs: a pooled connection would stay bound to its runtime.
+        .pool_max_idle_per_host(0)
+        .no_proxy()
+        .build()
+        .ok()
+});
+
+/// POSTs an `application/x-www-form-urlencoded` body (RFC 7662 introspection)
+/// with the same bounds as `get_json_object`: one deadline, a body cap, the
+/// strict parser. Every failure is the server's, never the caller's input:
+/// `failure_code` with a retry hint, or `refused_code` for 401/403 (the
+/// server refused our credentials). `authorization` is sent as a sensitive
+/// header and never appears in an error.
+pub async fn post_form(
+    url: &Url,
+    opts: &FetchOptions,
+    authorization: Option<&str>,
+    form: String,
+    failure_code: ErrorCode,
+    refused_code: ErrorCode,
+) -> AuthResult<Map<String, Value>> {
+    check_url_allowed(url)?;
+    let Some(client) = POST_CLIENT.as_ref() else {
+        return Err(
+            unavailable(failure_code, "HTTP client could not be initialised")
+                .with_url(shown_url(url)),
+        );
+    };
+    let mut request = client
+        .post(url.clone())
+        .header(CONTENT_TYPE, "application/x-www-form-urlencoded")
+        .body(form);
+    if let Some(value) = authorization {
+        let mut value = HeaderValue::from_str(value)
+            .map_err(|_| AuthError::config("client credentials cannot be sent in a header"))?;
+        value.set_sensitive(true);
+        request = request.header(reqwest::header::AUTHORIZATION, value);
+    }
+    let exchange = async {
+        let response = request
+            .send()
+            .await
+            .map_err(|err| transport_error(&err, failure_code))?;
+        let status = response.status();
+        if status == StatusCode::UNAUTHORIZED || status == StatusCode::FORBIDDEN {
+            return Err(status_error(&response, refused_code));
+        }
+        if !status.is_success() {
+            return Err(status_error(&response, failure_code));
+        }
+        // Garbage from the endpoint is an outage too: retry later, never 401.
+        read_object(response, opts, failure_code)
+            .await
+            .map_err(|err| match err.code {
+                ErrorCode::InvalidServerMetadata => AuthError {
+                    code: failure_code,
+                    ..err
+                }
+                .with_retry_after(DEFAULT_RETRY_AFTER_SECS),
+                _ => err,
+            })
+    };
+    let outcome = tokio::time::timeout(opts.timeout, exchange)
+        .await
+        .unwrap_or_else(|_| {
+            let ms = opts.timeout.as_millis();
+            Err(unavailable(
+                failure_code,
+                format!("timed out after {ms} ms"),
+            ))
+        });
+    outcome.map_err(|err| err.with_url(shown_url(url)))
 }
 
 /// Reads the body chunk by chunk and stops as soon as it would pass `max`,

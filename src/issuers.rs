@@ -5,6 +5,7 @@
 use crate::discovery::{self, ServerType};
 use crate::error::{AuthError, AuthResult, ErrorCode};
 use crate::http::{self, FetchOptions};
+use crate::issuer_template::IssuerTemplate;
 use crate::key_set::{self, KeySetCache, KeySetOptions};
 use serde_json::Value;
 use std::sync::{Arc, Mutex, OnceLock};
@@ -17,10 +18,14 @@ pub struct IssuerSource {
     /// Known key-set URL; without one, the issuer's metadata is discovered lazily.
     pub jwks_uri: Option<String>,
     pub kind: ServerType,
+    /// Tenant allow-list of a templated issuer (`issuer_template.rs`).
+    pub tenants: Option<Vec<String>>,
 }
 
 pub struct TrustedIssuer {
     pub issuer: String,
+    /// Set when `issuer` has a `{tenantid}` placeholder.
+    pub template: Option<IssuerTemplate>,
     kind: ServerType,
     keys: OnceLock<Arc<KeySetCache>>,
     discovery_lock: tokio::sync::Mutex<()>,
@@ -67,7 +72,17 @@ pub fn trusted_issuers(
     }
     let mut issuers: Vec<TrustedIssuer> = Vec::with_capacity(sources.len());
     for source in sources {
-        let url = check_issuer(&source.issuer)?;
+        let template = IssuerTemplate::parse(&source.issuer, source.tenants.as_deref())?;
+        let url = match &template {
+            Some(t) => check_issuer(&t.sample_issuer())?,
+            None => check_issuer(&source.issuer)?,
+        };
+        if template.is_some() && source.jwks_uri.is_none() {
+            return Err(AuthError::config(format!(
+                "The issuer template {} needs an explicit jwksUri: a template is never discovered.",
+                http::shown_url(&url)
+            )));
+        }
         if issuers.iter().any(|i| i.issuer == source.issuer) {
             return Err(AuthError::config(format!(
                 "The issuer {} is listed twice.",
@@ -81,6 +96,7 @@ pub fn trusted_issuers(
         }
         issuers.push(TrustedIssuer {
             issuer: source.issuer.clone(),
+            template,
             kind: source.kind,
             keys,
             discovery_lock: tokio::sync::Mutex::new(()),

@@ -144,7 +144,7 @@ fn b64_len(value: &str, name: &str) -> Result<Vec<u8>, String> {
         .map_err(|_| format!("{name} is not base64url"))
 }
 
-fn parse_key(entry: &Value) -> Result<VerificationKey, String> {
+pub(crate) fn parse_key(entry: &Value) -> Result<VerificationKey, String> {
     let Value::Object(jwk) = entry else {
         return Err("not a JSON object".into());
     };

@@ -5,19 +5,33 @@
 //! stable `code` (see `error.rs`), and no Rust panic crosses the boundary.
 
 pub mod algorithms;
+pub mod claim_policy;
 pub mod claims;
+pub mod client_auth;
 mod completion;
 pub mod config;
 pub mod discovery;
+pub mod dpop;
+pub mod dpop_config;
+pub mod dpop_nonce;
 pub mod error;
 pub mod http;
+pub mod introspection;
+mod introspection_cache;
+pub mod introspection_config;
+pub mod introspector;
+pub mod issuer_template;
 pub mod issuers;
 mod js_error;
 mod js_json;
 pub mod jwk;
+pub mod jwk_thumbprint;
 pub mod key_set;
+mod napi_dpop;
+mod napi_introspector;
 mod napi_verifier;
 pub mod option_values;
+pub mod replay_cache;
 pub mod server_config;
 mod spare_cpu;
 pub mod strict_json;
@@ -293,7 +307,7 @@ pub fn check_bearer_limits(
 #[napi(object, object_from_js = false)]
 pub struct ErrorCodeInfo {
     pub code: String,
-    #[napi(ts_type = "'token' | 'infrastructure' | 'server'")]
+    #[napi(ts_type = "'token' | 'infrastructure' | 'server' | 'proof' | 'nonce'")]
     pub fault: String,
 }
 

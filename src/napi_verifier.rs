@@ -276,7 +276,7 @@ impl Verifier {
 }
 
 /// Runs `work`, turning a panic into an internal error value.
-async fn guarded<T, F>(work: F) -> AuthResult<T>
+pub(crate) async fn guarded<T, F>(work: F) -> AuthResult<T>
 where
     F: std::future::Future<Output = AuthResult<T>>,
 {

@@ -83,6 +83,12 @@ fn member_name() -> impl Strategy<Value = String> {
             Just("crit"),
             Just("cty"),
             Just("cnf"),
+            Just("jwk"),
+            Just("htm"),
+            Just("htu"),
+            Just("jti"),
+            Just("ath"),
+            Just("nonce"),
             Just("response_types_supported"),
             Just("token_endpoint"),
         ]
@@ -116,7 +122,7 @@ proptest! {
             let rules = ClaimRules { audiences: vec!["https://mcp.example.com/".into()], ..ClaimRules::default() };
             let _ = rules.check_type(&parsed.header);
             let _ = rules.check(&parsed.claims, 1.8e9);
-            let _ = Identity::from_claims(&parsed.claims);
+            let _ = Identity::from_claims(&parsed.claims, &rules);
         }
     }
 
@@ -147,6 +153,31 @@ proptest! {
         let rules = ClaimRules { audiences: vec!["https://mcp.example.com/".into()], max_token_age: Some(60), ..ClaimRules::default() };
         let _ = rules.check(&claims, 1.8e9);
         let _ = rules.check_type(&header);
-        let _ = Identity::from_claims(&claims);
+        let _ = Identity::from_claims(&claims, &rules);
+    }
+
+    #[test]
+    fn dpop_proof_checks_take_any_proof(
+        parts in prop::collection::vec(segment(), 1..5),
+        header in object(),
+        claims in object(),
+        htu in "[a-zA-Z0-9:/%.?#]{0,40}",
+    ) {
+        let rules = crate::dpop::DpopRules {
+            algorithms: crate::algorithms::all(),
+            iat_window: 300,
+            origin: "https://mcp.example.com".into(),
+        };
+        let request = crate::dpop::ProofRequest { method: "POST", path: "/mcp", access_token: "t", jkt: "k" };
+        let _ = crate::dpop::check_proof(&parts.join("."), &request, &rules, 1.8e9);
+        let forged = format!(
+            "{}.{}.{}",
+            URL_SAFE_NO_PAD.encode(Value::Object(header.clone()).to_string()),
+            URL_SAFE_NO_PAD.encode(Value::Object(claims).to_string()),
+            URL_SAFE_NO_PAD.encode("sig"),
+        );
+        let _ = crate::dpop::check_proof(&forged, &request, &rules, 1.8e9);
+        let _ = crate::jwk_thumbprint::thumbprint(&header);
+        let _ = crate::dpop::normalize_htu(&htu);
     }
 }

@@ -170,6 +170,7 @@ struct Shared {
     routes: Mutex<HashMap<String, Response>>,
     hits: Mutex<HashMap<String, usize>>,
     headers: Mutex<HashMap<String, Vec<(String, String)>>>,
+    bodies: Mutex<HashMap<String, Vec<u8>>>,
 }
 
 /// A panicking test must not turn every later lock into a second panic.
@@ -233,6 +234,14 @@ impl TestServer {
         lock(&self.shared.hits).clear();
     }
 
+    /// The body of the latest request for `path`, as text.
+    pub fn last_body(&self, path: &str) -> Option<String> {
+        let bodies = lock(&self.shared.bodies);
+        bodies
+            .get(path)
+            .map(|b| String::from_utf8_lossy(b).into_owned())
+    }
+
     /// Headers of the latest request for `path` (names lowercased).
     pub fn last_headers(&self, path: &str) -> Option<Vec<(String, String)>> {
         lock(&self.shared.headers).get(path).cloned()
@@ -267,7 +276,16 @@ async fn handle(stream: TcpStream, shared: Arc<Shared>) {
         return;
     };
     *lock(&shared.hits).entry(path.clone()).or_insert(0) += 1;
+    let length = headers
+        .iter()
+        .find(|(name, _)| name == "content-length")
+        .and_then(|(_, value)| value.parse::<usize>().ok())
+        .unwrap_or(0);
     lock(&shared.headers).insert(path.clone(), headers);
+    let mut body = vec![0; length.min(MAX_HEAD_BYTES as usize)];
+    if reader.read_exact(&mut body).await.is_ok() {
+        lock(&shared.bodies).insert(path.clone(), body);
+    }
     let response = lock(&shared.routes).get(&path).cloned().unwrap_or_else(|| {
         Response::new(404)
             .content_type("text/plain")
@@ -277,7 +295,7 @@ async fn handle(stream: TcpStream, shared: Arc<Shared>) {
 }
 
 /// Reads the request line and headers; returns the path without its query.
-/// Any body is ignored (the connection closes after the answer anyway).
+/// A body (up to 16 KiB, by `Content-Length`) is kept for `last_body`.
 async fn read_head(reader: &mut BufReader<TcpStream>) -> Option<(String, Vec<(String, String)>)> {
     let mut limited = reader.take(MAX_HEAD_BYTES);
     let request_line = read_line(&mut limited).await?;

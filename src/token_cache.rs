@@ -159,7 +159,7 @@ mod tests {
             header_json: "{}".into(),
             claims_json: "{}".into(),
             issuer: "https://as.example.com".into(),
-            identity: Identity::from_claims(&Map::new()),
+            identity: Identity::from_claims(&Map::new(), &crate::claims::ClaimRules::default()),
         })
     }
 

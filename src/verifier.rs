@@ -9,6 +9,7 @@
 use crate::claims::{ClaimRules, Identity, MAX_LEEWAY};
 use crate::error::{AuthError, AuthResult, ErrorCode};
 use crate::http::FetchOptions;
+use crate::issuer_template::TenantMatch;
 use crate::issuers::{self, TrustedIssuer};
 use crate::jwk::{KeyMatch, KeySet};
 use crate::key_set::{Cached, EventSink, KeySetCache, KeySetOptions};
@@ -354,12 +355,24 @@ impl Verifier {
                 ))
             }
         };
-        self.issuers
+        let exact = self
+            .issuers
             .iter()
-            .position(|i| &i.issuer == iss)
-            .ok_or_else(|| {
-                AuthError::new(ErrorCode::IssuerUntrusted, "token issuer is not trusted")
-            })
+            .position(|i| i.template.is_none() && &i.issuer == iss);
+        if let Some(index) = exact {
+            return Ok(index);
+        }
+        for (index, issuer) in self.issuers.iter().enumerate() {
+            match issuer.template.as_ref().map(|t| t.check(iss, claims)) {
+                Some(TenantMatch::Matched) => return Ok(index),
+                Some(TenantMatch::Refused(err)) => return Err(err),
+                Some(TenantMatch::NotThis) | None => {}
+            }
+        }
+        Err(AuthError::new(
+            ErrorCode::IssuerUntrusted,
+            "token issuer is not trusted",
+        ))
     }
 
     /// The signature check with the matched key, then the claim checks.
@@ -389,13 +402,19 @@ impl Verifier {
             ));
         }
         self.rules.check(&parsed.claims, unix_now())?;
+        // The token's own `iss`: equal to the configured issuer, or the
+        // tenant's issuer for a template.
+        let iss = match parsed.claims.get("iss") {
+            Some(Value::String(iss)) => iss.clone(),
+            _ => self.issuers[issuer].issuer.clone(),
+        };
         let verified = Arc::new(Verified {
-            identity: Identity::from_claims(&parsed.claims),
+            identity: Identity::from_claims(&parsed.claims, &self.rules),
             header: parsed.header,
             claims: parsed.claims,
             header_json: parsed.header_json,
             claims_json: parsed.claims_json,
-            issuer: self.issuers[issuer].issuer.clone(),
+            issuer: iss,
         });
         if let (Some(cache), Some(digest)) = (&self.token_cache, digest) {
             cache.insert(

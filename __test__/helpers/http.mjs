@@ -183,7 +183,11 @@ const TCHAR = /[!#$%&'*+\-.^_`|~0-9A-Za-z]/;
 const TOKEN68_CHAR = /[A-Za-z0-9\-._~+/]/;
 
 /**
- * Parse a WWW-Authenticate value that must hold exactly one challenge.
+ * Parse a WWW-Authenticate value that must hold exactly one Bearer challenge,
+ * plus at most the resource's DPoP challenge (RFC 9449 §7.1: DPoP is
+ * 'allowed' by default), which must then carry `algs`, the same
+ * resource_metadata and scope, and no error when the Bearer one has it.
+ * Returns the Bearer challenge: `{ scheme, params }` (plus `token68`).
  * Returns `{ scheme, params }` (plus `token68` when the challenge uses that form).
  * Param names are lower-cased (they are case-insensitive); values are unescaped.
  * Throws SyntaxError on anything the RFC grammar does not allow (including empty
@@ -192,10 +196,18 @@ const TOKEN68_CHAR = /[A-Za-z0-9\-._~+/]/;
  */
 export function parseWwwAuthenticate(value) {
   const challenges = parseWwwAuthenticateAll(value);
-  if (challenges.length !== 1) {
-    throw new SyntaxError(`expected exactly one challenge, got ${challenges.length}: ${JSON.stringify(value)}`);
+  const [first, dpop, ...rest] = challenges;
+  const dpopOk =
+    dpop === undefined ||
+    (dpop.scheme === 'DPoP' &&
+      typeof dpop.params.algs === 'string' &&
+      dpop.params.resource_metadata === first.params.resource_metadata &&
+      dpop.params.scope === first.params.scope &&
+      (first.params.error === undefined || dpop.params.error === undefined));
+  if (challenges.length === 0 || rest.length > 0 || !dpopOk) {
+    throw new SyntaxError(`expected one challenge (and the DPoP one), got ${challenges.length}: ${JSON.stringify(value)}`);
   }
-  return challenges[0];
+  return first;
 }
 
 /** Parse every challenge in a WWW-Authenticate value: `[{ scheme, params, token68? }]`. */

@@ -11,7 +11,9 @@
 // Run it against any OpenID Provider / OAuth 2.1 authorization server:
 //   ISSUER=https://your-tenant.example/oidc RESOURCE=http://localhost:3001 node examples/todo-manager/server.mjs
 // Environment: ISSUER (required), ISSUER_TYPE (oidc | oauth, default oidc),
-// RESOURCE (default http://127.0.0.1:$PORT), PORT (default 3001), HOST (default 127.0.0.1).
+// RESOURCE (default http://127.0.0.1:$PORT), PORT (default 3001), HOST (default 127.0.0.1),
+// MODE (jwt | introspection | auto, default jwt) with INTROSPECTION_CLIENT_ID and
+// INTROSPECTION_CLIENT_SECRET (this server's client at the AS) for the last two.
 
 import assert from 'node:assert';
 import express from 'express';
@@ -28,12 +30,27 @@ export const TODO_SCOPES = Object.freeze(['create:todos', 'read:todos', 'delete:
  * `resource` defaults to the server's own origin + `path`, e.g. http://127.0.0.1:3001;
  * the MCP endpoint is the resource's path (`/` for an origin).
  *
+ * `mode` picks how tokens are checked: 'jwt' (default; local signature checks),
+ * 'introspection' (every token asked about at the AS's RFC 7662 endpoint, with
+ * `introspection: { clientId, clientSecret }`, this server's own client), or
+ * 'auto' (a JWT from the AS locally, anything else introspected).
+ *
  * @param {{ issuer: string, issuerType?: 'oidc' | 'oauth', resource?: string,
- *   path?: string, port?: number, host?: string }} options
+ *   path?: string, port?: number, host?: string, mode?: 'jwt' | 'introspection' | 'auto',
+ *   introspection?: { clientId: string, clientSecret?: string } }} options
  * @returns {Promise<{ url: string, resource: string, port: number,
  *   todoService: TodoService, close: () => Promise<void> }>}
  */
-export async function createTodoServer({ issuer, issuerType = 'oidc', resource, path = '', port = 3001, host = '127.0.0.1' }) {
+export async function createTodoServer({
+  issuer,
+  issuerType = 'oidc',
+  resource,
+  path = '',
+  port = 3001,
+  host = '127.0.0.1',
+  mode = 'jwt',
+  introspection,
+}) {
   if (!issuer) throw new TypeError('createTodoServer needs the authorization server `issuer`.');
   const http = await listen({ host, port });
   try {
@@ -60,7 +77,7 @@ export async function createTodoServer({ issuer, issuerType = 'oidc', resource, 
     // Public: GET /.well-known/oauth-protected-resource[<path>] (RFC 9728).
     app.use(mcpAuth.protectedResourceMetadataRouter());
     // Everything else needs an access token issued by `issuer` for this resource.
-    app.use(mcpAuth.bearerAuth('jwt', { resource: resourceId, audience: resourceId }));
+    app.use(mcpAuth.bearerAuth(mode, { resource: resourceId, audience: resourceId, ...(introspection ? { introspection } : {}) }));
 
     // SDK v2: one handler for both eras. 2026-07-28 requests are served
     // per request; 2025-era ones (initialize first) go to the SDK's stateless
@@ -200,7 +217,8 @@ function allowBrowserClients(request, response, next) {
 }
 
 if (isMain(import.meta.url)) {
-  const { ISSUER, ISSUER_TYPE = 'oidc', RESOURCE, PORT = '3001', HOST = '127.0.0.1' } = process.env;
+  const { ISSUER, ISSUER_TYPE = 'oidc', RESOURCE, PORT = '3001', HOST = '127.0.0.1', MODE = 'jwt' } = process.env;
+  const { INTROSPECTION_CLIENT_ID: clientId, INTROSPECTION_CLIENT_SECRET: clientSecret } = process.env;
   if (!ISSUER) {
     console.error('Set ISSUER to your authorization server issuer URL (see examples/todo-manager/README.md).');
     process.exit(2);
@@ -211,6 +229,8 @@ if (isMain(import.meta.url)) {
     resource: RESOURCE,
     port: Number(PORT),
     host: HOST,
+    mode: MODE,
+    ...(clientId ? { introspection: { clientId, clientSecret } } : {}),
   });
   console.log(`Todo Manager MCP server: ${server.url}`);
   console.log(`  resource ${server.resource}, authorization server ${ISSUER}`);

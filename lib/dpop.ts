@@ -1,0 +1,135 @@
+// DPoP (RFC 9449) for one protected resource: its mode, the addon's proof
+// checker (which keeps the in-process replay cache and the server nonces)
+// and, for a fleet, the shared replay store. Built once per resource at
+// setup and shared by every middleware of that resource, so a proof used at
+// one middleware is a replay at the next. The addon validates every option.
+
+import { invalidConfig } from './config.js';
+import { codedError, MCPAuthAuthServerError } from './errors.js';
+import { AuthEventEmitter, type AuthEventListener } from './events.js';
+import * as native from './native.js';
+import { guardStore, type GuardedStore, type SharedStore } from './shared-store.js';
+
+export type DpopMode = 'off' | 'allowed' | 'required';
+
+/** DPoP for a protected resource. Times in seconds unless named otherwise. */
+export type DpopOptions = {
+  /**
+   * `'allowed'` (default): `Bearer` and `DPoP` tokens are both accepted, a
+   * DPoP-bound token only with its proof. `'required'`: only `DPoP`.
+   * `'off'`: only `Bearer`. A DPoP-bound token presented as `Bearer` is refused in every mode.
+   */
+  mode?: DpopMode;
+  /** Accepted proof algorithms (asymmetric only); default every algorithm of the addon's table. */
+  algorithms?: string[];
+  /** Largest accepted difference between a proof's `iat` and now (default 300, from 1 to 3600). */
+  iatWindow?: number;
+  /**
+   * Require server nonces (RFC 9449 §8): `true`, or `{ secret, lifetime }`. `secret` (at least
+   * 32 bytes) lets a fleet accept each other's nonces (default: random per process);
+   * `lifetime` is the rotation slot (default 300, from 10 to 86400; a nonce lives one to two slots).
+   */
+  nonce?: boolean | { secret?: string; lifetime?: number };
+  /** Proofs the in-process replay cache holds (default 100000, from 1 to 10000000). */
+  replayCacheSize?: number;
+  /** A store the fleet shares (e.g. `redisStore(client)`): a proof used at one process is a replay at the others. */
+  store?: SharedStore;
+  /** Deadline for one store operation, in milliseconds (default 250, from 1 to 60000). */
+  storeTimeout?: number;
+};
+
+export type DpopSetting = DpopMode | DpopOptions;
+
+export interface DpopGate {
+  readonly mode: 'allowed' | 'required';
+  /** For the `DPoP algs="…"` challenge and `dpop_signing_alg_values_supported`. */
+  readonly algorithms: readonly string[];
+  /**
+   * Checks `proof` for a request with a verified token bound to `jkt`:
+   * nothing, or a promise when a fleet store is asked; throws (rejects)
+   * with a coded `dpop_*` error.
+   */
+  check(proof: string, method: string, url: string, token: string, jkt: string): void | Promise<void>;
+  /** A fresh server nonce, when nonces are on. */
+  nonce(): string | undefined;
+  /** Adds a listener for the replay store's outage events. */
+  listen(listener: AuthEventListener | undefined): void;
+}
+
+/**
+ * The gate for `resource`, or `undefined` when DPoP is off. Without a
+ * setting DPoP is `'allowed'` when there is a resource URL to check `htu`
+ * against, else off.
+ */
+export function resolveDpop(setting: unknown, resource: string | undefined): DpopGate | undefined {
+  if (setting === undefined && resource === undefined) return undefined;
+  const options: DpopOptions =
+    setting === undefined ? {} : typeof setting === 'string' ? { mode: setting as DpopMode } : (setting as DpopOptions);
+  if (typeof options !== 'object' || options === null || Array.isArray(options)) {
+    throw invalidConfig("`dpop` must be 'off', 'allowed', 'required' or an options object.");
+  }
+  if (options.mode === 'off') return undefined;
+  if (resource === undefined) {
+    throw invalidConfig("`dpop` needs `resource`: a proof's `htu` is checked against the resource's origin.");
+  }
+  const { store, storeTimeout, nonce, mode, algorithms, iatWindow, replayCacheSize } = options;
+  const nonceOptions = typeof nonce === 'object' && nonce !== null ? nonce : undefined;
+  let checker: native.NativeDpopChecker;
+  try {
+    checker = new native.DpopChecker({
+      resource,
+      ...defined({ mode, algorithms, iatWindow, replayCacheSize }),
+      ...(nonce === undefined ? {} : { nonce: nonce === true || nonceOptions !== undefined }),
+      ...defined({ nonceSecret: nonceOptions?.secret, nonceLifetime: nonceOptions?.lifetime }),
+    });
+  } catch (error) {
+    // The addon is the one validator; a value of the wrong type fails in its argument conversion.
+    const cause = native.isNativeError(error) ? error.reason : error instanceof Error ? error.message : String(error);
+    throw new MCPAuthAuthServerError('invalid_server_config', { cause: `\`dpop\`: ${cause}` });
+  }
+  const gateMode = checker.mode as 'allowed' | 'required';
+  const events = new AuthEventEmitter();
+  const shared =
+    store === undefined
+      ? undefined
+      : guardStore(store, { ...defined({ timeoutMs: storeTimeout }), onEvent: (event) => events.emit(event) });
+
+  return {
+    mode: gateMode,
+    algorithms: Object.freeze(checker.algorithms),
+    check(proof, method, url, token, jkt) {
+      // The addon checks the proof and its own replay cache first, so a local replay never reaches the store.
+      const accepted = checker.check(proof, method, url, token, jkt);
+      if (shared) return claimInFleet(shared, accepted, gateMode);
+    },
+    nonce: () => checker.nonce() ?? undefined,
+    listen: (listener) => events.add(listener),
+  };
+}
+
+// Set-if-absent of the proof's key (a hash of key thumbprint and jti, never
+// the proof) for as long as the proof can be accepted: exactly one process wins.
+async function claimInFleet(store: GuardedStore, accepted: native.AcceptedProof, mode: 'allowed' | 'required'): Promise<void> {
+  const claimed = await store.setIfAbsent(`dpop:${accepted.replayKey}`, '1', accepted.ttlMs);
+  if (claimed.ok) {
+    if (!claimed.value) throw codedError('dpop_replayed', 'DPoP proof was already used');
+    return;
+  }
+  // Fail closed where DPoP is the only way in; under 'allowed' the process's
+  // own replay cache still holds (README, "DPoP": fleet replay store).
+  if (mode === 'required') {
+    throw Object.assign(codedError('dpop_replay_store_unavailable', 'DPoP replay store is unavailable'), { retryAfter: 1 });
+  }
+}
+
+function defined<T extends Record<string, unknown>>(record: T): Partial<T> {
+  return Object.fromEntries(Object.entries(record).filter(([, value]) => value !== undefined)) as Partial<T>;
+}
+
+/** The token's `cnf.jkt` (RFC 9449 §6.1) when it is DPoP-bound. */
+export function boundKey(claims: Record<string, unknown> | undefined): string | undefined {
+  const cnf = claims?.cnf;
+  if (typeof cnf !== 'object' || cnf === null) return undefined;
+  const jkt = (cnf as Record<string, unknown>).jkt;
+  return typeof jkt === 'string' ? jkt : undefined;
+}

@@ -1,0 +1,196 @@
+//! DPoP options (napi object) → a validated `DpopChecker`: the one place
+//! these options are checked, by name, unit and range.
+
+use crate::algorithms;
+use crate::dpop::{normalize_htu, DpopChecker, DpopRules, Mode};
+use crate::dpop_nonce::{NonceSource, MIN_SECRET_BYTES};
+use crate::error::{AuthError, AuthResult};
+use crate::option_values::integer;
+use napi_derive::napi;
+
+pub const DEFAULT_IAT_WINDOW: u64 = 300;
+pub const DEFAULT_NONCE_LIFETIME: u64 = 300;
+pub const DEFAULT_REPLAY_CACHE_SIZE: u64 = 100_000;
+
+#[napi(object)]
+#[derive(Debug, Default, Clone)]
+pub struct DpopOptions {
+    /// The configured resource URL: its origin plus the request path is the expected `htu`.
+    pub resource: String,
+    #[napi(ts_type = "'off' | 'allowed' | 'required'")]
+    pub mode: Option<String>,
+    /// Accepted proof algorithms (default: every asymmetric algorithm of the table).
+    pub algorithms: Option<Vec<String>>,
+    /// Largest accepted |now − iat|, in seconds (default 300, 1 to 3600).
+    pub iat_window: Option<f64>,
+    /// Require server nonces (default false).
+    pub nonce: Option<bool>,
+    /// HMAC secret shared by a fleet (at least 32 bytes); default: random per process.
+    pub nonce_secret: Option<String>,
+    /// Seconds per nonce slot (default 300, 10 to 86400); a nonce lives one to two slots.
+    pub nonce_lifetime: Option<f64>,
+    /// Proofs the in-process replay cache holds (default 100000, 1 to 10000000).
+    pub replay_cache_size: Option<f64>,
+}
+
+fn origin_of(resource: &str) -> AuthResult<String> {
+    let url = url::Url::parse(resource)
+        .map_err(|_| AuthError::config("DPoP `resource` must be an absolute URL"))?;
+    if !matches!(url.scheme(), "https" | "http") || url.host_str().is_none() {
+        return Err(AuthError::config(
+            "DPoP `resource` must be an http(s) URL with a host",
+        ));
+    }
+    let origin = url.origin().ascii_serialization();
+    normalize_htu(&origin)
+        .map(|o| o.trim_end_matches('/').to_owned())
+        .ok_or_else(|| AuthError::config("DPoP `resource` has no usable origin"))
+}
+
+impl DpopOptions {
+    pub fn to_checker(&self) -> AuthResult<DpopChecker> {
+        let mode = match self.mode.as_deref() {
+            None => Mode::Allowed,
+            Some(name) => Mode::parse(name).ok_or_else(|| {
+                AuthError::config("`dpop` must be 'off', 'allowed' or 'required'")
+            })?,
+        };
+        let algorithms = match &self.algorithms {
+            None => algorithms::all(),
+            Some(names) if names.is_empty() => {
+                return Err(AuthError::config("`dpop.algorithms` must not be empty"))
+            }
+            Some(names) => names
+                .iter()
+                .map(|name| {
+                    algorithms::parse(name).ok_or_else(|| {
+                        AuthError::config(format!(
+                            "DPoP algorithm {name:?} is not supported (asymmetric JWS algorithms only)"
+                        ))
+                    })
+                })
+                .collect::<AuthResult<Vec<_>>>()?,
+        };
+        let iat_window = integer(
+            self.iat_window,
+            DEFAULT_IAT_WINDOW,
+            "dpop.iatWindow",
+            "seconds",
+            1..=3600,
+        )?;
+        let lifetime = integer(
+            self.nonce_lifetime,
+            DEFAULT_NONCE_LIFETIME,
+            "dpop.nonce.lifetime",
+            "seconds",
+            10..=86_400,
+        )?;
+        let capacity = integer(
+            self.replay_cache_size,
+            DEFAULT_REPLAY_CACHE_SIZE,
+            "dpop.replayCacheSize",
+            "entries",
+            1..=10_000_000,
+        )?;
+        let secret = self.nonce_secret.as_deref().map(str::as_bytes);
+        if secret.is_some_and(|s| s.len() < MIN_SECRET_BYTES) {
+            return Err(AuthError::config(format!(
+                "`dpop.nonce.secret` must be at least {MIN_SECRET_BYTES} bytes"
+            )));
+        }
+        if secret.is_some() && self.nonce != Some(true) {
+            return Err(AuthError::config(
+                "`dpop.nonce.secret` is set but nonces are not enabled",
+            ));
+        }
+        let nonces = (self.nonce == Some(true)).then(|| NonceSource::new(secret, lifetime));
+        let rules = DpopRules {
+            algorithms,
+            iat_window,
+            origin: origin_of(&self.resource)?,
+        };
+        Ok(DpopChecker::new(mode, rules, nonces, capacity as usize))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn options(resource: &str) -> DpopOptions {
+        DpopOptions {
+            resource: resource.into(),
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn defaults_and_origin() {
+        let checker = options("HTTPS://MCP.Example.com:443/mcp?x")
+            .to_checker()
+            .unwrap();
+        assert_eq!(checker.mode, Mode::Allowed);
+        assert_eq!(checker.rules.origin, "https://mcp.example.com");
+        assert_eq!(checker.rules.iat_window, 300);
+        assert!(checker.nonces.is_none());
+        let port = options("http://127.0.0.1:8080/").to_checker().unwrap();
+        assert_eq!(port.rules.origin, "http://127.0.0.1:8080");
+    }
+
+    #[test]
+    fn refuses_bad_options_by_name() {
+        let bad = [
+            DpopOptions {
+                mode: Some("on".into()),
+                ..options("https://a.example")
+            },
+            DpopOptions {
+                algorithms: Some(vec!["HS256".into()]),
+                ..options("https://a.example")
+            },
+            DpopOptions {
+                algorithms: Some(vec!["none".into()]),
+                ..options("https://a.example")
+            },
+            DpopOptions {
+                algorithms: Some(vec![]),
+                ..options("https://a.example")
+            },
+            DpopOptions {
+                iat_window: Some(0.0),
+                ..options("https://a.example")
+            },
+            DpopOptions {
+                iat_window: Some(3601.0),
+                ..options("https://a.example")
+            },
+            DpopOptions {
+                iat_window: Some(f64::NAN),
+                ..options("https://a.example")
+            },
+            DpopOptions {
+                nonce: Some(true),
+                nonce_secret: Some("short".into()),
+                ..options("https://a.example")
+            },
+            DpopOptions {
+                nonce_secret: Some("x".repeat(32)),
+                ..options("https://a.example")
+            },
+            DpopOptions {
+                nonce: Some(true),
+                nonce_lifetime: Some(1.0),
+                ..options("https://a.example")
+            },
+            DpopOptions {
+                replay_cache_size: Some(0.0),
+                ..options("https://a.example")
+            },
+            options("urn:x"),
+            options("/mcp"),
+        ];
+        for options in bad {
+            assert!(options.to_checker().is_err(), "{options:?}");
+        }
+    }
+}
