@@ -54,7 +54,7 @@ const TOKEN_DESCRIPTIONS = {
   missing_claim: 'The access token lacks a required claim.',
   invalid_claim: 'The access token has an invalid claim.',
   type_not_allowed: 'The access token type is not allowed.',
-  sender_constrained: 'Sender-constrained access tokens are not supported here.',
+  sender_constrained: 'The access token is sender-constrained: it cannot be used as a Bearer token.',
 };
 const REQUEST_DESCRIPTIONS = {
   malformed: 'The Authorization header must hold one Bearer token.',

@@ -97,7 +97,7 @@ describe('guardStore: Redis down is a miss, reported once, never a hang', () => 
     assert.throws(() => guardStore({ get() {} }), configError(/get, set, setIfAbsent and delete/));
     const store = { get: async () => null, set: async () => {}, setIfAbsent: async () => true, delete: async () => {} };
     for (const timeoutMs of [0, -1, 1.5, 60_001, Number.NaN]) {
-      assert.throws(() => guardStore(store, { timeoutMs }), configError(/`store.timeoutMs` must be an integer number of milliseconds from 1 to 60000/));
+      assert.throws(() => guardStore(store, { timeoutMs }), configError(/`storeTimeout` must be an integer number of milliseconds from 1 to 60000/));
     }
   });
 });

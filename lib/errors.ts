@@ -134,7 +134,7 @@ const tokenErrorDescriptions: Readonly<Record<string, string>> = Object.freeze({
   invalid_claim: 'The access token has an invalid claim.',
   type_not_allowed: 'The access token type is not allowed.',
   token_inactive: 'The access token is not active.',
-  sender_constrained: 'Sender-constrained access tokens are not supported here.',
+  sender_constrained: 'The access token is sender-constrained: it cannot be used as a Bearer token.',
   client_not_allowed: 'The access token was issued to a client that is not allowed here.',
   tenant_not_allowed: 'The access token was issued by a tenant that is not allowed here.',
   dpop_required: 'This resource requires a DPoP-bound access token.',

@@ -46,7 +46,7 @@ export function guardStore(store: SharedStore, options: GuardedStoreOptions = {}
   assertStore(store);
   const { timeoutMs = defaultTimeoutMs, onEvent } = options;
   if (!Number.isInteger(timeoutMs) || timeoutMs < 1 || timeoutMs > 60_000) {
-    throw invalidConfig(`\`store.timeoutMs\` must be an integer number of milliseconds from 1 to 60000, got ${String(timeoutMs)}.`);
+    throw invalidConfig(`\`storeTimeout\` must be an integer number of milliseconds from 1 to 60000, got ${String(timeoutMs)}.`);
   }
   let down = false;
   const report = (event: StoreEvent): void => {

@@ -40,6 +40,8 @@ export const DEMO_ACCOUNTS = Object.freeze({
  *   the initial policy; the server keeps its own copy.
  * @param {readonly string[]} [options.scopes=TODO_SCOPES] every resource scope the server knows.
  * @param {number} [options.accessTokenTTL=600] seconds.
+ * @param {boolean} [options.dpop=false] RFC 9449: a client that sends a DPoP proof to the token
+ *   endpoint gets a DPoP-bound access token (`token_type: DPoP`, `cnf.jkt`); others still get Bearer ones.
  */
 export async function startAuthorizationServer({
   port = 0,
@@ -48,6 +50,7 @@ export async function startAuthorizationServer({
   accounts = DEMO_ACCOUNTS,
   scopes = TODO_SCOPES,
   accessTokenTTL = 600,
+  dpop = false,
 } = {}) {
   const http = await listen({ host, port });
   try {
@@ -119,6 +122,7 @@ export async function startAuthorizationServer({
         client.grantTypeAllowed('refresh_token') && code.scopes.has('offline_access'),
       features: {
         devInteractions: { enabled: false },
+        dPoP: { enabled: dpop },
         // Only the resource server's own client may introspect (RFC 7662 §4: authorize the caller).
         introspection: { enabled: true, allowedPolicy: async (_ctx, client) => client.clientId === introspectionClient.clientId },
         registration: { enabled: true },

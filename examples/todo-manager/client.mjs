@@ -20,6 +20,7 @@
 import { randomBytes } from 'node:crypto';
 import {
   Client,
+  DpopSession,
   discoverAuthorizationServerMetadata,
   exchangeAuthorization,
   registerClient,
@@ -61,9 +62,12 @@ class DemoOAuthProvider {
   /** Completed logins (each redirectToAuthorization is one). */
   logins = 0;
 
-  constructor(account, transcript) {
+  constructor(account, transcript, dpopSession) {
     this.#account = account;
     this.#transcript = transcript;
+    // With a session the SDK sends a proof to the token endpoint and, once the
+    // AS answers `token_type: DPoP`, presents the token as `DPoP` with a proof per request.
+    if (dpopSession) this.dpop = () => dpopSession;
   }
 
   get redirectUrl() {
@@ -161,10 +165,13 @@ function sameIssuer(issuer, discoveredUrl) {
  * Connects to the MCP server at `mcpUrl` as `account`, running the whole
  * authorization flow. Resolves to a session whose callTool() records calls.
  *
- * @param {{ mcpUrl: string, account: string, transcript?: Transcript, era?: 'auto' | 'legacy' }} options
+ * `dpop: true` binds the tokens to a key of this client (RFC 9449; the AS must support DPoP).
+ *
+ * @param {{ mcpUrl: string, account: string, transcript?: Transcript, era?: 'auto' | 'legacy', dpop?: boolean }} options
  */
-export async function connectAs({ mcpUrl, account, transcript = new Transcript(), era = 'auto' }) {
-  const provider = new DemoOAuthProvider(account, transcript);
+export async function connectAs({ mcpUrl, account, transcript = new Transcript(), era = 'auto', dpop = false }) {
+  const dpopSession = dpop ? await DpopSession.create({ alg: 'ES256' }) : undefined;
+  const provider = new DemoOAuthProvider(account, transcript, dpopSession);
   const fetchTraced = createTracingFetch(transcript, mcpUrl);
   const newTransport = () => new StreamableHTTPClientTransport(new URL(mcpUrl), { authProvider: provider, fetch: fetchTraced });
   const newClient = () => new Client(CLIENT_INFO, { versionNegotiation: { mode: era } });
@@ -228,6 +235,12 @@ export async function connectAs({ mcpUrl, account, transcript = new Transcript()
     get accessToken() {
       return provider.tokens()?.access_token;
     },
+    /** `token_type` of the current token: 'Bearer', or 'DPoP' when it is bound to `dpopSession`. */
+    get tokenType() {
+      return provider.tokens()?.token_type;
+    },
+    /** The DPoP signing session (key and nonces), when connected with `dpop: true`. */
+    dpopSession,
     get hasRefreshToken() {
       return typeof provider.tokens()?.refresh_token === 'string';
     },

@@ -13,7 +13,8 @@
 // Environment: ISSUER (required), ISSUER_TYPE (oidc | oauth, default oidc),
 // RESOURCE (default http://127.0.0.1:$PORT), PORT (default 3001), HOST (default 127.0.0.1),
 // MODE (jwt | introspection | auto, default jwt) with INTROSPECTION_CLIENT_ID and
-// INTROSPECTION_CLIENT_SECRET (this server's client at the AS) for the last two.
+// INTROSPECTION_CLIENT_SECRET (this server's client at the AS) for the last two,
+// DPOP (allowed | required | off, default allowed).
 
 import assert from 'node:assert';
 import express from 'express';
@@ -34,10 +35,12 @@ export const TODO_SCOPES = Object.freeze(['create:todos', 'read:todos', 'delete:
  * 'introspection' (every token asked about at the AS's RFC 7662 endpoint, with
  * `introspection: { clientId, clientSecret }`, this server's own client), or
  * 'auto' (a JWT from the AS locally, anything else introspected).
+ * `dpop` is the resource's DPoP mode (RFC 9449): 'allowed' (default),
+ * 'required' or 'off'.
  *
  * @param {{ issuer: string, issuerType?: 'oidc' | 'oauth', resource?: string,
  *   path?: string, port?: number, host?: string, mode?: 'jwt' | 'introspection' | 'auto',
- *   introspection?: { clientId: string, clientSecret?: string } }} options
+ *   introspection?: { clientId: string, clientSecret?: string }, dpop?: 'off' | 'allowed' | 'required' }} options
  * @returns {Promise<{ url: string, resource: string, port: number,
  *   todoService: TodoService, close: () => Promise<void> }>}
  */
@@ -50,6 +53,7 @@ export async function createTodoServer({
   host = '127.0.0.1',
   mode = 'jwt',
   introspection,
+  dpop,
 }) {
   if (!issuer) throw new TypeError('createTodoServer needs the authorization server `issuer`.');
   const http = await listen({ host, port });
@@ -67,6 +71,7 @@ export async function createTodoServer({
           scopesSupported: [...TODO_SCOPES],
           resourceName: 'Todo Manager',
         },
+        ...(dpop === undefined ? {} : { dpop }),
       },
     });
 
@@ -217,7 +222,7 @@ function allowBrowserClients(request, response, next) {
 }
 
 if (isMain(import.meta.url)) {
-  const { ISSUER, ISSUER_TYPE = 'oidc', RESOURCE, PORT = '3001', HOST = '127.0.0.1', MODE = 'jwt' } = process.env;
+  const { ISSUER, ISSUER_TYPE = 'oidc', RESOURCE, PORT = '3001', HOST = '127.0.0.1', MODE = 'jwt', DPOP } = process.env;
   const { INTROSPECTION_CLIENT_ID: clientId, INTROSPECTION_CLIENT_SECRET: clientSecret } = process.env;
   if (!ISSUER) {
     console.error('Set ISSUER to your authorization server issuer URL (see examples/todo-manager/README.md).');
@@ -230,6 +235,7 @@ if (isMain(import.meta.url)) {
     port: Number(PORT),
     host: HOST,
     mode: MODE,
+    ...(DPOP ? { dpop: DPOP } : {}),
     ...(clientId ? { introspection: { clientId, clientSecret } } : {}),
   });
   console.log(`Todo Manager MCP server: ${server.url}`);
