@@ -530,3 +530,32 @@ describe('DPoP options: refused at setup, by name', () => {
     assert.equal(typeof handleBearerAuth({ verifyAccessToken: customVerify, issuer: 'https://as.example.com' }), 'function');
   });
 });
+
+describe("DPoP with opaque tokens ('introspection' mode): the answer's cnf.jkt binds the token (RFC 9449 §6.2)", () => {
+  it('a proof of the bound key passes; the token as Bearer, or with another key, does not', async () => {
+    const { startIntrospectionServer, RESOURCE: INTROSPECTED } = await import('./helpers/introspection-server.mjs');
+    const endpoint = await startIntrospectionServer();
+    endpoint.state.answer = () => ({ body: endpoint.active({ scope: 'mcp:read', cnf: { jkt: holder.jkt } }) });
+    const mcpAuth = new MCPAuth({ protectedResources: { metadata: { resource: INTROSPECTED, authorizationServers: [{ issuer: endpoint.issuer, type: 'oauth' }] } } });
+    const server = await serveApp(express, (app) => {
+      app.get('/mcp', mcpAuth.bearerAuth('introspection', { resource: INTROSPECTED, introspection: { clientId: 'rs', clientSecret: 's3cret' } }), (req, res) =>
+        res.json({ sub: req.auth.subject, jkt: req.auth.claims.cnf.jkt }),
+      );
+    });
+    try {
+      const opaque = 'opaque-bound-token';
+      const ok = await send(server.port, { headers: dpopHeaders(opaque, proof(holder, { htu: INTROSPECTED, token: opaque })) });
+      assert.equal(ok.status, 200, ok.body);
+      assert.equal(JSON.parse(ok.body).jkt, holder.jkt);
+      const asBearer = await send(server.port, { headers: [['Authorization', `Bearer ${opaque}`]] });
+      assert.equal(asBearer.status, 401);
+      assert.equal(JSON.parse(asBearer.body).error_description, TOKEN_DESCRIPTIONS.sender_constrained);
+      const otherKey = await send(server.port, { headers: dpopHeaders(opaque, proof(other, { htu: INTROSPECTED, token: opaque })) });
+      assert.equal(otherKey.status, 401);
+      assert.equal(JSON.parse(otherKey.body).error_description, PROOF_DESCRIPTIONS.dpop_jkt_mismatch);
+    } finally {
+      await server.close();
+      await endpoint.close();
+    }
+  });
+});

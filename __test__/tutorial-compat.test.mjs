@@ -99,11 +99,11 @@ describe('todo-manager tutorial, with the import changed to mcp-auth-rs', () => 
     );
     const mcp = await send({ port }, { method: 'POST', path: '/', headers: [['Content-Type', 'application/json']], body: '{}' });
     assert.equal(mcp.status, 401);
-    const prm = `${RESOURCE}/.well-known/oauth-protected-resource`;
+    const prmUrl = `${RESOURCE}/.well-known/oauth-protected-resource`;
     // The tutorial's Bearer challenge, then DPoP's ('allowed' by default, RFC 9449 §7.1).
     assert.equal(
       single(mcp, 'www-authenticate'),
-      `Bearer resource_metadata="${prm}", DPoP algs="RS256 RS384 RS512 PS256 PS384 PS512 ES256 ES384 EdDSA", resource_metadata="${prm}"`,
+      `Bearer resource_metadata="${prmUrl}", DPoP algs="RS256 RS384 RS512 PS256 PS384 PS512 ES256 ES384 EdDSA", resource_metadata="${prmUrl}"`,
     );
   });
 
