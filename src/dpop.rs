@@ -227,14 +227,7 @@ pub fn check_proof(
         Some(_) => return Err(malformed("DPoP proof nonce is invalid")),
     };
 
-    let valid = jsonwebtoken::crypto::verify(
-        &parsed.signature,
-        parsed.signing_input.as_bytes(),
-        &key.key,
-        parsed.alg,
-    )
-    .unwrap_or(false);
-    if !valid {
+    if !parsed.signature_verifies(&key.key) {
         return Err(fail(
             ErrorCode::DpopBadSignature,
             "DPoP proof signature is invalid",

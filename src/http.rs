@@ -85,17 +85,7 @@ pub async fn get_json_object(
     check_url_allowed(url)?;
     let outcome = match CLIENT.as_ref() {
         Some(client) => {
-            // One deadline for the whole exchange: a server that trickles its
-            // body byte by byte must not outlive it.
-            tokio::time::timeout(opts.timeout, fetch(client, url, opts, failure_code))
-                .await
-                .unwrap_or_else(|_| {
-                    let ms = opts.timeout.as_millis();
-                    Err(unavailable(
-                        failure_code,
-                        format!("timed out after {ms} ms"),
-                    ))
-                })
+            within_deadline(opts, failure_code, fetch(client, url, opts, failure_code)).await
         }
         None => Err(unavailable(
             failure_code,
@@ -291,7 +281,18 @@ pub async fn post_form(
                 _ => err,
             })
     };
-    let outcome = tokio::time::timeout(opts.timeout, exchange)
+    let outcome = within_deadline(opts, failure_code, exchange).await;
+    outcome.map_err(|err| err.with_url(shown_url(url)))
+}
+
+/// One deadline for a whole exchange: a server that trickles its body byte
+/// by byte must not outlive it.
+async fn within_deadline<T>(
+    opts: &FetchOptions,
+    failure_code: ErrorCode,
+    exchange: impl std::future::Future<Output = AuthResult<T>>,
+) -> AuthResult<T> {
+    tokio::time::timeout(opts.timeout, exchange)
         .await
         .unwrap_or_else(|_| {
             let ms = opts.timeout.as_millis();
@@ -299,8 +300,7 @@ pub async fn post_form(
                 failure_code,
                 format!("timed out after {ms} ms"),
             ))
-        });
-    outcome.map_err(|err| err.with_url(shown_url(url)))
+        })
 }
 
 /// Reads the body chunk by chunk and stops as soon as it would pass `max`,

@@ -388,14 +388,7 @@ impl Verifier {
             digest,
         } = attempt;
         let key = &keys.keys[key];
-        let valid = jsonwebtoken::crypto::verify(
-            &parsed.signature,
-            parsed.signing_input.as_bytes(),
-            &key.key,
-            parsed.alg,
-        )
-        .unwrap_or(false);
-        if !valid {
+        if !parsed.signature_verifies(&key.key) {
             return Err(AuthError::new(
                 ErrorCode::BadSignature,
                 "token signature is invalid",
