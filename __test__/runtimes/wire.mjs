@@ -72,7 +72,8 @@ const metadataUrl = new URL('/.well-known/oauth-protected-resource/mcp', config.
 try {
   await expect('no token: 401 bare challenge', '/mcp', undefined, {
     status: 401,
-    challenge: new RegExp(`^Bearer resource_metadata="${metadataUrl}"$`),
+    // DPoP is 'allowed' by default: its challenge follows Bearer's (RFC 9449 §7.1).
+    challenge: new RegExp(`^Bearer resource_metadata="${metadataUrl}", DPoP algs="[A-Za-z0-9 ]+", resource_metadata="${metadataUrl}"$`),
     body: (json) => json.error === 'missing_auth_header',
     header: (headers) => /WWW-Authenticate/.test(headers.get('access-control-expose-headers') ?? ''),
   });
