@@ -79,6 +79,8 @@ const ROUTES = [
   { path: '/nonce', options: { resource: NONCE } },
   { path: '/off', options: { resource: OFF } },
   { path: '/custom', mode: customVerify, options: { resource: RESOURCE } },
+  // A verifier shaped like the SDK's AuthInfo: no `claims` at all.
+  { path: '/custom-bare', mode: (t) => ({ ...customVerify(t), claims: undefined }), options: { resource: RESOURCE } },
 ].map((route) => ({ methods: ['GET'], mode: 'jwt', reply: 'echo', ...route }));
 
 /** `headers`: [name, value] pairs, sent as written (so two DPoP headers stay two). */
@@ -326,6 +328,21 @@ const ROWS = [
     return dpopHeaders(t, proof(other, { htu: htu('/custom'), token: t }));
   }, { path: '/custom' }),
   {
+    name: 'custom verifier without claims: a bound token presented as Bearer is still refused',
+    path: '/custom-bare',
+    status: 401,
+    error: 'invalid_token',
+    reason: 'sender_constrained',
+    challenge: 'Bearer',
+    request: () => [['Authorization', `Bearer ${token()}`]],
+  },
+  {
+    name: 'custom verifier without claims: an unbound token as Bearer passes',
+    path: '/custom-bare',
+    status: 200,
+    request: () => [['Authorization', `Bearer ${token({ jkt: null })}`]],
+  },
+  {
     name: 'custom verifier: a bound token presented as Bearer',
     path: '/custom',
     status: 401,
@@ -550,6 +567,11 @@ describe("DPoP with opaque tokens ('introspection' mode): the answer's cnf.jkt b
       const asBearer = await send(server.port, { headers: [['Authorization', `Bearer ${opaque}`]] });
       assert.equal(asBearer.status, 401);
       assert.equal(JSON.parse(asBearer.body).error_description, TOKEN_DESCRIPTIONS.sender_constrained);
+      // A proof that is not even JWS-shaped costs no introspection call.
+      const calls = endpoint.state.calls;
+      const junk = await send(server.port, { headers: dpopHeaders('opaque-never-seen', 'junk') });
+      assert.equal(JSON.parse(junk.body).error_description, PROOF_DESCRIPTIONS.dpop_proof_malformed);
+      assert.equal(endpoint.state.calls, calls);
       const otherKey = await send(server.port, { headers: dpopHeaders(opaque, proof(other, { htu: INTROSPECTED, token: opaque })) });
       assert.equal(otherKey.status, 401);
       assert.equal(JSON.parse(otherKey.body).error_description, PROOF_DESCRIPTIONS.dpop_jkt_mismatch);

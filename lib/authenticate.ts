@@ -59,6 +59,12 @@ export interface AuthenticatorConfig {
   events: AuthEventEmitter;
   /** The resource's DPoP gate; without one only `Bearer` is accepted. */
   dpop?: DpopGate;
+  /**
+   * The verifier may return an `AuthInfo` without the token's claims (a
+   * custom verify function): then a Bearer JWT's own payload is read too,
+   * only to refuse it when it is bound (`cnf`).
+   */
+  claimsMayBeMissing?: boolean;
 }
 
 
@@ -272,7 +278,8 @@ export function createAuthenticator(config: AuthenticatorConfig): Authenticator 
     if (typeof auth !== 'object' || auth === null) return reject(serverFailure(auth, false));
     if (used === 'bearer') {
       // Any confirmation claim: the holder must prove a key, which Bearer cannot.
-      if (auth.claims?.cnf !== undefined) return reject(codedFailure('sender_constrained', 'bound token presented as Bearer', used));
+      const bound = auth.claims?.cnf !== undefined || (config.claimsMayBeMissing === true && unverifiedPayload(token)?.cnf !== undefined);
+      if (bound) return reject(codedFailure('sender_constrained', 'bound token presented as Bearer', used));
       return authorize(token, auth, used);
     }
     const jkt = boundKey(auth.claims);
@@ -363,13 +370,30 @@ function readCredentials(request: AuthRequest, maxTokenLength: number, acceptDpo
 }
 
 // RFC 9449 §4.3: exactly one DPoP header. Node and Fetch fold repeats into
-// one value joined by ", ", and a compact JWS never holds a comma.
+// one value joined by ", ", and a compact JWS never holds a comma. The shape
+// and size are checked here too, so a junk proof costs no token verification
+// (nor an introspection call); the addon checks everything again.
+const maxProofLength = 8 * 1024;
+const compactJws = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*$/;
 function readProof(request: AuthRequest): string | { failure: string } {
   const value = request.headers.dpop;
   if (Array.isArray(value) || countHeaders(request.rawHeaders, 'dpop') > 1 || value?.includes(',')) {
     return { failure: 'dpop_proof_multiple' };
   }
-  return value ? value : { failure: 'dpop_proof_missing' };
+  if (!value) return { failure: 'dpop_proof_missing' };
+  return value.length <= maxProofLength && compactJws.test(value) ? value : { failure: 'dpop_proof_malformed' };
+}
+
+// The payload of a JWS-shaped token, unverified: only ever used to refuse.
+function unverifiedPayload(token: string): Record<string, unknown> | undefined {
+  const parts = token.split('.');
+  if (parts.length !== 3 || !/^[A-Za-z0-9_-]+$/.test(parts[1]!)) return undefined;
+  try {
+    const payload: unknown = JSON.parse(Buffer.from(parts[1]!, 'base64url').toString('utf8'));
+    return typeof payload === 'object' && payload !== null ? (payload as Record<string, unknown>) : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 function countHeaders(rawHeaders: readonly string[] | undefined, lowerName: string): number {

@@ -97,6 +97,7 @@ export function handleBearerAuth(config: BearerAuthConfig): RequestHandler {
     requiredScopes: policy.requiredScopes,
     expandScopes: compileScopeHierarchy(config.scopeHierarchy),
     dpop,
+    claimsMayBeMissing: true,
     showErrorDetails: policy.showErrorDetails,
     maxTokenLength: policy.maxTokenLength,
     events,

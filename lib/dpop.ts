@@ -100,7 +100,7 @@ export function resolveDpop(setting: unknown, resource: string | undefined): Dpo
     check(proof, method, url, token, jkt) {
       // The addon checks the proof and its own replay cache first, so a local replay never reaches the store.
       const accepted = checker.check(proof, method, url, token, jkt);
-      if (shared) return claimInFleet(shared, accepted, gateMode);
+      if (shared) return claimInFleet(shared, accepted);
     },
     nonce: () => checker.nonce() ?? undefined,
     listen: (listener) => events.add(listener),
@@ -109,17 +109,16 @@ export function resolveDpop(setting: unknown, resource: string | undefined): Dpo
 
 // Set-if-absent of the proof's key (a hash of key thumbprint and jti, never
 // the proof) for as long as the proof can be accepted: exactly one process wins.
-async function claimInFleet(store: GuardedStore, accepted: native.AcceptedProof, mode: 'allowed' | 'required'): Promise<void> {
+async function claimInFleet(store: GuardedStore, accepted: native.AcceptedProof): Promise<void> {
   const claimed = await store.setIfAbsent(`dpop:${accepted.replayKey}`, '1', accepted.ttlMs);
   if (claimed.ok) {
     if (!claimed.value) throw codedError('dpop_replayed', 'DPoP proof was already used');
     return;
   }
-  // Fail closed where DPoP is the only way in; under 'allowed' the process's
-  // own replay cache still holds (README, "DPoP": fleet replay store).
-  if (mode === 'required') {
-    throw Object.assign(codedError('dpop_replay_store_unavailable', 'DPoP replay store is unavailable'), { retryAfter: 1 });
-  }
+  // Fail closed in every mode: a bound token has no Bearer way in, so an
+  // unchecked proof could be replayed at every other process. Bearer
+  // requests do not touch the store and carry on (README, "DPoP").
+  throw Object.assign(codedError('dpop_replay_store_unavailable', 'DPoP replay store is unavailable'), { retryAfter: 1 });
 }
 
 function defined<T extends Record<string, unknown>>(record: T): Partial<T> {

@@ -209,6 +209,7 @@ export class MCPAuth {
       requiredScopes: policy.requiredScopes,
       expandScopes,
       dpop,
+      claimsMayBeMissing: typeof modeOrVerify === 'function',
       showErrorDetails: policy.showErrorDetails,
       maxTokenLength: policy.maxTokenLength,
       events,

@@ -25,7 +25,10 @@ export function infrastructureFailure(error: unknown, showErrorDetails = false):
   const retryAfter = error.retryAfter && error.retryAfter > 0 ? Math.ceil(error.retryAfter) : defaultRetryAfterSeconds;
   const body = {
     error: 'server_error',
-    error_description: 'The authorization server is temporarily unavailable. Retry later.',
+    error_description:
+      error.code === 'dpop_replay_store_unavailable'
+        ? 'The DPoP replay check is temporarily unavailable. Retry later.'
+        : 'The authorization server is temporarily unavailable. Retry later.',
     ...(showErrorDetails ? { cause: { code: error.code, reason: error.reason } } : {}),
   };
   return {

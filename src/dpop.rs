@@ -13,7 +13,7 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
 use jsonwebtoken::Algorithm;
 use serde_json::{Map, Value};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 /// Longest proof accepted, in bytes: an RSA-4096 `jwk` fits with room to spare.
 pub const MAX_PROOF_LENGTH: usize = 8 * 1024;
@@ -105,7 +105,11 @@ pub fn normalize_htu(url: &str) -> Option<String> {
     let mut out = String::with_capacity(normal.len());
     let mut i = 0;
     while i < bytes.len() {
-        if bytes[i] == b'%' && i + 2 < bytes.len() {
+        if bytes[i] == b'%'
+            && i + 2 < bytes.len()
+            && bytes[i + 1].is_ascii_hexdigit()
+            && bytes[i + 2].is_ascii_hexdigit()
+        {
             out.push('%');
             out.push(bytes[i + 1].to_ascii_uppercase() as char);
             out.push(bytes[i + 2].to_ascii_uppercase() as char);
@@ -268,14 +272,11 @@ impl DpopChecker {
         nonces: Option<NonceSource>,
         replay_capacity: usize,
     ) -> Self {
-        // A proof is acceptable while |now − iat| ≤ window, so at most two
-        // windows after it is first seen.
-        let lifetime = std::time::Duration::from_secs(rules.iat_window.saturating_mul(2).max(1));
         Self {
             mode,
             rules,
             nonces,
-            replay: ReplayCache::new(replay_capacity, lifetime),
+            replay: ReplayCache::new(replay_capacity),
         }
     }
 
@@ -295,14 +296,19 @@ impl DpopChecker {
                 ));
             }
         }
-        match self.replay.insert(checked.replay_digest, Instant::now()) {
+        // Kept exactly as long as the proof could be accepted again (same clock).
+        let keep = Duration::from_secs(checked.remaining);
+        match self
+            .replay
+            .insert(checked.replay_digest, Instant::now(), keep)
+        {
             Seen::Fresh => Ok(checked),
             Seen::Replayed => Err(fail(ErrorCode::DpopReplayed, "DPoP proof was already used")),
-            Seen::Full => Err(fail(
+            Seen::Full(first_free) => Err(fail(
                 ErrorCode::DpopReplayStoreUnavailable,
                 "DPoP replay cache is full",
             )
-            .with_retry_after(1)),
+            .with_retry_after(u32::try_from(first_free).unwrap_or(u32::MAX))),
         }
     }
 

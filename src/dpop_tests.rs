@@ -218,6 +218,11 @@ fn checks_htm_and_htu_against_the_configured_origin() {
         normalize_htu("https://A.example").as_deref(),
         Some("https://a.example/")
     );
+    // Only a hex pair is a percent-encoding: `%zz` and `%ZZ` are two paths.
+    assert_ne!(
+        normalize_htu("https://a.example/%zz"),
+        normalize_htu("https://a.example/%ZZ")
+    );
 }
 
 #[test]

@@ -134,7 +134,9 @@ impl ResponseRules {
             rules.check(&view, now)?;
         }
         let kept = self.kept(response);
-        let claims_json = serde_json::to_string(&kept).unwrap_or_else(|_| "{}".into());
+        // Never `{}` in its place: that would drop `cnf` (a bound token) unseen.
+        let claims_json = serde_json::to_string(&kept)
+            .map_err(|_| garbage("introspection answer could not be re-serialised"))?;
         let mut identity = Identity::from_claims(&kept, &self.claims);
         if !has_exp {
             identity.expires_at = 0.0;

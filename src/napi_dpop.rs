@@ -9,6 +9,9 @@ use base64::Engine;
 use napi::bindgen_prelude::*;
 use napi_derive::napi;
 
+/// Seconds a fleet replay key outlives the proof's window on this clock.
+const FLEET_CLOCK_SLACK_SECS: u64 = 60;
+
 /// An accepted proof: what a fleet replay store needs (never the proof itself).
 #[napi(object)]
 pub struct AcceptedProof {
@@ -76,7 +79,8 @@ impl JsDpopChecker {
             .map_err(|e| js_error(env, &e))?;
         Ok(AcceptedProof {
             replay_key: URL_SAFE_NO_PAD.encode(checked.replay_digest),
-            ttl_ms: checked.remaining as f64 * 1000.0,
+            // Slack for peers whose clocks run behind this one's.
+            ttl_ms: (checked.remaining + FLEET_CLOCK_SLACK_SECS) as f64 * 1000.0,
         })
     }
 
