@@ -105,6 +105,12 @@ export declare function checkBearerLimits(audiences: readonly unknown[] | false,
  */
 export declare function checkServerUrl(url: string, what: 'resource' | 'issuer'): void
 
+/**
+ * Longest DPoP proof accepted, in bytes: the wrapper refuses a longer one
+ * before it verifies the token, with the addon's own limit.
+ */
+export declare const DPOP_MAX_PROOF_LENGTH: number
+
 export interface DpopOptions {
   /** The configured resource URL: its origin plus the request path is the expected `htu`. */
   resource: string

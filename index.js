@@ -841,6 +841,7 @@ module.exports.Introspector = nativeBinding.Introspector
 module.exports.Verifier = nativeBinding.Verifier
 module.exports.checkBearerLimits = nativeBinding.checkBearerLimits
 module.exports.checkServerUrl = nativeBinding.checkServerUrl
+module.exports.DPOP_MAX_PROOF_LENGTH = nativeBinding.DPOP_MAX_PROOF_LENGTH
 module.exports.errorCodes = nativeBinding.errorCodes
 module.exports.fetchServerConfig = nativeBinding.fetchServerConfig
 module.exports.fetchServerConfigByWellKnownUrl = nativeBinding.fetchServerConfigByWellKnownUrl

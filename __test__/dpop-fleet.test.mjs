@@ -6,33 +6,21 @@
 
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { once } from 'node:events';
-import { createInterface } from 'node:readline';
-import { fileURLToPath } from 'node:url';
 import { createClient } from 'redis';
 
 import { generateKey, signJwt, claims } from './helpers/keys.mjs';
 import { dpopKey, proof } from './helpers/dpop.mjs';
 import { startAuthServer } from './helpers/auth-server.mjs';
 import { startRedis } from './helpers/redis.mjs';
+import { startFleetProcess } from './helpers/fleet-process.mjs';
 
-const worker = fileURLToPath(new URL('./helpers/dpop-worker.mjs', import.meta.url));
 const ORIGIN = 'https://mcp.example.com';
 
 async function startWorker(redisUrl, issuer) {
-  const child = spawn(process.execPath, [worker, redisUrl, issuer, ORIGIN], { stdio: ['ignore', 'pipe', 'inherit'] });
-  const [line] = await once(createInterface({ input: child.stdout }), 'line');
-  const { port } = JSON.parse(line);
-  const base = `http://127.0.0.1:${port}`;
+  const worker = await startFleetProcess('./dpop-worker.mjs', [redisUrl, issuer, ORIGIN]);
   return {
-    base,
-    call: (path, accessToken, dpop) => fetch(`${base}${path}`, { headers: { authorization: `DPoP ${accessToken}`, dpop } }),
-    events: async () => (await fetch(`${base}/events`)).json(),
-    stop: async () => {
-      child.kill('SIGTERM');
-      if (child.exitCode === null) await once(child, 'exit');
-    },
+    ...worker,
+    call: (path, accessToken, dpop) => fetch(`${worker.base}${path}`, { headers: { authorization: `DPoP ${accessToken}`, dpop } }),
   };
 }
 

@@ -6,30 +6,15 @@
 
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { once } from 'node:events';
-import { createInterface } from 'node:readline';
-import { fileURLToPath } from 'node:url';
 import { createClient } from 'redis';
 
 import { startIntrospectionServer } from './helpers/introspection-server.mjs';
 import { startRedis } from './helpers/redis.mjs';
-
-const worker = fileURLToPath(new URL('./helpers/introspection-worker.mjs', import.meta.url));
+import { startFleetProcess } from './helpers/fleet-process.mjs';
 
 async function startWorker(redisUrl, issuer) {
-  const child = spawn(process.execPath, [worker, redisUrl, issuer], { stdio: ['ignore', 'pipe', 'inherit'] });
-  const [line] = await once(createInterface({ input: child.stdout }), 'line');
-  const { port } = JSON.parse(line);
-  const base = `http://127.0.0.1:${port}`;
-  return {
-    call: (token) => fetch(`${base}/mcp`, { headers: { authorization: `Bearer ${token}` } }),
-    events: async () => (await fetch(`${base}/events`)).json(),
-    stop: async () => {
-      child.kill('SIGTERM');
-      if (child.exitCode === null) await once(child, 'exit');
-    },
-  };
+  const worker = await startFleetProcess('./introspection-worker.mjs', [redisUrl, issuer]);
+  return { ...worker, call: (token) => fetch(`${worker.base}/mcp`, { headers: { authorization: `Bearer ${token}` } }) };
 }
 
 describe('introspection cache shared by a fleet on Redis', () => {

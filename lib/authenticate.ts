@@ -18,7 +18,8 @@ import {
 } from './errors.js';
 import { boundKey, type DpopGate } from './dpop.js';
 import { AuthEventEmitter, tokenId } from './events.js';
-import { isNativeError } from './native.js';
+import { unverifiedJws } from './jws-shape.js';
+import { DPOP_MAX_PROOF_LENGTH, isNativeError } from './native.js';
 import { thenMaybe } from './maybe-promise.js';
 import { noHierarchy, type ScopeExpander } from './scopes.js';
 import { infrastructureFailure, serverFailure, type Failure } from './server-failure.js';
@@ -61,8 +62,8 @@ export interface AuthenticatorConfig {
   dpop?: DpopGate;
   /**
    * The verifier may return an `AuthInfo` without the token's claims (a
-   * custom verify function): then a Bearer JWT's own payload is read too,
-   * only to refuse it when it is bound (`cnf`).
+   * custom verify function): then a Bearer JWT's own payload stands in for
+   * them, only to refuse it when it is bound (`cnf`).
    */
   claimsMayBeMissing?: boolean;
 }
@@ -278,7 +279,8 @@ export function createAuthenticator(config: AuthenticatorConfig): Authenticator 
     if (typeof auth !== 'object' || auth === null) return reject(serverFailure(auth, false));
     if (used === 'bearer') {
       // Any confirmation claim: the holder must prove a key, which Bearer cannot.
-      const bound = auth.claims?.cnf !== undefined || (config.claimsMayBeMissing === true && unverifiedPayload(token)?.cnf !== undefined);
+      const claims = auth.claims ?? (config.claimsMayBeMissing ? unverifiedJws(token)?.payload : undefined);
+      const bound = claims?.cnf !== undefined;
       if (bound) return reject(codedFailure('sender_constrained', 'bound token presented as Bearer', used));
       return authorize(token, auth, used);
     }
@@ -373,7 +375,6 @@ function readCredentials(request: AuthRequest, maxTokenLength: number, acceptDpo
 // one value joined by ", ", and a compact JWS never holds a comma. The shape
 // and size are checked here too, so a junk proof costs no token verification
 // (nor an introspection call); the addon checks everything again.
-const maxProofLength = 8 * 1024;
 const compactJws = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*$/;
 function readProof(request: AuthRequest): string | { failure: string } {
   const value = request.headers.dpop;
@@ -381,20 +382,9 @@ function readProof(request: AuthRequest): string | { failure: string } {
     return { failure: 'dpop_proof_multiple' };
   }
   if (!value) return { failure: 'dpop_proof_missing' };
-  return value.length <= maxProofLength && compactJws.test(value) ? value : { failure: 'dpop_proof_malformed' };
+  return value.length <= DPOP_MAX_PROOF_LENGTH && compactJws.test(value) ? value : { failure: 'dpop_proof_malformed' };
 }
 
-// The payload of a JWS-shaped token, unverified: only ever used to refuse.
-function unverifiedPayload(token: string): Record<string, unknown> | undefined {
-  const parts = token.split('.');
-  if (parts.length !== 3 || !/^[A-Za-z0-9_-]+$/.test(parts[1]!)) return undefined;
-  try {
-    const payload: unknown = JSON.parse(Buffer.from(parts[1]!, 'base64url').toString('utf8'));
-    return typeof payload === 'object' && payload !== null ? (payload as Record<string, unknown>) : undefined;
-  } catch {
-    return undefined;
-  }
-}
 
 function countHeaders(rawHeaders: readonly string[] | undefined, lowerName: string): number {
   if (!rawHeaders) return 0;

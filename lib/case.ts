@@ -17,6 +17,11 @@ export function snakeCaseKeys(value: unknown): unknown {
   return Object.fromEntries(Object.entries(value).map(([key, member]) => [snakeCase(key), snakeCaseKeys(member)]));
 }
 
+/** `record` without its `undefined` members (option objects handed to the addon, which takes absent, not undefined). */
+export function definedMembers<T extends Record<string, unknown>>(record: T): Partial<T> {
+  return Object.fromEntries(Object.entries(record).filter(([, value]) => value !== undefined)) as Partial<T>;
+}
+
 export function isPlainObject(value: unknown): value is Record<string, unknown> {
   if (typeof value !== 'object' || value === null) return false;
   const prototype: unknown = Object.getPrototypeOf(value);

@@ -4,6 +4,7 @@
 // setup and shared by every middleware of that resource, so a proof used at
 // one middleware is a replay at the next. The addon validates every option.
 
+import { definedMembers } from './case.js';
 import { invalidConfig } from './config.js';
 import { codedError, MCPAuthAuthServerError } from './errors.js';
 import { AuthEventEmitter, type AuthEventListener } from './events.js';
@@ -78,9 +79,9 @@ export function resolveDpop(setting: unknown, resource: string | undefined): Dpo
   try {
     checker = new native.DpopChecker({
       resource,
-      ...defined({ mode, algorithms, iatWindow, replayCacheSize }),
+      ...definedMembers({ mode, algorithms, iatWindow, replayCacheSize }),
       ...(nonce === undefined ? {} : { nonce: nonce === true || nonceOptions !== undefined }),
-      ...defined({ nonceSecret: nonceOptions?.secret, nonceLifetime: nonceOptions?.lifetime }),
+      ...definedMembers({ nonceSecret: nonceOptions?.secret, nonceLifetime: nonceOptions?.lifetime }),
     });
   } catch (error) {
     // The addon is the one validator; a value of the wrong type fails in its argument conversion.
@@ -92,7 +93,7 @@ export function resolveDpop(setting: unknown, resource: string | undefined): Dpo
   const shared =
     store === undefined
       ? undefined
-      : guardStore(store, { ...defined({ timeoutMs: storeTimeout }), onEvent: (event) => events.emit(event) });
+      : guardStore(store, { ...definedMembers({ timeoutMs: storeTimeout }), onEvent: (event) => events.emit(event) });
 
   return {
     mode: gateMode,
@@ -119,10 +120,6 @@ async function claimInFleet(store: GuardedStore, accepted: native.AcceptedProof)
   // unchecked proof could be replayed at every other process. Bearer
   // requests do not touch the store and carry on (README, "DPoP").
   throw Object.assign(codedError('dpop_replay_store_unavailable', 'DPoP replay store is unavailable'), { retryAfter: 1 });
-}
-
-function defined<T extends Record<string, unknown>>(record: T): Partial<T> {
-  return Object.fromEntries(Object.entries(record).filter(([, value]) => value !== undefined)) as Partial<T>;
 }
 
 /** The token's `cnf.jkt` (RFC 9449 §6.1) when it is DPoP-bound. */

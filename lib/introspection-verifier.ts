@@ -12,7 +12,9 @@ import * as native from './native.js';
 import { getIssuer } from './server-config.js';
 import { fleetSingleFlight, guardStore, type GuardedStore } from './shared-store.js';
 import type { AuthInfo, AuthServerConfig, ClaimOptions, IntrospectionOptions, MaybePromise } from './types.js';
+import { definedMembers } from './case.js';
 import { invalidConfig } from './config.js';
+import { unverifiedJws } from './jws-shape.js';
 
 export interface IntrospectionSettings {
   authorizationServers: readonly AuthServerConfig[];
@@ -43,8 +45,7 @@ export function createIntrospectionVerifyFunction(settings: IntrospectionSetting
     issuerType: server.type,
     ...(settings.audiences === 'any' ? { allowAnyAudience: true } : { audiences: [...settings.audiences] }),
     maxTokenLength: settings.maxTokenLength,
-    ...(settings.clockTolerance === undefined ? {} : { clockTolerance: settings.clockTolerance }),
-    ...(settings.requiredClaims === undefined ? {} : { requiredClaims: settings.requiredClaims }),
+    ...definedMembers({ clockTolerance: settings.clockTolerance, requiredClaims: settings.requiredClaims }),
     ...(privateKey === undefined ? {} : { privateKey: toPkcs8Pem(privateKey) }),
     ...pickClaimOptions(settings.claims),
   };
@@ -63,7 +64,7 @@ export function createIntrospectionVerifyFunction(settings: IntrospectionSetting
     return (token) => thenMaybe(introspector.check(token), (verified) => toAuthInfo(token, verified, resource));
   }
   const shared = guardStore(store, {
-    ...(storeTimeout === undefined ? {} : { timeoutMs: storeTimeout }),
+    ...definedMembers({ timeoutMs: storeTimeout }),
     onEvent: (event) => settings.events.emit(event),
   });
   return (token) => {
@@ -143,21 +144,9 @@ export function routeByTokenShape(
 }
 
 function isTrustedJwt(token: string, trusted: ReadonlySet<string>): boolean {
-  const parts = token.split('.');
-  if (parts.length !== 3) return false;
-  const header = decodeSegment(parts[0]!);
-  if (typeof header?.alg !== 'string') return false;
-  const payload = decodeSegment(parts[1]!);
-  return typeof payload?.iss === 'string' && trusted.has(payload.iss);
-}
-
-function decodeSegment(segment: string): Record<string, unknown> | undefined {
-  if (!/^[A-Za-z0-9_-]+$/.test(segment)) return undefined;
-  try {
-    const value: unknown = JSON.parse(Buffer.from(segment, 'base64url').toString('utf8'));
-    return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
-  } catch {
-    return undefined;
-  }
+  const jws = unverifiedJws(token);
+  if (typeof jws?.header?.alg !== 'string') return false;
+  const issuer = jws.payload?.iss;
+  return typeof issuer === 'string' && trusted.has(issuer);
 }
 

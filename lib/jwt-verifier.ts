@@ -3,6 +3,7 @@
 // once. The addon validates every verifier option; this file only passes
 // them through and maps its errors.
 
+import { definedMembers } from './case.js';
 import { MCPAuthAuthServerError } from './errors.js';
 import { AuthEventEmitter, type AuthEventListener } from './events.js';
 import { thenMaybe } from './maybe-promise.js';
@@ -90,18 +91,14 @@ function toNativeOptions(settings: JwtVerifierSettings): native.NativeVerifierOp
 // Only the known members, for the same reason; the addon validates them.
 export function pickClaimOptions(claims: ClaimOptions | undefined): ClaimOptions {
   const { scopeClaims, clientIds, requiredClaimValues } = claims ?? {};
-  return Object.fromEntries(
-    Object.entries({ scopeClaims, clientIds, requiredClaimValues }).filter(([, v]) => v !== undefined),
-  );
+  return definedMembers({ scopeClaims, clientIds, requiredClaimValues });
 }
 
 // Only the known members: a plain-JS caller must not be able to smuggle trust
 // settings (issuers, audiences) in through this object.
 function pickCacheOptions(cache: VerifierCacheOptions | undefined): VerifierCacheOptions {
   const { staleMaxAge, tokenCacheSize, tokenCacheMaxAge, maxResponseBytes } = cache ?? {};
-  return Object.fromEntries(
-    Object.entries({ staleMaxAge, tokenCacheSize, tokenCacheMaxAge, maxResponseBytes }).filter(([, v]) => v !== undefined),
-  );
+  return definedMembers({ staleMaxAge, tokenCacheSize, tokenCacheMaxAge, maxResponseBytes });
 }
 
 function toNativeIssuer(server: AuthServerConfig): native.NativeVerifierOptions['issuers'][number] {

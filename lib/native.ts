@@ -81,6 +81,7 @@ export type {
 export const {
   checkBearerLimits,
   checkServerUrl,
+  DPOP_MAX_PROOF_LENGTH,
   DpopChecker,
   errorCodes,
   fetchServerConfig,

@@ -9,6 +9,13 @@ use base64::Engine;
 use napi::bindgen_prelude::*;
 use napi_derive::napi;
 
+/// Longest DPoP proof accepted, in bytes: the wrapper refuses a longer one
+/// before it verifies the token, with the addon's own limit.
+#[napi]
+// Only the JavaScript export reads it; test builds do not register exports.
+#[cfg_attr(test, allow(dead_code))]
+pub const DPOP_MAX_PROOF_LENGTH: u32 = dpop::MAX_PROOF_LENGTH as u32;
+
 /// Seconds a fleet replay key outlives the proof's window on this clock.
 const FLEET_CLOCK_SLACK_SECS: u64 = 60;
 
