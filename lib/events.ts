@@ -34,7 +34,7 @@ export type AuthEvent =
       warnings?: string[];
     }
   | { type: 'jwks_unavailable'; issuer?: string; jwksUri: string; reason?: string }
-  /** The fleet store (`introspection.store`) failed or timed out: requests carry on without it, once per outage. */
+  /** A fleet store (`introspection.store`, `dpop.store`) failed or timed out, once per outage: introspection carries on without it, DPoP requests get 503. */
   | { type: 'store_unavailable'; operation: string; reason: string }
   | { type: 'store_recovered' }
   | {
