@@ -16,9 +16,16 @@ export declare class DpopChecker {
   get algorithms(): Array<string>
   get nonces(): boolean
   /**
-   * Checks one request's proof against the verified token's `cnf.jkt`;
-   * throws a coded error (`dpop_*`).
+   * Checks one request's proof against the verified token's `cnf.jkt`,
+   * all but the replay cache; throws a coded error (`dpop_*`).
    */
+  verify(proof: string, method: string, path: string, accessToken: string, jkt: string): VerifiedProof
+  /**
+   * Uses up a verified proof in the local replay cache; throws
+   * `dpop_replayed`, or a 503 code with `retryAfter` when there is no room.
+   */
+  record(proof: VerifiedProof): void
+  /** `verify` and `record` in one call. */
   check(proof: string, method: string, path: string, accessToken: string, jkt: string): AcceptedProof
   /** A fresh server nonce, when nonces are enabled. */
   nonce(): string | null
@@ -53,6 +60,17 @@ export declare class Introspector {
 }
 
 /**
+ * A proof that passed every check but the replay cache: hand it to
+ * `record` once the request is otherwise accepted.
+ */
+export declare class VerifiedProof {
+  /** base64url SHA-256 of the key thumbprint and `jti` (the fleet store's key). */
+  get replayKey(): string
+  /** How long a fleet store must keep the replay key, in milliseconds. */
+  get ttlMs(): number
+}
+
+/**
  * Verifies access tokens for one trust configuration (issuers, audiences,
  * algorithms, claim rules). Key sets are cached process-wide.
  */
@@ -79,6 +97,13 @@ export declare class Verifier {
    * the keys must be fetched first (call `verify` or `prepare`).
    */
   verifySync(token: string): VerifiedToken
+  /**
+   * Whether `token` is a JWS whose `iss` names one of this verifier's
+   * issuers (exactly, or by a template's shape), by the same issuer
+   * selection `check` uses. Nothing is verified: 'auto' mode routes with
+   * it, and `check` then judges the token.
+   */
+  namesTrustedIssuer(token: string): boolean
   /** Discovers metadata and loads keys for every trusted issuer. */
   prepare(): Promise<void>
 }
@@ -127,6 +152,12 @@ export interface DpopOptions {
   nonceLifetime?: number
   /** Proofs the in-process replay cache holds (default 100000, 1 to 10000000). */
   replayCacheSize?: number
+  /**
+   * Of those, how many one key (`cnf.jkt`) may hold (default a tenth of
+   * the cache, rounded up; 1 to `replayCacheSize`). A tenth of this share,
+   * rounded up, may be proofs dated more than 5 s ahead.
+   */
+  replayCachePerKey?: number
 }
 
 /**
@@ -222,6 +253,8 @@ export interface KeySetEvent {
   keyCount?: number
   warnings?: Array<string>
   reason?: string
+  /** For `jwks_unavailable`: the reason as one of a fixed set of codes (see `outage_code`). */
+  code?: 'timeout' | 'connection_failed' | 'redirect_refused' | 'http_status' | 'not_found' | 'content_type' | 'too_large' | 'invalid_json' | 'invalid_key_set' | 'no_usable_keys' | 'other'
 }
 
 export interface MetadataDocument {

@@ -838,6 +838,7 @@ module.exports = nativeBinding
 module.exports.DpopChecker = nativeBinding.DpopChecker
 module.exports.JsDpopChecker = nativeBinding.JsDpopChecker
 module.exports.Introspector = nativeBinding.Introspector
+module.exports.VerifiedProof = nativeBinding.VerifiedProof
 module.exports.Verifier = nativeBinding.Verifier
 module.exports.checkBearerLimits = nativeBinding.checkBearerLimits
 module.exports.checkServerUrl = nativeBinding.checkServerUrl

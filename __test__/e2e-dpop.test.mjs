@@ -10,16 +10,41 @@ import { DpopSession } from '@modelcontextprotocol/client';
 
 import { startAuthorizationServer } from '../examples/todo-manager/authorization-server.mjs';
 import { createTodoServer } from '../examples/todo-manager/server.mjs';
-import { connectAs } from '../examples/todo-manager/client.mjs';
+import { connectAs, obtainAccessToken } from '../examples/todo-manager/client.mjs';
 import { parseWwwAuthenticateAll } from './helpers/http.mjs';
 
 // A tools/call on 2025-11-25 (stateless), with the credentials given.
-const listTodos = (url, headers) =>
+const callTool = (url, headers, name, args = {}) =>
   fetch(url, {
     method: 'POST',
     headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream', 'mcp-protocol-version': '2025-11-25', ...headers },
-    body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: 'get-todos', arguments: {} } }),
+    body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name, arguments: args } }),
   });
+const listTodos = (url, headers) => callTool(url, headers, 'get-todos');
+
+// delete-todo of a todo that is not the caller's: the SDK's per-tool scope
+// challenge answers 403 before the tool runs. Returns the parsed challenges.
+async function deleteOthersTodo(todo, headers) {
+  const res = await callTool(todo.url, headers, 'delete-todo', { id: 'not-the-callers-todo' });
+  assert.equal(res.status, 403);
+  assert.equal((await res.json()).error, 'insufficient_scope');
+  return parseWwwAuthenticateAll(res.headers.get('www-authenticate'));
+}
+
+// RFC 9449 §7.1: the error sits in the challenge of the scheme used, with the tool's scope.
+function assertStepUpChallenge(challenges, todo, { schemes, erroredScheme }) {
+  assert.deepEqual(challenges.map((c) => c.scheme), schemes);
+  const withError = challenges.filter((c) => c.params.error !== undefined);
+  assert.deepEqual(withError.map((c) => c.scheme), [erroredScheme]);
+  assert.equal(withError[0].params.error, 'insufficient_scope');
+  assert.equal(withError[0].params.error_description, "Deleting another user's todo needs delete:todos");
+  const prm = new URL('/.well-known/oauth-protected-resource', todo.url).href;
+  for (const challenge of challenges) {
+    assert.equal(challenge.params.scope, 'delete:todos');
+    assert.equal(challenge.params.resource_metadata, prm);
+    if (challenge.scheme === 'DPoP') assert.match(challenge.params.algs, /\bES256\b/);
+  }
+}
 
 describe("todo manager end to end with DPoP-bound tokens from oidc-provider (dpop: 'required')", () => {
   let as;
@@ -65,6 +90,26 @@ describe("todo manager end to end with DPoP-bound tokens from oidc-provider (dpo
     assert.equal((await withOtherKey.json()).error, 'invalid_dpop_proof');
   });
 
+  it('without credentials, the 401 body says a DPoP-bound token with its proof is needed, not a bearer token', async () => {
+    const none = await listTodos(todo.url, {});
+    assert.equal(none.status, 401);
+    const body = await none.json();
+    assert.equal(body.error, 'missing_auth_header');
+    assert.equal(
+      body.error_description,
+      'Missing `Authorization` header. This resource requires a DPoP-bound access token: send "Authorization: DPoP <token>" with its proof in a `DPoP` header.',
+    );
+    assert.deepEqual(parseWwwAuthenticateAll(none.headers.get('www-authenticate')).map((c) => c.scheme), ['DPoP']);
+    const basic = await (await listTodos(todo.url, { authorization: 'Basic dXNlcjpwYXNz' })).json();
+    assert.equal(basic.error_description, 'Invalid `Authorization` header format. Expected "DPoP <token>" with its proof in a `DPoP` header.');
+  });
+
+  it("a tool's own 403 insufficient_scope names DPoP, the scheme used, not Bearer", async () => {
+    const proof = await user.dpopSession.buildProof({ htm: 'POST', htu: new URL(todo.url), accessToken: user.accessToken });
+    const challenges = await deleteOthersTodo(todo, { authorization: `DPoP ${user.accessToken}`, dpop: proof });
+    assertStepUpChallenge(challenges, todo, { schemes: ['DPoP'], erroredScheme: 'DPoP' });
+  });
+
   it("the client's own proof works once; replayed, it is refused", async () => {
     const proof = await user.dpopSession.buildProof({ htm: 'POST', htu: new URL(todo.url), accessToken: user.accessToken });
     const headers = { authorization: `DPoP ${user.accessToken}`, dpop: proof };
@@ -108,5 +153,15 @@ describe("todo manager end to end, DPoP 'allowed' (the default): a DPoP client a
     assert.equal(body.error, 'invalid_token');
     assert.equal(body.error_description, 'The access token is sender-constrained: it cannot be used as a Bearer token.');
     assert.equal((await listTodos(todo.url, { authorization: `Bearer ${admin.accessToken}` })).status, 200);
+  });
+
+  it("a tool's own 403 offers both schemes, the error in the one the request used", async () => {
+    const proof = await user.dpopSession.buildProof({ htm: 'POST', htu: new URL(todo.url), accessToken: user.accessToken });
+    const viaDpop = await deleteOthersTodo(todo, { authorization: `DPoP ${user.accessToken}`, dpop: proof });
+    assertStepUpChallenge(viaDpop, todo, { schemes: ['Bearer', 'DPoP'], erroredScheme: 'DPoP' });
+
+    const { access_token: bearer } = await obtainAccessToken({ issuer: as.issuer, resource: todo.resource, account: 'user', scope: 'create:todos' });
+    const viaBearer = await deleteOthersTodo(todo, { authorization: `Bearer ${bearer}` });
+    assertStepUpChallenge(viaBearer, todo, { schemes: ['Bearer', 'DPoP'], erroredScheme: 'Bearer' });
   });
 });

@@ -6,6 +6,10 @@
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 
+import express from 'express';
+
+import { MCPAuth } from 'mcp-auth-rs';
+import { serveApp, send, single } from './helpers/app.mjs';
 import { startAuthorizationServer } from '../examples/todo-manager/authorization-server.mjs';
 import { createTodoServer } from '../examples/todo-manager/server.mjs';
 import { connectAs, obtainAccessToken } from '../examples/todo-manager/client.mjs';
@@ -86,3 +90,41 @@ for (const mode of ['introspection', 'auto']) {
     }
   });
 }
+
+// Issue 20, item 7: oidc-provider 8.8 introspects a refresh token as active,
+// with neither token_type nor aud (lib/actions/introspection.js). Under
+// either audience opt-out it must still never pass for an access token.
+describe('a refresh token from oidc-provider is never an access token, under either audience opt-out', () => {
+  const resource = 'https://mcp.example.com/mcp';
+  let as;
+  let rs;
+  before(async () => {
+    as = await startAuthorizationServer();
+    as.addResource(resource, { tokenFormat: 'opaque' });
+    const mcpAuth = new MCPAuth({
+      protectedResources: { metadata: { resource, authorizationServers: [{ issuer: as.issuer, type: 'oidc' }] } },
+    });
+    const introspection = as.introspectionClient;
+    rs = await serveApp(express, (app) => {
+      app.get('/missing-aud', mcpAuth.bearerAuth('introspection', { resource, introspection: { ...introspection, acceptMissingAudience: true } }), (req, res) => res.json({ sub: req.auth.subject }));
+      app.get('/no-aud-check', mcpAuth.bearerAuth('introspection', { resource, audience: false, introspection }), (req, res) => res.json({ sub: req.auth.subject }));
+    });
+  });
+  after(async () => {
+    await rs?.close();
+    await as?.close();
+  });
+
+  it('401 for the refresh token at both routes; the access token of the same grant is accepted', async () => {
+    const grant = await obtainAccessToken({ issuer: as.issuer, resource, account: 'user', scope: 'openid offline_access create:todos' });
+    assert.equal(typeof grant.refresh_token, 'string', 'expected a refresh token');
+    for (const path of ['/missing-aud', '/no-aud-check']) {
+      const call = (token) => send(rs, { path, headers: [['Authorization', `Bearer ${token}`]] });
+      const access = await call(grant.access_token);
+      assert.equal(access.status, 200, `${path}: ${access.body}`);
+      const refresh = await call(grant.refresh_token);
+      assert.equal(refresh.status, 401, `${path}: ${refresh.body}`);
+      assert.match(single(refresh, 'www-authenticate'), /error="invalid_token"/);
+    }
+  });
+});

@@ -16,6 +16,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { createRequire } from 'node:module';
+import net from 'node:net';
 
 import { MCPAuth, fetchServerConfig } from 'mcp-auth-rs';
 import { generateKey, signJwt, claims } from './helpers/keys.mjs';
@@ -458,6 +459,55 @@ describe('single flight (C24)', () => {
     } finally {
       await app.close();
       await as.close();
+    }
+  });
+});
+
+// The addon shares one key-set cache per JWKS URL across the process, and an
+// earlier test's verifier lives until garbage collection. When the kernel
+// handed a new auth server the port of an earlier one, the outage test above
+// was served the earlier server's 'k1' and answered 401 bad_signature.
+describe('test servers never inherit an earlier server\'s address (issue 20 item 14)', () => {
+  /** Makes the next listen(0) in this process bind `port`, as the kernel may. */
+  function handOutNext(port) {
+    const listen = net.Server.prototype.listen;
+    net.Server.prototype.listen = function (requested, ...rest) {
+      net.Server.prototype.listen = listen;
+      return listen.call(this, requested === 0 ? port : requested, ...rest);
+    };
+    return () => { net.Server.prototype.listen = listen; };
+  }
+
+  it('a freed port handed out again: the outage is still a 503, not the earlier server\'s keys', async () => {
+    const earlierKey = newKey('k1');
+    const earlier = await startAuthServer({ keys: [earlierKey] });
+    const earlierApp = await protect(earlier);
+    try {
+      assert.equal((await earlierApp.call(earlierApp.token(earlierKey))).status, 200);
+    } finally {
+      await earlierApp.close();
+      await earlier.close();
+    }
+    const key = newKey('k1'); // same kid, other key material, as in every test here
+    const restore = handOutNext(earlier.port);
+    let as;
+    try {
+      as = await startAuthServer({ keys: [key] });
+    } finally {
+      restore();
+    }
+    as.setFault(as.paths.jwks, { status: 500, delayMs: 150 });
+    const app = await protect(as);
+    try {
+      const results = await Promise.all(Array.from({ length: 5 }, () => app.call(app.token(key))));
+      for (const res of results) expectUnavailable(res);
+      assert.equal(as.hitCount('/jwks'), 1);
+      assert.notEqual(as.port, earlier.port);
+    } finally {
+      await app.close();
+      await as.close();
+      // The earlier verifier, and so its cached key set, is alive until here.
+      assert.ok(earlierApp);
     }
   });
 });

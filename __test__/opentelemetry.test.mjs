@@ -12,7 +12,7 @@ import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-ho
 import { AggregationTemporality, InMemoryMetricExporter, MeterProvider, PeriodicExportingMetricReader } from '@opentelemetry/sdk-metrics';
 import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
 import express from 'express';
-import { MCPAuth, fetchServerConfig } from 'mcp-auth-rs';
+import { MCPAuth, MCPAuthBearerAuthError, MCPAuthTokenVerificationError, fetchServerConfig } from 'mcp-auth-rs';
 import { instrument } from 'mcp-auth-rs/opentelemetry';
 import { startAuthServer } from './helpers/auth-server.mjs';
 import { serveApp, send } from './helpers/app.mjs';
@@ -162,6 +162,89 @@ describe('instrument(): options and order', () => {
     const mcpAuth = new MCPAuth({ protectedResources: { metadata: { resource: RESOURCE, authorizationServers: [await fetchServerConfig(as.issuer, { type: 'oauth' })] } } });
     mcpAuth.bearerAuth('jwt', { resource: RESOURCE });
     assert.throws(() => instrument(mcpAuth), (error) => error.code === 'invalid_server_config' && /before creating bearerAuth/.test(error.cause.cause));
+  });
+});
+
+// Issue 20 item 9: label values come from a fixed vocabulary, so neither a
+// key-set server nor a custom verifier can add one series per value it chooses.
+describe('instrument(): fixed label values', () => {
+  async function labelledApp(mount, authorizationServers) {
+    const exporter = new InMemoryMetricExporter(AggregationTemporality.CUMULATIVE);
+    const reader = new PeriodicExportingMetricReader({ exporter, exportIntervalMillis: 3_600_000 });
+    const mcpAuth = new MCPAuth({ protectedResources: { metadata: { resource: RESOURCE, authorizationServers } } });
+    instrument(mcpAuth, { meterProvider: new MeterProvider({ readers: [reader] }) });
+    const server = await serveApp(express, (app) => {
+      app.use((req, res, next) => tracer.startActiveSpan(`${req.method} ${req.path}`, (span) => (res.on('finish', () => span.end()), next())));
+      mount(app, mcpAuth);
+    });
+    const metrics = async () => {
+      await reader.forceFlush();
+      const latest = exporter.getMetrics().at(-1);
+      return Object.fromEntries(latest.scopeMetrics.flatMap((scope) => scope.metrics).map((metric) => [metric.descriptor.name, metric.dataPoints]));
+    };
+    return { server, metrics };
+  }
+
+  it('a key-set server answering with many Content-Types yields one outage series', async () => {
+    const jwksAs = await startAuthServer({ keys: [key] });
+    const app = await labelledApp(
+      // No cooldown: every request tries the key set again.
+      (router, mcpAuth) => router.get('/mcp', mcpAuth.bearerAuth('jwt', { resource: RESOURCE, remoteJwkSet: { cooldownDuration: 0 } }), (req, res) => res.json({})),
+      [await fetchServerConfig(jwksAs.issuer, { type: 'oauth' })],
+    );
+    try {
+      const bearer = token({}, jwksAs.issuer);
+      for (let i = 0; i < 6; i++) {
+        jwksAs.setFault('/jwks', { body: '{"keys":[]}', contentType: `text/x-chosen-by-server-${i}` });
+        assert.equal((await get(app.server, '/mcp', bearer)).status, 503);
+      }
+      let outages = [];
+      for (let waited = 0; waited < 3000 && count(outages, {}) < 6; waited += 50) {
+        outages = (await app.metrics())['mcp_auth.jwks.outages'] ?? [];
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+      assert.equal(count(outages, {}), 6);
+      assert.deepEqual(outages.map((point) => point.attributes), [{ 'mcp_auth.issuer': jwksAs.issuer, 'mcp_auth.reason': 'content_type' }]);
+    } finally {
+      await app.server.close();
+      await jwksAs.close();
+    }
+  });
+
+  it('a custom verifier throwing errors with random codes adds no series per code', async () => {
+    spans.reset();
+    const random = () => `code_${Math.random().toString(36).slice(2)}`;
+    const throwers = {
+      // A coded error shaped like the addon's: a 500.
+      '/coded': () => {
+        throw Object.assign(new Error('boom'), { code: random(), reason: 'anything' });
+      },
+      '/bearer': () => {
+        throw new MCPAuthBearerAuthError(random());
+      },
+      '/verification': () => {
+        throw new MCPAuthTokenVerificationError(random());
+      },
+    };
+    const app = await labelledApp((router, mcpAuth) => {
+      for (const [path, verify] of Object.entries(throwers)) {
+        router.get(path, mcpAuth.bearerAuth(verify, { resource: RESOURCE }), (req, res) => res.json({}));
+      }
+    }, [{ issuer: as.issuer, type: 'oauth' }]);
+    try {
+      for (let i = 0; i < 4; i++) {
+        for (const path of Object.keys(throwers)) assert.notEqual((await get(app.server, path, token())).status, 200);
+      }
+      const decisions = (await app.metrics())['mcp_auth.decisions'];
+      assert.equal(count(decisions, {}), 12);
+      assert.deepEqual([...new Set(decisions.map((point) => point.attributes['mcp_auth.reason']))], ['other']);
+      // One series per status (500 for the coded error, 401 for the two MCPAuth classes), not one per code.
+      assert.equal(decisions.length, 2);
+      const spanReasons = spans.getFinishedSpans().map((span) => span.attributes['mcp_auth.reason']);
+      assert.deepEqual([...new Set(spanReasons)], ['other']);
+    } finally {
+      await app.server.close();
+    }
   });
 });
 

@@ -3,6 +3,7 @@
 // byte for byte and parsed with the strict RFC 9110 parser.
 
 import { describe, it, before, after } from 'node:test';
+import { createHash } from 'node:crypto';
 import assert from 'node:assert/strict';
 
 import { MCPAuth, fetchServerConfig, MCPAuthAuthServerError } from 'mcp-auth-rs';
@@ -335,7 +336,8 @@ for (const [label, express] of Object.entries(EXPRESS_VERSIONS)) {
       const summary = events.filter((e) => e.type === 'accepted' || e.type === 'rejected')
         .map((e) => (e.type === 'accepted' ? [e.type, e.tokenId, e.resource] : [e.type, e.status, e.error, e.reason]));
       assert.deepEqual(summary, [
-        ['accepted', 'event-jti', RESOURCE],
+        // Derived from the token itself, never its jti (issue 20, item 8).
+        ['accepted', `sha256:${createHash('sha256').update(value).digest('hex').slice(0, 16)}`, RESOURCE],
         ['rejected', 401, 'invalid_token', 'expired'],
         ['rejected', 401, undefined, 'missing_authorization'],
         ['rejected', 403, 'insufficient_scope', 'insufficient_scope'],

@@ -28,8 +28,11 @@ const resourceMode = (metadata) => ({ protectedResources: [metadata].flat().map(
 const invalidServerConfig = (pattern) => (error) => {
   assert.ok(error instanceof MCPAuthAuthServerError, `expected MCPAuthAuthServerError, got ${error}`);
   assert.equal(error.code, 'invalid_server_config');
-  assert.equal(error.message, 'The server configuration does not match the MCP specification.');
+  // The message leads with mcp-auth's text and then says what is wrong (the reason also stays in `cause`).
+  assert.ok(error.message.startsWith('The server configuration does not match the MCP specification. '), error.message);
+  if (typeof error.cause?.cause === 'string') assert.ok(error.message.endsWith(error.cause.cause), error.message);
   if (pattern) assert.match(error.cause.cause, pattern);
+  if (pattern) assert.match(error.message, pattern);
   return true;
 };
 
@@ -206,9 +209,11 @@ describe('bearerAuth options that change verification', () => {
   it('cache options reach the verifier, and cannot smuggle in trust settings', async () => {
     const resource = 'http://localhost:3001/mcp';
     const mcpAuth = new MCPAuth(resourceMode({ resource, authorizationServers: [await fetchServerConfig(as.issuer, { type: 'oauth' })] }));
+    // Trust settings in `cache` are unknown options there: refused at setup (issue 20 item 12).
+    const smuggled = { tokenCacheSize: 0, allowAnyAudience: true, audiences: ['https://evil.example.com'] };
+    assert.throws(() => mcpAuth.bearerAuth('jwt', { resource, cache: smuggled }), invalidServerConfig(/unknown option `cache.allowAnyAudience`/));
     const server = await serveApp(EXPRESS_VERSIONS['express 5'], (app) => {
-      const cache = { tokenCacheSize: 0, allowAnyAudience: true, audiences: ['https://evil.example.com'] };
-      app.get('/mcp', mcpAuth.bearerAuth('jwt', { resource, cache }), (req, res) => res.end('ok'));
+      app.get('/mcp', mcpAuth.bearerAuth('jwt', { resource, cache: { tokenCacheSize: 0 } }), (req, res) => res.end('ok'));
     });
     try {
       const call = (audience) =>

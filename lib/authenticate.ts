@@ -5,12 +5,15 @@
 // Order matters: the request's shape is checked first (400), then the token's
 // validity (401), then its DPoP proof when it came with one (401), then its
 // scopes (403), so an expired token that also lacks scopes is reported as
-// invalid, not as insufficiently scoped.
+// invalid, not as insufficiently scoped. Only then is the proof used up in
+// the replay cache (a replay is 401, no room 503): a refused request never
+// holds a slot.
 
 import { isPlainObject, snakeCaseKeys } from './case.js';
 import { buildChallenge, sanitizeDescription } from './challenge.js';
 import {
   bearerAuthErrorDescription,
+  dpopRequiredAuthErrorDescription,
   MCPAuthBearerAuthError,
   MCPAuthTokenVerificationError,
   nativeErrorKind,
@@ -19,10 +22,12 @@ import {
 import { boundKey, type DpopGate } from './dpop.js';
 import { AuthEventEmitter, tokenId } from './events.js';
 import { unverifiedJws } from './jws-shape.js';
-import { DPOP_MAX_PROOF_LENGTH, isNativeError } from './native.js';
+import { DPOP_MAX_PROOF_LENGTH, isNativeError, type VerifiedProof } from './native.js';
 import { thenMaybe } from './maybe-promise.js';
+import { fixedReason } from './reason-codes.js';
 import { noHierarchy, type ScopeExpander } from './scopes.js';
 import { infrastructureFailure, serverFailure, type Failure } from './server-failure.js';
+import { parseInsufficientScope, type Rechallenge } from './step-up.js';
 import type { AuthInfo, MaybePromise } from './types.js';
 
 export interface AuthRequest {
@@ -38,7 +43,11 @@ export interface AuthRequest {
 }
 
 export type AuthDecision =
-  | { ok: true; auth: AuthInfo }
+  /**
+   * `rechallenge`, on a resource that takes DPoP: rewrites a handler's own
+   * `Bearer` 403 insufficient_scope challenge (SDK v2's per-operation scopes) into this resource's.
+   */
+  | { ok: true; auth: AuthInfo; rechallenge?: Rechallenge }
   | { ok: false; status: number; headers: Record<string, string>; body: string };
 
 /** Resolves synchronously whenever it can (cached keys), so await it only if it is a promise. */
@@ -106,28 +115,45 @@ export function createAuthenticator(config: AuthenticatorConfig): Authenticator 
   const offered: readonly Scheme[] = dpop === undefined ? ['bearer'] : dpop.mode === 'required' ? ['dpop'] : ['bearer', 'dpop'];
   const algs = dpop?.algorithms.join(' ');
 
-  const challenges = new Map<string, string>();
   // The error goes into the challenge of the scheme the request used (the first offered when it used none we take).
-  const challenge = (error?: string, errorDescription?: string, used?: Scheme): string => {
+  const challengeWith = (
+    error: string | undefined,
+    errorDescription: string | undefined,
+    used: Scheme | undefined,
+    challengeScope: string | undefined,
+    resourceMetadata: string | undefined,
+  ): string => {
     const target = used !== undefined && offered.includes(used) ? used : offered[0];
-    const key = `${target}\n${error ?? ''}\n${errorDescription ?? ''}`;
+    return offered
+      .map((scheme) =>
+        buildChallenge({
+          scheme: schemeNames[scheme],
+          ...(scheme === 'dpop' ? { algs } : {}),
+          ...(scheme === target ? { error, errorDescription } : {}),
+          resourceMetadata,
+          scope: challengeScope,
+        }),
+      )
+      .join(', ');
+  };
+  const challenges = new Map<string, string>();
+  const challenge = (error?: string, errorDescription?: string, used?: Scheme): string => {
+    const key = `${used}\n${error ?? ''}\n${errorDescription ?? ''}`;
     let value = challenges.get(key);
     if (value === undefined) {
-      value = offered
-        .map((scheme) =>
-          buildChallenge({
-            scheme: schemeNames[scheme],
-            ...(scheme === 'dpop' ? { algs } : {}),
-            ...(scheme === target ? { error, errorDescription } : {}),
-            resourceMetadata: resourceMetadataUrl,
-            scope,
-          }),
-        )
-        .join(', ');
+      value = challengeWith(error, errorDescription, used, scope, resourceMetadataUrl);
       if (challenges.size < memoLimit) challenges.set(key, value);
     }
     return value;
   };
+  // A handler's later 403 (SDK v2's scopeChallenge) names its own scopes; only the schemes change.
+  const rechallengeFor = (used: Scheme): Rechallenge => (header) => {
+    const asked = parseInsufficientScope(header);
+    if (asked === undefined) return undefined;
+    return challengeWith('insufficient_scope', asked.errorDescription, used, asked.scope, asked.resourceMetadata ?? resourceMetadataUrl);
+  };
+  const rechallenges: Partial<Record<Scheme, Rechallenge>> =
+    dpop === undefined ? {} : { bearer: rechallengeFor('bearer'), dpop: rechallengeFor('dpop') };
 
   const challenged = (status: number, reason: string, body: Record<string, unknown>, error?: string, used?: Scheme): Failure => ({
     status,
@@ -140,19 +166,21 @@ export function createAuthenticator(config: AuthenticatorConfig): Authenticator 
     reason,
   });
 
+  // The body says what this resource takes: mcp-auth's "bearer" texts, unless only DPoP is accepted.
+  const headerDescription = dpop?.mode === 'required' ? dpopRequiredAuthErrorDescription : bearerAuthErrorDescription;
   // RFC 6750 §3.1: no credentials (or a scheme we do not take) gets a bare challenge.
   const missingCredentials = challenged(401, 'missing_authorization', {
     error: 'missing_auth_header',
-    error_description: bearerAuthErrorDescription.missing_auth_header,
+    error_description: headerDescription.missing_auth_header,
   });
   const unsupportedScheme = challenged(401, 'unsupported_scheme', {
     error: 'invalid_auth_header_format',
-    error_description: bearerAuthErrorDescription.invalid_auth_header_format,
+    error_description: headerDescription.invalid_auth_header_format,
   });
   // "Bearer" with an empty token slot is no credentials either: the client should start authorization.
   const missingToken = challenged(401, 'missing_token', {
     error: 'missing_bearer_token',
-    error_description: bearerAuthErrorDescription.missing_bearer_token,
+    error_description: headerDescription.missing_bearer_token,
   });
   const invalidRequest = (reason: string, description: string): Failure =>
     challenged(400, reason, { error: 'invalid_request', error_description: description }, 'invalid_request');
@@ -240,7 +268,8 @@ export function createAuthenticator(config: AuthenticatorConfig): Authenticator 
 
   function reject(failure: Failure): AuthDecision {
     if (events.active) {
-      events.emit({ type: 'rejected', resource, status: failure.status, error: failure.error, reason: failure.reason });
+      // A custom verifier's error may carry any code: events and metrics see fixed codes only.
+      events.emit({ type: 'rejected', resource, status: failure.status, error: failure.error, reason: fixedReason(failure.reason) });
     }
     return {
       ok: false,
@@ -250,13 +279,28 @@ export function createAuthenticator(config: AuthenticatorConfig): Authenticator 
     };
   }
 
-  function authorize(token: string, auth: AuthInfo, used: Scheme): AuthDecision {
+  function authorize(token: string, auth: AuthInfo, used: Scheme, proof?: VerifiedProof): MaybePromise<AuthDecision> {
     // `scopes` stays what was granted; checks here and in tools use the expanded set.
     const effectiveScopes = expandScopes(Array.isArray(auth.scopes) ? auth.scopes : []);
     if (requiredScopes.length > 0) {
       const missing = requiredScopes.filter((required) => !effectiveScopes.includes(required));
       if (missing.length > 0) return reject(insufficientScope(missing, used));
     }
+    if (proof === undefined) return accept(token, auth, effectiveScopes, used);
+    let recorded: void | Promise<void>;
+    try {
+      recorded = dpop!.record(proof);
+    } catch (error) {
+      return reject(classify(error, used));
+    }
+    return thenMaybe(
+      recorded,
+      () => accept(token, auth, effectiveScopes, used),
+      (error: unknown) => reject(classify(error, used)),
+    );
+  }
+
+  function accept(token: string, auth: AuthInfo, effectiveScopes: string[], used: Scheme): AuthDecision {
     auth.effectiveScopes = effectiveScopes;
     // SDK v2's per-operation challenges advertise this; a verifier-set value wins, as in the SDK.
     if (resourceMetadataUrl !== undefined) auth.resourceMetadataUrl ??= resourceMetadataUrl;
@@ -267,10 +311,11 @@ export function createAuthenticator(config: AuthenticatorConfig): Authenticator 
         issuer: auth.issuer,
         subject: auth.subject,
         clientId: auth.clientId,
-        tokenId: tokenId(token, auth.claims),
+        tokenId: tokenId(token),
       });
     }
-    return { ok: true, auth };
+    const rechallenge = rechallenges[used];
+    return rechallenge === undefined ? { ok: true, auth } : { ok: true, auth, rechallenge };
   }
 
   // A verified token meets the scheme it came with (RFC 9449 §7): a bound
@@ -286,17 +331,13 @@ export function createAuthenticator(config: AuthenticatorConfig): Authenticator 
     }
     const jkt = boundKey(auth.claims);
     if (jkt === undefined) return reject(codedFailure('dpop_token_not_bound', 'token is not DPoP-bound', used));
-    let checked: void | Promise<void>;
+    let verified: VerifiedProof;
     try {
-      checked = dpop!.check(proof!, request.method, request.originalUrl ?? request.url, token, jkt);
+      verified = dpop!.verify(proof!, request.method, request.originalUrl ?? request.url, token, jkt);
     } catch (error) {
       return reject(classify(error, used));
     }
-    return thenMaybe(
-      checked,
-      () => authorize(token, auth, used),
-      (error: unknown) => reject(classify(error, used)),
-    );
+    return authorize(token, auth, used, verified);
   }
 
   function decide(request: AuthRequest): AuthDecision | Promise<AuthDecision> {

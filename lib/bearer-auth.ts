@@ -10,8 +10,10 @@ import { assertCanonicalHost } from './config.js';
 import { withTokenChecks } from './custom-verifier.js';
 import { resolveDpop } from './dpop.js';
 import { AuthEventEmitter } from './events.js';
+import { assertBearerOptions, optionKeys } from './option-keys.js';
 import { protectedResourceMetadataUrl } from './resource-metadata.js';
 import { compileScopeHierarchy } from './scopes.js';
+import { rechallengeNodeResponse } from './step-up.js';
 import type { AuthInfo, BearerAuthConfig } from './types.js';
 
 export interface ExpressAdapterOptions {
@@ -36,6 +38,8 @@ export function toExpressMiddleware(authenticate: Authenticator, options: Expres
     // A handler may still answer 403 insufficient_scope (SDK v2's per-tool
     // scope challenges): browser clients must be able to read that challenge too.
     res.setHeader(exposeHeaders, exposeAlso(res.getHeader(exposeHeaders), 'WWW-Authenticate'));
+    // ...and under DPoP that challenge must name the scheme used (RFC 9449 §7.1; lib/step-up.ts).
+    if (decision.rechallenge) rechallengeNodeResponse(res, decision.rechallenge);
     if (stripAuthorizationHeader) removeAuthorization(req);
     next();
   };
@@ -70,6 +74,7 @@ function removeAuthorization(req: Request): void {
  * `resource` when that is given.
  */
 export function handleBearerAuth(config: BearerAuthConfig): RequestHandler {
+  assertBearerOptions(config, 'handleBearerAuth', optionKeys.handleBearerAuth);
   const { verifyAccessToken, issuer, resource, onAuthEvent, stripAuthorizationHeader } = config;
   if (typeof verifyAccessToken !== 'function') {
     throw new TypeError('`verifyAccessToken` must be a function that returns the AuthInfo of a token.');

@@ -2,7 +2,8 @@
 // validated policy once, at setup, so nothing is re-checked per request.
 
 import { assertCanonicalHost, assertScope, invalidConfig, warnOnce } from './config.js';
-import { checkBearerLimits, isNativeError } from './native.js';
+import { checkBearerLimits } from './native.js';
+import { nativeConfigError } from './native-config.js';
 import { offlineAccessScope } from './resource-metadata.js';
 import type { BearerAuthConfig } from './types.js';
 
@@ -41,7 +42,7 @@ export function resolveBearerPolicy(options: BearerPolicyOptions, defaultAudienc
   try {
     maxTokenLength = checkBearerLimits(audiences === 'any' ? false : audiences, options.maxTokenLength);
   } catch (error) {
-    throw isNativeError(error) ? invalidConfig(error.reason) : error;
+    throw nativeConfigError(error);
   }
   if (audiences !== 'any') for (const value of audiences) assertCanonicalHost(value, 'audience');
 

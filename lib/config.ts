@@ -1,14 +1,16 @@
 // Validates an MCPAuthConfig once, at construction (C30), and turns it into
 // the resolved shape the rest of the package works from. Every problem is an
-// MCPAuthAuthServerError('invalid_server_config') with the reason in `cause`.
+// MCPAuthAuthServerError('invalid_server_config') whose message says what is
+// wrong (the reason also stays in `cause`, as mcp-auth code reads it).
 //
 // Server URLs (resources, issuers) are checked by the addon's one rule
 // (`checkServerUrl`: https, http only for loopback hosts); this file adds the
 // setup-level checks: fragments, the host rule, duplicates, metadata.
 
 import { resolveDpop, type DpopGate } from './dpop.js';
-import { MCPAuthAuthServerError } from './errors.js';
+import { invalidServerConfig, type MCPAuthAuthServerError } from './errors.js';
 import { checkServerUrl, isNativeError } from './native.js';
+import { assertKnownKeys, optionKeys } from './option-keys.js';
 import { offlineAccessScope, protectedResourceMetadataUrl } from './resource-metadata.js';
 import { compileScopeHierarchy, type ScopeExpander } from './scopes.js';
 import { getIssuer, validateServerConfig } from './server-config.js';
@@ -42,7 +44,7 @@ const toleratedFindings: ReadonlySet<string> = new Set([
 const warned = new Set<string>();
 
 export function invalidConfig(cause: string): MCPAuthAuthServerError {
-  return new MCPAuthAuthServerError('invalid_server_config', { cause });
+  return invalidServerConfig(cause);
 }
 
 /** console.warn, at most once per message and process. */
@@ -54,6 +56,7 @@ export function warnOnce(message: string): void {
 
 export function resolveConfig(config: MCPAuthConfig): ResolvedConfig {
   if (typeof config !== 'object' || config === null) throw invalidConfig('The configuration must be an object.');
+  assertKnownKeys(config, optionKeys.config, { owner: 'MCPAuth' });
   const hasServer = 'server' in config;
   const hasResources = 'protectedResources' in config;
   if (hasServer && hasResources) {
@@ -61,7 +64,7 @@ export function resolveConfig(config: MCPAuthConfig): ResolvedConfig {
   }
   if (hasServer) {
     warnOnce('The `server` (authorization server) mode is deprecated; configure `protectedResources` instead.');
-    validateAuthServer(config.server);
+    validateAuthServer(config.server, 'server.');
     return { mode: 'legacy', server: config.server };
   }
   if (!hasResources) throw invalidConfig('Configure `protectedResources` (or the deprecated `server`).');
@@ -69,7 +72,9 @@ export function resolveConfig(config: MCPAuthConfig): ResolvedConfig {
   const resources = new Map<string, ProtectedResource>();
   // The metadata router matches on path and query only (the Host header is not trusted, C8).
   const metadataPaths = new Set<string>();
-  for (const { metadata, scopeHierarchy, dpop } of [config.protectedResources].flat()) {
+  for (const entry of [config.protectedResources].flat()) {
+    assertKnownKeys(entry, optionKeys.protectedResource, { owner: 'MCPAuth', path: 'protectedResources[].' });
+    const { metadata, scopeHierarchy, dpop } = entry ?? {};
     const resolved = resolveResource(metadata, scopeHierarchy, dpop);
     if (resources.has(resolved.resource)) throw invalidConfig(`The resource ${resolved.resource} is configured twice.`);
     const metadataPath = resolved.metadataUrl.pathname + resolved.metadataUrl.search;
@@ -87,6 +92,8 @@ function resolveResource(
   scopeHierarchy: unknown,
   dpop: unknown,
 ): ProtectedResource {
+  // RFC 9728 allows extension members: only likely typos of known ones are refused.
+  assertKnownKeys(metadata, optionKeys.resourceMetadata, { owner: 'MCPAuth', path: 'protectedResources[].metadata.', open: true });
   if (typeof metadata?.resource !== 'string') throw invalidConfig('Every protected resource needs `metadata.resource`.');
   const { resource } = metadata;
   const url = parseServerUrl(resource, 'resource');
@@ -103,7 +110,7 @@ function resolveResource(
     const issuer = getIssuer(server);
     if (issuers.has(issuer)) throw invalidConfig(`The authorization server ${issuer} is listed twice for ${resource}.`);
     issuers.add(issuer);
-    validateAuthServer(server);
+    validateAuthServer(server, 'protectedResources[].metadata.authorizationServers[].');
   }
   return {
     resource,
@@ -115,23 +122,26 @@ function resolveResource(
   };
 }
 
-function validateAuthServer(server: AuthServerConfig | undefined): void {
+function validateAuthServer(server: AuthServerConfig | undefined, path: string): void {
   if (typeof server !== 'object' || server === null || (server.type !== 'oauth' && server.type !== 'oidc')) {
     throw invalidConfig("An authorization server needs `type: 'oauth' | 'oidc'` and an issuer or metadata.");
   }
+  const resolved = 'metadata' in server;
+  assertKnownKeys(server, resolved ? optionKeys.resolvedAuthServer : optionKeys.discoveredAuthServer, {
+    owner: 'MCPAuth',
+    path,
+  });
   const issuer = getIssuer(server);
   if (typeof issuer !== 'string') throw invalidConfig('An authorization server has no issuer.');
   parseServerUrl(issuer, 'issuer');
-  if (!('metadata' in server)) return; // discovered later, and checked then
+  if (!resolved) return; // discovered later, and checked then
 
   const result = validateServerConfig(server);
   const findings = [...(result.isValid ? [] : result.errors), ...result.warnings];
   const blocking = findings.filter((finding) => !toleratedFindings.has(finding.code));
   if (blocking.length > 0) {
-    throw new MCPAuthAuthServerError('invalid_server_config', {
-      cause: `The authorization server ${issuer} cannot serve MCP clients: ${blocking.map((f) => f.code).join(', ')}.`,
-      errors: blocking,
-    });
+    const cause = `The authorization server ${issuer} cannot serve MCP clients: ${blocking.map((f) => f.code).join(', ')}.`;
+    throw invalidServerConfig(cause, { cause, errors: blocking });
   }
   for (const finding of findings) warnOnce(`Authorization server ${issuer}: ${finding.description}`);
 }

@@ -6,9 +6,11 @@
 
 import { definedMembers } from './case.js';
 import { invalidConfig } from './config.js';
-import { codedError, MCPAuthAuthServerError } from './errors.js';
+import { codedError } from './errors.js';
 import { AuthEventEmitter, type AuthEventListener } from './events.js';
 import * as native from './native.js';
+import { assertSecretString, nativeConfigError } from './native-config.js';
+import { assertKnownKeys, optionKeys } from './option-keys.js';
 import { guardStore, type GuardedStore, type SharedStore } from './shared-store.js';
 
 export type DpopMode = 'off' | 'allowed' | 'required';
@@ -33,7 +35,16 @@ export type DpopOptions = {
   nonce?: boolean | { secret?: string; lifetime?: number };
   /** Proofs the in-process replay cache holds (default 100000, from 1 to 10000000). */
   replayCacheSize?: number;
-  /** A store the fleet shares (e.g. `redisStore(client)`): a proof used at one process is a replay at the others. */
+  /**
+   * Of those, how many one key (`cnf.jkt`) may hold at once (default a tenth of
+   * `replayCacheSize`, rounded up; from 1 to `replayCacheSize`); a tenth of this
+   * share, rounded up, may be proofs dated more than 5 s ahead. Over it: 503 + Retry-After.
+   */
+  replayCachePerKey?: number;
+  /**
+   * A store the fleet shares (e.g. `redisStore(client)`): a proof used at one process is a replay at the others.
+   * Needs no secret: it holds existence markers only, which can refuse a proof but never accept one.
+   */
   store?: SharedStore;
   /** Deadline for one store operation, in milliseconds (default 250, from 1 to 60000). */
   storeTimeout?: number;
@@ -46,11 +57,16 @@ export interface DpopGate {
   /** For the `DPoP algs="…"` challenge and `dpop_signing_alg_values_supported`. */
   readonly algorithms: readonly string[];
   /**
-   * Checks `proof` for a request with a verified token bound to `jkt`:
-   * nothing, or a promise when a fleet store is asked; throws (rejects)
-   * with a coded `dpop_*` error.
+   * Checks `proof` for a request with a verified token bound to `jkt`, all
+   * but replays; throws a coded `dpop_*` error. Nothing is used up yet.
    */
-  check(proof: string, method: string, url: string, token: string, jkt: string): void | Promise<void>;
+  verify(proof: string, method: string, url: string, token: string, jkt: string): native.VerifiedProof;
+  /**
+   * Uses up a verified proof once the request is otherwise accepted (scopes
+   * included): nothing, or a promise when a fleet store is asked; throws
+   * (rejects) with a coded error on a replay or when there is no room.
+   */
+  record(proof: native.VerifiedProof): void | Promise<void>;
   /** A fresh server nonce, when nonces are on. */
   nonce(): string | undefined;
   /** Adds a listener for the replay store's outage events. */
@@ -69,24 +85,26 @@ export function resolveDpop(setting: unknown, resource: string | undefined): Dpo
   if (typeof options !== 'object' || options === null || Array.isArray(options)) {
     throw invalidConfig("`dpop` must be 'off', 'allowed', 'required' or an options object.");
   }
+  assertKnownKeys(options, optionKeys.dpop, { owner: 'dpop', path: 'dpop.' });
   if (options.mode === 'off') return undefined;
   if (resource === undefined) {
     throw invalidConfig("`dpop` needs `resource`: a proof's `htu` is checked against the resource's origin.");
   }
-  const { store, storeTimeout, nonce, mode, algorithms, iatWindow, replayCacheSize } = options;
+  const { store, storeTimeout, nonce, mode, algorithms, iatWindow, replayCacheSize, replayCachePerKey } = options;
   const nonceOptions = typeof nonce === 'object' && nonce !== null ? nonce : undefined;
+  assertKnownKeys(nonceOptions, optionKeys.dpopNonce, { owner: 'dpop', path: 'dpop.nonce.' });
+  assertSecretString(nonceOptions?.secret, 'dpop.nonce.secret');
   let checker: native.NativeDpopChecker;
   try {
     checker = new native.DpopChecker({
       resource,
-      ...definedMembers({ mode, algorithms, iatWindow, replayCacheSize }),
+      ...definedMembers({ mode, algorithms, iatWindow, replayCacheSize, replayCachePerKey }),
       ...(nonce === undefined ? {} : { nonce: nonce === true || nonceOptions !== undefined }),
       ...definedMembers({ nonceSecret: nonceOptions?.secret, nonceLifetime: nonceOptions?.lifetime }),
     });
   } catch (error) {
     // The addon is the one validator; a value of the wrong type fails in its argument conversion.
-    const cause = native.isNativeError(error) ? error.reason : error instanceof Error ? error.message : String(error);
-    throw new MCPAuthAuthServerError('invalid_server_config', { cause: `\`dpop\`: ${cause}` });
+    throw nativeConfigError(error, '`dpop`: ');
   }
   const gateMode = checker.mode as 'allowed' | 'required';
   const events = new AuthEventEmitter();
@@ -98,10 +116,11 @@ export function resolveDpop(setting: unknown, resource: string | undefined): Dpo
   return {
     mode: gateMode,
     algorithms: Object.freeze(checker.algorithms),
-    check(proof, method, url, token, jkt) {
-      // The addon checks the proof and its own replay cache first, so a local replay never reaches the store.
-      const accepted = checker.check(proof, method, url, token, jkt);
-      if (shared) return claimInFleet(shared, accepted);
+    verify: (proof, method, url, token, jkt) => checker.verify(proof, method, url, token, jkt),
+    record(proof) {
+      // The local replay cache first, so a local replay never reaches the store.
+      checker.record(proof);
+      if (shared) return claimInFleet(shared, proof);
     },
     nonce: () => checker.nonce() ?? undefined,
     listen: (listener) => events.add(listener),
@@ -110,7 +129,11 @@ export function resolveDpop(setting: unknown, resource: string | undefined): Dpo
 
 // Set-if-absent of the proof's key (a hash of key thumbprint and jti, never
 // the proof) for as long as the proof can be accepted: exactly one process wins.
-async function claimInFleet(store: GuardedStore, accepted: native.AcceptedProof): Promise<void> {
+// The marker needs no fleet secret: its presence can only refuse a proof,
+// never accept one, and a writer able to forge markers could as well delete
+// them, which no signature prevents. While the store is out, the guard's circuit answers
+// "unavailable" at once: 503, nothing queued in the client.
+async function claimInFleet(store: GuardedStore, accepted: native.VerifiedProof): Promise<void> {
   const claimed = await store.setIfAbsent(`dpop:${accepted.replayKey}`, '1', accepted.ttlMs);
   if (claimed.ok) {
     if (!claimed.value) throw codedError('dpop_replayed', 'DPoP proof was already used');

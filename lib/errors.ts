@@ -43,6 +43,18 @@ export class MCPAuthAuthServerError extends MCPAuthError {
   }
 }
 
+/**
+ * `invalid_server_config` whose own message says what is wrong (the reason
+ * also stays in `cause`, where mcp-auth code reads it). Never pass a secret's value.
+ */
+export function invalidServerConfig(reason: string, cause: unknown = { cause: reason }): MCPAuthAuthServerError {
+  const error = new MCPAuthAuthServerError('invalid_server_config', cause);
+  error.message = `${authServerErrorDescription.invalid_server_config} ${reason}`;
+  // The stack's first line is the message as it was at construction: take it again.
+  Error.captureStackTrace(error, invalidServerConfig);
+  return error;
+}
+
 export type BearerAuthErrorCode =
   | 'missing_auth_header'
   | 'invalid_auth_header_format'
@@ -60,6 +72,19 @@ export const bearerAuthErrorDescription: Readonly<Record<BearerAuthErrorCode, st
   invalid_audience: 'The token audience does not match the expected audience.',
   missing_required_scopes: 'The token does not contain the necessary scopes for this request.',
   invalid_token: 'The provided token is not valid or has expired.',
+});
+
+/**
+ * The same header failures on a resource with `dpop: 'required'`, which takes
+ * only a DPoP-bound token with its proof: the text says so instead of "bearer".
+ */
+export const dpopRequiredAuthErrorDescription: Readonly<
+  Record<'missing_auth_header' | 'invalid_auth_header_format' | 'missing_bearer_token', string>
+> = Object.freeze({
+  missing_auth_header:
+    'Missing `Authorization` header. This resource requires a DPoP-bound access token: send "Authorization: DPoP <token>" with its proof in a `DPoP` header.',
+  invalid_auth_header_format: 'Invalid `Authorization` header format. Expected "DPoP <token>" with its proof in a `DPoP` header.',
+  missing_bearer_token: 'Missing access token in `Authorization` header. Please provide a DPoP-bound access token with its proof.',
 });
 
 export type MCPAuthBearerAuthErrorDetails = {
@@ -200,7 +225,7 @@ export function toMCPAuthError(error: NativeError): MCPAuthError {
     case 'missing_jwks_uri':
       return new MCPAuthAuthServerError('missing_jwks_uri', detail);
     case 'invalid_config':
-      return new MCPAuthAuthServerError('invalid_server_config', detail);
+      return invalidServerConfig(error.reason, detail);
     default: {
       const message = `Could not fetch the server metadata${error.url ? ` from ${error.url}` : ''}: ${error.reason}`;
       // Keep the addon's code reachable, e.g. to tell a timeout from a bad URL.

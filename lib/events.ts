@@ -1,5 +1,5 @@
-// Optional observability hook. Events identify a token by its `jti` or a short
-// SHA-256 prefix, never by the token itself, so they are safe to log.
+// Optional observability hook. Events identify a token by a short SHA-256
+// prefix, never by the token itself or its `jti`, so they are safe to log.
 
 import { createHash } from 'node:crypto';
 import type { MaybePromise } from './types.js';
@@ -12,7 +12,7 @@ export type AuthEvent =
       issuer: string;
       subject?: string;
       clientId?: string;
-      /** `jti` when the token has one, else `sha256:` + the first 16 hex digits of its hash. */
+      /** `sha256:` + the first 16 hex digits of the token's SHA-256: never the token, never a claim such as `jti`. */
       tokenId: string;
     }
   | {
@@ -33,10 +33,24 @@ export type AuthEvent =
       /** Keys skipped as unusable, and similar findings. */
       warnings?: string[];
     }
-  | { type: 'jwks_unavailable'; issuer?: string; jwksUri: string; reason?: string }
+  | {
+      type: 'jwks_unavailable';
+      issuer?: string;
+      jwksUri: string;
+      /** What went wrong, one of a fixed set (`timeout`, `http_status`, `content_type`, … `other`): safe as a metric label. */
+      code: JwksOutageCode;
+      /** The same in words; it may echo what the server sent (a status, a Content-Type), so keep it out of metric labels. */
+      reason?: string;
+    }
   /** A fleet store (`introspection.store`, `dpop.store`) failed or timed out, once per outage: introspection carries on without it, DPoP requests get 503. */
   | { type: 'store_unavailable'; operation: string; reason: string }
   | { type: 'store_recovered' }
+  /**
+   * A record read from the introspection fleet store failed its check and was
+   * treated as a miss: `bad_mac` (not signed with this fleet's `storeSecret`
+   * for this key), `unreadable` (not a signed record at all).
+   */
+  | { type: 'store_record_rejected'; reason: 'bad_mac' | 'unreadable' }
   | {
       /** How long verifying one token took (signature, claims, and any key fetch it waited for). */
       type: 'verification';
@@ -45,6 +59,20 @@ export type AuthEvent =
       /** Whether the verifier accepted the token (scopes are checked after). */
       valid: boolean;
     };
+
+/** Why a key set could not be fetched, as the addon names it. */
+export type JwksOutageCode =
+  | 'timeout'
+  | 'connection_failed'
+  | 'redirect_refused'
+  | 'http_status'
+  | 'not_found'
+  | 'content_type'
+  | 'too_large'
+  | 'invalid_json'
+  | 'invalid_key_set'
+  | 'no_usable_keys'
+  | 'other';
 
 export type AuthEventListener = (event: AuthEvent) => void;
 
@@ -71,9 +99,12 @@ export class AuthEventEmitter {
   }
 }
 
-export function tokenId(token: string, claims: Record<string, unknown> | undefined): string {
-  const jti = claims?.jti;
-  if (typeof jti === 'string' && jti !== '') return jti;
+/**
+ * A token's id for events: always derived from the token itself, never from a
+ * `jti` an authorization server chose (for a reference token that is often
+ * the token itself).
+ */
+export function tokenId(token: string): string {
   return `sha256:${createHash('sha256').update(token).digest('hex').slice(0, 16)}`;
 }
 

@@ -7,6 +7,7 @@ import type { AuthDecision, AuthRequest } from './authenticate.js';
 import { isCorsPreflight } from './authenticate.js';
 import type { BearerAuthOptions, MCPAuth } from './mcp-auth.js';
 import type { MetadataAnswer } from './metadata-responder.js';
+import { rechallengeNodeResponse } from './step-up.js';
 import type { AuthInfo, VerifyAccessTokenFunction, VerifyAccessTokenMode, VerifyJwtConfig } from './types.js';
 import { exposeAlso, exposeHeaders } from './web.js';
 
@@ -52,6 +53,9 @@ export function bearerAuth(
     const exposed = exposeAlso(headerText(reply.getHeader(exposeHeaders) ?? reply.raw.getHeader(exposeHeaders)));
     reply.header(exposeHeaders, exposed);
     reply.raw.setHeader(exposeHeaders, exposed);
+    // ...and under DPoP that challenge must name the scheme used (lib/step-up.ts). Both
+    // reply.send and handlers on reply.raw end in reply.raw.writeHead, which this wraps.
+    if (decision.rechallenge) rechallengeNodeResponse(reply.raw, decision.rechallenge);
     if (options.stripAuthorizationHeader) stripAuthorization(request);
   };
 }

@@ -5,6 +5,7 @@
 import type { Context, MiddlewareHandler } from 'hono';
 import { isCorsPreflight } from './authenticate.js';
 import type { BearerAuthOptions, MCPAuth } from './mcp-auth.js';
+import { rechallengeWebResponse } from './step-up.js';
 import type { AuthInfo, VerifyAccessTokenFunction, VerifyAccessTokenMode, VerifyJwtConfig } from './types.js';
 import { exposeAlso, exposeHeaders, toAuthRequest, toWebResponse } from './web.js';
 
@@ -51,7 +52,12 @@ export function bearerAuth(
     if (options.stripAuthorizationHeader) c.req.raw.headers.delete('authorization');
     await next();
     // A handler may still answer 403 insufficient_scope (SDK v2's per-tool
-    // scope challenges): browser clients must be able to read that challenge too.
+    // scope challenges): browser clients must be able to read that challenge
+    // too, and under DPoP it must name the scheme used (lib/step-up.ts).
+    if (decision.rechallenge) {
+      const rechallenged = rechallengeWebResponse(c.res, decision.rechallenge);
+      if (rechallenged !== c.res) c.res = rechallenged;
+    }
     exposeOn(c);
   };
 }

@@ -1,20 +1,22 @@
 // 'introspection' and 'auto' modes. The addon validates every option, calls
 // the RFC 7662 endpoint and judges its answers; this file converts keys,
 // routes tokens ('auto') and keeps the optional fleet store, whose records
-// the addon judges again when they are read back.
+// are signed and scoped (store-records.ts) and judged again by the addon
+// when they are read back.
 
 import { createHash, createPrivateKey, KeyObject } from 'node:crypto';
-import { codedError, MCPAuthAuthServerError } from './errors.js';
+import { codedError } from './errors.js';
 import type { AuthEventEmitter } from './events.js';
 import { pickClaimOptions, toAuthInfo } from './jwt-verifier.js';
 import { thenMaybe } from './maybe-promise.js';
 import * as native from './native.js';
+import { assertSecretString, nativeConfigError } from './native-config.js';
 import { getIssuer } from './server-config.js';
 import { fleetSingleFlight, guardStore, type GuardedStore } from './shared-store.js';
+import { scopeId, signedStore, storeSecretBytes } from './store-records.js';
 import type { AuthInfo, AuthServerConfig, ClaimOptions, IntrospectionOptions, MaybePromise } from './types.js';
 import { definedMembers } from './case.js';
 import { invalidConfig } from './config.js';
-import { unverifiedJws } from './jws-shape.js';
 
 export interface IntrospectionSettings {
   authorizationServers: readonly AuthServerConfig[];
@@ -37,8 +39,11 @@ export function createIntrospectionVerifyFunction(settings: IntrospectionSetting
   if (typeof options !== 'object' || options === null) {
     throw invalidConfig("bearerAuth 'introspection' and 'auto' need the `introspection` options (at least `clientId`).");
   }
+  assertSecretString(options.clientSecret, 'introspection.clientSecret');
   const server = pickServer(settings.authorizationServers, options.issuer);
-  const { store, storeTimeout, privateKey, issuer: _issuer, ...rest } = options;
+  const { store, storeTimeout, storeSecret, privateKey, issuer: _issuer, ...rest } = options;
+  // Checked before anything else sees it; its value never appears in an error.
+  const secret = store === undefined ? undefined : storeSecretBytes(storeSecret, 'introspection.storeSecret');
   const nativeOptions: native.NativeIntrospectorOptions = {
     ...rest,
     issuer: getIssuer(server),
@@ -56,28 +61,59 @@ export function createIntrospectionVerifyFunction(settings: IntrospectionSetting
   try {
     introspector = new native.Introspector(nativeOptions);
   } catch (error) {
-    const cause = native.isNativeError(error) ? error.reason : error instanceof Error ? error.message : String(error);
-    throw new MCPAuthAuthServerError('invalid_server_config', { cause });
+    throw nativeConfigError(error);
   }
   const { resource } = settings;
-  if (store === undefined) {
+  if (store === undefined || secret === undefined) {
     return (token) => thenMaybe(introspector.check(token), (verified) => toAuthInfo(token, verified, resource));
   }
-  const shared = guardStore(store, {
-    ...definedMembers({ timeoutMs: storeTimeout }),
-    onEvent: (event) => settings.events.emit(event),
-  });
+  const emit = (event: Parameters<AuthEventEmitter['emit']>[0]): void => settings.events.emit(event);
+  const shared = signedStore(guardStore(store, { ...definedMembers({ timeoutMs: storeTimeout }), onEvent: emit }), secret, emit);
+  const scope = scopeId(secret, { ...verdictSettings(nativeOptions), resource: resource ?? null });
+  // One store lookup (and lock-and-poll loop) per token in this process, shared by its concurrent requests.
+  const flights = new Map<string, Promise<native.VerifiedToken>>();
   return (token) => {
     const hit = introspector.cached(token);
     if (hit) return toAuthInfo(token, hit, resource);
-    return introspectForFleet(introspector, shared, token).then((verified) => toAuthInfo(token, verified, resource));
+    // The key names the token by its hash only: the store never sees a token.
+    const key = `introspection:${scope}:${createHash('sha256').update(token).digest('base64url')}`;
+    let flight = flights.get(key);
+    if (!flight) {
+      flight = introspectForFleet(introspector, shared, token, key).finally(() => flights.delete(key));
+      flights.set(key, flight);
+    }
+    return flight.then((verified) => toAuthInfo(token, verified, resource));
   };
 }
 
+// Options that shape no verdict: credentials (never hashed into a key), timing and sizes.
+const notVerdictSettings = new Set([
+  'clientSecret',
+  'privateKey',
+  'signingAlgorithm',
+  'keyId',
+  'clientAuthMethod',
+  'assertionAudience',
+  'timeout',
+  'cacheMaxAge',
+  'negativeCacheTtl',
+  'cacheSize',
+  'maxResponseBytes',
+]);
+
+// What a stored verdict depends on: every other option (issuer, endpoint, audiences, claim rules...),
+// so an option added later splits the keyspace rather than sharing verdicts it should not.
+function verdictSettings(options: native.NativeIntrospectorOptions): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(options).filter(([name, value]) => value !== undefined && !notVerdictSettings.has(name)));
+}
+
 // The fleet's record for this token, or one endpoint call for all processes.
-async function introspectForFleet(introspector: native.NativeIntrospector, store: GuardedStore, token: string): Promise<native.VerifiedToken> {
-  // The key names the token by its hash only: the store never sees a token.
-  const key = `introspection:${createHash('sha256').update(token).digest('base64url')}`;
+async function introspectForFleet(
+  introspector: native.NativeIntrospector,
+  store: GuardedStore,
+  token: string,
+  key: string,
+): Promise<native.VerifiedToken> {
   let learnt: native.IntrospectionRecord | undefined;
   const { value, computed } = await fleetSingleFlight(
     store,
@@ -130,23 +166,20 @@ function toPkcs8Pem(key: unknown): string {
 }
 
 /**
- * 'auto': a token shaped like a JWS whose payload names a trusted issuer goes
- * to the local JWT verifier, and that verdict is final; anything else is
- * introspected.
+ * 'auto': a JWS whose `iss` names an issuer the JWT verifier trusts (a plain
+ * issuer, or the shape of an issuer template such as Entra's) goes to that
+ * verifier, and its verdict is final; anything else is introspected. The
+ * verifier decides (`namesTrustedIssuer`), with the same issuer selection it
+ * verifies with, so a token it would judge is never sent to another server.
  */
 export function routeByTokenShape(
-  issuers: readonly string[],
+  verifier: Pick<native.NativeVerifier, 'namesTrustedIssuer'>,
   jwt: (token: string) => MaybePromise<AuthInfo>,
   introspect: (token: string) => MaybePromise<AuthInfo>,
 ): (token: string) => MaybePromise<AuthInfo> {
-  const trusted = new Set(issuers);
-  return (token) => (isTrustedJwt(token, trusted) ? jwt(token) : introspect(token));
+  return (token) => (isTrustedJwt(verifier, token) ? jwt(token) : introspect(token));
 }
 
-function isTrustedJwt(token: string, trusted: ReadonlySet<string>): boolean {
-  const jws = unverifiedJws(token);
-  if (typeof jws?.header?.alg !== 'string') return false;
-  const issuer = jws.payload?.iss;
-  return typeof issuer === 'string' && trusted.has(issuer);
+function isTrustedJwt(verifier: Pick<native.NativeVerifier, 'namesTrustedIssuer'>, token: string): boolean {
+  return verifier.namesTrustedIssuer(token);
 }
-

@@ -5,6 +5,7 @@
 
 import { definedMembers } from './case.js';
 import { MCPAuthAuthServerError } from './errors.js';
+import { nativeConfigError } from './native-config.js';
 import { AuthEventEmitter, type AuthEventListener } from './events.js';
 import { thenMaybe } from './maybe-promise.js';
 import * as native from './native.js';
@@ -45,14 +46,13 @@ export class JwtVerifierPool {
           jwksEvents.emit(
             event.type === 'jwks_refreshed'
               ? { type: event.type, issuer: issuerOf(event.jwksUri), jwksUri: event.jwksUri, keyCount: event.keyCount, warnings: event.warnings }
-              : { type: event.type, issuer: issuerOf(event.jwksUri), jwksUri: event.jwksUri, reason: event.reason },
+              : { type: event.type, issuer: issuerOf(event.jwksUri), jwksUri: event.jwksUri, code: event.code ?? 'other', reason: event.reason },
           ),
         );
       } catch (error) {
         // The addon is the one validator of these options; a value of the wrong
         // type fails in its argument conversion, which is a configuration error too.
-        const cause = native.isNativeError(error) ? error.reason : error instanceof Error ? error.message : String(error);
-        throw new MCPAuthAuthServerError('invalid_server_config', { cause });
+        throw nativeConfigError(error);
       }
       shared = { verifier, events: jwksEvents };
       this.verifiers.set(key, shared);

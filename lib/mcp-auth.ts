@@ -16,6 +16,7 @@ import { createJwtVerifyFunction, JwtVerifierPool } from './jwt-verifier.js';
 import { createMetadataResponder, type ResolvedMetadataResponder } from './metadata-responder.js';
 import { createMetadataRouter } from './metadata-router.js';
 import * as native from './native.js';
+import { assertBearerOptions, optionKeys } from './option-keys.js';
 import { buildResourceMetadataDocument, protectedResourceMetadataUrl } from './resource-metadata.js';
 import { compileScopeHierarchy, type ScopeExpander } from './scopes.js';
 import { loadSdkV2, type TokenVerifier } from './sdk-v2.js';
@@ -138,6 +139,7 @@ export class MCPAuth {
     if ('issuer' in options || 'verifyAccessToken' in options) {
       throw invalidConfig('`issuer` and `verifyAccessToken` cannot be bearerAuth options: trust comes from the configuration.');
     }
+    assertBearerOptions(options, 'bearerAuth', optionKeys.bearerAuth);
     const { resource, authorizationServers, resourceMetadataUrl, scopesSupported, expandScopes, dpop } = this.#target(
       options.resource,
       options.scopeHierarchy,
@@ -158,22 +160,20 @@ export class MCPAuth {
     listeners.forEach((listener) => dpop?.listen(listener));
 
     let verifyToken: (token: string) => MaybePromise<AuthInfo>;
-    const jwt = () =>
-      createJwtVerifyFunction(
-        this.#verifiers.acquire(
-          {
-            authorizationServers,
-            audiences: policy.audiences,
-            maxTokenLength: policy.maxTokenLength,
-            jwtVerify: options.jwtVerify,
-            remoteJwkSet: options.remoteJwkSet,
-            cache: options.cache,
-            claims: options.claims,
-          },
-          listeners,
-        ),
-        resource,
+    const jwtVerifier = () =>
+      this.#verifiers.acquire(
+        {
+          authorizationServers,
+          audiences: policy.audiences,
+          maxTokenLength: policy.maxTokenLength,
+          jwtVerify: options.jwtVerify,
+          remoteJwkSet: options.remoteJwkSet,
+          cache: options.cache,
+          claims: options.claims,
+        },
+        listeners,
       );
+    const jwt = (verifier = jwtVerifier()) => createJwtVerifyFunction(verifier, resource);
     const introspect = () =>
       createIntrospectionVerifyFunction({
         authorizationServers,
@@ -191,7 +191,9 @@ export class MCPAuth {
     } else if (modeOrVerify === 'introspection') {
       verifyToken = introspect();
     } else if (modeOrVerify === 'auto') {
-      verifyToken = routeByTokenShape(authorizationServers.map(getIssuer), jwt(), introspect());
+      // One definition of a trusted issuer: the JWT verifier's own (templates included).
+      const verifier = jwtVerifier();
+      verifyToken = routeByTokenShape(verifier, jwt(verifier), introspect());
     } else if (typeof modeOrVerify === 'function') {
       verifyToken = withTokenChecks(modeOrVerify, {
         issuer: authorizationServers.map(getIssuer),

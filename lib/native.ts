@@ -75,6 +75,7 @@ export type {
   IntrospectionRecord,
   Verifier as NativeVerifier,
   VerifierOptions as NativeVerifierOptions,
+  VerifiedProof,
   VerifiedToken,
 } from '../index.js';
 

@@ -4,11 +4,15 @@
 //
 // Only fixed codes are recorded (outcome, reason, status, resource, issuer):
 // never the token, its id or a claim value, except `enduser.id` (the `sub`)
-// when asked for.
+// when asked for. Reasons come from a fixed vocabulary (unknown ones are
+// `other`), and resource and issuer from the configuration, so a client or a
+// key-set server cannot add series.
 
 import { metrics, trace, type Attributes, type MeterProvider } from '@opentelemetry/api';
 import type { AuthEvent } from './events.js';
 import type { MCPAuth } from './mcp-auth.js';
+import { assertKnownKeys, optionKeys } from './option-keys.js';
+import { fixedReason } from './reason-codes.js';
 
 export interface InstrumentOptions {
   /** Where the metrics go; the global meter provider by default. */
@@ -24,11 +28,13 @@ const scopeName = 'mcp-auth-rs';
  * first). Metrics: `mcp_auth.decisions` (by `mcp_auth.outcome`,
  * `mcp_auth.reason`, `http.response.status_code`, `mcp_auth.resource`),
  * `mcp_auth.verification.duration` (seconds, by resource and validity),
- * `mcp_auth.jwks.refreshes` and `mcp_auth.jwks.outages` (by issuer). Spans:
+ * `mcp_auth.jwks.refreshes` and `mcp_auth.jwks.outages` (by issuer; outages also by
+ * `mcp_auth.reason`, the outage's fixed code). Spans:
  * the active span (the HTTP server span your instrumentation started) gets
  * `mcp_auth.*` attributes and an `mcp_auth.decision` event.
  */
 export function instrument(mcpAuth: MCPAuth, options: InstrumentOptions = {}): void {
+  assertKnownKeys(options, optionKeys.instrument, { owner: 'instrument' });
   const meter = (options.meterProvider ?? metrics.getMeterProvider()).getMeter(scopeName);
   const decisions = meter.createCounter('mcp_auth.decisions', {
     description: 'Authentication decisions on protected requests.',
@@ -49,7 +55,7 @@ export function instrument(mcpAuth: MCPAuth, options: InstrumentOptions = {}): v
       case 'rejected': {
         const attributes: Attributes = {
           'mcp_auth.outcome': event.type,
-          'mcp_auth.reason': event.type === 'accepted' ? 'ok' : event.reason,
+          'mcp_auth.reason': event.type === 'accepted' ? 'ok' : fixedReason(event.reason),
           'http.response.status_code': event.type === 'accepted' ? 200 : event.status,
           ...(event.resource === undefined ? {} : { 'mcp_auth.resource': event.resource }),
         };
@@ -75,7 +81,8 @@ export function instrument(mcpAuth: MCPAuth, options: InstrumentOptions = {}): v
       case 'jwks_unavailable':
         outages.add(1, {
           ...(event.issuer === undefined ? {} : { 'mcp_auth.issuer': event.issuer }),
-          ...(event.reason === undefined ? {} : { 'mcp_auth.reason': event.reason }),
+          // The code, never the reason's words: they can echo what the server sent.
+          'mcp_auth.reason': event.code ?? 'other',
         });
         return;
     }

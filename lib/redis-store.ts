@@ -2,12 +2,21 @@
 // package (node-redis 4 or 5, the client Redis maintains) that the
 // application creates, connects and owns. Raw commands keep it independent
 // of the option shapes that changed between node-redis majors.
+//
+// During an outage node-redis keeps what it cannot send or was not answered;
+// the guard's circuit stops sending, and these client options bound the rest:
+// `disableOfflineQueue: true` (refuse at once while reconnecting),
+// `commandsQueueMaxLength` (e.g. 1000: a hung server's pending replies), and
+// `socket.reconnectStrategy` with a capped delay.
 
+import { assertKnownKeys, optionKeys } from './option-keys.js';
 import type { SharedStore } from './shared-store.js';
 
 /** The part of a node-redis client this adapter uses. */
 export interface RedisCommandClient {
   sendCommand(args: string[]): Promise<unknown>;
+  /** node-redis: connected and ready for commands. */
+  readonly isReady?: boolean;
 }
 
 export interface RedisStoreOptions {
@@ -15,10 +24,12 @@ export interface RedisStoreOptions {
   prefix?: string;
 }
 
-export function redisStore(client: RedisCommandClient, { prefix = 'mcp-auth-rs:' }: RedisStoreOptions = {}): SharedStore {
+export function redisStore(client: RedisCommandClient, options: RedisStoreOptions = {}): SharedStore {
   if (typeof client?.sendCommand !== 'function') {
     throw new TypeError('redisStore needs a node-redis client (createClient() from the `redis` package).');
   }
+  assertKnownKeys(options, optionKeys.redisStore, { owner: 'redisStore' });
+  const { prefix = 'mcp-auth-rs:' } = options;
   const ttl = (ms: number): string => String(Math.max(1, Math.ceil(ms)));
   return {
     get: async (key) => {
@@ -32,5 +43,7 @@ export function redisStore(client: RedisCommandClient, { prefix = 'mcp-auth-rs:'
     delete: async (key) => {
       await client.sendCommand(['DEL', prefix + key]);
     },
+    // While the client reconnects, the store is not called at all (no queued command).
+    isReady: () => client.isReady !== false,
   };
 }

@@ -4,6 +4,7 @@
 
 import { toMCPAuthError } from './errors.js';
 import * as native from './native.js';
+import { assertKnownKeys, optionKeys } from './option-keys.js';
 import type {
   AuthorizationServerMetadata,
   AuthServerConfig,
@@ -59,6 +60,7 @@ export function advertisedIssuers(config: AuthServerConfig): string[] {
  * its `issuer` is byte-identical to the one asked for (RFC 8414 §3.3).
  */
 export async function fetchServerConfig(issuer: string, config: ServerMetadataConfig): Promise<ResolvedAuthServerConfig> {
+  assertKnownKeys(config, optionKeys.serverMetadataConfig, { owner: 'fetchServerConfig' });
   const { type, transpileData } = config;
   return withMCPAuthErrors(async () => {
     if (!transpileData) return native.fetchServerConfig(issuer, { type });
@@ -72,6 +74,7 @@ export async function fetchServerConfigByWellKnownUrl(
   wellKnownUrl: string | URL,
   config: ServerMetadataConfig,
 ): Promise<ResolvedAuthServerConfig> {
+  assertKnownKeys(config, optionKeys.serverMetadataConfig, { owner: 'fetchServerConfigByWellKnownUrl' });
   const { type, transpileData } = config;
   const url = String(wellKnownUrl);
   return withMCPAuthErrors(async () => {

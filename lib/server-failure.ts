@@ -26,7 +26,7 @@ export function infrastructureFailure(error: unknown, showErrorDetails = false):
   const body = {
     error: 'server_error',
     error_description:
-      error.code === 'dpop_replay_store_unavailable'
+      error.code === 'dpop_replay_store_unavailable' || error.code === 'dpop_replay_share_exceeded'
         ? 'The DPoP replay check is temporarily unavailable. Retry later.'
         : 'The authorization server is temporarily unavailable. Retry later.',
     ...(showErrorDetails ? { cause: { code: error.code, reason: error.reason } } : {}),

@@ -3,9 +3,11 @@
 // multiply by N. The store is an optimisation, never a dependency: every
 // operation has a deadline, and a store that fails or is slow is reported
 // (once per outage) and treated as a miss, so requests fall back to the local
-// cache and the authorization server.
+// cache and the authorization server. While it is out, a circuit
+// (store-circuit.ts) keeps requests from reaching it at all.
 
 import { invalidConfig } from './config.js';
+import { StoreCircuit, type CircuitOptions } from './store-circuit.js';
 
 /** What a shared store must offer. Keys are chosen by this package; values are JSON text without tokens. */
 export interface SharedStore {
@@ -15,6 +17,8 @@ export interface SharedStore {
   /** Atomically stores `value` for `ttlMs` unless `key` exists; `true` when this call stored it. */
   setIfAbsent(key: string, value: string, ttlMs: number): Promise<boolean>;
   delete(key: string): Promise<void>;
+  /** Optional: `false` while the client cannot send (disconnected, reconnecting); the store is then not called. */
+  isReady?(): boolean;
 }
 
 type StoreOperation = 'get' | 'set' | 'setIfAbsent' | 'delete';
@@ -27,6 +31,8 @@ export interface GuardedStoreOptions {
   /** Longest a store operation may take, in ms (default 250, from 1 to 60000). */
   timeoutMs?: number;
   onEvent?: (event: StoreEvent) => void;
+  /** The circuit's probe timing and clock (tests only). */
+  circuit?: Omit<CircuitOptions, 'isReady'>;
 }
 
 /** A store operation's outcome: `ok: false` means "unavailable, carry on without it". */
@@ -41,14 +47,17 @@ export interface GuardedStore {
 
 const defaultTimeoutMs = 250;
 
-/** Wraps a user's store with deadlines and outage reporting; its promises never reject. */
+/** Wraps a user's store with deadlines, a circuit and outage reporting; its promises never reject. */
 export function guardStore(store: SharedStore, options: GuardedStoreOptions = {}): GuardedStore {
   assertStore(store);
   const { timeoutMs = defaultTimeoutMs, onEvent } = options;
   if (!Number.isInteger(timeoutMs) || timeoutMs < 1 || timeoutMs > 60_000) {
     throw invalidConfig(`\`storeTimeout\` must be an integer number of milliseconds from 1 to 60000, got ${String(timeoutMs)}.`);
   }
-  let down = false;
+  const circuit = new StoreCircuit({
+    ...options.circuit,
+    ...(typeof store.isReady === 'function' ? { isReady: () => store.isReady!() } : {}),
+  });
   const report = (event: StoreEvent): void => {
     try {
       onEvent?.(event);
@@ -58,6 +67,9 @@ export function guardStore(store: SharedStore, options: GuardedStoreOptions = {}
   };
 
   const run = async <T>(operation: StoreOperation, call: () => Promise<T>): Promise<StoreResult<T>> => {
+    const admission = circuit.admit();
+    if (admission === 'tripped') report({ type: 'store_unavailable', operation, reason: 'the store is not ready' });
+    if (admission === 'skip' || admission === 'tripped') return { ok: false };
     let timer: NodeJS.Timeout | undefined;
     try {
       const deadline = new Promise<never>((_, reject) => {
@@ -65,17 +77,11 @@ export function guardStore(store: SharedStore, options: GuardedStoreOptions = {}
         timer.unref?.();
       });
       const value = await Promise.race([Promise.resolve().then(call), deadline]);
-      if (down) {
-        down = false;
-        report({ type: 'store_recovered' });
-      }
+      if (circuit.settle(admission, true) === 'closed') report({ type: 'store_recovered' });
       return { ok: true, value };
     } catch (error) {
-      if (!down) {
-        down = true;
-        // The reason is the error's message only: a store URL with a password must not reach logs.
-        report({ type: 'store_unavailable', operation, reason: describe(error) });
-      }
+      // The reason is the error's message only: a store URL with a password must not reach logs.
+      if (circuit.settle(admission, false) === 'opened') report({ type: 'store_unavailable', operation, reason: describe(error) });
       return { ok: false };
     } finally {
       clearTimeout(timer);
@@ -105,7 +111,7 @@ function describe(error: unknown): string {
 export interface FleetSingleFlightOptions {
   /** How long the first process may hold the computation before others stop waiting, in ms. */
   lockTtlMs: number;
-  /** How often a waiting process looks for the result, in ms. */
+  /** How soon a waiting process first looks for the result, in ms (then less often). */
   pollMs: number;
 }
 
@@ -140,8 +146,9 @@ export async function fleetSingleFlight(
       if (lock.ok) await store.delete(lockKey);
     }
   }
-  for (let waited = 0; waited < lockTtlMs; waited += pollMs) {
-    await new Promise((resolve) => setTimeout(resolve, pollMs));
+  // The wait doubles up to 8 × pollMs: a slow holder costs a few commands, not one pair per pollMs.
+  for (let waited = 0, wait = pollMs; waited < lockTtlMs; waited += wait, wait = Math.min(wait * 2, pollMs * 8)) {
+    await new Promise((resolve) => setTimeout(resolve, wait));
     const polled = await store.get(key);
     if (!polled.ok) break;
     if (polled.value !== undefined) return { value: polled.value, computed: false };

@@ -324,6 +324,11 @@ export type IntrospectionOptions = {
   acceptMissingAudience?: boolean;
   /** A store the fleet shares (e.g. `redisStore(client)`): one endpoint call per token for all processes. */
   store?: import('./shared-store.js').SharedStore;
+  /**
+   * Required with `store`: the fleet's shared secret (a string or Uint8Array of at least 32 bytes),
+   * the key of the HMAC-SHA256 that signs every record. A record it does not verify is a miss.
+   */
+  storeSecret?: string | Uint8Array;
   /** Deadline for one store operation (default 250, from 1 to 60000). */
   storeTimeout?: number;
 };

@@ -7,6 +7,7 @@ import type { AuthRequest, Authenticator } from './authenticate.js';
 import { isCorsPreflight } from './authenticate.js';
 import { thenMaybe } from './maybe-promise.js';
 import type { MetadataAnswer } from './metadata-responder.js';
+import { rechallengeWebResponse, type Rechallenge } from './step-up.js';
 import type { AuthInfo } from './types.js';
 
 /** The accepted AuthInfo, the Response to return, or `undefined` for a CORS preflight (let CORS answer it). */
@@ -60,12 +61,21 @@ export function exposeAlso(listed: string | null | undefined, name = 'WWW-Authen
   return items.some((item) => item.toLowerCase() === name.toLowerCase()) ? items.join(', ') : [...items, name].join(', ');
 }
 
+// The web gate hands out only the AuthInfo, so the rechallenge of the request
+// it accepted (on a resource that takes DPoP) waits here for the response.
+const rechallenges = new WeakMap<AuthInfo, Rechallenge>();
+
 /**
  * Adds `WWW-Authenticate` to `response`'s `Access-Control-Expose-Headers`, so
  * a browser client can read a handler's later 403 challenge (SDK v2's
- * per-tool scopes). Returns `response`, or a copy if its headers are immutable.
+ * per-tool scopes). Given the `auth` that `webBearerAuth` accepted, that 403's
+ * `Bearer` insufficient_scope challenge is also rewritten to name the scheme
+ * the request used and every scheme the resource accepts (RFC 9449 §7.1).
+ * Returns `response`, or a copy if its headers are immutable.
  */
-export function exposeWwwAuthenticate(response: Response): Response {
+export function exposeWwwAuthenticate(response: Response, auth?: AuthInfo): Response {
+  const rechallenge = typeof auth === 'object' && auth !== null ? rechallenges.get(auth) : undefined;
+  if (rechallenge !== undefined) response = rechallengeWebResponse(response, rechallenge);
   const value = exposeAlso(response.headers.get(exposeHeaders));
   try {
     response.headers.set(exposeHeaders, value);
@@ -81,6 +91,7 @@ export function createWebBearerAuth(authenticate: Authenticator, options: WebAda
   const settle = (request: Request, decision: Awaited<ReturnType<Authenticator>>): AuthInfo | Response => {
     if (!decision.ok) return toWebResponse(decision);
     if (options.stripAuthorizationHeader) stripAuthorization(request);
+    if (decision.rechallenge) rechallenges.set(decision.auth, decision.rechallenge);
     return decision.auth;
   };
   return (request) => {

@@ -1,13 +1,15 @@
-//! DPoP proof checks (RFC 9449 §4.2, §4.3): one call per request, after the
-//! access token itself was verified (its verdict may come from the token
-//! cache; the proof never does). Cheap checks run first, the one signature
-//! verification last, then the nonce and the replay cache.
+//! DPoP proof checks (RFC 9449 §4.2, §4.3): after the access token itself
+//! was verified (its verdict may come from the token cache; the proof never
+//! does). Cheap checks run first, the one signature verification last, then
+//! the nonce. The proof is recorded in the replay cache separately, once the
+//! request is otherwise accepted (scopes included), so a refused request
+//! never holds a slot.
 
 use crate::claims::normalize_audience;
 use crate::dpop_nonce::NonceSource;
 use crate::error::{AuthError, AuthResult, ErrorCode};
 use crate::jwk::parse_key;
-use crate::replay_cache::{Digest, ReplayCache, Seen};
+use crate::replay_cache::{Digest, KeyId, Limits, Proof, ReplayCache, Seen};
 use crate::token::{self, ParsedToken};
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
@@ -19,6 +21,10 @@ use std::time::{Duration, Instant};
 pub const MAX_PROOF_LENGTH: usize = 8 * 1024;
 /// `jti` is opaque but bounded.
 const MAX_JTI_LENGTH: usize = 256;
+/// A proof dated more than this many seconds ahead of this clock counts
+/// against its key's smaller share for such proofs (sub-second rounding and
+/// small clock skew stay out of it).
+const AHEAD_SLACK_SECS: f64 = 5.0;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Mode {
@@ -72,9 +78,13 @@ pub struct ProofRequest<'a> {
 pub struct CheckedProof {
     /// SHA-256 of `jkt`, a separator and `jti`: the replay key (never the proof).
     pub replay_digest: Digest,
+    /// Which key's share of the replay cache the proof uses.
+    pub key: KeyId,
     /// How long the proof stays acceptable, in seconds (≥ 1): a fleet
     /// store's TTL for the replay key.
     pub remaining: u64,
+    /// Dated ahead of this clock by more than the slack: kept longer.
+    pub ahead: bool,
     pub nonce: Option<String>,
 }
 
@@ -245,11 +255,16 @@ pub fn check_proof(
     let digest = aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, &material);
     let mut replay_digest = [0u8; 32];
     replay_digest.copy_from_slice(digest.as_ref());
+    let key_digest = aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, request.jkt.as_bytes());
+    let mut key = [0u8; 8];
+    key.copy_from_slice(&key_digest.as_ref()[..8]);
     let remaining = (iat + window - now).ceil().max(1.0) as u64;
     Ok((
         CheckedProof {
             replay_digest,
+            key: KeyId::from_be_bytes(key),
             remaining,
+            ahead: iat - now > AHEAD_SLACK_SECS,
             nonce,
         },
         parsed,
@@ -270,18 +285,23 @@ impl DpopChecker {
         mode: Mode,
         rules: DpopRules,
         nonces: Option<NonceSource>,
-        replay_capacity: usize,
+        replay_limits: Limits,
     ) -> Self {
         Self {
             mode,
             rules,
             nonces,
-            replay: ReplayCache::new(replay_capacity),
+            replay: ReplayCache::new(replay_limits),
         }
     }
 
-    /// The full check of one request's proof, the local replay cache included.
-    pub fn check(&self, proof: &str, request: &ProofRequest<'_>) -> AuthResult<CheckedProof> {
+    pub const fn replay_limits(&self) -> Limits {
+        self.replay.limits()
+    }
+
+    /// Every check of one request's proof but the replay cache: a proof that
+    /// passes is not yet used up (see `record`).
+    pub fn verify(&self, proof: &str, request: &ProofRequest<'_>) -> AuthResult<CheckedProof> {
         let now = unix_now();
         let (checked, _) = check_proof(proof, request, &self.rules, now)?;
         if let Some(nonces) = &self.nonces {
@@ -296,20 +316,42 @@ impl DpopChecker {
                 ));
             }
         }
-        // Kept exactly as long as the proof could be accepted again (same clock).
-        let keep = Duration::from_secs(checked.remaining);
-        match self
-            .replay
-            .insert(checked.replay_digest, Instant::now(), keep)
-        {
-            Seen::Fresh => Ok(checked),
+        Ok(checked)
+    }
+
+    /// Uses up a verified proof in the local replay cache: refused when it
+    /// was used before, or when there is no room for it (its key's share, or
+    /// the whole cache).
+    pub fn record(&self, checked: &CheckedProof) -> AuthResult<()> {
+        let proof = Proof {
+            digest: checked.replay_digest,
+            key: checked.key,
+            // Kept exactly as long as the proof could be accepted again (same clock).
+            keep: Duration::from_secs(checked.remaining),
+            ahead: checked.ahead,
+        };
+        let retry = |seconds: u64| u32::try_from(seconds).unwrap_or(u32::MAX);
+        match self.replay.insert(proof, Instant::now()) {
+            Seen::Fresh => Ok(()),
             Seen::Replayed => Err(fail(ErrorCode::DpopReplayed, "DPoP proof was already used")),
             Seen::Full(first_free) => Err(fail(
                 ErrorCode::DpopReplayStoreUnavailable,
                 "DPoP replay cache is full",
             )
-            .with_retry_after(u32::try_from(first_free).unwrap_or(u32::MAX))),
+            .with_retry_after(retry(first_free))),
+            Seen::KeyFull(first_free) => Err(fail(
+                ErrorCode::DpopReplayShareExceeded,
+                "DPoP key holds its whole share of the replay cache",
+            )
+            .with_retry_after(retry(first_free))),
         }
+    }
+
+    /// `verify` then `record`: the whole check when nothing else can refuse the request.
+    pub fn check(&self, proof: &str, request: &ProofRequest<'_>) -> AuthResult<CheckedProof> {
+        let checked = self.verify(proof, request)?;
+        self.record(&checked)?;
+        Ok(checked)
     }
 
     /// A nonce to hand out now, when nonces are on.

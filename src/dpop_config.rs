@@ -6,6 +6,7 @@ use crate::dpop::{normalize_htu, DpopChecker, DpopRules, Mode};
 use crate::dpop_nonce::{NonceSource, MIN_SECRET_BYTES};
 use crate::error::{AuthError, AuthResult};
 use crate::option_values::integer;
+use crate::replay_cache::Limits;
 use napi_derive::napi;
 
 pub const DEFAULT_IAT_WINDOW: u64 = 300;
@@ -31,6 +32,10 @@ pub struct DpopOptions {
     pub nonce_lifetime: Option<f64>,
     /// Proofs the in-process replay cache holds (default 100000, 1 to 10000000).
     pub replay_cache_size: Option<f64>,
+    /// Of those, how many one key (`cnf.jkt`) may hold (default a tenth of
+    /// the cache, rounded up; 1 to `replayCacheSize`). A tenth of this share,
+    /// rounded up, may be proofs dated more than 5 s ahead.
+    pub replay_cache_per_key: Option<f64>,
 }
 
 fn origin_of(resource: &str) -> AuthResult<String> {
@@ -92,6 +97,13 @@ impl DpopOptions {
             "entries",
             1..=10_000_000,
         )?;
+        let per_key = integer(
+            self.replay_cache_per_key,
+            capacity.div_ceil(10),
+            "dpop.replayCachePerKey",
+            "entries",
+            1..=capacity,
+        )?;
         let secret = self.nonce_secret.as_deref().map(str::as_bytes);
         if secret.is_some_and(|s| s.len() < MIN_SECRET_BYTES) {
             return Err(AuthError::config(format!(
@@ -109,7 +121,8 @@ impl DpopOptions {
             iat_window,
             origin: origin_of(&self.resource)?,
         };
-        Ok(DpopChecker::new(mode, rules, nonces, capacity as usize))
+        let limits = Limits::with_per_key(capacity as usize, Some(per_key as usize));
+        Ok(DpopChecker::new(mode, rules, nonces, limits))
     }
 }
 
@@ -133,6 +146,11 @@ mod tests {
         assert_eq!(checker.rules.origin, "https://mcp.example.com");
         assert_eq!(checker.rules.iat_window, 300);
         assert!(checker.nonces.is_none());
+        let limits = checker.replay_limits();
+        assert_eq!(
+            (limits.capacity, limits.per_key, limits.ahead_per_key),
+            (100_000, 10_000, 1_000)
+        );
         let port = options("http://127.0.0.1:8080/").to_checker().unwrap();
         assert_eq!(port.rules.origin, "http://127.0.0.1:8080");
     }
@@ -184,6 +202,15 @@ mod tests {
             },
             DpopOptions {
                 replay_cache_size: Some(0.0),
+                ..options("https://a.example")
+            },
+            DpopOptions {
+                replay_cache_per_key: Some(0.0),
+                ..options("https://a.example")
+            },
+            DpopOptions {
+                replay_cache_size: Some(10.0),
+                replay_cache_per_key: Some(11.0),
                 ..options("https://a.example")
             },
             options("urn:x"),

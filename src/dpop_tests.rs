@@ -305,7 +305,7 @@ fn the_checker_refuses_replays_and_asks_for_nonces() {
         access_token: TOKEN,
         jkt: &key,
     };
-    let checker = DpopChecker::new(Mode::Allowed, rules(), None, 16);
+    let checker = DpopChecker::new(Mode::Allowed, rules(), None, Limits::with_per_key(16, None));
     let proof = fresh(&|_| {});
     assert!(checker.check(&proof, &request).is_ok());
     assert_eq!(
@@ -317,7 +317,7 @@ fn the_checker_refuses_replays_and_asks_for_nonces() {
         Mode::Required,
         rules(),
         Some(NonceSource::new(None, 60)),
-        16,
+        Limits::with_per_key(16, None),
     );
     assert_eq!(
         checker.check(&fresh(&|_| {}), &request).unwrap_err().code,
@@ -334,4 +334,62 @@ fn the_checker_refuses_replays_and_asks_for_nonces() {
     assert!(checker
         .check(&fresh(&|c| c["nonce"] = nonce.clone().into()), &request)
         .is_ok());
+}
+
+#[test]
+fn verifying_uses_nothing_up_recording_does() {
+    let now = unix_now().floor();
+    let key = jkt(Algorithm::ES256);
+    let request = ProofRequest {
+        method: "POST",
+        path: "/mcp",
+        access_token: TOKEN,
+        jkt: &key,
+    };
+    let dated = |jti: &str, iat: f64| {
+        let jti = jti.to_owned();
+        proof_with(Algorithm::ES256, move |_, c| {
+            c["iat"] = iat.into();
+            c["jti"] = jti.into();
+        })
+    };
+    let limits = Limits {
+        capacity: 10,
+        per_key: 3,
+        ahead_per_key: 1,
+    };
+    let checker = DpopChecker::new(Mode::Allowed, rules(), None, limits);
+    let proof = dated("a", now);
+    // A request refused after verification (e.g. 403) leaves no trace.
+    let first = checker.verify(&proof, &request).unwrap();
+    let again = checker.verify(&proof, &request).unwrap();
+    assert!(!first.ahead);
+    assert!(checker.record(&first).is_ok());
+    assert_eq!(
+        checker.record(&again).unwrap_err().code,
+        ErrorCode::DpopReplayed
+    );
+
+    // Dated ahead (by the most the window allows): its own, smaller share.
+    let ahead = checker.verify(&dated("b", now + 299.0), &request).unwrap();
+    assert!(ahead.ahead && ahead.remaining > 500);
+    assert!(checker.record(&ahead).is_ok());
+    let refused = checker
+        .record(&checker.verify(&dated("c", now + 299.0), &request).unwrap())
+        .unwrap_err();
+    assert_eq!(refused.code, ErrorCode::DpopReplayShareExceeded);
+    assert!(refused.retry_after.unwrap() > 500);
+
+    // The key's whole share is used: refused with the time its first slot frees.
+    assert!(checker.check(&dated("d", now), &request).is_ok());
+    let refused = checker.check(&dated("f", now), &request).unwrap_err();
+    assert_eq!(refused.code, ErrorCode::DpopReplayShareExceeded);
+    assert!((299..=302).contains(&refused.retry_after.unwrap()));
+    // A few seconds ahead is clock skew, not a long-lived proof.
+    assert!(
+        !checker
+            .verify(&dated("e", now + 4.0), &request)
+            .unwrap()
+            .ahead
+    );
 }

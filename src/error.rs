@@ -63,6 +63,8 @@ pub enum ErrorCode {
     IntrospectionRefused,
     /// The replay cache cannot answer (fleet store down, or the local cache full).
     DpopReplayStoreUnavailable,
+    /// The proof's key holds its whole share of the local replay cache.
+    DpopReplayShareExceeded,
     // Fetching and validating authorization-server metadata.
     InvalidUrl,
     InvalidServerMetadata,
@@ -140,6 +142,7 @@ impl ErrorCode {
             Self::DpopRequired => "dpop_required",
             Self::DpopTokenNotBound => "dpop_token_not_bound",
             Self::DpopReplayStoreUnavailable => "dpop_replay_store_unavailable",
+            Self::DpopReplayShareExceeded => "dpop_replay_share_exceeded",
             Self::JwksUnavailable => "jwks_unavailable",
             Self::DiscoveryUnavailable => "discovery_unavailable",
             Self::KeysNotLoaded => "keys_not_loaded",
@@ -199,6 +202,7 @@ impl ErrorCode {
         Self::IntrospectionUnavailable,
         Self::IntrospectionRefused,
         Self::DpopReplayStoreUnavailable,
+        Self::DpopReplayShareExceeded,
         Self::InvalidUrl,
         Self::InvalidServerMetadata,
         Self::IssuerMismatch,
@@ -249,7 +253,8 @@ impl ErrorCode {
             | Self::KeysNotLoaded
             | Self::IntrospectionUnavailable
             | Self::IntrospectionRefused
-            | Self::DpopReplayStoreUnavailable => Fault::Infrastructure,
+            | Self::DpopReplayStoreUnavailable
+            | Self::DpopReplayShareExceeded => Fault::Infrastructure,
             Self::InvalidUrl
             | Self::InvalidServerMetadata
             | Self::IssuerMismatch
@@ -368,6 +373,7 @@ mod tests {
                 | ErrorCode::DpopRequired
                 | ErrorCode::DpopTokenNotBound
                 | ErrorCode::DpopReplayStoreUnavailable
+                | ErrorCode::DpopReplayShareExceeded
                 | ErrorCode::JwksUnavailable
                 | ErrorCode::DiscoveryUnavailable
                 | ErrorCode::KeysNotLoaded
@@ -380,7 +386,7 @@ mod tests {
                 | ErrorCode::Internal => {}
             }
         }
-        assert_eq!(ErrorCode::ALL.len(), 47);
+        assert_eq!(ErrorCode::ALL.len(), 48);
         assert_eq!(ErrorCode::Internal.fault(), Fault::Server);
     }
 }

@@ -98,16 +98,14 @@ impl ResponseRules {
                 ));
             }
         }
-        if let Some(Value::String(kind)) = response.get("token_type") {
-            if kind.eq_ignore_ascii_case("refresh_token") {
-                return Err(AuthError::new(
-                    ErrorCode::TypeNotAllowed,
-                    "a refresh token is not an access token",
-                ));
-            }
-        }
         let has_exp = response.contains_key("exp");
         let has_aud = response.contains_key("aud");
+        if describes_refresh_token(response, has_aud) {
+            return Err(AuthError::new(
+                ErrorCode::TypeNotAllowed,
+                "a refresh token is not an access token",
+            ));
+        }
         if !has_aud && !self.claims.audiences.is_empty() && !self.accept_missing_audience {
             return Err(AuthError::new(
                 ErrorCode::AudienceMismatch,
@@ -175,11 +173,52 @@ impl ResponseRules {
         match verdict {
             Verdict::Inactive => negative_ttl,
             Verdict::Active(verified) => match verified.claims.get("exp").and_then(Value::as_f64) {
-                Some(exp) => max_age.min(Duration::from_secs_f64((exp - now).max(0.0))),
+                Some(exp) => time_left(exp, now, max_age),
                 None => max_age,
             },
         }
     }
+}
+
+/// Seconds from `now` to `deadline`, as a duration of at most `cap`: any
+/// number an answer or a record carries (`1e300`, a past time) gives a
+/// value in `0..=cap`, never a panic or an overflow.
+pub fn time_left(deadline: f64, now: f64, cap: Duration) -> Duration {
+    let left = deadline - now;
+    // NaN included: no time left.
+    if left.is_nan() || left <= 0.0 {
+        return Duration::ZERO;
+    }
+    if left >= cap.as_secs_f64() {
+        return cap;
+    }
+    Duration::try_from_secs_f64(left).map_or(cap, |d| d.min(cap))
+}
+
+/// Whether an active answer shows that it describes a refresh token, which
+/// is never an access token. What answers carry:
+/// - `token_type` `refresh_token` (or `refresh`);
+/// - `token_use` `refresh_token` (ORY Hydra, Dex);
+/// - `typ` `Refresh` or `Offline` (Keycloak's refresh-token claims);
+/// - no `aud` and an `offline_access` scope: oidc-provider sends neither
+///   `token_type` nor `aud` for a refresh token, whose scope holds the
+///   `offline_access` that got it issued; an access token for a resource
+///   has an audience.
+fn describes_refresh_token(response: &Map<String, Value>, has_aud: bool) -> bool {
+    let is = |name: &str, values: &[&str]| matches!(response.get(name), Some(Value::String(v)) if values.iter().any(|x| v.eq_ignore_ascii_case(x)));
+    if is("token_type", &["refresh_token", "refresh"])
+        || is("token_use", &["refresh_token"])
+        || is("typ", &["refresh", "offline"])
+    {
+        return true;
+    }
+    let offline = match response.get("scope") {
+        Some(Value::String(scope)) => scope
+            .split_ascii_whitespace()
+            .any(|s| s == "offline_access"),
+        _ => false,
+    };
+    offline && !has_aud
 }
 
 /// The record a fleet stores: the kept members and the Unix time (ms) until

@@ -75,18 +75,48 @@ impl Flights {
         F: std::future::Future<Output = AuthResult<Verdict>>,
     {
         let flight = lock(&self.running).entry(key).or_default().clone();
-        let outcome = flight.get_or_init(|| call).await.clone();
         // Whoever finishes first retires the flight; the next request for this
-        // token finds the cache (or, after an outage, calls again).
-        let mut running = lock(&self.running);
-        if running.get(&key).is_some_and(|f| Arc::ptr_eq(f, &flight)) {
-            running.remove(&key);
-        }
-        outcome
+        // token finds the cache (or, after an outage, calls again). A guard,
+        // so a call that panics or is dropped midway retires it too.
+        let retire = Retire {
+            flights: self,
+            key,
+            flight: Some(flight),
+        };
+        let Some(flight) = &retire.flight else {
+            return call.await;
+        };
+        flight.get_or_init(|| call).await.clone()
     }
 
     #[cfg(test)]
     pub fn is_empty(&self) -> bool {
         lock(&self.running).is_empty()
+    }
+}
+
+/// Retires its flight from `running` when dropped: once the flight has an
+/// outcome, or when nobody else awaits it (its call panicked or was dropped
+/// midway; a remaining waiter would otherwise take the call over).
+struct Retire<'a> {
+    flights: &'a Flights,
+    key: Digest,
+    flight: Option<Flight>,
+}
+
+impl Drop for Retire<'_> {
+    fn drop(&mut self) {
+        let mut running = lock(&self.flights.running);
+        let Some(mine) = self.flight.take() else {
+            return;
+        };
+        let finished = mine.initialized();
+        let current = running.get(&self.key).filter(|f| Arc::ptr_eq(f, &mine));
+        // Counted under the lock, after this guard's own reference is gone:
+        // joiners clone under the same lock.
+        drop(mine);
+        if current.is_some_and(|f| finished || Arc::strong_count(f) == 1) {
+            running.remove(&self.key);
+        }
     }
 }

@@ -175,3 +175,66 @@ fn stored_records_are_judged_again() {
         );
     }
 }
+
+#[test]
+fn answers_that_show_a_refresh_token_are_refused() {
+    let opted_out = rules(true);
+    let refused = |value: Value| {
+        opted_out
+            .judge(value.as_object().unwrap(), NOW)
+            .expect_err("refused")
+            .code
+    };
+    // oidc-provider 8.8: a refresh token has no token_type and no aud, and
+    // its scope holds the offline_access that got it issued.
+    let mut oidc_provider = without("aud");
+    oidc_provider["scope"] = json!("openid offline_access create:todos");
+    assert_eq!(refused(oidc_provider), ErrorCode::TypeNotAllowed);
+    for (name, value) in [
+        ("token_type", "refresh_token"),
+        ("token_type", "Refresh"),
+        ("token_use", "refresh_token"),
+        ("typ", "Refresh"),
+        ("typ", "Offline"),
+    ] {
+        assert_eq!(
+            refused(with(name, json!(value))),
+            ErrorCode::TypeNotAllowed,
+            "{name}: {value}"
+        );
+    }
+    // An access token for this resource may carry offline_access; other
+    // values of the markers are not refresh tokens.
+    assert!(judge(with("scope", json!("read offline_access"))).is_ok());
+    for (name, value) in [
+        ("token_type", "Bearer"),
+        ("token_use", "access_token"),
+        ("typ", "Bearer"),
+    ] {
+        assert!(judge(with(name, json!(value))).is_ok(), "{name}: {value}");
+    }
+}
+
+#[test]
+fn far_future_numbers_are_clamped_never_a_panic() {
+    let (max_age, negative) = (Duration::from_secs(300), Duration::from_secs(7));
+    for exp in [1e300, f64::MAX, NOW + 1e12] {
+        let verdict = judge(with("exp", json!(exp))).unwrap();
+        assert_eq!(
+            rules(false).reuse_for(&verdict, NOW, max_age, negative),
+            max_age,
+            "{exp}"
+        );
+    }
+    assert_eq!(time_left(f64::INFINITY, NOW, max_age), max_age);
+    assert_eq!(time_left(f64::NAN, NOW, max_age), Duration::ZERO);
+    assert_eq!(time_left(NOW - 5.0, NOW, max_age), Duration::ZERO);
+    assert_eq!(
+        time_left(NOW + 1.5, NOW, max_age),
+        Duration::from_millis(1500)
+    );
+    // A record with a huge `until` is read; the caller clamps it.
+    let text = r#"{"v":1,"until":1e300,"response":{"active":false}}"#;
+    let (_, until) = from_record(&rules(false), text, NOW).unwrap().unwrap();
+    assert_eq!(until, 1e300);
+}

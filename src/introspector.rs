@@ -78,7 +78,7 @@ impl Introspector {
             return Some(Err(err));
         }
         let cache = self.cache.as_ref()?;
-        let digest = token_cache::digest(token)?;
+        let digest = token_cache::hash(token);
         Some(to_result(cache.get(&digest, Instant::now())?))
     }
 
@@ -94,11 +94,10 @@ impl Introspector {
     /// errors of an active answer (wrong audience…) are returned, not cached.
     pub async fn introspect(&self, token: &str) -> AuthResult<Learnt> {
         self.check_length(token)?;
-        let digest = token_cache::digest(token);
-        let verdict = match digest {
-            Some(key) => self.flights.share(key, self.call(token, key)).await?,
-            None => self.call_uncached(token).await?,
-        };
+        // Every token within `maxTokenLength` has a digest: long ones share
+        // one call and are cached like any other.
+        let key = token_cache::hash(token);
+        let verdict = self.flights.share(key, self.call(token, key)).await?;
         Ok(self.learnt(verdict))
     }
 
@@ -177,20 +176,21 @@ impl Introspector {
         else {
             return Ok(None);
         };
-        let left = Duration::from_secs_f64((until_ms / 1000.0 - now).max(0.0)).min(
-            self.config.rules.reuse_for(
-                &verdict,
-                now,
-                self.config.cache_max_age,
-                self.config.negative_ttl,
-            ),
+        // A record's `until` is someone else's number: never kept longer
+        // than this process would keep the answer itself.
+        let most = self.config.rules.reuse_for(
+            &verdict,
+            now,
+            self.config.cache_max_age,
+            self.config.negative_ttl,
         );
+        let left = introspection::time_left(until_ms / 1000.0, now, most);
         if left.is_zero() {
             return Ok(None);
         }
-        if let (Some(cache), Some(key)) = (&self.cache, token_cache::digest(token)) {
+        if let Some(cache) = &self.cache {
             let at = Instant::now();
-            cache.insert(key, verdict.clone(), at + left, at);
+            cache.insert(token_cache::hash(token), verdict.clone(), at + left, at);
         }
         to_result(verdict).map(Some)
     }

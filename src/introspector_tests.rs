@@ -289,3 +289,58 @@ async fn fleet_records_round_trip_and_are_rechecked() {
     );
     assert_eq!(server.hits("/introspect"), 1);
 }
+
+#[tokio::test]
+async fn huge_numbers_are_clamped_and_long_tokens_cached() {
+    let server = TestServer::start().await;
+    server.route("/introspect", answer(&server, json!({ "exp": 1e300 })));
+    let i = make(options(&server));
+    let learnt = i.introspect("far").await.unwrap();
+    assert_eq!(learnt.reuse_for, i.config.cache_max_age);
+    assert!(i.cached("far").unwrap().is_ok());
+    // A record another process stored with a huge `until`: honoured no
+    // longer than this process would keep the answer itself.
+    let stored = r#"{"v":1,"until":1e300,"response":{"active":false}}"#;
+    assert_eq!(
+        i.admit("other", stored).unwrap_err().code,
+        ErrorCode::TokenInactive
+    );
+    assert!(i.cached("other").unwrap().is_err());
+    // Tokens longer than the verified-token cache's limit share calls and
+    // the cache like any other.
+    let long = "x".repeat(token_cache::MAX_CACHED_TOKEN_LENGTH + 904);
+    let (a, b) = tokio::join!(i.verify(&long), i.verify(&long));
+    a.unwrap();
+    b.unwrap();
+    assert!(i.cached(&long).unwrap().is_ok());
+    assert_eq!(server.hits("/introspect"), 2);
+}
+
+#[tokio::test]
+async fn a_flight_whose_call_panics_is_retired() {
+    let flights = Flights::default();
+    let key = token_cache::hash("t");
+    // `guarded` is what the addon runs every call in: a panic becomes an error.
+    let outcome = crate::napi_verifier::guarded(flights.share(key, async { panic!("boom") })).await;
+    assert_eq!(outcome.unwrap_err().code, ErrorCode::Internal);
+    assert!(flights.is_empty());
+    // A waiter dropped while another still runs the call leaves it in place.
+    let (started, release) = (tokio::sync::Notify::new(), tokio::sync::Notify::new());
+    let leader = flights.share(key, async {
+        started.notify_one();
+        release.notified().await;
+        Ok(Verdict::Inactive)
+    });
+    tokio::pin!(leader);
+    tokio::select! {
+        _ = &mut leader => unreachable!(),
+        _ = started.notified() => {}
+    }
+    // Polled once, then dropped.
+    let waiter = flights.share(key, async { Ok(Verdict::Inactive) });
+    assert!(tokio::time::timeout(Duration::ZERO, waiter).await.is_err());
+    assert!(!flights.is_empty());
+    release.notify_one();
+    assert!(matches!(leader.await, Ok(Verdict::Inactive)));
+    assert!(flights.is_empty());
+}

@@ -1,5 +1,6 @@
-//! The `DpopChecker` class JavaScript uses: one call per DPoP request
-//! (`check`), plus the nonce to hand out. The checks live in `dpop.rs`.
+//! The `DpopChecker` class JavaScript uses: `verify` a request's proof,
+//! then `record` it once the request is otherwise accepted (or `check` for
+//! both at once), plus the nonce to hand out. The checks live in `dpop.rs`.
 
 use crate::dpop::{self, ProofRequest};
 use crate::dpop_config::DpopOptions;
@@ -26,6 +27,33 @@ pub struct AcceptedProof {
     pub replay_key: String,
     /// How long the replay key must be kept, in milliseconds.
     pub ttl_ms: f64,
+}
+
+/// A proof that passed every check but the replay cache: hand it to
+/// `record` once the request is otherwise accepted.
+#[napi]
+pub struct VerifiedProof {
+    checked: dpop::CheckedProof,
+}
+
+#[napi]
+impl VerifiedProof {
+    /// base64url SHA-256 of the key thumbprint and `jti` (the fleet store's key).
+    #[napi(getter)]
+    pub fn replay_key(&self) -> String {
+        URL_SAFE_NO_PAD.encode(self.checked.replay_digest)
+    }
+
+    /// How long a fleet store must keep the replay key, in milliseconds.
+    #[napi(getter)]
+    pub fn ttl_ms(&self) -> f64 {
+        fleet_ttl_ms(&self.checked)
+    }
+}
+
+// Slack for peers whose clocks run behind this one's.
+fn fleet_ttl_ms(checked: &dpop::CheckedProof) -> f64 {
+    (checked.remaining + FLEET_CLOCK_SLACK_SECS) as f64 * 1000.0
 }
 
 #[napi(js_name = "DpopChecker")]
@@ -62,8 +90,41 @@ impl JsDpopChecker {
         self.inner.nonces.is_some()
     }
 
-    /// Checks one request's proof against the verified token's `cnf.jkt`;
-    /// throws a coded error (`dpop_*`).
+    /// Checks one request's proof against the verified token's `cnf.jkt`,
+    /// all but the replay cache; throws a coded error (`dpop_*`).
+    #[napi(catch_unwind)]
+    pub fn verify(
+        &self,
+        env: &Env,
+        proof: String,
+        method: String,
+        path: String,
+        access_token: String,
+        jkt: String,
+    ) -> Result<VerifiedProof> {
+        let request = ProofRequest {
+            method: &method,
+            path: &path,
+            access_token: &access_token,
+            jkt: &jkt,
+        };
+        let checked = self
+            .inner
+            .verify(&proof, &request)
+            .map_err(|e| js_error(env, &e))?;
+        Ok(VerifiedProof { checked })
+    }
+
+    /// Uses up a verified proof in the local replay cache; throws
+    /// `dpop_replayed`, or a 503 code with `retryAfter` when there is no room.
+    #[napi(catch_unwind)]
+    pub fn record(&self, env: &Env, proof: &VerifiedProof) -> Result<()> {
+        self.inner
+            .record(&proof.checked)
+            .map_err(|e| js_error(env, &e))
+    }
+
+    /// `verify` and `record` in one call.
     #[napi(catch_unwind)]
     pub fn check(
         &self,
@@ -86,8 +147,7 @@ impl JsDpopChecker {
             .map_err(|e| js_error(env, &e))?;
         Ok(AcceptedProof {
             replay_key: URL_SAFE_NO_PAD.encode(checked.replay_digest),
-            // Slack for peers whose clocks run behind this one's.
-            ttl_ms: (checked.remaining + FLEET_CLOCK_SLACK_SECS) as f64 * 1000.0,
+            ttl_ms: fleet_ttl_ms(&checked),
         })
     }
 

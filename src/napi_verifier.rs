@@ -58,6 +58,11 @@ pub struct KeySetEventJs {
     pub key_count: Option<u32>,
     pub warnings: Option<Vec<String>>,
     pub reason: Option<String>,
+    /// For `jwks_unavailable`: the reason as one of a fixed set of codes (see `outage_code`).
+    #[napi(
+        ts_type = "'timeout' | 'connection_failed' | 'redirect_refused' | 'http_status' | 'not_found' | 'content_type' | 'too_large' | 'invalid_json' | 'invalid_key_set' | 'no_usable_keys' | 'other'"
+    )]
+    pub code: Option<String>,
 }
 
 impl From<KeySetEvent> for KeySetEventJs {
@@ -73,15 +78,52 @@ impl From<KeySetEvent> for KeySetEventJs {
                 key_count: Some(key_count as u32),
                 warnings: Some(warnings),
                 reason: None,
+                code: None,
             },
             KeySetEvent::Unavailable { jwks_uri, reason } => Self {
                 r#type: "jwks_unavailable".into(),
                 jwks_uri,
                 key_count: None,
                 warnings: None,
+                code: Some(outage_code(&reason).into()),
                 reason: Some(reason),
             },
         }
+    }
+}
+
+/// A key-set outage's reason as a fixed code, for metrics: the reason itself
+/// can echo what the server sent (its Content-Type, its status), so one
+/// label value per server choice would follow. Matches the phrases `http`,
+/// `jwk` and `key_set` write; anything new is `other` until named here.
+fn outage_code(reason: &str) -> &'static str {
+    const PREFIXES: [(&str, &str); 12] = [
+        ("timed out", "timeout"),
+        ("connection refused", "connection_failed"),
+        ("connection failed", "connection_failed"),
+        ("host name could not be resolved", "connection_failed"),
+        ("no valid HTTP response", "connection_failed"),
+        ("response body could not be read", "connection_failed"),
+        ("response body exceeds", "too_large"),
+        ("server answered HTTP", "http_status"),
+        ("key set not found", "not_found"),
+        ("expected JSON", "content_type"),
+        ("key set has no usable keys", "no_usable_keys"),
+        ("key set document", "invalid_key_set"),
+    ];
+    if let Some((_, code)) = PREFIXES
+        .iter()
+        .find(|(prefix, _)| reason.starts_with(prefix))
+    {
+        return code;
+    }
+    if reason.contains("redirect") {
+        "redirect_refused"
+    } else if reason.starts_with("response ") {
+        // `response <what strict_json found>`: the body is not one JSON object.
+        "invalid_json"
+    } else {
+        "other"
     }
 }
 
@@ -245,6 +287,15 @@ impl Verifier {
         result.map(Into::into).map_err(|e| js_error(env, &e))
     }
 
+    /// Whether `token` is a JWS whose `iss` names one of this verifier's
+    /// issuers (exactly, or by a template's shape), by the same issuer
+    /// selection `check` uses. Nothing is verified: 'auto' mode routes with
+    /// it, and `check` then judges the token.
+    #[napi(catch_unwind)]
+    pub fn names_trusted_issuer(&self, token: String) -> bool {
+        self.inner.names_trusted_issuer(&token)
+    }
+
     /// Discovers metadata and loads keys for every trusted issuer.
     #[napi(catch_unwind, ts_return_type = "Promise<void>")]
     pub fn prepare<'env>(&self, env: &'env Env) -> Result<Unknown<'env>> {
@@ -289,4 +340,40 @@ where
         }
     })
     .await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::outage_code;
+
+    #[test]
+    fn outage_reasons_map_to_fixed_codes() {
+        for (reason, code) in [
+            ("timed out after 300 ms", "timeout"),
+            ("connection refused", "connection_failed"),
+            (
+                "no valid HTTP response (connection closed or protocol error)",
+                "connection_failed",
+            ),
+            ("response body exceeds 1024 bytes", "too_large"),
+            ("server answered HTTP 599", "http_status"),
+            ("key set not found (404)", "not_found"),
+            (
+                "expected JSON, got text/x-anything-the-server-chose",
+                "content_type",
+            ),
+            ("expected JSON, got no content type", "content_type"),
+            ("key set has no usable keys", "no_usable_keys"),
+            ("key set document has no keys array", "invalid_key_set"),
+            (
+                "a redirect to another origin was refused",
+                "redirect_refused",
+            ),
+            ("too many redirects", "redirect_refused"),
+            ("response is not valid JSON", "invalid_json"),
+            ("something new", "other"),
+        ] {
+            assert_eq!(outage_code(reason), code, "{reason}");
+        }
+    }
 }

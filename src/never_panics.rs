@@ -8,6 +8,8 @@
 
 use crate::claims::{ClaimRules, Identity};
 use crate::discovery::check_metadata;
+use crate::introspection::{from_record, record, ResponseRules};
+use crate::introspector::Introspector;
 use crate::jwk::parse_key_set;
 use crate::server_config::{to_server_config, validate};
 use crate::strict_json::{parse_object, DOCUMENT_MAX_DEPTH};
@@ -16,6 +18,7 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
 use proptest::prelude::*;
 use serde_json::{Map, Value};
+use std::time::Duration;
 
 /// Arbitrary JSON, biased towards the shapes the parsers look at.
 fn json() -> impl Strategy<Value = Value> {
@@ -91,6 +94,11 @@ fn member_name() -> impl Strategy<Value = String> {
             Just("nonce"),
             Just("response_types_supported"),
             Just("token_endpoint"),
+            Just("active"),
+            Just("token_type"),
+            Just("token_use"),
+            Just("client_id"),
+            Just("tid"),
         ]
         .prop_map(str::to_owned),
         "[a-z_]{1,12}",
@@ -109,7 +117,144 @@ fn segment() -> impl Strategy<Value = String> {
     ]
 }
 
+/// A JSON number: any finite f64 (serde_json has no others), biased towards
+/// the far future and the edges.
+fn number() -> impl Strategy<Value = Value> {
+    prop_oneof![
+        any::<f64>(),
+        Just(1e300),
+        Just(f64::MAX),
+        Just(-1e300),
+        Just(0.0),
+        1.0e9..1.0e20f64,
+    ]
+    .prop_map(|f| serde_json::Number::from_f64(f).map_or(Value::Null, Value::Number))
+}
+
+fn introspection_rules(accept_missing_audience: bool) -> ResponseRules {
+    ResponseRules {
+        issuer: "https://as.example.com".into(),
+        claims: ClaimRules {
+            audiences: vec!["https://mcp.example.com/".into()],
+            ..ClaimRules::default()
+        },
+        accept_missing_audience,
+    }
+}
+
+/// An introspector that is never asked to call anything: `admit` reads records only.
+fn introspector() -> Introspector {
+    let options = crate::introspection_config::IntrospectorOptions {
+        issuer: "https://as.example.com".into(),
+        endpoint: Some("https://as.example.com/introspect".into()),
+        audiences: Some(vec!["https://mcp.example.com/".into()]),
+        client_id: "rs".into(),
+        client_secret: Some("s".into()),
+        ..Default::default()
+    };
+    Introspector::new(options.to_config().expect("valid options"))
+}
+
+/// A verifier trusting one plain issuer and Entra's template; never fetches.
+fn router() -> crate::verifier::Verifier {
+    use crate::verifier::{IssuerSource, Offload, Verifier, VerifierConfig};
+    let source = |issuer: &str| IssuerSource {
+        issuer: issuer.into(),
+        jwks_uri: Some("https://keys.example.com/jwks".into()),
+        kind: crate::discovery::ServerType::Oidc,
+        tenants: None,
+    };
+    let config = VerifierConfig {
+        issuers: vec![source("https://as.example.com"), source(TEMPLATE)],
+        algorithms: crate::algorithms::all(),
+        rules: ClaimRules::default(),
+        max_token_length: DEFAULT_MAX_TOKEN_LENGTH,
+        key_sets: Default::default(),
+        discovery: Default::default(),
+        token_cache_entries: 0,
+        token_cache_max_age: Duration::from_secs(1),
+        offload: Offload::Never,
+    };
+    Verifier::new(config, None, std::sync::Arc::new(|_| {})).expect("valid config")
+}
+
+const TEMPLATE: &str = "https://login.microsoftonline.com/{tenantid}/v2.0";
+
+fn jws(header: &Value, payload: &Value) -> String {
+    let part = |v: &Value| URL_SAFE_NO_PAD.encode(v.to_string());
+    format!("{}.{}.c2ln", part(header), part(payload))
+}
+
 proptest! {
+    #[test]
+    fn auto_routing_takes_any_token(
+        parts in prop::collection::vec(segment(), 1..5),
+        mut payload in object(),
+        tenant in "[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}",
+        tid_matches in any::<bool>(),
+    ) {
+        let router = router();
+        let _ = router.names_trusted_issuer(&parts.join("."));
+        let header = serde_json::json!({ "alg": "RS256" });
+        let _ = router.names_trusted_issuer(&jws(&header, &Value::Object(payload.clone())));
+        // Any token whose iss has the template's shape is the verifier's to
+        // judge, whatever its tid: it never goes to an introspection endpoint.
+        payload.insert("iss".into(), Value::from(TEMPLATE.replace("{tenantid}", &tenant)));
+        if tid_matches {
+            payload.insert("tid".into(), Value::from(tenant));
+        }
+        prop_assert!(router.names_trusted_issuer(&jws(&header, &Value::Object(payload.clone()))));
+        payload.insert("iss".into(), Value::from("https://as.example.com"));
+        prop_assert!(router.names_trusted_issuer(&jws(&header, &Value::Object(payload.clone()))));
+        payload.insert("iss".into(), Value::from("https://other.example.com"));
+        prop_assert!(!router.names_trusted_issuer(&jws(&header, &Value::Object(payload.clone()))));
+        let no_alg = Value::Object(Map::new());
+        prop_assert!(!router.names_trusted_issuer(&jws(&no_alg, &Value::Object(payload))));
+    }
+
+    #[test]
+    fn introspection_answers_are_judged_never_a_panic(
+        mut answer in object(),
+        active in any::<bool>(),
+        exp in number(),
+        max_age_ms in 0u64..=86_400_000,
+        missing_audience in any::<bool>(),
+    ) {
+        answer.insert("active".into(), Value::Bool(active));
+        if !exp.is_null() {
+            answer.insert("exp".into(), exp);
+        }
+        let rules = introspection_rules(missing_audience);
+        let max_age = Duration::from_millis(max_age_ms);
+        for now in [0.0, 1.8e9, 1e300] {
+            if let Ok(verdict) = rules.judge(&answer, now) {
+                prop_assert!(rules.reuse_for(&verdict, now, max_age, Duration::from_secs(10)) <= max_age.max(Duration::from_secs(10)));
+                let _ = record(&verdict, now * 1000.0);
+            }
+        }
+    }
+
+    #[test]
+    fn store_records_are_read_never_a_panic(
+        text in any::<String>(),
+        until in number(),
+        mut response in object(),
+        active in any::<bool>(),
+        exp in number(),
+    ) {
+        let rules = introspection_rules(false);
+        let introspector = introspector();
+        let _ = from_record(&rules, &text, 1.8e9);
+        let _ = introspector.admit("t", &text);
+        response.insert("active".into(), Value::Bool(active));
+        response.insert("iss".into(), Value::from("https://as.example.com"));
+        response.insert("aud".into(), Value::from("https://mcp.example.com/"));
+        response.insert("exp".into(), exp);
+        let stored = serde_json::json!({ "v": 1, "until": until, "response": response }).to_string();
+        let _ = from_record(&rules, &stored, 1.8e9);
+        let _ = introspector.admit("t", &stored);
+    }
+
     #[test]
     fn token_parser_takes_any_string(token in any::<String>()) {
         let _ = parse(&token, DEFAULT_MAX_TOKEN_LENGTH, &crate::algorithms::all());

@@ -14,6 +14,8 @@ use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::task::{JoinHandle, JoinSet};
 
+mod ports;
+
 /// Bound on a request head, so a confused client cannot grow our buffers.
 const MAX_HEAD_BYTES: u64 = 16 * 1024;
 const FILLER: [u8; 16 * 1024] = [b' '; 16 * 1024];
@@ -189,12 +191,7 @@ pub struct TestServer {
 impl TestServer {
     /// Binds 127.0.0.1 on a free port and serves on the current runtime.
     pub async fn start() -> Self {
-        let listener = TcpListener::bind("127.0.0.1:0")
-            .await
-            .expect("test server: cannot bind 127.0.0.1");
-        let addr = listener
-            .local_addr()
-            .expect("test server: no local address");
+        let (listener, addr) = ports::bind_fresh().await;
         let shared = Arc::new(Shared::default());
         let task = tokio::spawn(serve(listener, Arc::clone(&shared)));
         Self { addr, shared, task }

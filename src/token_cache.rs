@@ -15,20 +15,31 @@ use std::num::NonZeroUsize;
 use std::sync::{Arc, Mutex, Weak};
 use std::time::{Duration, Instant};
 
-/// Longer tokens are not cached: hashing and storing them costs more than it saves.
+/// Longer JWTs are not kept in the verified-token cache, whose entries hold
+/// the whole payload (the introspection cache has no such limit: `hash`).
 pub const MAX_CACHED_TOKEN_LENGTH: usize = 4096;
 pub const DEFAULT_ENTRIES: usize = 4096;
 pub const DEFAULT_MAX_AGE: Duration = Duration::from_secs(300);
 
 pub type Digest = [u8; 32];
 
-/// The cache key of `token`; `None` for tokens too long to cache.
+/// The verified-token cache key of `token`; `None` for tokens too long to
+/// cache here (an entry holds the whole payload).
 pub fn digest(token: &str) -> Option<Digest> {
     if token.len() > MAX_CACHED_TOKEN_LENGTH {
         return None;
     }
+    Some(hash(token))
+}
+
+/// The SHA-256 of `token`, whatever its length. The introspection cache and
+/// single flight use it for every token within `maxTokenLength`: their
+/// entries hold the answer, not the token.
+pub fn hash(token: &str) -> Digest {
     let hash = aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, token.as_bytes());
-    hash.as_ref().try_into().ok()
+    let mut digest = [0u8; 32];
+    digest.copy_from_slice(hash.as_ref());
+    digest
 }
 
 struct Entry {

@@ -14,8 +14,11 @@ use crate::issuers::{self, TrustedIssuer};
 use crate::jwk::{KeyMatch, KeySet};
 use crate::key_set::{Cached, EventSink, KeySetCache, KeySetOptions};
 use crate::spare_cpu::SpareCpu;
+use crate::strict_json;
 use crate::token::{self, ParsedToken};
 use crate::token_cache::{self, Digest, KeyStatus, TokenCache};
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine;
 use jsonwebtoken::Algorithm;
 use serde_json::{Map, Value};
 use std::future::Future;
@@ -338,6 +341,23 @@ impl Verifier {
         Ok(parsed)
     }
 
+    /// Whether `token` is a JWS whose `iss` names one of this verifier's
+    /// issuers (a plain one, or the shape of a template), read without
+    /// verifying anything. 'auto' mode sends exactly these tokens to `step`,
+    /// so routing and trust share the issuer selection below.
+    pub fn names_trusted_issuer(&self, token: &str) -> bool {
+        if token.len() > self.max_token_length {
+            return false;
+        }
+        let Some(claims) = unverified_claims(token) else {
+            return false;
+        };
+        match claims.get("iss") {
+            Some(Value::String(iss)) => self.named_issuer(iss, &claims).is_some(),
+            _ => false,
+        }
+    }
+
     /// Picks the issuer by an allow-listed `iss` before any network I/O (C17).
     fn trusted_issuer(&self, claims: &Map<String, Value>) -> AuthResult<usize> {
         let iss = match claims.get("iss") {
@@ -355,24 +375,32 @@ impl Verifier {
                 ))
             }
         };
+        self.named_issuer(iss, claims).unwrap_or_else(|| {
+            Err(AuthError::new(
+                ErrorCode::IssuerUntrusted,
+                "token issuer is not trusted",
+            ))
+        })
+    }
+
+    /// The issuer `iss` names: `None` when it is none of ours; an error when
+    /// it has a template's shape but the token fails that template's rule.
+    fn named_issuer(&self, iss: &str, claims: &Map<String, Value>) -> Option<AuthResult<usize>> {
         let exact = self
             .issuers
             .iter()
-            .position(|i| i.template.is_none() && &i.issuer == iss);
+            .position(|i| i.template.is_none() && i.issuer == iss);
         if let Some(index) = exact {
-            return Ok(index);
+            return Some(Ok(index));
         }
         for (index, issuer) in self.issuers.iter().enumerate() {
             match issuer.template.as_ref().map(|t| t.check(iss, claims)) {
-                Some(TenantMatch::Matched) => return Ok(index),
-                Some(TenantMatch::Refused(err)) => return Err(err),
+                Some(TenantMatch::Matched) => return Some(Ok(index)),
+                Some(TenantMatch::Refused(err)) => return Some(Err(err)),
                 Some(TenantMatch::NotThis) | None => {}
             }
         }
-        Err(AuthError::new(
-            ErrorCode::IssuerUntrusted,
-            "token issuer is not trusted",
-        ))
+        None
     }
 
     /// The signature check with the matched key, then the claim checks.
@@ -421,6 +449,25 @@ impl Verifier {
         }
         Ok(verified)
     }
+}
+
+/// The payload of a three-segment token whose header names an `alg`, read
+/// without checking anything else: only for routing, never for accepting.
+fn unverified_claims(token: &str) -> Option<Map<String, Value>> {
+    let mut parts = token.split('.');
+    let (Some(header), Some(payload), Some(_), None) =
+        (parts.next(), parts.next(), parts.next(), parts.next())
+    else {
+        return None;
+    };
+    let object = |segment: &str| {
+        let bytes = URL_SAFE_NO_PAD.decode(segment).ok()?;
+        strict_json::parse_object(&bytes, strict_json::TOKEN_MAX_DEPTH).ok()
+    };
+    if !matches!(object(header)?.get("alg"), Some(Value::String(_))) {
+        return None;
+    }
+    object(payload)
 }
 
 /// The index of the key that verifies `token`, or why there is none.

@@ -53,7 +53,7 @@ export function webHandler(mcpAuth, routes) {
       route.reply === 'headers' ? Response.json({ authorization: request.headers.get('authorization') })
       : route.reply === 'echo' && auth ? Response.json(echoOf(auth))
       : new Response(null, { status: 204 });
-    return exposeWwwAuthenticate(response);
+    return exposeWwwAuthenticate(response, auth);
   };
 }
 

@@ -5,6 +5,7 @@
 // verifier's discovery/JWKS client into each failure mode.
 
 import http from 'node:http';
+import { listenFresh } from './ports.mjs';
 
 /** Path prefix that 'redirect-same-origin' points to; it serves the un-faulted document. */
 export const REDIRECT_PREFIX = '/__redirected';
@@ -63,15 +64,8 @@ export async function startAuthServer(options = {}) {
     sockets.add(socket);
     socket.on('close', () => sockets.delete(socket));
   });
-  await new Promise((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(requestedPort, '127.0.0.1', () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
-
-  const port = server.address().port;
+  // Never an earlier server's port: the addon caches key sets per URL (ports.mjs).
+  const port = await listenFresh(server, { port: requestedPort });
   const url = `http://127.0.0.1:${port}`;
   const issuer = url + issuerPath;
   const jwksUri = url + jwksPath;

@@ -3,6 +3,7 @@
 
 import http from 'node:http';
 import net from 'node:net';
+import { listenFresh } from './ports.mjs';
 
 /**
  * Serve an express app or plain `(req, res)` handler on 127.0.0.1:0.
@@ -16,14 +17,8 @@ export async function startHttp(app, { port = 0 } = {}) {
     sockets.add(socket);
     socket.on('close', () => sockets.delete(socket));
   });
-  await new Promise((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(port, '127.0.0.1', () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
-  const actualPort = server.address().port;
+  // Never an earlier server's port: some of these serve a JWKS (ports.mjs).
+  const actualPort = await listenFresh(server, { port });
   let closing = null;
   return {
     url: `http://127.0.0.1:${actualPort}`,

@@ -1,31 +1,63 @@
-// One process of a two-process fleet (__test__/introspection-fleet.test.mjs):
-// an Express resource server in 'introspection' mode whose cache is shared on
-// Redis. Prints `{"port":…}` once listening; GET /events lists its auth events.
+// One process of a fleet (__test__/introspection-fleet.test.mjs and the
+// fleet-* tests): an Express resource server in 'introspection' mode whose
+// cache is shared on Redis. Prints `{"port":…}` once listening; GET /events
+// lists its auth events, GET /heap its heap after a full gc (with --expose-gc).
+// An optional third argument (JSON) overrides the fleet secret, the store's
+// deadline, the local cache size, the routes (path, resource, claim options)
+// and `storeEventsOnly` (keep only store_* events: a long run stays flat).
 
 import express from 'express';
 import { createClient } from 'redis';
 import { MCPAuth, redisStore } from 'mcp-auth-rs';
 import { RESOURCE } from './introspection-server.mjs';
 
-const [redisUrl, issuer] = process.argv.slice(2);
+export const FLEET_SECRET = 'fleet-secret-for-tests-0123456789abcdef';
+
+const [redisUrl, issuer, json] = process.argv.slice(2);
+const {
+  secret = FLEET_SECRET,
+  storeTimeout = 200,
+  cacheSize,
+  storeEventsOnly = false,
+  routes = [{ path: '/mcp' }],
+} = json ? JSON.parse(json) : {};
 const client = createClient({ url: redisUrl, socket: { reconnectStrategy: () => 100, connectTimeout: 500 } });
 client.on('error', () => {}); // an outage is the test's subject; the store reports it
 await client.connect();
 
+const resources = [...new Set(routes.map((route) => route.resource ?? RESOURCE))];
 const events = [];
 const mcpAuth = new MCPAuth({
-  protectedResources: { metadata: { resource: RESOURCE, authorizationServers: [{ issuer, type: 'oauth' }] } },
-  onAuthEvent: (event) => events.push(event),
+  protectedResources: resources.map((resource) => ({ metadata: { resource, authorizationServers: [{ issuer, type: 'oauth' }] } })),
+  onAuthEvent: (event) => {
+    if (!storeEventsOnly || event.type.startsWith('store_')) events.push(event);
+  },
 });
+const store = redisStore(client, { prefix: 'fleet:' });
 const app = express();
 app.get('/events', (_req, res) => res.json(events));
-app.get(
-  '/mcp',
-  mcpAuth.bearerAuth('introspection', {
-    resource: RESOURCE,
-    introspection: { clientId: 'rs', clientSecret: 's3cret', store: redisStore(client, { prefix: 'fleet:' }), storeTimeout: 200 },
-  }),
-  (req, res) => res.json({ sub: req.auth.subject, scopes: req.auth.scopes }),
-);
+app.get('/heap', (_req, res) => {
+  globalThis.gc();
+  globalThis.gc();
+  res.json({ heapUsed: process.memoryUsage().heapUsed });
+});
+for (const { path, resource = RESOURCE, ...claimOptions } of routes) {
+  app.get(
+    path,
+    mcpAuth.bearerAuth('introspection', {
+      resource,
+      ...claimOptions,
+      introspection: {
+        clientId: 'rs',
+        clientSecret: 's3cret',
+        store,
+        storeSecret: secret,
+        storeTimeout,
+        ...(cacheSize === undefined ? {} : { cacheSize }),
+      },
+    }),
+    (req, res) => res.json({ sub: req.auth.subject, scopes: req.auth.scopes }),
+  );
+}
 const server = app.listen(0, '127.0.0.1', () => console.log(JSON.stringify({ port: server.address().port })));
 process.on('SIGTERM', () => process.exit(0));

@@ -28,7 +28,11 @@ async function waitForPort(port, deadline) {
   throw new Error(`redis-server did not listen on ${port}`);
 }
 
-/** Starts redis-server; `stop()` kills it (a test may stop it to simulate an outage), `url` is for createClient. */
+/**
+ * Starts redis-server; `stop()` kills it (a test may stop it to simulate an
+ * outage), `pause()`/`resume()` freeze and thaw it (a hang: connections stay
+ * open, nothing answers), `url` is for createClient.
+ */
 export async function startRedis({ port } = {}) {
   if (spawnSync('redis-server', ['--version']).error) {
     throw new Error('redis-server is not installed: apt-get install redis-server (.ci/run does this)');
@@ -42,6 +46,8 @@ export async function startRedis({ port } = {}) {
   return {
     port: chosen,
     url: `redis://127.0.0.1:${chosen}`,
+    pause: () => child.kill('SIGSTOP'),
+    resume: () => child.kill('SIGCONT'),
     async stop() {
       if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
       await exited;

@@ -33,7 +33,7 @@ async function handle(request) {
   if (!gate) return new Response('not found', { status: 404 });
   const auth = await gate(request);
   if (auth instanceof Response) return auth;
-  return exposeWwwAuthenticate(Response.json({ subject: auth?.subject }));
+  return exposeWwwAuthenticate(Response.json({ subject: auth?.subject }), auth);
 }
 
 async function listen() {

@@ -19,7 +19,8 @@ export default {
     if (auth instanceof Response) return auth; // 400/401/403/500/503, exactly as bearerAuth sends it
     // `undefined` is a CORS preflight: answer it as your CORS policy says.
     if (!auth) return new Response(null, { status: 204 });
-    // Lets browsers read a later 403 challenge (per-tool scopes).
-    return exposeWwwAuthenticate(Response.json({ subject: auth.subject }));
+    // Lets browsers read a later 403 challenge (per-tool scopes); `auth` makes that
+    // challenge name the scheme the request used when the resource takes DPoP.
+    return exposeWwwAuthenticate(Response.json({ subject: auth.subject }), auth);
   },
 };

@@ -8,13 +8,24 @@
 // an unusable access token, serves a 2025-11-25 client, prints what happened
 // and checks the outcome. Exit status 0 when everything behaved as expected.
 //
-// `npm run demo -- --serve` keeps both servers running afterwards (ports
-// 3001 and 3002 unless PORT / AS_PORT say otherwise) so you can connect the
-// MCP Inspector.
+// `npm run demo -- --serve` starts both servers with the starting account
+// policy instead (ports 3001 and 3002 unless PORT / AS_PORT say otherwise)
+// and keeps them running for your own client (the MCP Inspector, say);
+// --dpop, --tokens and --mode choose their setup (demo-options.mjs).
 
 import { performance } from 'node:perf_hooks';
 import { startAuthorizationServer } from './authorization-server.mjs';
 import { challengeParams, connectAs, formatEntry, Transcript } from './client.mjs';
+import { DEMO_USAGE, DemoUsageError, parseDemoOptions, serveHelp } from './demo-options.mjs';
+
+let options;
+try {
+  options = parseDemoOptions(process.argv.slice(2), process.env);
+} catch (error) {
+  if (!(error instanceof DemoUsageError)) throw error;
+  console.error(`${error.message}\n\n${DEMO_USAGE}`);
+  process.exit(2);
+}
 
 // server.mjs imports the package itself ('mcp-auth-rs' → dist/), which exists after a build.
 const { createTodoServer } = await import('./server.mjs').catch((error) => {
@@ -23,7 +34,6 @@ const { createTodoServer } = await import('./server.mjs').catch((error) => {
   process.exit(1);
 });
 
-const serve = process.argv.includes('--serve');
 const started = performance.now();
 const out = (line = '') => process.stdout.write(`${line}\n`);
 
@@ -36,10 +46,21 @@ function expect(ok, description) {
 const servers = [];
 const sessions = [];
 let exitCode = 1;
+if (options.serve) {
+  try {
+    await serveUntilStopped(options);
+    exitCode = 0;
+  } catch (error) {
+    out(`Could not start the demo servers: ${error?.stack ?? error}`);
+  } finally {
+    await Promise.all(servers.map((server) => server.close()));
+  }
+  process.exit(exitCode);
+}
 try {
-  const as = await startAuthorizationServer({ port: serve ? Number(process.env.AS_PORT ?? 3002) : 0 });
+  const as = await startAuthorizationServer({ port: 0 });
   servers.push(as);
-  const todo = await createTodoServer({ issuer: as.issuer, port: serve ? Number(process.env.PORT ?? 3001) : 0 });
+  const todo = await createTodoServer({ issuer: as.issuer, port: 0 });
   servers.push(todo);
   as.addResource(todo.resource);
 
@@ -154,14 +175,6 @@ try {
       : `${failed.length} of ${checks.length} checks FAILED (${seconds} s): ${failed.map((c) => c.description).join('; ')}`,
   );
   exitCode = failed.length === 0 ? 0 : 1;
-
-  if (serve) {
-    printInspectorHelp(todo, as);
-    await new Promise((resolve) => {
-      process.once('SIGINT', resolve);
-      process.once('SIGTERM', resolve);
-    });
-  }
 } catch (error) {
   out();
   out(`Demo failed: ${error?.stack ?? error}`);
@@ -184,17 +197,24 @@ function sameIds(todos, ids) {
   return Array.isArray(todos) && todos.length === ids.length && ids.every((id) => todos.some((t) => t.id === id));
 }
 
-function printInspectorHelp(todo, as) {
-  out();
-  out('Servers keep running (Ctrl+C to stop):');
-  out(`  MCP server            ${todo.url}`);
-  out(`  authorization server  ${as.issuer}`);
-  out();
-  out('Connect the MCP Inspector:');
-  out('  npx @modelcontextprotocol/inspector');
-  out(`  then in its page: transport "Streamable HTTP", URL ${todo.url}, Connect.`);
-  out('  The Inspector gets the 401, discovers the authorization server, registers itself and');
-  out('  opens the demo login page: pick "user" or "admin", then call the tools.');
-  out(`  (The demo let "user" have ${as.accountScopes('user').join(' ')} by now.)`);
-  out(`  Use ${new URL(todo.url).host} exactly (not localhost): the resource is ${todo.resource}.`);
+// Fresh servers, so the account policy is the starting one: "user" still
+// lacks delete:todos, and a client sees the 403 step-up refused.
+async function serveUntilStopped({ dpop, tokens, mode, port, asPort }) {
+  const as = await startAuthorizationServer({ port: asPort, dpop: true });
+  servers.push(as);
+  const todo = await createTodoServer({
+    issuer: as.issuer,
+    port,
+    dpop,
+    mode,
+    ...(mode === 'jwt' ? {} : { introspection: as.introspectionClient }),
+  });
+  servers.push(todo);
+  as.addResource(todo.resource, { tokenFormat: tokens });
+  const discovery = await (await fetch(`${as.issuer}/.well-known/openid-configuration`)).json();
+  for (const line of serveHelp({ todo, as, options: { dpop, tokens, mode }, introspectionEndpoint: discovery.introspection_endpoint })) out(line);
+  await new Promise((resolve) => {
+    process.once('SIGINT', resolve);
+    process.once('SIGTERM', resolve);
+  });
 }
