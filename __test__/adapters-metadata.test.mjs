@@ -9,20 +9,10 @@ import assert from 'node:assert/strict';
 import { MCPAuth } from 'mcp-auth-rs';
 import { ADAPTERS } from './helpers/adapters.mjs';
 import { send, single, hasHeader, jsonBody } from './helpers/app.mjs';
+import { resolvedAuthServer } from './helpers/metadata.mjs';
 
 const WELL_KNOWN = '/.well-known/oauth-protected-resource';
-const authServer = {
-  type: 'oauth',
-  metadata: {
-    issuer: 'https://as.example.com',
-    authorizationEndpoint: 'https://as.example.com/authorize',
-    tokenEndpoint: 'https://as.example.com/token',
-    jwksUri: 'https://as.example.com/jwks',
-    responseTypesSupported: ['code'],
-    codeChallengeMethodsSupported: ['S256'],
-    registrationEndpoint: 'https://as.example.com/register',
-  },
-};
+const authServer = resolvedAuthServer();
 const ROOT_DOCUMENT = '{"resource":"http://localhost:3001","authorization_servers":["https://as.example.com"],"scopes_supported":["read:todos"],"bearer_methods_supported":["header"],"dpop_signing_alg_values_supported":["RS256","RS384","RS512","PS256","PS384","PS512","ES256","ES384","EdDSA"]}';
 
 for (const [label, serve] of Object.entries(ADAPTERS)) {

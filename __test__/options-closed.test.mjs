@@ -13,23 +13,11 @@ import { instrument } from 'mcp-auth-rs/opentelemetry';
 import { startAuthServer } from './helpers/auth-server.mjs';
 import { EXPRESS_VERSIONS, serveApp, send } from './helpers/app.mjs';
 import { claims, generateKey, signJwt } from './helpers/keys.mjs';
+import { resolvedAuthServer } from './helpers/metadata.mjs';
 
 const RESOURCE = 'https://mcp.example.com/mcp';
 const generic = 'The server configuration does not match the MCP specification.';
-const resolvedAs = (extra = {}) => ({
-  type: 'oauth',
-  metadata: {
-    issuer: 'https://as.example.com',
-    authorizationEndpoint: 'https://as.example.com/authorize',
-    tokenEndpoint: 'https://as.example.com/token',
-    jwksUri: 'https://as.example.com/jwks',
-    registrationEndpoint: 'https://as.example.com/register',
-    introspectionEndpoint: 'https://as.example.com/introspect',
-    responseTypesSupported: ['code'],
-    codeChallengeMethodsSupported: ['S256'],
-  },
-  ...extra,
-});
+const resolvedAs = resolvedAuthServer;
 const config = (resource = {}, entry = {}, top = {}) => ({
   protectedResources: [{ metadata: { resource: RESOURCE, authorizationServers: [resolvedAs()], ...resource }, ...entry }],
   ...top,

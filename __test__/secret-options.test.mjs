@@ -8,23 +8,12 @@ import assert from 'node:assert/strict';
 import util from 'node:util';
 
 import { MCPAuth, MCPAuthAuthServerError } from 'mcp-auth-rs';
+import { resolvedAuthServer } from './helpers/metadata.mjs';
 
 const RESOURCE = 'https://mcp.example.com/mcp';
 const SECRET = 'p4-s3cr3t-marker-7f3a9c-0123456789abcdef';
 const SECRET_NUMBER = 918273645;
-const as = {
-  type: 'oauth',
-  metadata: {
-    issuer: 'https://as.example.com',
-    authorizationEndpoint: 'https://as.example.com/authorize',
-    tokenEndpoint: 'https://as.example.com/token',
-    jwksUri: 'https://as.example.com/jwks',
-    registrationEndpoint: 'https://as.example.com/register',
-    introspectionEndpoint: 'https://as.example.com/introspect',
-    responseTypesSupported: ['code'],
-    codeChallengeMethodsSupported: ['S256'],
-  },
-};
+const as = resolvedAuthServer();
 const config = (entry = {}) => ({ protectedResources: [{ metadata: { resource: RESOURCE, authorizationServers: [as] }, ...entry }] });
 
 // Every form the secret's bytes could take in a printed value.

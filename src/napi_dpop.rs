@@ -135,19 +135,11 @@ impl JsDpopChecker {
         access_token: String,
         jkt: String,
     ) -> Result<AcceptedProof> {
-        let request = ProofRequest {
-            method: &method,
-            path: &path,
-            access_token: &access_token,
-            jkt: &jkt,
-        };
-        let checked = self
-            .inner
-            .check(&proof, &request)
-            .map_err(|e| js_error(env, &e))?;
+        let verified = self.verify(env, proof, method, path, access_token, jkt)?;
+        self.record(env, &verified)?;
         Ok(AcceptedProof {
-            replay_key: URL_SAFE_NO_PAD.encode(checked.replay_digest),
-            ttl_ms: fleet_ttl_ms(&checked),
+            replay_key: URL_SAFE_NO_PAD.encode(verified.checked.replay_digest),
+            ttl_ms: fleet_ttl_ms(&verified.checked),
         })
     }
 
