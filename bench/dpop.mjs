@@ -26,7 +26,10 @@ const plain = signJwt(claims({ issuer: as.issuer, audience: RESOURCE, scope: 'mc
 const config = async (fetchConfig) => ({
   protectedResources: { metadata: { resource: RESOURCE, scopesSupported: ['mcp:read'], authorizationServers: [await fetchConfig(as.issuer, { type: 'oidc' })] } },
 });
-const ours = new MCPAuth(await config(fetchServerConfig));
+// One client key sends N × R proofs within one window: more than a key's default
+// share of the replay cache (README, "Fairness"), so this resource raises it.
+const { protectedResources } = await config(fetchServerConfig);
+const ours = new MCPAuth({ protectedResources: { ...protectedResources, dpop: { replayCacheSize: 1_000_000, replayCachePerKey: 1_000_000 } } });
 const mcp = new theirs.MCPAuth(await config(theirs.fetchServerConfig));
 const options = { resource: RESOURCE, audience: RESOURCE, requiredScopes: ['mcp:read'] };
 const oursMw = ours.bearerAuth('jwt', options);
