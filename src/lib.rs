@@ -18,8 +18,8 @@ use js_error::{internal, js_error};
 use js_json::JsonObject;
 use mcp_auth_core::error;
 use mcp_auth_core::issuers::discovery::{self, ServerType};
-use mcp_auth_core::issuers::{server_config, trusted as issuers};
-use mcp_auth_core::options::verifier as config;
+use mcp_auth_core::issuers::{server_config, trusted};
+use mcp_auth_core::options::verifier::{check_audiences, check_max_token_length};
 use mcp_auth_core::tokens::claims;
 use napi::bindgen_prelude::*;
 use napi_derive::napi;
@@ -235,8 +235,8 @@ pub fn check_server_url(
     #[napi(ts_arg_type = "'resource' | 'issuer'")] what: String,
 ) -> Result<()> {
     let checked = match what.as_str() {
-        "issuer" => issuers::check_issuer(&url),
-        _ => issuers::check_server_url(&url, "resource"),
+        "issuer" => trusted::check_issuer(&url),
+        _ => trusted::check_server_url(&url, "resource"),
     };
     checked.map(|_| ()).map_err(|e| js_error(env, &e))
 }
@@ -260,15 +260,15 @@ pub fn check_bearer_limits(
             })
             .collect::<std::result::Result<Vec<_>, ()>>()
             .map_or_else(
-                |()| config::check_audiences(&[]).map(|_| ()),
-                |list| config::check_audiences(&list).map(|_| ()),
+                |()| check_audiences(&[]).map(|_| ()),
+                |list| check_audiences(&list).map(|_| ()),
             ),
-        _ => config::check_audiences(&[]).map(|_| ()),
+        _ => check_audiences(&[]).map(|_| ()),
     };
     let length = match max_token_length {
-        None | Some(Value::Null) => config::check_max_token_length(None),
-        Some(Value::Number(n)) => config::check_max_token_length(n.as_f64()),
-        Some(_) => config::check_max_token_length(Some(f64::NAN)),
+        None | Some(Value::Null) => check_max_token_length(None),
+        Some(Value::Number(n)) => check_max_token_length(n.as_f64()),
+        Some(_) => check_max_token_length(Some(f64::NAN)),
     };
     audiences
         .and(length)
