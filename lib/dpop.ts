@@ -103,8 +103,8 @@ export function resolveDpop(setting: unknown, resource: string | undefined): Dpo
       ...definedMembers({ nonceSecret: nonceOptions?.secret, nonceLifetime: nonceOptions?.lifetime }),
     });
   } catch (error) {
-    // The addon is the one validator; a value of the wrong type fails in its argument conversion.
-    throw nativeConfigError(error, '`dpop`: ');
+    // The core is the one validator; its reasons name the option by its public path (`dpop.…`).
+    throw nativeConfigError(error);
   }
   const gateMode = checker.mode as 'allowed' | 'required';
   const events = new AuthEventEmitter();

@@ -2,7 +2,7 @@
 //! the code's `fault` (`token`, `infrastructure`, `server`), a fixed `reason`,
 //! and `url` / `retryAfter` when known.
 
-use crate::error::{AuthError, ErrorCode};
+use mcp_auth_core::error::AuthError;
 use napi::bindgen_prelude::*;
 
 pub fn js_error(env: &Env, err: &AuthError) -> Error {
@@ -31,7 +31,4 @@ pub fn js_error(env: &Env, err: &AuthError) -> Error {
     }
 }
 
-/// What a caught panic becomes: a 500-class error, never a 401 or a 503.
-pub fn internal(reason: &str) -> AuthError {
-    AuthError::new(ErrorCode::Internal, reason)
-}
+pub use mcp_auth_core::panic_guard::internal;

@@ -1,51 +1,26 @@
 //! mcp-auth-rs: OAuth 2.1 resource-server token verification for MCP servers.
 //!
-//! The logic lives in plain Rust modules; this file is only the napi surface
-//! JavaScript calls into. Every error reaching JavaScript is an `Error` with a
-//! stable `code` (see `error.rs`), and no Rust panic crosses the boundary.
+//! The logic lives in the binding-free core (`crates/mcp-auth-core`); this
+//! crate is only the napi surface JavaScript calls into. Every error reaching
+//! JavaScript is an `Error` with a stable `code` (see the core's `error.rs`),
+//! and no Rust panic crosses the boundary.
 
-pub mod algorithms;
-pub mod claim_policy;
-pub mod claims;
-pub mod client_auth;
 mod completion;
-pub mod config;
-pub mod discovery;
-pub mod dpop;
-pub mod dpop_config;
-pub mod dpop_nonce;
-pub mod error;
-pub mod http;
-pub mod introspection;
-mod introspection_cache;
-pub mod introspection_config;
-pub mod introspector;
-pub mod issuer_template;
-pub mod issuers;
 mod js_error;
 mod js_json;
-pub mod jwk;
-pub mod jwk_thumbprint;
-pub mod key_set;
+mod js_option_types;
+mod js_options;
 mod napi_dpop;
 mod napi_introspector;
 mod napi_verifier;
-pub mod option_values;
-pub mod replay_cache;
-pub mod server_config;
-mod spare_cpu;
-pub mod strict_json;
-pub mod token;
-pub mod verifier;
 
-#[cfg(test)]
-mod test_keys;
-#[cfg(test)]
-pub mod test_server;
-
-use discovery::ServerType;
 use js_error::{internal, js_error};
 use js_json::JsonObject;
+use mcp_auth_core::error;
+use mcp_auth_core::issuers::discovery::{self, ServerType};
+use mcp_auth_core::issuers::{server_config, trusted};
+use mcp_auth_core::options::verifier::{check_audiences, check_max_token_length};
+use mcp_auth_core::tokens::claims;
 use napi::bindgen_prelude::*;
 use napi_derive::napi;
 use serde_json::{Map, Value};
@@ -260,8 +235,8 @@ pub fn check_server_url(
     #[napi(ts_arg_type = "'resource' | 'issuer'")] what: String,
 ) -> Result<()> {
     let checked = match what.as_str() {
-        "issuer" => issuers::check_issuer(&url),
-        _ => issuers::check_server_url(&url, "resource"),
+        "issuer" => trusted::check_issuer(&url),
+        _ => trusted::check_server_url(&url, "resource"),
     };
     checked.map(|_| ()).map_err(|e| js_error(env, &e))
 }
@@ -285,15 +260,15 @@ pub fn check_bearer_limits(
             })
             .collect::<std::result::Result<Vec<_>, ()>>()
             .map_or_else(
-                |()| config::check_audiences(&[]).map(|_| ()),
-                |list| config::check_audiences(&list).map(|_| ()),
+                |()| check_audiences(&[]).map(|_| ()),
+                |list| check_audiences(&list).map(|_| ()),
             ),
-        _ => config::check_audiences(&[]).map(|_| ()),
+        _ => check_audiences(&[]).map(|_| ()),
     };
     let length = match max_token_length {
-        None | Some(Value::Null) => config::check_max_token_length(None),
-        Some(Value::Number(n)) => config::check_max_token_length(n.as_f64()),
-        Some(_) => config::check_max_token_length(Some(f64::NAN)),
+        None | Some(Value::Null) => check_max_token_length(None),
+        Some(Value::Number(n)) => check_max_token_length(n.as_f64()),
+        Some(_) => check_max_token_length(Some(f64::NAN)),
     };
     audiences
         .and(length)
@@ -321,7 +296,3 @@ pub fn error_codes() -> Vec<ErrorCodeInfo> {
         })
         .collect()
 }
-
-#[cfg(test)]
-mod never_panics;
-pub mod token_cache;

@@ -1,12 +1,13 @@
 //! The `DpopChecker` class JavaScript uses: `verify` a request's proof,
 //! then `record` it once the request is otherwise accepted (or `check` for
-//! both at once), plus the nonce to hand out. The checks live in `dpop.rs`.
+//! both at once), plus the nonce to hand out. The checks live in the core's `dpop/proof.rs`.
 
-use crate::dpop::{self, ProofRequest};
-use crate::dpop_config::DpopOptions;
 use crate::js_error::js_error;
+use crate::js_options::JsOptions;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
+use mcp_auth_core::dpop::proof::{self as dpop, ProofRequest};
+use mcp_auth_core::options::dpop::DpopOptions;
 use napi::bindgen_prelude::*;
 use napi_derive::napi;
 
@@ -64,8 +65,11 @@ pub struct JsDpopChecker {
 #[napi]
 impl JsDpopChecker {
     #[napi(constructor, catch_unwind)]
-    pub fn new(env: &Env, options: DpopOptions) -> Result<Self> {
-        let inner = options.to_checker().map_err(|e| js_error(env, &e))?;
+    pub fn new(env: &Env, #[napi(ts_arg_type = "DpopOptions")] options: JsOptions) -> Result<Self> {
+        let inner = options
+            .decode(DpopOptions::from_json, DpopOptions::unrepresentable)
+            .and_then(|options| options.to_checker())
+            .map_err(|e| js_error(env, &e))?;
         Ok(Self { inner })
     }
 
@@ -81,7 +85,7 @@ impl JsDpopChecker {
             .rules
             .algorithms
             .iter()
-            .map(|alg| crate::algorithms::name(*alg))
+            .map(|alg| mcp_auth_core::keys::algorithms::name(*alg))
             .collect()
     }
 

@@ -4,13 +4,15 @@
 //! The decisions live in `introspector.rs`; this file only converts.
 
 use crate::completion::{Completions, Settle};
-use crate::error::AuthResult;
-use crate::introspection::Verdict;
-use crate::introspection_config::IntrospectorOptions;
-use crate::introspector::{self, Learnt};
 use crate::js_error::js_error;
-use crate::napi_verifier::{guarded, VerifiedToken};
-use crate::verifier::Verified;
+use crate::js_options::JsOptions;
+use crate::napi_verifier::VerifiedToken;
+use mcp_auth_core::error::AuthResult;
+use mcp_auth_core::introspection::introspector::{self, Learnt};
+use mcp_auth_core::introspection::response::Verdict;
+use mcp_auth_core::options::introspection::IntrospectorOptions;
+use mcp_auth_core::panic_guard::guarded;
+use mcp_auth_core::tokens::verified::Verified;
 use napi::bindgen_prelude::*;
 use napi::sys;
 use napi_derive::napi;
@@ -55,8 +57,17 @@ pub struct Introspector {
 #[napi]
 impl Introspector {
     #[napi(constructor, catch_unwind)]
-    pub fn new(env: &Env, options: IntrospectorOptions) -> Result<Self> {
-        let config = options.to_config().map_err(|e| js_error(env, &e))?;
+    pub fn new(
+        env: &Env,
+        #[napi(ts_arg_type = "IntrospectorOptions")] options: JsOptions,
+    ) -> Result<Self> {
+        let config = options
+            .decode(
+                IntrospectorOptions::from_json,
+                IntrospectorOptions::unrepresentable,
+            )
+            .and_then(|options| options.to_config())
+            .map_err(|e| js_error(env, &e))?;
         Ok(Self {
             inner: Arc::new(introspector::Introspector::new(config)),
             completions: Completions::new(env)?,

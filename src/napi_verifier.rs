@@ -3,16 +3,17 @@
 //! `prepare`. The decisions live in `verifier.rs`; this file only converts.
 
 use crate::completion::{self, Completions, Settle};
-use crate::config::VerifierOptions;
-use crate::error::{AuthError, AuthResult, ErrorCode};
-use crate::js_error::{internal, js_error};
-use crate::key_set::{EventSink, KeySetEvent};
-use crate::verifier::{self, Offload, Spawner, Step};
+use crate::js_error::js_error;
+use crate::js_options::JsOptions;
+use mcp_auth_core::error::{AuthError, AuthResult, ErrorCode};
+use mcp_auth_core::keys::key_set::{EventSink, KeySetEvent};
+use mcp_auth_core::options::verifier::VerifierOptions;
+use mcp_auth_core::panic_guard::guarded;
+use mcp_auth_core::tokens::verifier::{self, Offload, Spawner, Step};
 use napi::bindgen_prelude::*;
 use napi::sys;
 use napi::threadsafe_function::{ThreadsafeFunction, ThreadsafeFunctionCallMode};
 use napi_derive::napi;
-use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
@@ -214,12 +215,15 @@ impl Verifier {
     #[napi(constructor, catch_unwind)]
     pub fn new(
         env: &Env,
-        options: VerifierOptions,
+        #[napi(ts_arg_type = "VerifierOptions")] options: JsOptions,
         #[napi(ts_arg_type = "(event: KeySetEvent) => void")] on_event: Option<
             Function<KeySetEventJs, ()>,
         >,
     ) -> Result<Self> {
-        let mut config = options.to_config().map_err(|e| js_error(env, &e))?;
+        let mut config = options
+            .decode(VerifierOptions::from_json, VerifierOptions::unrepresentable)
+            .and_then(|options| options.to_config())
+            .map_err(|e| js_error(env, &e))?;
         config.offload = offload_policy();
         let events = on_event.map(event_sink).transpose()?;
         let inner = verifier::Verifier::new(config, events, runtime_spawner())
@@ -324,22 +328,6 @@ impl Verifier {
         });
         Ok(promise)
     }
-}
-
-/// Runs `work`, turning a panic into an internal error value.
-pub(crate) async fn guarded<T, F>(work: F) -> AuthResult<T>
-where
-    F: std::future::Future<Output = AuthResult<T>>,
-{
-    use std::task::Poll;
-    let mut work = std::pin::pin!(work);
-    std::future::poll_fn(move |cx| {
-        match catch_unwind(AssertUnwindSafe(|| work.as_mut().poll(cx))) {
-            Ok(poll) => poll,
-            Err(_) => Poll::Ready(Err(internal("internal error while verifying"))),
-        }
-    })
-    .await
 }
 
 #[cfg(test)]

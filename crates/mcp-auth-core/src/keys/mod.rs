@@ -1,0 +1,7 @@
+//! Signing keys: the accepted algorithms, JWK parsing, RFC 7638 thumbprints
+//! and the process-wide cache of fetched key sets.
+
+pub mod algorithms;
+pub mod jwk;
+pub mod key_set;
+pub mod thumbprint;

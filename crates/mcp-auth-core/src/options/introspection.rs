@@ -1,0 +1,355 @@
+//! The introspector's options as a binding passes them (`new Introspector(…)` in Node), and their checks
+//! (RFC 7662 mode). Numbers go through `values.rs` like every option.
+
+use crate::error::{AuthError, AuthResult};
+use crate::http::FetchOptions;
+use crate::introspection::client_auth::{basic_header, Assertions, ClientAuth};
+use crate::introspection::response::ResponseRules;
+use crate::issuers::discovery::ServerType;
+use crate::issuers::trusted::{check_issuer, check_server_url};
+use crate::options::decode::{self, decode};
+use crate::options::values::{
+    integer, millis, number, parse_span, Span, DAY_MS, MAX_TOKEN_CACHE_SIZE,
+};
+use crate::options::verifier::{check_audiences, check_max_token_length};
+use crate::tokens::claim_policy::ClaimPolicy;
+use crate::tokens::claims::{normalize_audience, ClaimRules, DEFAULT_LEEWAY, MAX_LEEWAY};
+use serde::Deserialize;
+use serde_json::Value;
+use std::time::Duration;
+use url::Url;
+
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(5);
+pub const DEFAULT_CACHE_MAX_AGE: Duration = Duration::from_secs(60);
+pub const DEFAULT_NEGATIVE_TTL: Duration = Duration::from_secs(10);
+pub const DEFAULT_CACHE_SIZE: u64 = 4096;
+/// The largest introspection answer read (a response is a few hundred bytes).
+pub const DEFAULT_MAX_RESPONSE_BYTES: u64 = 64 * 1024;
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct IntrospectorOptions {
+    /// The trusted authorization server whose endpoint is called.
+    pub issuer: String,
+    /// How to discover its metadata when `endpoint` is absent (default `oauth`).
+    pub issuer_type: Option<String>,
+    /// The introspection endpoint; default: the metadata's `introspection_endpoint`.
+    pub endpoint: Option<String>,
+    pub audiences: Option<Vec<String>>,
+    pub allow_any_audience: Option<bool>,
+    /// Accept an active response without `aud` (dangerous: see the README).
+    pub accept_missing_audience: Option<bool>,
+    pub clock_tolerance: Option<Span>,
+    pub required_claims: Option<Vec<String>>,
+    /// The claim options of `'jwt'` mode, applied to the response (`claim_policy.rs`).
+    pub scope_claims: Option<Vec<String>>,
+    pub client_ids: Option<Vec<String>>,
+    pub required_claim_values: Option<std::collections::HashMap<String, String>>,
+    #[serde(default, deserialize_with = "number")]
+    pub max_token_length: Option<f64>,
+    pub client_id: String,
+    pub client_secret: Option<String>,
+    pub client_auth_method: Option<String>,
+    /// PKCS#8 PEM (the wrapper converts JWKs and KeyObjects).
+    pub private_key: Option<String>,
+    pub signing_algorithm: Option<String>,
+    pub key_id: Option<String>,
+    /// `aud` of a client assertion: `issuer` (default), `endpoint`, or a URL.
+    pub assertion_audience: Option<String>,
+    /// ms, default 5000, 1..=60000.
+    #[serde(default, deserialize_with = "number")]
+    pub timeout: Option<f64>,
+    /// ms, default 60000, 0..=86400000.
+    #[serde(default, deserialize_with = "number")]
+    pub cache_max_age: Option<f64>,
+    /// ms, default 10000, 0..=86400000.
+    #[serde(default, deserialize_with = "number")]
+    pub negative_cache_ttl: Option<f64>,
+    /// entries, default 4096, 0..=1000000.
+    #[serde(default, deserialize_with = "number")]
+    pub cache_size: Option<f64>,
+    /// bytes, default 65536, 1024..=1048576.
+    #[serde(default, deserialize_with = "number")]
+    pub max_response_bytes: Option<f64>,
+}
+
+/// Whom a client assertion is addressed to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AssertionAudience {
+    Issuer,
+    Endpoint,
+    Url(String),
+}
+
+#[derive(Debug)]
+pub struct IntrospectorConfig {
+    pub issuer: String,
+    pub issuer_type: ServerType,
+    pub endpoint: Option<Url>,
+    pub rules: ResponseRules,
+    pub max_token_length: usize,
+    pub auth: ClientAuth,
+    pub assertion_audience: AssertionAudience,
+    pub fetch: FetchOptions,
+    pub cache_max_age: Duration,
+    pub negative_ttl: Duration,
+    pub cache_size: usize,
+}
+
+fn client_auth(o: &IntrospectorOptions) -> AuthResult<ClientAuth> {
+    if o.client_id.is_empty() {
+        return Err(AuthError::config(
+            "`introspection.clientId` must not be empty",
+        ));
+    }
+    let method = o
+        .client_auth_method
+        .as_deref()
+        .unwrap_or(match o.private_key {
+            Some(_) => "private_key_jwt",
+            None => "client_secret_basic",
+        });
+    let secret = || match o.client_secret.as_deref() {
+        Some(s) if !s.is_empty() => Ok(s.to_owned()),
+        _ => Err(AuthError::config(format!(
+            "`introspection.clientSecret` is required with clientAuthMethod {method}"
+        ))),
+    };
+    let mismatch = |what: &str| {
+        AuthError::config(format!(
+            "`introspection.{what}` does not go with clientAuthMethod {method}"
+        ))
+    };
+    match method {
+        "client_secret_basic" | "client_secret_post" if o.private_key.is_some() => {
+            Err(mismatch("privateKey"))
+        }
+        "client_secret_basic" => Ok(ClientAuth::Basic {
+            header: basic_header(&o.client_id, &secret()?),
+        }),
+        "client_secret_post" => Ok(ClientAuth::Post {
+            client_id: o.client_id.clone(),
+            secret: secret()?,
+        }),
+        "private_key_jwt" if o.client_secret.is_some() => Err(mismatch("clientSecret")),
+        "private_key_jwt" => {
+            let pem = o.private_key.as_deref().ok_or_else(|| {
+                AuthError::config("`introspection.privateKey` is required with private_key_jwt")
+            })?;
+            Ok(ClientAuth::PrivateKeyJwt(Box::new(Assertions::new(
+                o.client_id.clone(),
+                o.key_id.clone(),
+                pem,
+                o.signing_algorithm.as_deref(),
+            )?)))
+        }
+        other => Err(AuthError::config(format!(
+            "`introspection.clientAuthMethod` must be client_secret_basic, client_secret_post or private_key_jwt, got {other:?}"
+        ))),
+    }
+}
+
+/// Where a field of `IntrospectorOptions` sits in the public options.
+fn public_path(keys: &[&str]) -> String {
+    match keys.first().copied().unwrap_or_default() {
+        field @ ("scopeClaims" | "clientIds" | "requiredClaimValues") => format!("claims.{field}"),
+        field @ ("clockTolerance" | "requiredClaims") => format!("jwtVerify.{field}"),
+        "maxTokenLength" => "maxTokenLength".to_owned(),
+        field => format!("introspection.{field}"),
+    }
+}
+
+impl IntrospectorOptions {
+    /// The options as a binding passes them (JSON), checked for types and keys.
+    pub fn from_json(value: Value) -> AuthResult<Self> {
+        decode(value, public_path)
+    }
+
+    /// The refusal for a value the binding could not express as JSON.
+    pub fn unrepresentable(keys: &[String]) -> AuthError {
+        decode::unrepresentable(keys, public_path)
+    }
+
+    pub fn to_config(&self) -> AuthResult<IntrospectorConfig> {
+        check_issuer(&self.issuer)?;
+        let issuer_type = ServerType::parse(self.issuer_type.as_deref().unwrap_or("oauth"))?;
+        let endpoint = self
+            .endpoint
+            .as_deref()
+            .map(|e| check_server_url(e, "introspection endpoint"))
+            .transpose()?;
+        let audiences = match (&self.audiences, self.allow_any_audience.unwrap_or(false)) {
+            (None, true) => Vec::new(),
+            (list, _) => check_audiences(list.as_deref().unwrap_or_default())?
+                .iter()
+                .map(|a| normalize_audience(a))
+                .collect(),
+        };
+        let leeway = match &self.clock_tolerance {
+            Some(span) => parse_span(span, "jwtVerify.clockTolerance", MAX_LEEWAY)?,
+            None => DEFAULT_LEEWAY,
+        };
+        let assertion_audience = match self.assertion_audience.as_deref() {
+            None | Some("issuer") => AssertionAudience::Issuer,
+            Some("endpoint") => AssertionAudience::Endpoint,
+            Some(url) => AssertionAudience::Url(
+                check_server_url(url, "introspection.assertionAudience")?.to_string(),
+            ),
+        };
+        Ok(IntrospectorConfig {
+            issuer: self.issuer.clone(),
+            issuer_type,
+            endpoint,
+            rules: ResponseRules {
+                issuer: self.issuer.clone(),
+                claims: ClaimRules {
+                    audiences,
+                    leeway,
+                    max_token_age: None,
+                    required_claims: self.required_claims.clone().unwrap_or_default(),
+                    required_typ: None,
+                    policy: ClaimPolicy::new(
+                        self.scope_claims.clone(),
+                        self.client_ids.clone(),
+                        self.required_claim_values.clone(),
+                    )?,
+                },
+                accept_missing_audience: self.accept_missing_audience.unwrap_or(false),
+            },
+            max_token_length: check_max_token_length(self.max_token_length)?,
+            auth: client_auth(self)?,
+            assertion_audience,
+            fetch: FetchOptions {
+                timeout: millis(
+                    self.timeout,
+                    DEFAULT_TIMEOUT,
+                    "introspection.timeout",
+                    1..=60_000,
+                )?,
+                max_body_bytes: integer(
+                    self.max_response_bytes,
+                    DEFAULT_MAX_RESPONSE_BYTES,
+                    "introspection.maxResponseBytes",
+                    "bytes",
+                    1024..=1024 * 1024,
+                )? as usize,
+            },
+            cache_max_age: millis(
+                self.cache_max_age,
+                DEFAULT_CACHE_MAX_AGE,
+                "introspection.cacheMaxAge",
+                0..=DAY_MS,
+            )?,
+            negative_ttl: millis(
+                self.negative_cache_ttl,
+                DEFAULT_NEGATIVE_TTL,
+                "introspection.negativeCacheTtl",
+                0..=DAY_MS,
+            )?,
+            cache_size: integer(
+                self.cache_size,
+                DEFAULT_CACHE_SIZE,
+                "introspection.cacheSize",
+                "entries",
+                0..=MAX_TOKEN_CACHE_SIZE,
+            )? as usize,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::error::ErrorCode;
+
+    pub fn base() -> IntrospectorOptions {
+        IntrospectorOptions {
+            issuer: "https://as.example.com".into(),
+            audiences: Some(vec!["https://mcp.example.com".into()]),
+            client_id: "rs".into(),
+            client_secret: Some("s3cret".into()),
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn defaults_and_refusals() {
+        let c = base().to_config().unwrap();
+        assert_eq!(c.cache_max_age, DEFAULT_CACHE_MAX_AGE);
+        assert_eq!(c.negative_ttl, DEFAULT_NEGATIVE_TTL);
+        assert!(matches!(c.auth, ClientAuth::Basic { .. }));
+        assert!(!format!("{:?}", c.auth).contains("s3cret"));
+        let err = |o: IntrospectorOptions| o.to_config().unwrap_err();
+        for o in [
+            IntrospectorOptions {
+                client_secret: None,
+                ..base()
+            },
+            IntrospectorOptions {
+                client_auth_method: Some("none".into()),
+                ..base()
+            },
+            IntrospectorOptions {
+                endpoint: Some("http://as.example.com/introspect".into()),
+                ..base()
+            },
+            IntrospectorOptions {
+                audiences: None,
+                ..base()
+            },
+            IntrospectorOptions {
+                private_key: Some("not a key".into()),
+                client_secret: None,
+                ..base()
+            },
+        ] {
+            let e = err(o);
+            assert_eq!(e.code, ErrorCode::InvalidConfig);
+            assert!(!e.reason.contains("s3cret"), "{}", e.reason);
+        }
+        let e = err(IntrospectorOptions {
+            cache_max_age: Some(-1.0),
+            ..base()
+        });
+        assert!(e.reason.starts_with("`introspection.cacheMaxAge` must be"));
+        let c = IntrospectorOptions {
+            cache_size: Some(0.0),
+            cache_max_age: Some(0.0),
+            ..base()
+        }
+        .to_config()
+        .unwrap();
+        assert_eq!((c.cache_size, c.cache_max_age), (0, Duration::ZERO));
+    }
+
+    #[test]
+    fn json_options_name_the_public_option_never_the_value() {
+        let reason =
+            |value: serde_json::Value| IntrospectorOptions::from_json(value).unwrap_err().reason;
+        let r = reason(
+            serde_json::json!({ "issuer": "https://as.example.com", "clientId": "rs", "clientSecret": 918273645 }),
+        );
+        assert_eq!(
+            r,
+            "`introspection.clientSecret` has a value of the wrong type (expected a string)."
+        );
+        let r = reason(
+            serde_json::json!({ "issuer": "https://as.example.com", "clientId": { "0": 112 } }),
+        );
+        assert_eq!(
+            r,
+            "`introspection.clientId` has a value of the wrong type (expected a string)."
+        );
+        let r = reason(
+            serde_json::json!({ "issuer": "https://as.example.com", "clientId": "rs", "scopeClaims": "scp" }),
+        );
+        assert_eq!(
+            r,
+            "`claims.scopeClaims` has a value of the wrong type (expected an array)."
+        );
+        let r = reason(
+            serde_json::json!({ "issuer": "https://as.example.com", "clientId": "rs", "clockTolerance": [] }),
+        );
+        assert_eq!(r, "`jwtVerify.clockTolerance` has a value of the wrong type (expected a number or a string).");
+    }
+}

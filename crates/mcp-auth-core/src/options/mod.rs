@@ -1,0 +1,9 @@
+//! Options as plain data (serde) and their one validation: each binding
+//! converts its language's values to JSON and nothing more; names, units,
+//! ranges, types and unknown keys are checked here.
+
+pub mod decode;
+pub mod dpop;
+pub mod introspection;
+pub mod values;
+pub mod verifier;

@@ -1,0 +1,146 @@
+//! The TypeScript shapes of the options the constructors take, for
+//! `index.d.ts` only: nothing here is built or read in Rust. The core's serde
+//! definitions (`mcp_auth_core::options`) are what is enforced; they refuse
+//! any key these would allow but the core does not know.
+
+// Declarations only: napi emits their types, Rust never constructs them.
+#![allow(dead_code)]
+
+use napi::bindgen_prelude::Either;
+use napi_derive::napi;
+use std::collections::HashMap;
+
+#[napi(object, object_from_js = false, object_to_js = false)]
+pub struct TrustedIssuerOptions {
+    pub issuer: String,
+    /// The issuer's JWKS URL; without it the metadata is discovered on first use.
+    pub jwks_uri: Option<String>,
+    /// How to discover metadata when `jwksUri` is absent (default `oauth`).
+    #[napi(ts_type = "'oidc' | 'oauth'")]
+    pub r#type: Option<String>,
+    /// With a `{tenantid}` issuer template: the tenant GUIDs accepted (default any).
+    pub tenants: Option<Vec<String>>,
+}
+
+/// jose `jwtVerify` option names, as mcp-auth passes them.
+#[napi(object, object_from_js = false, object_to_js = false)]
+pub struct JwtVerifyOptions {
+    pub algorithms: Option<Vec<String>>,
+    #[napi(ts_type = "number | string")]
+    pub clock_tolerance: Option<Either<f64, String>>,
+    #[napi(ts_type = "number | string")]
+    pub max_token_age: Option<Either<f64, String>>,
+    pub required_claims: Option<Vec<String>>,
+    pub typ: Option<String>,
+}
+
+/// jose `createRemoteJWKSet` option names, in milliseconds.
+#[napi(object, object_from_js = false, object_to_js = false)]
+pub struct RemoteJwkSetOptions {
+    pub timeout_duration: Option<f64>,
+    pub cooldown_duration: Option<f64>,
+    pub cache_max_age: Option<f64>,
+}
+
+#[napi(object, object_from_js = false, object_to_js = false)]
+pub struct VerifierOptions {
+    pub issuers: Vec<TrustedIssuerOptions>,
+    /// Accepted `aud` values; URLs compare with scheme and host case-insensitive.
+    pub audiences: Option<Vec<String>>,
+    /// Explicitly skip the audience check (not recommended).
+    pub allow_any_audience: Option<bool>,
+    pub algorithms: Option<Vec<String>>,
+    /// Leeway for `exp`, `nbf` and `iat` (default 30 s, at most 300 s).
+    #[napi(ts_type = "number | string")]
+    pub clock_tolerance: Option<Either<f64, String>>,
+    #[napi(ts_type = "number | string")]
+    pub max_token_age: Option<Either<f64, String>>,
+    pub required_claims: Option<Vec<String>>,
+    /// Require this `typ` header, e.g. `at+jwt` (RFC 9068).
+    pub typ: Option<String>,
+    /// Longest token accepted, in bytes (default 8192).
+    pub max_token_length: Option<f64>,
+    /// How long past its max age a key set is still used while refreshes fail (ms, default 1 h).
+    pub stale_max_age: Option<f64>,
+    /// Largest metadata or key-set response accepted (bytes, default 1 MiB).
+    pub max_response_bytes: Option<f64>,
+    /// Verified-token cache entries (default 4096; 0 turns the cache off).
+    pub token_cache_size: Option<f64>,
+    /// Longest time a verified token is served from the cache (ms, default 5 min).
+    pub token_cache_max_age: Option<f64>,
+    pub jwt_verify: Option<JwtVerifyOptions>,
+    pub remote_jwk_set: Option<RemoteJwkSetOptions>,
+    /// Claims read for scopes, all of them (default: the first of `scope`, `scopes`, `scp`).
+    pub scope_claims: Option<Vec<String>>,
+    /// Clients (`client_id`, else `azp`, `appid`, `cid`) whose tokens are accepted (default any).
+    pub client_ids: Option<Vec<String>>,
+    /// Claims that must equal these strings exactly.
+    pub required_claim_values: Option<HashMap<String, String>>,
+}
+
+#[napi(object, object_from_js = false, object_to_js = false)]
+pub struct IntrospectorOptions {
+    /// The trusted authorization server whose endpoint is called.
+    pub issuer: String,
+    /// How to discover its metadata when `endpoint` is absent (default `oauth`).
+    #[napi(ts_type = "'oidc' | 'oauth'")]
+    pub issuer_type: Option<String>,
+    /// The introspection endpoint; default: the metadata's `introspection_endpoint`.
+    pub endpoint: Option<String>,
+    pub audiences: Option<Vec<String>>,
+    pub allow_any_audience: Option<bool>,
+    /// Accept an active response without `aud` (dangerous: see the README).
+    pub accept_missing_audience: Option<bool>,
+    #[napi(ts_type = "number | string")]
+    pub clock_tolerance: Option<Either<f64, String>>,
+    pub required_claims: Option<Vec<String>>,
+    /// The claim options of `'jwt'` mode, applied to the response (`claim_policy.rs`).
+    pub scope_claims: Option<Vec<String>>,
+    pub client_ids: Option<Vec<String>>,
+    pub required_claim_values: Option<HashMap<String, String>>,
+    pub max_token_length: Option<f64>,
+    pub client_id: String,
+    pub client_secret: Option<String>,
+    #[napi(ts_type = "'client_secret_basic' | 'client_secret_post' | 'private_key_jwt'")]
+    pub client_auth_method: Option<String>,
+    /// PKCS#8 PEM (the wrapper converts JWKs and KeyObjects).
+    pub private_key: Option<String>,
+    pub signing_algorithm: Option<String>,
+    pub key_id: Option<String>,
+    /// `aud` of a client assertion: `issuer` (default), `endpoint`, or a URL.
+    pub assertion_audience: Option<String>,
+    /// ms, default 5000, 1..=60000.
+    pub timeout: Option<f64>,
+    /// ms, default 60000, 0..=86400000.
+    pub cache_max_age: Option<f64>,
+    /// ms, default 10000, 0..=86400000.
+    pub negative_cache_ttl: Option<f64>,
+    /// entries, default 4096, 0..=1000000.
+    pub cache_size: Option<f64>,
+    /// bytes, default 65536, 1024..=1048576.
+    pub max_response_bytes: Option<f64>,
+}
+
+#[napi(object, object_from_js = false, object_to_js = false)]
+pub struct DpopOptions {
+    /// The configured resource URL: its origin plus the request path is the expected `htu`.
+    pub resource: String,
+    #[napi(ts_type = "'off' | 'allowed' | 'required'")]
+    pub mode: Option<String>,
+    /// Accepted proof algorithms (default: every asymmetric algorithm of the table).
+    pub algorithms: Option<Vec<String>>,
+    /// Largest accepted |now − iat|, in seconds (default 300, 1 to 3600).
+    pub iat_window: Option<f64>,
+    /// Require server nonces (default false).
+    pub nonce: Option<bool>,
+    /// HMAC secret shared by a fleet (at least 32 bytes); default: random per process.
+    pub nonce_secret: Option<String>,
+    /// Seconds per nonce slot (default 300, 10 to 86400); a nonce lives one to two slots.
+    pub nonce_lifetime: Option<f64>,
+    /// Proofs the in-process replay cache holds (default 100000, 1 to 10000000).
+    pub replay_cache_size: Option<f64>,
+    /// Of those, how many one key (`cnf.jkt`) may hold (default a tenth of
+    /// the cache, rounded up; 1 to `replayCacheSize`). A tenth of this share,
+    /// rounded up, may be proofs dated more than 5 s ahead.
+    pub replay_cache_per_key: Option<f64>,
+}
