@@ -1,0 +1,32 @@
+//! The framework-neutral request decision: from a request's method, URL and
+//! raw headers to either the credentials to verify or the exact response
+//! (status, headers, JSON body), and from a verified identity to acceptance
+//! with its effective scopes or a 403. Also the challenges, the scope
+//! hierarchy, the protected-resource metadata document and every fixed text
+//! these send. No I/O and no token cryptography: the caller verifies tokens
+//! and proofs and hands back their error codes as strings.
+
+pub mod challenge;
+pub mod credentials;
+pub mod decide;
+pub mod failures;
+pub mod metadata;
+pub mod response;
+pub mod scopes;
+pub mod step_up;
+pub mod texts;
+
+pub use challenge::{build_challenge, sanitize_description, ChallengeParams, Scheme};
+pub use credentials::{
+    count_headers, has_query_token, is_cors_preflight, read_credentials, read_proof, HeaderFailure,
+};
+pub use decide::{
+    Authorization, Decider, Decision, DecisionConfig, DpopMode, DpopSettings, Request,
+};
+pub use failures::Refusal;
+pub use metadata::{
+    build_resource_metadata_document, protected_resource_metadata_url, DpopAdvert, ResourceMetadata,
+};
+pub use response::Response;
+pub use scopes::{missing_scopes, ScopeHierarchy};
+pub use step_up::{parse_insufficient_scope, ScopeChallengeParams};
