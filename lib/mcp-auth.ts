@@ -18,7 +18,7 @@ import { createMetadataRouter } from './metadata-router.js';
 import * as native from './native.js';
 import { assertBearerOptions, optionKeys } from './option-keys.js';
 import { buildResourceMetadataDocument, protectedResourceMetadataUrl } from './resource-metadata.js';
-import { compileScopeHierarchy, type ScopeExpander } from './scopes.js';
+import { compileScopeHierarchy, type ScopeHierarchy } from './scopes.js';
 import { loadSdkV2, type TokenVerifier } from './sdk-v2.js';
 import { getIssuer, serverMetadataPaths } from './server-config.js';
 import { createWebBearerAuth, toAuthRequest, toWebResponse, type WebBearerAuth } from './web.js';
@@ -140,7 +140,7 @@ export class MCPAuth {
       throw invalidConfig('`issuer` and `verifyAccessToken` cannot be bearerAuth options: trust comes from the configuration.');
     }
     assertBearerOptions(options, 'bearerAuth', optionKeys.bearerAuth);
-    const { resource, authorizationServers, resourceMetadataUrl, scopesSupported, expandScopes, dpop } = this.#target(
+    const { resource, authorizationServers, resourceMetadataUrl, scopesSupported, scopeHierarchy, dpop } = this.#target(
       options.resource,
       options.scopeHierarchy,
       options.dpop,
@@ -160,7 +160,9 @@ export class MCPAuth {
     listeners.forEach((listener) => dpop?.listen(listener));
 
     let verifyToken: (token: string) => MaybePromise<AuthInfo>;
-    const jwtVerifier = () =>
+    // The verifier the addon's decision may call itself, in the same call.
+    let jwtVerifier: { verifier: native.NativeVerifier; route: 'jwt' | 'auto' } | undefined;
+    const acquireJwtVerifier = () =>
       this.#verifiers.acquire(
         {
           authorizationServers,
@@ -173,7 +175,7 @@ export class MCPAuth {
         },
         listeners,
       );
-    const jwt = (verifier = jwtVerifier()) => createJwtVerifyFunction(verifier, resource);
+    const jwt = (verifier: native.NativeVerifier) => createJwtVerifyFunction(verifier, resource);
     const introspect = () =>
       createIntrospectionVerifyFunction({
         authorizationServers,
@@ -187,13 +189,16 @@ export class MCPAuth {
         events,
       });
     if (modeOrVerify === 'jwt') {
-      verifyToken = jwt();
+      const verifier = acquireJwtVerifier();
+      verifyToken = jwt(verifier);
+      jwtVerifier = { verifier, route: 'jwt' };
     } else if (modeOrVerify === 'introspection') {
       verifyToken = introspect();
     } else if (modeOrVerify === 'auto') {
       // One definition of a trusted issuer: the JWT verifier's own (templates included).
-      const verifier = jwtVerifier();
+      const verifier = acquireJwtVerifier();
       verifyToken = routeByTokenShape(verifier, jwt(verifier), introspect());
+      jwtVerifier = { verifier, route: 'auto' };
     } else if (typeof modeOrVerify === 'function') {
       verifyToken = withTokenChecks(modeOrVerify, {
         issuer: authorizationServers.map(getIssuer),
@@ -206,10 +211,11 @@ export class MCPAuth {
 
     return createAuthenticator({
       verifyToken: timeVerification(verifyToken, events, resource),
+      jwtVerifier,
       resource,
       resourceMetadataUrl,
       requiredScopes: policy.requiredScopes,
-      expandScopes,
+      scopeHierarchy,
       dpop,
       claimsMayBeMissing: typeof modeOrVerify === 'function',
       showErrorDetails: policy.showErrorDetails,
@@ -279,7 +285,7 @@ export class MCPAuth {
     authorizationServers: readonly AuthServerConfig[];
     resourceMetadataUrl: string | undefined;
     scopesSupported?: readonly string[];
-    expandScopes: ScopeExpander;
+    scopeHierarchy: ScopeHierarchy | undefined;
     dpop: DpopGate | undefined;
   } {
     if (this.#resolved.mode === 'legacy') {
@@ -289,7 +295,7 @@ export class MCPAuth {
         resource,
         authorizationServers: [this.#resolved.server],
         resourceMetadataUrl: resource === undefined ? undefined : protectedResourceMetadataUrl(new URL(resource)).href,
-        expandScopes: compileScopeHierarchy(scopeHierarchy),
+        scopeHierarchy: compileScopeHierarchy(scopeHierarchy),
         dpop: resolveDpop(dpopSetting ?? 'off', resource),
       };
     }
@@ -309,7 +315,7 @@ export class MCPAuth {
       authorizationServers: protectedResource.authorizationServers,
       resourceMetadataUrl: protectedResource.metadataUrl.href,
       scopesSupported: protectedResource.metadata.scopesSupported,
-      expandScopes: protectedResource.expandScopes,
+      scopeHierarchy: protectedResource.scopeHierarchy,
       dpop: protectedResource.dpop,
     };
   }
