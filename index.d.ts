@@ -14,10 +14,10 @@ export declare class Authenticator {
   /**
    * The one call per request. `headers`: the request's `Authorization`
    * and `DPoP` headers as `[name, value, …]`, one entry per header
-   * received (a repeat is refused). `inline: false` hands every token to
-   * the caller (its verification is being timed).
+   * received (a repeat is refused). `timed`: report the native
+   * verifier's duration (`verifyMs`) for the `verification` event.
    */
-  authenticate(method: string, url: string, originalUrl: string | undefined | null, headers: Array<string>, inline: boolean): AuthAccepted | AuthAnswer | AuthVerify | Promise<AuthAccepted | AuthAnswer>
+  authenticate(method: string, url: string, originalUrl: string | undefined | null, headers: Array<string>, timed: boolean): AuthAccepted | AuthAnswer | AuthVerify | Promise<AuthAccepted | AuthAnswer>
   /**
    * After the caller verified `token`: `cnf` says the claims hold a
    * `cnf`, `jkt` is their `cnf.jkt`; `scopes` are the granted ones.
@@ -148,6 +148,8 @@ export interface AuthAccepted {
   /** For a fleet store: the proof's replay key (never the proof) and how long to keep it. */
   replayKey?: string
   ttlMs?: number
+  /** When timing was asked for: how long the native verifier took. */
+  verifyMs?: number
 }
 
 /** The exact response to send; `error` and `reason` are for events only. */
@@ -158,6 +160,9 @@ export interface AuthAnswer {
   body: string
   error?: string
   reason: string
+  /** When timing was asked for and the native verifier ran: its duration and verdict. */
+  verifyMs?: number
+  verifyValid?: boolean
 }
 
 export interface AuthenticatorOptions {

@@ -7,8 +7,8 @@
 // every failure text. A JWT the native verifier checks from its cache or
 // inline is decided in one call; a check on a worker or a key fetch is one
 // promise. This file hands the request over, runs what only JavaScript can
-// (a custom verify function, introspection's fleet store, the DPoP fleet
-// claim, timed verification for events), and applies the result.
+// (a custom verify function, introspection and its fleet store, the DPoP
+// fleet claim), emits the events and applies the result.
 
 import { isPlainObject, snakeCaseKeys } from './case.js';
 import { MCPAuthBearerAuthError, MCPAuthTokenVerificationError, MCPAuthAuthServerError, MCPAuthConfigError, nativeErrorKind } from './errors.js';
@@ -184,6 +184,12 @@ export function createAuthenticator(config: AuthenticatorConfig): Authenticator 
   }
 
   function settle(request: AuthRequest, outcome: Outcome): MaybePromise<AuthDecision> {
+    const verifyMs = (outcome as { verifyMs?: number | null }).verifyMs;
+    if (verifyMs != null && events.active) {
+      // The native verifier ran in the call; `valid` is its verdict on the token alone, as a timed verifyToken's.
+      const valid = 'status' in outcome ? outcome.verifyValid === true : true;
+      events.emit({ type: 'verification', resource, durationMs: verifyMs, valid });
+    }
     if ('status' in outcome) return respond(outcome);
     if ('effectiveScopes' in outcome) {
       const token = outcome.token!;
@@ -200,8 +206,8 @@ export function createAuthenticator(config: AuthenticatorConfig): Authenticator 
   };
   return (request) => {
     try {
-      // With listeners, the caller's verifyToken is timed (`verification` events), so it runs in JavaScript.
-      const outcome = decider.authenticate(request.method, request.url, request.originalUrl ?? null, credentialHeaders(request), !events.active);
+      // With listeners, the addon also times its verifier (`verification` events).
+      const outcome = decider.authenticate(request.method, request.url, request.originalUrl ?? null, credentialHeaders(request), events.active);
       const decided = isPromiseLike(outcome)
         ? outcome.then((settled) => settle(request, settled))
         : settle(request, outcome);

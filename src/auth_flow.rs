@@ -11,6 +11,7 @@ use mcp_auth_core::dpop::proof::{self as dpop, ProofRequest};
 use mcp_auth_core::error::{AuthError, Fault};
 use mcp_auth_core::tokens::verifier::{self, Step, Verified};
 use std::sync::Arc;
+use std::time::Instant;
 
 /// How tokens reach the native verifier.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -60,19 +61,39 @@ pub struct Pending {
     pub proof: Option<String>,
     pub method: String,
     pub htu: String,
+    /// When the verifier was asked, if its duration is reported.
+    pub timer: Option<Instant>,
+}
+
+/// How long the native verifier took and whether it accepted the token
+/// (the `verification` event), when asked for.
+#[derive(Debug, Clone, Copy)]
+pub struct Timing {
+    pub duration_ms: f64,
+    pub valid: bool,
+}
+
+impl Timing {
+    pub fn since(start: Instant, valid: bool) -> Self {
+        Self {
+            duration_ms: start.elapsed().as_secs_f64() * 1000.0,
+            valid,
+        }
+    }
 }
 
 /// The first step: an outcome now, or a verifier step still to complete.
 pub enum Started {
-    Done(Outcome),
+    Done(Outcome, Option<Timing>),
     /// Boxed: only the slow path (a worker or a key fetch) carries it.
     Later(Box<(Step, Pending)>),
 }
 
 impl Flow {
-    pub fn start(&self, request: &Request<'_>, inline: bool) -> Started {
+    /// `timed`: report how long the verifier takes (someone listens for it).
+    pub fn start(&self, request: &Request<'_>, timed: bool) -> Started {
         let (token, scheme, proof) = match self.decider.decide(request) {
-            Decision::Respond(response) => return Started::Done(Outcome::Respond(response)),
+            Decision::Respond(response) => return Started::Done(Outcome::Respond(response), None),
             Decision::Credentials {
                 token,
                 scheme,
@@ -80,25 +101,31 @@ impl Flow {
             } => (token, scheme, proof),
         };
         let verifier = match (&self.verifier, self.route) {
-            (Some(v), Route::Jwt) if inline => v,
-            (Some(v), Route::Auto) if inline && v.names_trusted_issuer(token) => v,
+            (Some(v), Route::Jwt) => v,
+            (Some(v), Route::Auto) if v.names_trusted_issuer(token) => v,
             _ => {
-                return Started::Done(Outcome::Verify {
+                let verify = Outcome::Verify {
                     token: token.to_owned(),
                     scheme,
                     proof: proof.map(str::to_owned),
-                })
+                };
+                return Started::Done(verify, None);
             }
         };
+        let timer = timed.then(Instant::now);
         match verifier.step(token, true) {
-            Step::Settled(result) => Started::Done(self.verified(
-                result,
-                token,
-                scheme,
-                proof,
-                request.method,
-                request.htu_url(),
-            )),
+            Step::Settled(result) => {
+                let timing = timer.map(|start| Timing::since(start, result.is_ok()));
+                let outcome = self.verified(
+                    result,
+                    token,
+                    scheme,
+                    proof,
+                    request.method,
+                    request.htu_url(),
+                );
+                Started::Done(outcome, timing)
+            }
             step => Started::Later(Box::new((
                 step,
                 Pending {
@@ -107,6 +134,7 @@ impl Flow {
                     proof: proof.map(str::to_owned),
                     method: request.method.to_owned(),
                     htu: request.htu_url().to_owned(),
+                    timer,
                 },
             ))),
         }

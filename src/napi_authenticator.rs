@@ -5,7 +5,7 @@
 //! (a custom function, introspection) go through `finish`; errors the caller
 //! meets go through `refuse`. The logic is in `auth_flow.rs` and the core.
 
-use crate::auth_flow::{Accepted, Bound, Flow, Outcome, Pending, Route, Started};
+use crate::auth_flow::{Accepted, Bound, Flow, Outcome, Pending, Route, Started, Timing};
 use crate::completion::{Completions, Settle};
 use crate::js_error::js_error;
 use crate::napi_dpop::{fleet_ttl_ms, JsDpopChecker};
@@ -57,6 +57,8 @@ pub struct AuthAccepted {
     /// For a fleet store: the proof's replay key (never the proof) and how long to keep it.
     pub replay_key: Option<String>,
     pub ttl_ms: Option<f64>,
+    /// When timing was asked for: how long the native verifier took.
+    pub verify_ms: Option<f64>,
 }
 
 /// The exact response to send; `error` and `reason` are for events only.
@@ -68,6 +70,9 @@ pub struct AuthAnswer {
     pub body: String,
     pub error: Option<String>,
     pub reason: String,
+    /// When timing was asked for and the native verifier ran: its duration and verdict.
+    pub verify_ms: Option<f64>,
+    pub verify_valid: Option<bool>,
 }
 
 /// A token for the caller to verify, then `finish`.
@@ -123,10 +128,13 @@ fn answer(response: Response) -> AuthAnswer {
         body: response.body,
         error: response.error,
         reason: response.reason,
+        verify_ms: None,
+        verify_valid: None,
     }
 }
 
-fn to_js(outcome: Outcome) -> JsOutcome {
+fn to_js(outcome: Outcome, timing: Option<Timing>) -> JsOutcome {
+    let verify_ms = timing.map(|t| t.duration_ms);
     match outcome {
         Outcome::Accept(Accepted {
             scheme,
@@ -147,9 +155,14 @@ fn to_js(outcome: Outcome) -> JsOutcome {
                     .as_ref()
                     .map(|c| URL_SAFE_NO_PAD.encode(c.replay_digest)),
                 ttl_ms: replay.as_ref().map(fleet_ttl_ms),
+                verify_ms,
             })
         }
-        Outcome::Respond(response) => Either3::B(answer(response)),
+        Outcome::Respond(response) => Either3::B(AuthAnswer {
+            verify_ms,
+            verify_valid: timing.map(|t| t.valid),
+            ..answer(response)
+        }),
         Outcome::Verify {
             token,
             scheme,
@@ -234,8 +247,8 @@ impl Authenticator {
 
     /// The one call per request. `headers`: the request's `Authorization`
     /// and `DPoP` headers as `[name, value, …]`, one entry per header
-    /// received (a repeat is refused). `inline: false` hands every token to
-    /// the caller (its verification is being timed).
+    /// received (a repeat is refused). `timed`: report the native
+    /// verifier's duration (`verifyMs`) for the `verification` event.
     #[napi(
         catch_unwind,
         ts_return_type = "AuthAccepted | AuthAnswer | AuthVerify | Promise<AuthAccepted | AuthAnswer>"
@@ -247,7 +260,7 @@ impl Authenticator {
         url: String,
         original_url: Option<String>,
         headers: Vec<String>,
-        inline: bool,
+        timed: bool,
     ) -> Result<Unknown<'env>> {
         let pairs: Vec<(String, String)> = headers
             .chunks_exact(2)
@@ -259,9 +272,9 @@ impl Authenticator {
             original_url: original_url.as_deref(),
             headers: &pairs,
         };
-        let value = match self.flow.start(&request, inline) {
-            Started::Done(outcome) => unsafe {
-                JsOutcome::to_napi_value(env.raw(), to_js(outcome))?
+        let value = match self.flow.start(&request, timed) {
+            Started::Done(outcome, timing) => unsafe {
+                JsOutcome::to_napi_value(env.raw(), to_js(outcome, timing))?
             },
             Started::Later(pending) => {
                 let (step, pending) = *pending;
@@ -290,7 +303,7 @@ impl Authenticator {
             cnf_present: cnf,
             jkt: jkt.as_deref(),
         };
-        to_js(self.flow.finish(
+        let outcome = self.flow.finish(
             parse_scheme(&scheme),
             bound,
             proof.as_deref(),
@@ -298,7 +311,8 @@ impl Authenticator {
             &htu,
             &token,
             &scopes,
-        ))
+        );
+        to_js(outcome, None)
     }
 
     /// The response for a failure the caller met (`used`: the request's scheme).
@@ -368,6 +382,9 @@ impl Authenticator {
                 }
             })
             .await;
+            let timing = pending
+                .timer
+                .map(|start| Timing::since(start, result.is_ok()));
             let outcome = guarded(async {
                 Ok(flow.verified(
                     result,
@@ -380,7 +397,9 @@ impl Authenticator {
             })
             .await;
             let settle: Settle = Box::new(move |env| match outcome {
-                Ok(outcome) => unsafe { JsOutcome::to_napi_value(env.raw(), to_js(outcome)) },
+                Ok(outcome) => unsafe {
+                    JsOutcome::to_napi_value(env.raw(), to_js(outcome, timing))
+                },
                 Err(err) => Err(js_error(env, &err)),
             });
             ticket.settle(settle);
