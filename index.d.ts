@@ -10,7 +10,7 @@
 export declare const __napiBindingTarget: 'native' | 'wasm32-wasi' | 'wasm32-wasip1'
 
 export declare class Authenticator {
-  constructor(options: AuthenticatorOptions, verifier?: Verifier | undefined | null, dpop?: DpopChecker | undefined | null)
+  constructor(options: AuthenticatorOptions, verifier?: Verifier | undefined | null, dpop?: DpopChecker | undefined | null, introspector?: Introspector | undefined | null)
   /**
    * The one call per request. `headers`: the request's `Authorization`
    * and `DPoP` headers as `[name, value, …]`, one entry per header
@@ -139,12 +139,23 @@ export interface AcceptedProof {
   ttlMs: number
 }
 
-/** An accepted request. `token` and `verified` are set when the native verifier checked it. */
+/**
+ * An accepted request. The token's fields are set when the native
+ * verifier checked it (as `VerifiedToken`'s, without the header and the
+ * audience list: the claims hold them); the token itself is the end of the
+ * `Authorization` value the caller passed, `tokenLength` long.
+ */
 export interface AuthAccepted {
   scheme: 'bearer' | 'dpop'
-  effectiveScopes: Array<string>
-  token?: string
-  verified?: VerifiedToken
+  /** The granted scopes expanded through the hierarchy; absent when that adds none. */
+  effectiveScopes?: Array<string>
+  tokenLength?: number
+  claimsJson?: string
+  issuer?: string
+  subject?: string
+  clientId?: string
+  scopes?: Array<string>
+  expiresAt?: number
   /** For a fleet store: the proof's replay key (never the proof) and how long to keep it. */
   replayKey?: string
   ttlMs?: number
@@ -173,7 +184,7 @@ export interface AuthenticatorOptions {
   showErrorDetails: boolean
   maxTokenLength: number
   /** How tokens reach the verifier: every one, only those naming a trusted issuer, or none. */
-  route: 'jwt' | 'auto' | 'caller'
+  route: 'jwt' | 'auto' | 'introspection' | 'caller'
   /** The DPoP checker's replay cache is backed by a fleet store the caller claims proofs in. */
   fleet: boolean
 }

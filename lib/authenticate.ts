@@ -51,10 +51,11 @@ export interface AuthenticatorConfig {
   /** Returns the token's AuthInfo or throws (a coded addon error or an MCPAuth error). */
   verifyToken: (token: string) => MaybePromise<AuthInfo>;
   /**
-   * The native verifier behind `verifyToken` in 'jwt' and 'auto' mode: then
-   * the addon checks such tokens itself, in the same call as the decision.
+   * The native verifiers behind `verifyToken` ('jwt', 'introspection'
+   * without a fleet store, 'auto'): the addon then checks such tokens
+   * itself, in the same call as the decision.
    */
-  jwtVerifier?: { verifier: native.NativeVerifier; route: 'jwt' | 'auto' };
+  native?: NativeVerifiers;
   /** The protected resource, reported in events. */
   resource?: string;
   /** PRM URL advertised in every challenge (RFC 9728 §5.1). */
@@ -74,6 +75,14 @@ export interface AuthenticatorConfig {
    * them, only to refuse it when it is bound (`cnf`).
    */
   claimsMayBeMissing?: boolean;
+}
+
+/** Which native verifier takes which token; a token neither takes goes to `verifyToken`. */
+export interface NativeVerifiers {
+  route: 'jwt' | 'auto' | 'introspection';
+  verifier?: native.NativeVerifier;
+  /** Absent with a fleet store, whose paths are TypeScript's. */
+  introspector?: native.NativeIntrospector;
 }
 
 type Scheme = 'bearer' | 'dpop';
@@ -101,11 +110,12 @@ export function createAuthenticator(config: AuthenticatorConfig): Authenticator 
       scopeHierarchy: config.scopeHierarchy && Object.entries(config.scopeHierarchy).map(([scope, implies]) => ({ scope, implies: [...implies] })),
       showErrorDetails,
       maxTokenLength: config.maxTokenLength,
-      route: config.jwtVerifier?.route ?? 'caller',
+      route: config.native?.route ?? 'caller',
       fleet: dpop?.claim !== undefined,
     },
-    config.jwtVerifier?.verifier ?? null,
+    config.native?.verifier ?? null,
     dpop?.checker ?? null,
+    config.native?.introspector ?? null,
   );
   const rechallenges: Partial<Record<Scheme, Rechallenge>> =
     dpop === undefined
@@ -130,8 +140,9 @@ export function createAuthenticator(config: AuthenticatorConfig): Authenticator 
   function accept(token: string, auth: AuthInfo, accepted: native.AuthAccepted): MaybePromise<AuthDecision> {
     const scheme = accepted.scheme;
     const done = (): AuthDecision => {
-      // `scopes` stays what was granted; checks here and in tools use the expanded set.
-      auth.effectiveScopes = accepted.effectiveScopes;
+      // `scopes` stays what was granted; checks here and in tools use the expanded set
+      // (sent only when the hierarchy added to it).
+      auth.effectiveScopes = accepted.effectiveScopes ?? [...auth.scopes];
       // SDK v2's per-operation challenges advertise this; a verifier-set value wins, as in the SDK.
       if (resourceMetadataUrl !== undefined) auth.resourceMetadataUrl ??= resourceMetadataUrl;
       if (events.active) {
@@ -183,7 +194,7 @@ export function createAuthenticator(config: AuthenticatorConfig): Authenticator 
     ) as MaybePromise<AuthDecision>;
   }
 
-  function settle(request: AuthRequest, outcome: Outcome): MaybePromise<AuthDecision> {
+  function settle(request: AuthRequest, headers: string[], outcome: Outcome): MaybePromise<AuthDecision> {
     const verifyMs = (outcome as { verifyMs?: number | null }).verifyMs;
     if (verifyMs != null && events.active) {
       // The native verifier ran in the call; `valid` is its verdict on the token alone, as a timed verifyToken's.
@@ -191,9 +202,12 @@ export function createAuthenticator(config: AuthenticatorConfig): Authenticator 
       events.emit({ type: 'verification', resource, durationMs: verifyMs, valid });
     }
     if ('status' in outcome) return respond(outcome);
-    if ('effectiveScopes' in outcome) {
-      const token = outcome.token!;
-      return accept(token, toAuthInfo(token, outcome.verified!, resource), outcome);
+    if ('scheme' in outcome && !('token' in outcome)) {
+      if (outcome.tokenLength == null) return respond(decider.refuse({ kind: 'unexpected' }));
+      // The addon checked the token: it is the end of the Authorization value (the first header passed).
+      const authorization = headers[1]!;
+      const token = authorization.slice(authorization.length - outcome.tokenLength);
+      return accept(token, toAuthInfo(token, outcome as Required<native.AuthAccepted>, resource), outcome);
     }
     return verifyThenFinish(request, outcome);
   }
@@ -207,10 +221,11 @@ export function createAuthenticator(config: AuthenticatorConfig): Authenticator 
   return (request) => {
     try {
       // With listeners, the addon also times its verifier (`verification` events).
-      const outcome = decider.authenticate(request.method, request.url, request.originalUrl ?? null, credentialHeaders(request), events.active);
+      const headers = credentialHeaders(request);
+      const outcome = decider.authenticate(request.method, request.url, request.originalUrl ?? null, headers, events.active);
       const decided = isPromiseLike(outcome)
-        ? outcome.then((settled) => settle(request, settled))
-        : settle(request, outcome);
+        ? outcome.then((settled) => settle(request, headers, settled))
+        : settle(request, headers, outcome);
       return thenMaybe(decided, (decision) => decision, internalError) as AuthDecision | Promise<AuthDecision>;
     } catch (error) {
       return internalError(error);
@@ -221,25 +236,28 @@ export function createAuthenticator(config: AuthenticatorConfig): Authenticator 
 // The `Authorization` and `DPoP` headers as `[name, value, …]`, one entry
 // per header received: Node folds a repeat away in `headers` (or joins it
 // with ", "), `rawHeaders` still counts it.
+// The Authorization entries come first.
 function credentialHeaders(request: AuthRequest): string[] {
-  const list: string[] = [];
-  for (const name of ['authorization', 'dpop']) {
-    const value = request.headers[name];
-    const values = Array.isArray(value) ? value : value === undefined ? [] : [value];
-    const received = Math.max(values.length, countHeaders(request.rawHeaders, name));
-    for (let i = 0; i < received; i++) list.push(name, values[i] ?? values[0] ?? '');
+  let authorizations = 0;
+  let proofs = 0;
+  const raw = request.rawHeaders;
+  if (raw) {
+    for (let i = 0; i < raw.length; i += 2) {
+      const name = raw[i]!;
+      if (name.length === 13 && name.toLowerCase() === 'authorization') authorizations++;
+      else if (name.length === 4 && name.toLowerCase() === 'dpop') proofs++;
+    }
   }
+  const list: string[] = [];
+  push(list, 'authorization', request.headers.authorization, authorizations);
+  push(list, 'dpop', request.headers.dpop, proofs);
   return list;
 }
 
-function countHeaders(rawHeaders: readonly string[] | undefined, lowerName: string): number {
-  if (!rawHeaders) return 0;
-  let count = 0;
-  for (let i = 0; i < rawHeaders.length; i += 2) {
-    const name = rawHeaders[i]!;
-    if (name.length === lowerName.length && name.toLowerCase() === lowerName) count++;
-  }
-  return count;
+function push(list: string[], name: string, value: string | string[] | undefined, counted: number): void {
+  const values = Array.isArray(value) ? value : value === undefined ? [] : [value];
+  const received = Math.max(values.length, counted);
+  for (let i = 0; i < received; i++) list.push(name, values[i] ?? values[0] ?? '');
 }
 
 function headerRecord(flat: readonly string[]): Record<string, string> {

@@ -3,7 +3,7 @@
 // parsing, URL building and verifier creation happens here, at setup.
 
 import type { RequestHandler, Router } from 'express';
-import { createAuthenticator, type AuthDecision, type Authenticator } from './authenticate.js';
+import { createAuthenticator, type AuthDecision, type Authenticator, type NativeVerifiers } from './authenticate.js';
 import { toExpressMiddleware } from './bearer-auth.js';
 import { resolveBearerPolicy } from './bearer-options.js';
 import { snakeCaseKeys } from './case.js';
@@ -160,8 +160,8 @@ export class MCPAuth {
     listeners.forEach((listener) => dpop?.listen(listener));
 
     let verifyToken: (token: string) => MaybePromise<AuthInfo>;
-    // The verifier the addon's decision may call itself, in the same call.
-    let jwtVerifier: { verifier: native.NativeVerifier; route: 'jwt' | 'auto' } | undefined;
+    // The native verifiers the addon's decision may call itself, in the same call.
+    let nativeVerifiers: NativeVerifiers | undefined;
     const acquireJwtVerifier = () =>
       this.#verifiers.acquire(
         {
@@ -191,14 +191,17 @@ export class MCPAuth {
     if (modeOrVerify === 'jwt') {
       const verifier = acquireJwtVerifier();
       verifyToken = jwt(verifier);
-      jwtVerifier = { verifier, route: 'jwt' };
+      nativeVerifiers = { route: 'jwt', verifier };
     } else if (modeOrVerify === 'introspection') {
-      verifyToken = introspect();
+      const introspection = introspect();
+      verifyToken = introspection;
+      nativeVerifiers = { route: 'introspection', introspector: introspection.native };
     } else if (modeOrVerify === 'auto') {
       // One definition of a trusted issuer: the JWT verifier's own (templates included).
       const verifier = acquireJwtVerifier();
-      verifyToken = routeByTokenShape(verifier, jwt(verifier), introspect());
-      jwtVerifier = { verifier, route: 'auto' };
+      const introspection = introspect();
+      verifyToken = routeByTokenShape(verifier, jwt(verifier), introspection);
+      nativeVerifiers = { route: 'auto', verifier, introspector: introspection.native };
     } else if (typeof modeOrVerify === 'function') {
       verifyToken = withTokenChecks(modeOrVerify, {
         issuer: authorizationServers.map(getIssuer),
@@ -211,7 +214,7 @@ export class MCPAuth {
 
     return createAuthenticator({
       verifyToken: timeVerification(verifyToken, events, resource),
-      jwtVerifier,
+      native: nativeVerifiers,
       resource,
       resourceMetadataUrl,
       requiredScopes: policy.requiredScopes,

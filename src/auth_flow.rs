@@ -9,6 +9,7 @@ use mcp_auth_core::decision::{
 };
 use mcp_auth_core::dpop::proof::{self as dpop, ProofRequest};
 use mcp_auth_core::error::{AuthError, Fault};
+use mcp_auth_core::introspection::introspector::Introspector;
 use mcp_auth_core::tokens::verifier::{self, Step, Verified};
 use std::sync::Arc;
 use std::time::Instant;
@@ -18,8 +19,10 @@ use std::time::Instant;
 pub enum Route {
     /// Every token is a JWT for the verifier.
     Jwt,
-    /// Only a token naming a trusted issuer; others go to the caller (introspection).
+    /// A token naming a trusted issuer to the verifier, any other to the introspector.
     Auto,
+    /// Every token to the introspector.
+    Introspection,
     /// The caller verifies every token (a custom function, introspection).
     Caller,
 }
@@ -27,6 +30,8 @@ pub enum Route {
 pub struct Flow {
     pub decider: Decider,
     pub verifier: Option<Arc<verifier::Verifier>>,
+    /// Without a fleet store (the caller's then).
+    pub introspector: Option<Arc<Introspector>>,
     pub route: Route,
     pub dpop: Option<Arc<dpop::DpopChecker>>,
     /// A fleet replay store: the caller claims an accepted proof there too.
@@ -48,8 +53,8 @@ pub enum Outcome {
 pub struct Accepted {
     pub scheme: Scheme,
     pub effective_scopes: Vec<String>,
-    /// The token and its verification, when the verifier here checked it.
-    pub token: Option<(String, Arc<Verified>)>,
+    /// The token's length and its verification, when the verifier here checked it.
+    pub verified: Option<(usize, Arc<Verified>)>,
     /// For a fleet store: the proof's replay key and how long to keep it.
     pub replay: Option<dpop::CheckedProof>,
 }
@@ -82,11 +87,21 @@ impl Timing {
     }
 }
 
-/// The first step: an outcome now, or a verifier step still to complete.
+/// What is left to run off the JavaScript thread.
+// Never stored unboxed: `Started::Later` boxes it.
+#[allow(clippy::large_enum_variant)]
+pub enum Job {
+    /// A signature check on a worker, or a key fetch.
+    Step(Step),
+    /// An introspection call (a local cache miss).
+    Introspect,
+}
+
+/// The first step: an outcome now, or a verification still to complete.
 pub enum Started {
     Done(Outcome, Option<Timing>),
-    /// Boxed: only the slow path (a worker or a key fetch) carries it.
-    Later(Box<(Step, Pending)>),
+    /// Boxed: only the slow path carries it.
+    Later(Box<(Job, Pending)>),
 }
 
 impl Flow {
@@ -100,21 +115,33 @@ impl Flow {
                 proof,
             } => (token, scheme, proof),
         };
-        let verifier = match (&self.verifier, self.route) {
-            (Some(v), Route::Jwt) => v,
-            (Some(v), Route::Auto) if v.names_trusted_issuer(token) => v,
-            _ => {
-                let verify = Outcome::Verify {
-                    token: token.to_owned(),
-                    scheme,
-                    proof: proof.map(str::to_owned),
-                };
-                return Started::Done(verify, None);
-            }
+        let native = match self.route {
+            Route::Jwt => self.verifier.as_ref().map(Ok),
+            Route::Auto => match &self.verifier {
+                Some(v) if v.names_trusted_issuer(token) => Some(Ok(v)),
+                _ => self.introspector.as_ref().map(Err),
+            },
+            Route::Introspection => self.introspector.as_ref().map(Err),
+            Route::Caller => None,
+        };
+        let Some(native) = native else {
+            let verify = Outcome::Verify {
+                token: token.to_owned(),
+                scheme,
+                proof: proof.map(str::to_owned),
+            };
+            return Started::Done(verify, None);
         };
         let timer = timed.then(Instant::now);
-        match verifier.step(token, true) {
-            Step::Settled(result) => {
+        let settled = match native {
+            Ok(verifier) => match verifier.step(token, true) {
+                Step::Settled(result) => Ok(result),
+                step => Err(Job::Step(step)),
+            },
+            Err(introspector) => introspector.cached(token).ok_or(Job::Introspect),
+        };
+        match settled {
+            Ok(result) => {
                 let timing = timer.map(|start| Timing::since(start, result.is_ok()));
                 let outcome = self.verified(
                     result,
@@ -126,8 +153,8 @@ impl Flow {
                 );
                 Started::Done(outcome, timing)
             }
-            step => Started::Later(Box::new((
-                step,
+            Err(job) => Started::Later(Box::new((
+                job,
                 Pending {
                     token: token.to_owned(),
                     scheme,
@@ -163,7 +190,7 @@ impl Flow {
         let granted = verified.identity.scopes.clone();
         let mut outcome = self.finish(scheme, bound, proof, method, htu, token, &granted);
         if let Outcome::Accept(accepted) = &mut outcome {
-            accepted.token = Some((token.to_owned(), verified));
+            accepted.verified = Some((token.len(), verified));
         }
         outcome
     }
@@ -215,7 +242,7 @@ impl Flow {
         Outcome::Accept(Accepted {
             scheme,
             effective_scopes,
-            token: None,
+            verified: None,
             replay: checked.filter(|_| self.fleet),
         })
     }

@@ -5,21 +5,22 @@
 //! (a custom function, introspection) go through `finish`; errors the caller
 //! meets go through `refuse`. The logic is in `auth_flow.rs` and the core.
 
-use crate::auth_flow::{Accepted, Bound, Flow, Outcome, Pending, Route, Started, Timing};
+use crate::auth_flow::{Accepted, Bound, Flow, Job, Outcome, Pending, Route, Started, Timing};
 use crate::completion::{Completions, Settle};
-use crate::js_error::js_error;
+use crate::js_error::{internal, js_error};
 use crate::napi_dpop::{fleet_ttl_ms, JsDpopChecker};
-use crate::napi_verifier::{VerifiedToken, Verifier};
+use crate::napi_introspector::Introspector;
+use crate::napi_verifier::Verifier;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
 use mcp_auth_core::decision::{
     Decider, DecisionConfig, DpopMode, DpopSettings, Refusal, Request, Response, Scheme,
     ScopeHierarchy,
 };
-use mcp_auth_core::dpop::proof::Mode;
+use mcp_auth_core::dpop::proof::{CheckedProof, Mode};
 use mcp_auth_core::error::AuthError;
 use mcp_auth_core::panic_guard::guarded;
-use mcp_auth_core::tokens::verifier::Step;
+use mcp_auth_core::tokens::verifier::{Step, Verified};
 use napi::bindgen_prelude::*;
 use napi::sys;
 use napi_derive::napi;
@@ -40,20 +41,29 @@ pub struct AuthenticatorOptions {
     pub show_error_details: bool,
     pub max_token_length: u32,
     /// How tokens reach the verifier: every one, only those naming a trusted issuer, or none.
-    #[napi(ts_type = "'jwt' | 'auto' | 'caller'")]
+    #[napi(ts_type = "'jwt' | 'auto' | 'introspection' | 'caller'")]
     pub route: String,
     /// The DPoP checker's replay cache is backed by a fleet store the caller claims proofs in.
     pub fleet: bool,
 }
 
-/// An accepted request. `token` and `verified` are set when the native verifier checked it.
+/// An accepted request. The token's fields are set when the native
+/// verifier checked it (as `VerifiedToken`'s, without the header and the
+/// audience list: the claims hold them); the token itself is the end of the
+/// `Authorization` value the caller passed, `tokenLength` long.
 #[napi(object, object_from_js = false)]
 pub struct AuthAccepted {
     #[napi(ts_type = "'bearer' | 'dpop'")]
     pub scheme: String,
-    pub effective_scopes: Vec<String>,
-    pub token: Option<String>,
-    pub verified: Option<VerifiedToken>,
+    /// The granted scopes expanded through the hierarchy; absent when that adds none.
+    pub effective_scopes: Option<Vec<String>>,
+    pub token_length: Option<u32>,
+    pub claims_json: Option<String>,
+    pub issuer: Option<String>,
+    pub subject: Option<String>,
+    pub client_id: Option<String>,
+    pub scopes: Option<Vec<String>>,
+    pub expires_at: Option<f64>,
     /// For a fleet store: the proof's replay key (never the proof) and how long to keep it.
     pub replay_key: Option<String>,
     pub ttl_ms: Option<f64>,
@@ -139,25 +149,15 @@ fn to_js(outcome: Outcome, timing: Option<Timing>) -> JsOutcome {
         Outcome::Accept(Accepted {
             scheme,
             effective_scopes,
-            token,
+            verified,
             replay,
-        }) => {
-            let (token, verified) = match token {
-                Some((token, verified)) => (Some(token), Some(VerifiedToken::from(&*verified))),
-                None => (None, None),
-            };
-            Either3::A(AuthAccepted {
-                scheme: scheme_name(scheme),
-                effective_scopes,
-                token,
-                verified,
-                replay_key: replay
-                    .as_ref()
-                    .map(|c| URL_SAFE_NO_PAD.encode(c.replay_digest)),
-                ttl_ms: replay.as_ref().map(fleet_ttl_ms),
-                verify_ms,
-            })
-        }
+        }) => Either3::A(accepted(
+            scheme,
+            effective_scopes,
+            verified.as_ref().map(|(length, v)| (*length, &**v)),
+            replay.as_ref(),
+            verify_ms,
+        )),
         Outcome::Respond(response) => Either3::B(AuthAnswer {
             verify_ms,
             verify_valid: timing.map(|t| t.valid),
@@ -173,6 +173,41 @@ fn to_js(outcome: Outcome, timing: Option<Timing>) -> JsOutcome {
             proof,
         }),
     }
+}
+
+fn accepted(
+    scheme: Scheme,
+    effective_scopes: Vec<String>,
+    verified: Option<(usize, &Verified)>,
+    replay: Option<&CheckedProof>,
+    verify_ms: Option<f64>,
+) -> AuthAccepted {
+    // Without a hierarchy (or when it adds nothing) the caller copies the granted list.
+    let expanded = verified.is_none_or(|(_, v)| effective_scopes != v.identity.scopes);
+    let mut out = AuthAccepted {
+        scheme: scheme_name(scheme),
+        effective_scopes: expanded.then_some(effective_scopes),
+        token_length: None,
+        claims_json: None,
+        issuer: None,
+        subject: None,
+        client_id: None,
+        scopes: None,
+        expires_at: None,
+        replay_key: replay.map(|c| URL_SAFE_NO_PAD.encode(c.replay_digest)),
+        ttl_ms: replay.map(fleet_ttl_ms),
+        verify_ms,
+    };
+    if let Some((length, v)) = verified {
+        out.token_length = Some(length as u32);
+        out.claims_json = Some(v.claims_json.clone());
+        out.issuer = Some(v.issuer.clone());
+        out.subject = v.identity.subject.clone();
+        out.client_id = v.identity.client_id.clone();
+        out.scopes = Some(v.identity.scopes.clone());
+        out.expires_at = Some(v.identity.expires_at);
+    }
+    out
 }
 
 fn config_error(env: &Env, reason: String) -> Error {
@@ -195,15 +230,20 @@ impl Authenticator {
         #[napi(ts_arg_type = "DpopChecker | undefined | null")] dpop: Option<
             ClassInstance<JsDpopChecker>,
         >,
+        introspector: Option<ClassInstance<Introspector>>,
     ) -> Result<Self> {
         let entries: Vec<(String, Vec<String>)> = options
             .scope_hierarchy
-            .unwrap_or_default()
-            .into_iter()
-            .map(|rule| (rule.scope, rule.implies))
+            .iter()
+            .flatten()
+            .map(|rule| (rule.scope.clone(), rule.implies.clone()))
             .collect();
-        let scope_hierarchy = ScopeHierarchy::compile(&entries, "scopeHierarchy")
-            .map_err(|reason| config_error(env, reason))?;
+        // No option keeps repeated grants; an option (even `{}`) lists each scope once.
+        let scope_hierarchy = match options.scope_hierarchy {
+            None => ScopeHierarchy::none(),
+            Some(_) => ScopeHierarchy::compile(&entries, "scopeHierarchy")
+                .map_err(|reason| config_error(env, reason))?,
+        };
         let checker = dpop.map(|d| d.inner.clone());
         let dpop_settings = checker.as_ref().and_then(|c| {
             let mode = match c.mode {
@@ -222,6 +262,7 @@ impl Authenticator {
         let route = match options.route.as_str() {
             "jwt" => Route::Jwt,
             "auto" => Route::Auto,
+            "introspection" => Route::Introspection,
             _ => Route::Caller,
         };
         let decider = Decider::new(DecisionConfig {
@@ -235,6 +276,7 @@ impl Authenticator {
         let flow = Flow {
             decider,
             verifier: verifier.map(|v| v.inner.clone()),
+            introspector: introspector.map(|i| i.inner.clone()),
             route,
             dpop: checker,
             fleet: options.fleet,
@@ -277,8 +319,8 @@ impl Authenticator {
                 JsOutcome::to_napi_value(env.raw(), to_js(outcome, timing))?
             },
             Started::Later(pending) => {
-                let (step, pending) = *pending;
-                self.later(env, step, pending)?
+                let (job, pending) = *pending;
+                self.later(env, job, pending)?
             }
         };
         Ok(unsafe { Unknown::from_raw_unchecked(env.raw(), value) })
@@ -365,20 +407,29 @@ impl Authenticator {
 
     /// A promise for a verifier step that runs on a worker or fetches keys;
     /// the rest of the decision runs there too.
-    fn later(&self, env: &Env, step: Step, pending: Pending) -> Result<sys::napi_value> {
+    fn later(&self, env: &Env, job: Job, pending: Pending) -> Result<sys::napi_value> {
         let (promise, ticket) = self.completions.promise(env)?;
         let flow = self.flow.clone();
-        // `start` hands back a step only when it has a verifier.
-        let verifier = flow
-            .verifier
-            .clone()
-            .ok_or_else(|| Error::from_reason("no verifier for a pending step"))?;
+        let verifier = flow.verifier.clone();
+        let introspector = flow.introspector.clone();
+        let token = pending.token.clone();
         napi::bindgen_prelude::spawn(async move {
+            // `start` hands back a job only for a source it has.
             let result = guarded(async move {
-                match step {
-                    Step::Settled(result) => result,
-                    Step::Offload(ready) => verifier.complete(ready),
-                    Step::Fetch(wait) => verifier.resolve(wait).await,
+                match job {
+                    Job::Step(step) => {
+                        let verifier = verifier.ok_or_else(|| internal("no verifier"))?;
+                        match step {
+                            Step::Settled(result) => result,
+                            Step::Offload(ready) => verifier.complete(ready),
+                            Step::Fetch(wait) => verifier.resolve(wait).await,
+                        }
+                    }
+                    Job::Introspect => {
+                        let introspector =
+                            introspector.ok_or_else(|| internal("no introspector"))?;
+                        introspector.verify(&token).await
+                    }
                 }
             })
             .await;
