@@ -9,6 +9,29 @@
  */
 export declare const __napiBindingTarget: 'native' | 'wasm32-wasi' | 'wasm32-wasip1'
 
+export declare class Authenticator {
+  constructor(options: AuthenticatorOptions, verifier?: Verifier | undefined | null, dpop?: DpopChecker | undefined | null, introspector?: Introspector | undefined | null)
+  /**
+   * The one call per request. `headers`: the request's `Authorization`
+   * and `DPoP` headers as `[name, value, …]`, one entry per header
+   * received (a repeat is refused). `timed`: report the native
+   * verifier's duration (`verifyMs`) for the `verification` event.
+   */
+  authenticate(method: string, url: string, originalUrl: string | undefined | null, headers: Array<string>, timed: boolean): AuthAccepted | AuthAnswer | AuthVerify | Promise<AuthAccepted | AuthAnswer>
+  /**
+   * After the caller verified `token`: `cnf` says the claims hold a
+   * `cnf`, `jkt` is their `cnf.jkt`; `scopes` are the granted ones.
+   */
+  finish(scheme: 'bearer' | 'dpop', cnf: boolean, jkt: string | undefined | null, proof: string | undefined | null, method: string, htu: string, token: string, scopes: Array<string>): AuthAccepted | AuthAnswer
+  /** The response for a failure the caller met (`used`: the request's scheme). */
+  refuse(refusal: AuthRefusal, used?: 'bearer' | 'dpop'): AuthAnswer
+  /**
+   * The replacement for a handler's own Bearer 403 insufficient_scope
+   * challenge on a request accepted with `used` (DPoP resources only).
+   */
+  rechallenge(used: 'bearer' | 'dpop', header: string): string | null
+}
+
 export declare class DpopChecker {
   constructor(options: DpopOptions)
   get mode(): 'off' | 'allowed' | 'required'
@@ -114,6 +137,76 @@ export interface AcceptedProof {
   replayKey: string
   /** How long the replay key must be kept, in milliseconds. */
   ttlMs: number
+}
+
+/**
+ * An accepted request. The token's fields are set when the native
+ * verifier checked it (as `VerifiedToken`'s, without the header and the
+ * audience list: the claims hold them); the token itself is the end of the
+ * `Authorization` value the caller passed, `tokenLength` long.
+ */
+export interface AuthAccepted {
+  scheme: 'bearer' | 'dpop'
+  /** The granted scopes expanded through the hierarchy; absent when that adds none. */
+  effectiveScopes?: Array<string>
+  tokenLength?: number
+  claimsJson?: string
+  issuer?: string
+  subject?: string
+  clientId?: string
+  scopes?: Array<string>
+  expiresAt?: number
+  /** For a fleet store: the proof's replay key (never the proof) and how long to keep it. */
+  replayKey?: string
+  ttlMs?: number
+  /** When timing was asked for: how long the native verifier took. */
+  verifyMs?: number
+}
+
+/** The exact response to send; `error` and `reason` are for events only. */
+export interface AuthAnswer {
+  status: number
+  /** Names and values in wire order: `[name, value, name, value, …]`. */
+  headers: Array<string>
+  body: string
+  error?: string
+  reason: string
+  /** When timing was asked for and the native verifier ran: its duration and verdict. */
+  verifyMs?: number
+  verifyValid?: boolean
+}
+
+export interface AuthenticatorOptions {
+  resourceMetadataUrl?: string
+  requiredScopes: Array<string>
+  /** The resource's scope hierarchy, in the object's key order (already validated). */
+  scopeHierarchy?: Array<ScopeRule>
+  showErrorDetails: boolean
+  maxTokenLength: number
+  /** How tokens reach the verifier: every one, only those naming a trusted issuer, or none. */
+  route: 'jwt' | 'auto' | 'introspection' | 'caller'
+  /** The DPoP checker's replay cache is backed by a fleet store the caller claims proofs in. */
+  fleet: boolean
+}
+
+/** Why the caller's verification failed, as the core's `Refusal` takes it. */
+export interface AuthRefusal {
+  kind: 'coded' | 'missingScopes' | 'described' | 'server' | 'unexpected'
+  code?: string
+  fault?: string
+  reason?: string
+  retryAfter?: number
+  missing?: Array<string>
+  message?: string
+  causeJson?: string
+  description?: string
+}
+
+/** A token for the caller to verify, then `finish`. */
+export interface AuthVerify {
+  token: string
+  scheme: 'bearer' | 'dpop'
+  proof?: string
 }
 
 /**
@@ -275,6 +368,11 @@ export interface RemoteJwkSetOptions {
   timeoutDuration?: number
   cooldownDuration?: number
   cacheMaxAge?: number
+}
+
+export interface ScopeRule {
+  scope: string
+  implies: Array<string>
 }
 
 export interface ServerConfig {

@@ -835,6 +835,7 @@ function __napiStampBindingTarget(exportsObject, target) {
 // linked import resolves to `undefined`.
 module.exports.__napiBindingTarget = __napiStampBindingTarget(nativeBinding, __napiLoadedBindingTarget)
 module.exports = nativeBinding
+module.exports.Authenticator = nativeBinding.Authenticator
 module.exports.DpopChecker = nativeBinding.DpopChecker
 module.exports.JsDpopChecker = nativeBinding.JsDpopChecker
 module.exports.Introspector = nativeBinding.Introspector

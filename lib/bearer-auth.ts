@@ -100,7 +100,7 @@ export function handleBearerAuth(config: BearerAuthConfig): RequestHandler {
     resource,
     resourceMetadataUrl: resource === undefined ? undefined : protectedResourceMetadataUrl(new URL(resource)).href,
     requiredScopes: policy.requiredScopes,
-    expandScopes: compileScopeHierarchy(config.scopeHierarchy),
+    scopeHierarchy: compileScopeHierarchy(config.scopeHierarchy),
     dpop,
     claimsMayBeMissing: true,
     showErrorDetails: policy.showErrorDetails,

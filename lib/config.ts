@@ -12,7 +12,7 @@ import { invalidServerConfig, type MCPAuthAuthServerError } from './errors.js';
 import { checkServerUrl, isNativeError } from './native.js';
 import { assertKnownKeys, optionKeys } from './option-keys.js';
 import { offlineAccessScope, protectedResourceMetadataUrl } from './resource-metadata.js';
-import { compileScopeHierarchy, type ScopeExpander } from './scopes.js';
+import { compileScopeHierarchy, type ScopeHierarchy } from './scopes.js';
 import { getIssuer, validateServerConfig } from './server-config.js';
 import type { AuthServerConfig, MCPAuthConfig, ResourceServerConfig } from './types.js';
 
@@ -22,8 +22,8 @@ export interface ProtectedResource {
   metadata: ResourceServerConfig['metadata'];
   authorizationServers: readonly AuthServerConfig[];
   metadataUrl: URL;
-  /** Expands granted scopes with the resource's `scopeHierarchy`. */
-  expandScopes: ScopeExpander;
+  /** The resource's validated `scopeHierarchy`, if any. */
+  scopeHierarchy: ScopeHierarchy | undefined;
   /** The resource's DPoP gate (`dpop`, default 'allowed'); `undefined` when off. */
   dpop: DpopGate | undefined;
 }
@@ -117,7 +117,7 @@ function resolveResource(
     metadata,
     authorizationServers,
     metadataUrl: protectedResourceMetadataUrl(url),
-    expandScopes: compileScopeHierarchy(scopeHierarchy, `scopeHierarchy of ${resource}`),
+    scopeHierarchy: compileScopeHierarchy(scopeHierarchy, `scopeHierarchy of ${resource}`),
     dpop: resolveDpop(dpop, resource),
   };
 }

@@ -56,19 +56,14 @@ export interface DpopGate {
   readonly mode: 'allowed' | 'required';
   /** For the `DPoP algs="…"` challenge and `dpop_signing_alg_values_supported`. */
   readonly algorithms: readonly string[];
+  /** The addon's proof checker (in-process replay cache, nonces); the decision uses it directly. */
+  readonly checker: native.NativeDpopChecker;
   /**
-   * Checks `proof` for a request with a verified token bound to `jkt`, all
-   * but replays; throws a coded `dpop_*` error. Nothing is used up yet.
+   * With a fleet store: claims a proof the checker accepted and used up
+   * locally (its replay key, never the proof); rejects with a coded error on
+   * a replay at another process or when the store is out.
    */
-  verify(proof: string, method: string, url: string, token: string, jkt: string): native.VerifiedProof;
-  /**
-   * Uses up a verified proof once the request is otherwise accepted (scopes
-   * included): nothing, or a promise when a fleet store is asked; throws
-   * (rejects) with a coded error on a replay or when there is no room.
-   */
-  record(proof: native.VerifiedProof): void | Promise<void>;
-  /** A fresh server nonce, when nonces are on. */
-  nonce(): string | undefined;
+  readonly claim?: (replayKey: string, ttlMs: number) => Promise<void>;
   /** Adds a listener for the replay store's outage events. */
   listen(listener: AuthEventListener | undefined): void;
 }
@@ -116,13 +111,8 @@ export function resolveDpop(setting: unknown, resource: string | undefined): Dpo
   return {
     mode: gateMode,
     algorithms: Object.freeze(checker.algorithms),
-    verify: (proof, method, url, token, jkt) => checker.verify(proof, method, url, token, jkt),
-    record(proof) {
-      // The local replay cache first, so a local replay never reaches the store.
-      checker.record(proof);
-      if (shared) return claimInFleet(shared, proof);
-    },
-    nonce: () => checker.nonce() ?? undefined,
+    checker,
+    ...(shared === undefined ? {} : { claim: (replayKey: string, ttlMs: number) => claimInFleet(shared, replayKey, ttlMs) }),
     listen: (listener) => events.add(listener),
   };
 }
@@ -133,8 +123,8 @@ export function resolveDpop(setting: unknown, resource: string | undefined): Dpo
 // never accept one, and a writer able to forge markers could as well delete
 // them, which no signature prevents. While the store is out, the guard's circuit answers
 // "unavailable" at once: 503, nothing queued in the client.
-async function claimInFleet(store: GuardedStore, accepted: native.VerifiedProof): Promise<void> {
-  const claimed = await store.setIfAbsent(`dpop:${accepted.replayKey}`, '1', accepted.ttlMs);
+async function claimInFleet(store: GuardedStore, replayKey: string, ttlMs: number): Promise<void> {
+  const claimed = await store.setIfAbsent(`dpop:${replayKey}`, '1', ttlMs);
   if (claimed.ok) {
     if (!claimed.value) throw codedError('dpop_replayed', 'DPoP proof was already used');
     return;

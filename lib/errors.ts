@@ -78,15 +78,6 @@ export const bearerAuthErrorDescription: Readonly<Record<BearerAuthErrorCode, st
  * The same header failures on a resource with `dpop: 'required'`, which takes
  * only a DPoP-bound token with its proof: the text says so instead of "bearer".
  */
-export const dpopRequiredAuthErrorDescription: Readonly<
-  Record<'missing_auth_header' | 'invalid_auth_header_format' | 'missing_bearer_token', string>
-> = Object.freeze({
-  missing_auth_header:
-    'Missing `Authorization` header. This resource requires a DPoP-bound access token: send "Authorization: DPoP <token>" with its proof in a `DPoP` header.',
-  invalid_auth_header_format: 'Invalid `Authorization` header format. Expected "DPoP <token>" with its proof in a `DPoP` header.',
-  missing_bearer_token: 'Missing access token in `Authorization` header. Please provide a DPoP-bound access token with its proof.',
-});
-
 export type MCPAuthBearerAuthErrorDetails = {
   cause?: unknown;
   uri?: URL;
@@ -138,8 +129,9 @@ export type NativeErrorKind = 'token' | 'infrastructure' | 'server' | 'proof' | 
 
 /**
  * Fixed, generic error_description per code the client is told about (the
- * token's, the DPoP proof's). Kept here rather than
- * taken from the addon so the wire text is stable and documented in one place.
+ * token's, the DPoP proof's). What is sent comes from the core
+ * (`decision/texts.rs`); this list is the documented table, and tests check
+ * every such addon code has an entry.
  */
 const tokenErrorDescriptions: Readonly<Record<string, string>> = Object.freeze({
   malformed: 'The access token is malformed.',
@@ -181,8 +173,6 @@ const tokenErrorDescriptions: Readonly<Record<string, string>> = Object.freeze({
   dpop_nonce_required: 'The DPoP proof must carry the server nonce given in DPoP-Nonce.',
 });
 
-const genericTokenDescription = 'The access token is invalid.';
-
 // Whose fault each addon code is comes from the addon itself (`errorCodes()`),
 // so a code is defined once, in Rust; the wrapper adds only its own.
 const nativeFaults: ReadonlyMap<string, NativeErrorKind> = new Map([
@@ -201,10 +191,6 @@ export function codedError(code: string, reason: string): NativeError {
 export function nativeErrorKind(code: string): NativeErrorKind {
   // Anything unknown fails closed as a server error.
   return nativeFaults.get(code) ?? 'server';
-}
-
-export function tokenErrorDescription(code: string): string {
-  return tokenErrorDescriptions[code] ?? genericTokenDescription;
 }
 
 /** Whether a token, proof or nonce code has its own wire description (the error-code test checks every one does). */

@@ -34,7 +34,10 @@ export interface IntrospectionSettings {
 const fleetLockTtlMs = 2_000;
 const fleetPollMs = 25;
 
-export function createIntrospectionVerifyFunction(settings: IntrospectionSettings): (token: string) => MaybePromise<AuthInfo> {
+/** `native`: the addon's introspector when no fleet store is involved; the decision may then call it itself. */
+export type IntrospectionVerifyFunction = ((token: string) => MaybePromise<AuthInfo>) & { native?: native.NativeIntrospector };
+
+export function createIntrospectionVerifyFunction(settings: IntrospectionSettings): IntrospectionVerifyFunction {
   const options = settings.introspection;
   if (typeof options !== 'object' || options === null) {
     throw invalidConfig("bearerAuth 'introspection' and 'auto' need the `introspection` options (at least `clientId`).");
@@ -65,7 +68,8 @@ export function createIntrospectionVerifyFunction(settings: IntrospectionSetting
   }
   const { resource } = settings;
   if (store === undefined || secret === undefined) {
-    return (token) => thenMaybe(introspector.check(token), (verified) => toAuthInfo(token, verified, resource));
+    const verify = (token: string): MaybePromise<AuthInfo> => thenMaybe(introspector.check(token), (verified) => toAuthInfo(token, verified, resource));
+    return Object.assign(verify, { native: introspector });
   }
   const emit = (event: Parameters<AuthEventEmitter['emit']>[0]): void => settings.events.emit(event);
   const shared = signedStore(guardStore(store, { ...definedMembers({ timeoutMs: storeTimeout }), onEvent: emit }), secret, emit);

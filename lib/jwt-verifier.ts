@@ -113,7 +113,11 @@ function toNativeIssuer(server: AuthServerConfig): native.NativeVerifierOptions[
 }
 
 /** Token → AuthInfo (MCP SDK fields plus mcp-auth's issuer, subject, audience, claims). */
-export function toAuthInfo(token: string, verified: native.VerifiedToken, resource: string | undefined): AuthInfo {
+export function toAuthInfo(
+  token: string,
+  verified: Pick<native.VerifiedToken, 'claimsJson' | 'issuer' | 'clientId' | 'scopes' | 'expiresAt' | 'subject'>,
+  resource: string | undefined,
+): AuthInfo {
   // The addon hands over the payload as JSON text: one JSON.parse is cheaper
   // than an object built property by property across the boundary.
   const claims = JSON.parse(verified.claimsJson) as Record<string, unknown>;

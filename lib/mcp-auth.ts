@@ -3,7 +3,7 @@
 // parsing, URL building and verifier creation happens here, at setup.
 
 import type { RequestHandler, Router } from 'express';
-import { createAuthenticator, type AuthDecision, type Authenticator } from './authenticate.js';
+import { createAuthenticator, type AuthDecision, type Authenticator, type NativeVerifiers } from './authenticate.js';
 import { toExpressMiddleware } from './bearer-auth.js';
 import { resolveBearerPolicy } from './bearer-options.js';
 import { snakeCaseKeys } from './case.js';
@@ -18,7 +18,7 @@ import { createMetadataRouter } from './metadata-router.js';
 import * as native from './native.js';
 import { assertBearerOptions, optionKeys } from './option-keys.js';
 import { buildResourceMetadataDocument, protectedResourceMetadataUrl } from './resource-metadata.js';
-import { compileScopeHierarchy, type ScopeExpander } from './scopes.js';
+import { compileScopeHierarchy, type ScopeHierarchy } from './scopes.js';
 import { loadSdkV2, type TokenVerifier } from './sdk-v2.js';
 import { getIssuer, serverMetadataPaths } from './server-config.js';
 import { createWebBearerAuth, toAuthRequest, toWebResponse, type WebBearerAuth } from './web.js';
@@ -140,7 +140,7 @@ export class MCPAuth {
       throw invalidConfig('`issuer` and `verifyAccessToken` cannot be bearerAuth options: trust comes from the configuration.');
     }
     assertBearerOptions(options, 'bearerAuth', optionKeys.bearerAuth);
-    const { resource, authorizationServers, resourceMetadataUrl, scopesSupported, expandScopes, dpop } = this.#target(
+    const { resource, authorizationServers, resourceMetadataUrl, scopesSupported, scopeHierarchy, dpop } = this.#target(
       options.resource,
       options.scopeHierarchy,
       options.dpop,
@@ -160,7 +160,9 @@ export class MCPAuth {
     listeners.forEach((listener) => dpop?.listen(listener));
 
     let verifyToken: (token: string) => MaybePromise<AuthInfo>;
-    const jwtVerifier = () =>
+    // The native verifiers the addon's decision may call itself, in the same call.
+    let nativeVerifiers: NativeVerifiers | undefined;
+    const acquireJwtVerifier = () =>
       this.#verifiers.acquire(
         {
           authorizationServers,
@@ -173,7 +175,7 @@ export class MCPAuth {
         },
         listeners,
       );
-    const jwt = (verifier = jwtVerifier()) => createJwtVerifyFunction(verifier, resource);
+    const jwt = (verifier: native.NativeVerifier) => createJwtVerifyFunction(verifier, resource);
     const introspect = () =>
       createIntrospectionVerifyFunction({
         authorizationServers,
@@ -187,13 +189,19 @@ export class MCPAuth {
         events,
       });
     if (modeOrVerify === 'jwt') {
-      verifyToken = jwt();
+      const verifier = acquireJwtVerifier();
+      verifyToken = jwt(verifier);
+      nativeVerifiers = { route: 'jwt', verifier };
     } else if (modeOrVerify === 'introspection') {
-      verifyToken = introspect();
+      const introspection = introspect();
+      verifyToken = introspection;
+      nativeVerifiers = { route: 'introspection', introspector: introspection.native };
     } else if (modeOrVerify === 'auto') {
       // One definition of a trusted issuer: the JWT verifier's own (templates included).
-      const verifier = jwtVerifier();
-      verifyToken = routeByTokenShape(verifier, jwt(verifier), introspect());
+      const verifier = acquireJwtVerifier();
+      const introspection = introspect();
+      verifyToken = routeByTokenShape(verifier, jwt(verifier), introspection);
+      nativeVerifiers = { route: 'auto', verifier, introspector: introspection.native };
     } else if (typeof modeOrVerify === 'function') {
       verifyToken = withTokenChecks(modeOrVerify, {
         issuer: authorizationServers.map(getIssuer),
@@ -206,10 +214,11 @@ export class MCPAuth {
 
     return createAuthenticator({
       verifyToken: timeVerification(verifyToken, events, resource),
+      native: nativeVerifiers,
       resource,
       resourceMetadataUrl,
       requiredScopes: policy.requiredScopes,
-      expandScopes,
+      scopeHierarchy,
       dpop,
       claimsMayBeMissing: typeof modeOrVerify === 'function',
       showErrorDetails: policy.showErrorDetails,
@@ -279,7 +288,7 @@ export class MCPAuth {
     authorizationServers: readonly AuthServerConfig[];
     resourceMetadataUrl: string | undefined;
     scopesSupported?: readonly string[];
-    expandScopes: ScopeExpander;
+    scopeHierarchy: ScopeHierarchy | undefined;
     dpop: DpopGate | undefined;
   } {
     if (this.#resolved.mode === 'legacy') {
@@ -289,7 +298,7 @@ export class MCPAuth {
         resource,
         authorizationServers: [this.#resolved.server],
         resourceMetadataUrl: resource === undefined ? undefined : protectedResourceMetadataUrl(new URL(resource)).href,
-        expandScopes: compileScopeHierarchy(scopeHierarchy),
+        scopeHierarchy: compileScopeHierarchy(scopeHierarchy),
         dpop: resolveDpop(dpopSetting ?? 'off', resource),
       };
     }
@@ -309,7 +318,7 @@ export class MCPAuth {
       authorizationServers: protectedResource.authorizationServers,
       resourceMetadataUrl: protectedResource.metadataUrl.href,
       scopesSupported: protectedResource.metadata.scopesSupported,
-      expandScopes: protectedResource.expandScopes,
+      scopeHierarchy: protectedResource.scopeHierarchy,
       dpop: protectedResource.dpop,
     };
   }

@@ -67,6 +67,11 @@ const binding = loadBinding();
 
 export type {
   AcceptedProof,
+  AuthAccepted,
+  AuthAnswer,
+  AuthRefusal,
+  AuthVerify,
+  Authenticator as NativeAuthenticator,
   DpopChecker as NativeDpopChecker,
   DpopOptions as NativeDpopOptions,
   ServerConfig as NativeServerConfig,
@@ -80,6 +85,7 @@ export type {
 } from '../index.js';
 
 export const {
+  Authenticator,
   checkBearerLimits,
   checkServerUrl,
   DPOP_MAX_PROOF_LENGTH,

@@ -1,8 +1,8 @@
 // Scope decisions (MCP 2026-07-28: a broader scope implies narrower ones).
-// A hierarchy is validated and closed transitively once, at setup; per
-// request, a token's granted scopes are expanded to the effective set and
-// every check (bearerAuth's requiredScopes, per-tool checks, the custom
-// verifier's tokens) compares against that set.
+// A hierarchy is validated once, at setup, here (its errors name the
+// option); the addon's decision expands a token's granted scopes to the
+// effective set (`effectiveScopes`), and every check here (per-tool checks,
+// `requireScopes`) compares against that set.
 
 import { assertScope, invalidConfig } from './config.js';
 import { MCPAuthBearerAuthError } from './errors.js';
@@ -11,19 +11,14 @@ import { offlineAccessScope } from './resource-metadata.js';
 /** Which scopes each broader scope implies, e.g. `{ 'todos:admin': ['todos:read', 'todos:write'] }`. Transitive. */
 export type ScopeHierarchy = Readonly<Record<string, readonly string[]>>;
 
-/** Granted scopes → granted plus implied, in a stable order (granted first). */
-export type ScopeExpander = (granted: readonly string[]) => string[];
-
-/** Without a hierarchy the effective scopes are the granted ones. */
-export const noHierarchy: ScopeExpander = (granted) => [...granted];
-
 /**
- * Validates a `scopeHierarchy` option and returns its expander.
+ * Validates a `scopeHierarchy` option and returns it (implied lists without
+ * repeats), for the addon's decision; `undefined` when there is none.
  * @throws {MCPAuthAuthServerError} `invalid_server_config` naming `option` for a wrong shape, an invalid scope,
  * `offline_access`, or a cycle.
  */
-export function compileScopeHierarchy(hierarchy: unknown, option = 'scopeHierarchy'): ScopeExpander {
-  if (hierarchy === undefined) return noHierarchy;
+export function compileScopeHierarchy(hierarchy: unknown, option = 'scopeHierarchy'): ScopeHierarchy | undefined {
+  if (hierarchy === undefined) return undefined;
   if (typeof hierarchy !== 'object' || hierarchy === null || Array.isArray(hierarchy)) {
     throw invalidConfig(`\`${option}\` must be an object mapping a scope to the scopes it implies.`);
   }
@@ -37,33 +32,18 @@ export function compileScopeHierarchy(hierarchy: unknown, option = 'scopeHierarc
     direct.set(broader, [...new Set(implied as string[])]);
   }
 
-  const closure = new Map<string, readonly string[]>();
   // Depth-first with the path on a stack, so a cycle is reported as the scopes that form it.
-  const close = (scope: string, path: string[]): readonly string[] => {
-    const done = closure.get(scope);
-    if (done) return done;
+  const closed = new Set<string>();
+  const close = (scope: string, path: string[]): void => {
+    if (closed.has(scope)) return;
     if (path.includes(scope)) {
       throw invalidConfig(`\`${option}\` has a cycle: ${[...path.slice(path.indexOf(scope)), scope].join(' → ')}.`);
     }
-    const all = new Set<string>();
-    for (const implied of direct.get(scope) ?? []) {
-      all.add(implied);
-      for (const transitive of close(implied, [...path, scope])) all.add(transitive);
-    }
-    const result = [...all];
-    closure.set(scope, result);
-    return result;
+    for (const implied of direct.get(scope) ?? []) close(implied, [...path, scope]);
+    closed.add(scope);
   };
   for (const scope of direct.keys()) close(scope, []);
-
-  return (granted) => {
-    const effective = new Set(granted);
-    for (const scope of granted) {
-      const implied = closure.get(scope);
-      if (implied) for (const each of implied) effective.add(each);
-    }
-    return [...effective];
-  };
+  return Object.fromEntries(direct);
 }
 
 function assertHierarchyScope(scope: unknown, option: string): void {

@@ -6,47 +6,14 @@
 // resource accepts, as bearerAuth's own answers do. So, for a request
 // bearerAuth accepted on a resource that takes DPoP, the adapter rewrites
 // exactly that header (one Bearer challenge with that error) into ours; any
-// other header is left as the handler wrote it.
+// other header is left as the handler wrote it. Which headers qualify and
+// what replaces them is the addon's (`Authenticator.rechallenge`); this file
+// only finds the header in a Node or Fetch response.
 
 import type { ServerResponse } from 'node:http';
 
-/** What the handler asked for, read from its challenge. */
-export interface ScopeChallengeParams {
-  scope?: string;
-  errorDescription?: string;
-  resourceMetadata?: string;
-}
-
 /** The replacement header for a handler's challenge, or `undefined` to leave it. */
 export type Rechallenge = (header: string) => string | undefined;
-
-// RFC 9110 §11.2: auth-param = token BWS "=" BWS ( token / quoted-string ).
-const authParam = /^[ \t]*([!#$%&'*+\-.^_`|~0-9A-Za-z]+)[ \t]*=[ \t]*(?:"((?:[^"\\]|\\.)*)"|([!#$%&'*+\-.^_`|~0-9A-Za-z]+))[ \t]*(,|$)/;
-
-/**
- * The parameters of `header` when it is exactly one `Bearer` challenge with
- * `error="insufficient_scope"`; `undefined` for anything else.
- */
-export function parseInsufficientScope(header: string): ScopeChallengeParams | undefined {
-  const scheme = /^Bearer[ \t]+/i.exec(header);
-  if (scheme === null) return undefined;
-  const params = new Map<string, string>();
-  let rest = header.slice(scheme[0].length);
-  while (rest.length > 0) {
-    const match = authParam.exec(rest);
-    if (match === null) return undefined;
-    const name = match[1]!.toLowerCase();
-    if (params.has(name)) return undefined;
-    params.set(name, match[2] !== undefined ? match[2].replace(/\\(.)/g, '$1') : match[3]!);
-    rest = rest.slice(match[0].length);
-  }
-  if (params.get('error') !== 'insufficient_scope') return undefined;
-  return {
-    scope: params.get('scope'),
-    errorDescription: params.get('error_description'),
-    resourceMetadata: params.get('resource_metadata'),
-  };
-}
 
 const wwwAuthenticate = 'www-authenticate';
 

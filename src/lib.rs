@@ -5,11 +5,13 @@
 //! JavaScript is an `Error` with a stable `code` (see the core's `error.rs`),
 //! and no Rust panic crosses the boundary.
 
+mod auth_flow;
 mod completion;
 mod js_error;
 mod js_json;
 mod js_option_types;
 mod js_options;
+mod napi_authenticator;
 mod napi_dpop;
 mod napi_introspector;
 mod napi_verifier;

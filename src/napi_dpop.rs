@@ -10,6 +10,7 @@ use mcp_auth_core::dpop::proof::{self as dpop, ProofRequest};
 use mcp_auth_core::options::dpop::DpopOptions;
 use napi::bindgen_prelude::*;
 use napi_derive::napi;
+use std::sync::Arc;
 
 /// Longest DPoP proof accepted, in bytes: the wrapper refuses a longer one
 /// before it verifies the token, with the addon's own limit.
@@ -53,13 +54,13 @@ impl VerifiedProof {
 }
 
 // Slack for peers whose clocks run behind this one's.
-fn fleet_ttl_ms(checked: &dpop::CheckedProof) -> f64 {
+pub(crate) fn fleet_ttl_ms(checked: &dpop::CheckedProof) -> f64 {
     (checked.remaining + FLEET_CLOCK_SLACK_SECS) as f64 * 1000.0
 }
 
 #[napi(js_name = "DpopChecker")]
 pub struct JsDpopChecker {
-    inner: dpop::DpopChecker,
+    pub(crate) inner: Arc<dpop::DpopChecker>,
 }
 
 #[napi]
@@ -70,7 +71,9 @@ impl JsDpopChecker {
             .decode(DpopOptions::from_json, DpopOptions::unrepresentable)
             .and_then(|options| options.to_checker())
             .map_err(|e| js_error(env, &e))?;
-        Ok(Self { inner })
+        Ok(Self {
+            inner: Arc::new(inner),
+        })
     }
 
     #[napi(getter, ts_return_type = "'off' | 'allowed' | 'required'")]

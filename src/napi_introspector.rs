@@ -50,7 +50,7 @@ fn to_js(env: &Env, result: AuthResult<Arc<Verified>>) -> Result<sys::napi_value
 /// Introspects access tokens at one trusted authorization server (RFC 7662).
 #[napi]
 pub struct Introspector {
-    inner: Arc<introspector::Introspector>,
+    pub(crate) inner: Arc<introspector::Introspector>,
     completions: Completions,
 }
 

@@ -36,6 +36,12 @@ pub struct VerifiedToken {
 
 impl From<Arc<verifier::Verified>> for VerifiedToken {
     fn from(v: Arc<verifier::Verified>) -> Self {
+        Self::from(&*v)
+    }
+}
+
+impl From<&verifier::Verified> for VerifiedToken {
+    fn from(v: &verifier::Verified) -> Self {
         // Copies only the strings JavaScript receives, never the claim maps:
         // on a cache hit the entry stays shared.
         Self {
@@ -204,7 +210,7 @@ fn to_js(env: &Env, result: AuthResult<Arc<verifier::Verified>>) -> Result<sys::
 /// algorithms, claim rules). Key sets are cached process-wide.
 #[napi]
 pub struct Verifier {
-    inner: Arc<verifier::Verifier>,
+    pub(crate) inner: Arc<verifier::Verifier>,
     completions: Completions,
 }
 

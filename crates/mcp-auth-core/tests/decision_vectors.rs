@@ -1,5 +1,7 @@
-//! The Rust decision against the TypeScript one: every vector that
-//! `scripts/decision-vectors.mjs` recorded from `lib/` must come out byte for byte.
+//! The Rust decision against the TypeScript one it replaced: every vector
+//! recorded from `lib/` before the decision moved here (the recorder,
+//! `scripts/decision-vectors.mjs`, is in commit 34078e1) must still come out
+//! byte for byte. The fixture is frozen: a wire change shows up here.
 
 use mcp_auth_core::decision::*;
 use serde_json::Value;

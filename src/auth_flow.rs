@@ -1,0 +1,304 @@
+//! One resource's request path with the native verifier and proof checker
+//! wired to the core's decision, so a cached or inline-checked JWT is
+//! decided in a single call: credentials (400/401), the token (401), its
+//! binding and proof (401), scopes (403), then the proof is used up. No napi
+//! here: `napi_authenticator.rs` converts the [`Outcome`] for JavaScript.
+
+use mcp_auth_core::decision::{
+    Authorization, Decider, Decision, Refusal, Request, Response, Scheme,
+};
+use mcp_auth_core::dpop::proof::{self as dpop, ProofRequest};
+use mcp_auth_core::error::{AuthError, Fault};
+use mcp_auth_core::introspection::introspector::Introspector;
+use mcp_auth_core::tokens::verifier::{self, Step, Verified};
+use std::sync::Arc;
+use std::time::Instant;
+
+/// How tokens reach the native verifier.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Route {
+    /// Every token is a JWT for the verifier.
+    Jwt,
+    /// A token naming a trusted issuer to the verifier, any other to the introspector.
+    Auto,
+    /// Every token to the introspector.
+    Introspection,
+    /// The caller verifies every token (a custom function, introspection).
+    Caller,
+}
+
+pub struct Flow {
+    pub decider: Decider,
+    pub verifier: Option<Arc<verifier::Verifier>>,
+    /// Without a fleet store (the caller's then).
+    pub introspector: Option<Arc<Introspector>>,
+    pub route: Route,
+    pub dpop: Option<Arc<dpop::DpopChecker>>,
+    /// A fleet replay store: the caller claims an accepted proof there too.
+    pub fleet: bool,
+}
+
+/// What one step hands back.
+pub enum Outcome {
+    Accept(Accepted),
+    Respond(Response),
+    /// The caller verifies `token`, then calls [`Flow::finish`].
+    Verify {
+        token: String,
+        scheme: Scheme,
+        proof: Option<String>,
+    },
+}
+
+pub struct Accepted {
+    pub scheme: Scheme,
+    pub effective_scopes: Vec<String>,
+    /// The token's length and its verification, when the verifier here checked it.
+    pub verified: Option<(usize, Arc<Verified>)>,
+    /// For a fleet store: the proof's replay key and how long to keep it.
+    pub replay: Option<dpop::CheckedProof>,
+}
+
+/// A verified token's request, kept for a check that finishes on a worker.
+pub struct Pending {
+    pub token: String,
+    pub scheme: Scheme,
+    pub proof: Option<String>,
+    pub method: String,
+    pub htu: String,
+    /// When the verifier was asked, if its duration is reported.
+    pub timer: Option<Instant>,
+}
+
+/// How long the native verifier took and whether it accepted the token
+/// (the `verification` event), when asked for.
+#[derive(Debug, Clone, Copy)]
+pub struct Timing {
+    pub duration_ms: f64,
+    pub valid: bool,
+}
+
+impl Timing {
+    pub fn since(start: Instant, valid: bool) -> Self {
+        Self {
+            duration_ms: start.elapsed().as_secs_f64() * 1000.0,
+            valid,
+        }
+    }
+}
+
+/// What is left to run off the JavaScript thread.
+// Never stored unboxed: `Started::Later` boxes it.
+#[allow(clippy::large_enum_variant)]
+pub enum Job {
+    /// A signature check on a worker, or a key fetch.
+    Step(Step),
+    /// An introspection call (a local cache miss).
+    Introspect,
+}
+
+/// The first step: an outcome now, or a verification still to complete.
+pub enum Started {
+    Done(Outcome, Option<Timing>),
+    /// Boxed: only the slow path carries it.
+    Later(Box<(Job, Pending)>),
+}
+
+impl Flow {
+    /// `timed`: report how long the verifier takes (someone listens for it).
+    pub fn start(&self, request: &Request<'_>, timed: bool) -> Started {
+        let (token, scheme, proof) = match self.decider.decide(request) {
+            Decision::Respond(response) => return Started::Done(Outcome::Respond(response), None),
+            Decision::Credentials {
+                token,
+                scheme,
+                proof,
+            } => (token, scheme, proof),
+        };
+        let native = match self.route {
+            Route::Jwt => self.verifier.as_ref().map(Ok),
+            Route::Auto => match &self.verifier {
+                Some(v) if v.names_trusted_issuer(token) => Some(Ok(v)),
+                _ => self.introspector.as_ref().map(Err),
+            },
+            Route::Introspection => self.introspector.as_ref().map(Err),
+            Route::Caller => None,
+        };
+        let Some(native) = native else {
+            let verify = Outcome::Verify {
+                token: token.to_owned(),
+                scheme,
+                proof: proof.map(str::to_owned),
+            };
+            return Started::Done(verify, None);
+        };
+        let timer = timed.then(Instant::now);
+        let settled = match native {
+            Ok(verifier) => match verifier.step(token, true) {
+                Step::Settled(result) => Ok(result),
+                step => Err(Job::Step(step)),
+            },
+            Err(introspector) => introspector.cached(token).ok_or(Job::Introspect),
+        };
+        match settled {
+            Ok(result) => {
+                let timing = timer.map(|start| Timing::since(start, result.is_ok()));
+                let outcome = self.verified(
+                    result,
+                    token,
+                    scheme,
+                    proof,
+                    request.method,
+                    request.htu_url(),
+                );
+                Started::Done(outcome, timing)
+            }
+            Err(job) => Started::Later(Box::new((
+                job,
+                Pending {
+                    token: token.to_owned(),
+                    scheme,
+                    proof: proof.map(str::to_owned),
+                    method: request.method.to_owned(),
+                    htu: request.htu_url().to_owned(),
+                    timer,
+                },
+            ))),
+        }
+    }
+
+    /// After the native verifier answered.
+    pub fn verified(
+        &self,
+        result: Result<Arc<Verified>, AuthError>,
+        token: &str,
+        scheme: Scheme,
+        proof: Option<&str>,
+        method: &str,
+        htu: &str,
+    ) -> Outcome {
+        let verified = match result {
+            Ok(verified) => verified,
+            Err(err) => return Outcome::Respond(self.refuse_error(&err, scheme)),
+        };
+        let cnf = verified.claims.get("cnf");
+        let jkt = cnf.and_then(|c| c.get("jkt")).and_then(|j| j.as_str());
+        let bound = Bound {
+            cnf_present: cnf.is_some(),
+            jkt,
+        };
+        let granted = verified.identity.scopes.clone();
+        let mut outcome = self.finish(scheme, bound, proof, method, htu, token, &granted);
+        if let Outcome::Accept(accepted) = &mut outcome {
+            accepted.verified = Some((token.len(), verified));
+        }
+        outcome
+    }
+
+    /// Bind, proof, scopes, proof used up: everything after the token verified.
+    #[allow(clippy::too_many_arguments)]
+    pub fn finish(
+        &self,
+        scheme: Scheme,
+        bound: Bound<'_>,
+        proof: Option<&str>,
+        method: &str,
+        htu: &str,
+        token: &str,
+        granted: &[String],
+    ) -> Outcome {
+        if let Err(response) = self
+            .decider
+            .bind(scheme, bound.cnf_present, bound.jkt.is_some())
+        {
+            return Outcome::Respond(response);
+        }
+        let checked = match (scheme, &self.dpop, proof, bound.jkt) {
+            (Scheme::Dpop, Some(checker), Some(proof), Some(jkt)) => {
+                let request = ProofRequest {
+                    method,
+                    path: htu,
+                    access_token: token,
+                    jkt,
+                };
+                match checker.verify(proof, &request) {
+                    Ok(checked) => Some(checked),
+                    Err(err) => return Outcome::Respond(self.refuse_error(&err, scheme)),
+                }
+            }
+            (Scheme::Dpop, ..) => return Outcome::Respond(self.unexpected()),
+            _ => None,
+        };
+        let effective_scopes = match self.decider.authorize(scheme, granted) {
+            Authorization::Accept { effective_scopes } => effective_scopes,
+            Authorization::Respond(response) => return Outcome::Respond(response),
+        };
+        // The local replay cache first, so a local replay never reaches a fleet store.
+        if let (Some(checked), Some(checker)) = (&checked, &self.dpop) {
+            if let Err(err) = checker.record(checked) {
+                return Outcome::Respond(self.refuse_error(&err, scheme));
+            }
+        }
+        Outcome::Accept(Accepted {
+            scheme,
+            effective_scopes,
+            verified: None,
+            replay: checked.filter(|_| self.fleet),
+        })
+    }
+
+    /// A coded error from the verifier, the proof checker or the replay cache.
+    pub fn refuse_error(&self, err: &AuthError, used: Scheme) -> Response {
+        let fault = err.code.fault();
+        let nonce = match (fault, &self.dpop) {
+            (Fault::Nonce, Some(checker)) => checker.nonce(),
+            _ => None,
+        };
+        self.decider.refuse(
+            &Refusal::Coded {
+                code: err.code.as_str(),
+                fault: fault.as_str(),
+                reason: &err.reason,
+                retry_after: err.retry_after.map(f64::from),
+                nonce: nonce.as_deref(),
+            },
+            Some(used),
+        )
+    }
+
+    /// A refusal the caller describes; a `nonce` fault gets a fresh nonce here.
+    pub fn refuse(&self, refusal: &Refusal<'_>, used: Option<Scheme>) -> Response {
+        if let Refusal::Coded {
+            code,
+            fault: "nonce",
+            reason,
+            retry_after,
+            ..
+        } = refusal
+        {
+            let nonce = self.dpop.as_ref().and_then(|checker| checker.nonce());
+            let with_nonce = Refusal::Coded {
+                code,
+                fault: "nonce",
+                reason,
+                retry_after: *retry_after,
+                nonce: nonce.as_deref(),
+            };
+            return self.decider.refuse(&with_nonce, used);
+        }
+        self.decider.refuse(refusal, used)
+    }
+
+    fn unexpected(&self) -> Response {
+        self.decider.refuse(&Refusal::Unexpected, None)
+    }
+}
+
+/// What the token's claims say about its binding (RFC 9449 §6.1).
+#[derive(Debug, Clone, Copy)]
+pub struct Bound<'a> {
+    /// Any `cnf` claim: a Bearer token must have none.
+    pub cnf_present: bool,
+    /// `cnf.jkt`: a DPoP token must have one.
+    pub jkt: Option<&'a str>,
+}
