@@ -6,7 +6,7 @@ import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import { createAuthenticator, isCorsPreflight, type AuthDecision, type Authenticator } from './authenticate.js';
 import { isPromiseLike, thenMaybe } from './maybe-promise.js';
 import { resolveBearerPolicy } from './bearer-options.js';
-import { assertCanonicalHost } from './config.js';
+import { assertCanonicalHost } from './setup-checks.js';
 import { withTokenChecks } from './custom-verifier.js';
 import { resolveDpop } from './dpop.js';
 import { AuthEventEmitter } from './events.js';

@@ -1,7 +1,7 @@
 // Turns the per-middleware options (audience, requiredScopes, limits) into a
 // validated policy once, at setup, so nothing is re-checked per request.
 
-import { assertCanonicalHost, assertScope, invalidConfig, warnOnce } from './config.js';
+import { assertCanonicalHost, assertScope, invalidConfig, warnOnce } from './setup-checks.js';
 import { checkBearerLimits } from './native.js';
 import { nativeConfigError } from './native-config.js';
 import { offlineAccessScope } from './resource-metadata.js';

@@ -8,12 +8,13 @@
 // setup-level checks: fragments, the host rule, duplicates, metadata.
 
 import { resolveDpop, type DpopGate } from './dpop.js';
-import { invalidServerConfig, type MCPAuthAuthServerError } from './errors.js';
 import { checkServerUrl, isNativeError } from './native.js';
 import { assertKnownKeys, optionKeys } from './option-keys.js';
 import { offlineAccessScope, protectedResourceMetadataUrl } from './resource-metadata.js';
 import { compileScopeHierarchy, type ScopeHierarchy } from './scopes.js';
+import { invalidServerConfig } from './errors.js';
 import { getIssuer, validateServerConfig } from './server-config.js';
+import { assertCanonicalHost, assertScope, invalidConfig, warnOnce } from './setup-checks.js';
 import type { AuthServerConfig, MCPAuthConfig, ResourceServerConfig } from './types.js';
 
 export interface ProtectedResource {
@@ -32,8 +33,6 @@ export type ResolvedConfig =
   | { mode: 'resource'; resources: ReadonlyMap<string, ProtectedResource> }
   | { mode: 'legacy'; server: AuthServerConfig };
 
-// RFC 6750 §3 scope-token.
-const scopeToken = /^[\x21\x23-\x5b\x5d-\x7e]+$/;
 // Findings a resource server can live with: clients need PKCE and dynamic
 // registration, checking tokens does not. They are reported as warnings.
 const toleratedFindings: ReadonlySet<string> = new Set([
@@ -41,18 +40,6 @@ const toleratedFindings: ReadonlySet<string> = new Set([
   's256_code_challenge_method_not_supported',
   'dynamic_registration_not_supported',
 ]);
-const warned = new Set<string>();
-
-export function invalidConfig(cause: string): MCPAuthAuthServerError {
-  return invalidServerConfig(cause);
-}
-
-/** console.warn, at most once per message and process. */
-export function warnOnce(message: string): void {
-  if (warned.has(message)) return;
-  warned.add(message);
-  console.warn(`[mcp-auth-rs] ${message}`);
-}
 
 export function resolveConfig(config: MCPAuthConfig): ResolvedConfig {
   if (typeof config !== 'object' || config === null) throw invalidConfig('The configuration must be an object.');
@@ -154,33 +141,4 @@ function parseServerUrl(value: string, what: 'resource' | 'issuer'): URL {
   }
   assertCanonicalHost(value, what);
   return new URL(value);
-}
-
-// Scheme, optional userinfo, then the host as written (bracketed IPv6 or up to a delimiter).
-const writtenHost = /^https?:\/\/(?:[^@/?#\\]*@)?(\[[^\]]*\]|[^:/?#\\]*)/i;
-
-/**
- * The one host rule (C8, RFC 8707): an http(s) URL we compare or advertise
- * must name its host as WHATWG URL parsing serialises it, i.e. as clients
- * send it. An IDN host must be written in punycode, and percent-encoding or
- * non-canonical IP forms are refused, so the configured string, the metadata
- * URL and a token's `aud` cannot disagree. Other strings are left alone.
- */
-export function assertCanonicalHost(value: string, what: string): void {
-  const written = writtenHost.exec(value)?.[1];
-  if (written === undefined || !URL.canParse(value)) return;
-  const url = new URL(value);
-  if (written.toLowerCase() === url.hostname) return;
-  throw invalidConfig(
-    `The ${what} ${JSON.stringify(value)} must write its host as clients send it (ASCII, punycode for IDN): ${url.protocol}//${url.host}.`,
-  );
-}
-
-/** Scopes must be RFC 6750 scope-tokens so they can go into a challenge verbatim (C7). */
-/** `where` names the option in the message, e.g. `scopeHierarchy`. */
-export function assertScope(scope: unknown, where?: string): void {
-  if (typeof scope !== 'string' || !scopeToken.test(scope)) {
-    const problem = `${JSON.stringify(scope)} is not a valid scope (RFC 6750 §3 scope-token).`;
-    throw invalidConfig(where === undefined ? problem : `\`${where}\`: ${problem}`);
-  }
 }

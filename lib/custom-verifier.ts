@@ -5,7 +5,7 @@
 
 import { createAudienceMatcher } from './audience.js';
 import { isPromiseLike, thenMaybe } from './maybe-promise.js';
-import { warnOnce } from './config.js';
+import { warnOnce } from './setup-checks.js';
 import { codedError, MCPAuthBearerAuthError } from './errors.js';
 import type { AuthInfo, MaybePromise, ValidateIssuerFunction, VerifyAccessTokenFunction } from './types.js';
 

@@ -5,7 +5,7 @@
 // one middleware is a replay at the next. The addon validates every option.
 
 import { definedMembers } from './case.js';
-import { invalidConfig } from './config.js';
+import { invalidConfig } from './setup-checks.js';
 import { codedError } from './errors.js';
 import { AuthEventEmitter, type AuthEventListener } from './events.js';
 import * as native from './native.js';

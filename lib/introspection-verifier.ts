@@ -16,7 +16,7 @@ import { fleetSingleFlight, guardStore, type GuardedStore } from './shared-store
 import { scopeId, signedStore, storeSecretBytes } from './store-records.js';
 import type { AuthInfo, AuthServerConfig, ClaimOptions, IntrospectionOptions, MaybePromise } from './types.js';
 import { definedMembers } from './case.js';
-import { invalidConfig } from './config.js';
+import { invalidConfig } from './setup-checks.js';
 
 export interface IntrospectionSettings {
   authorizationServers: readonly AuthServerConfig[];

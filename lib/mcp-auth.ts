@@ -7,7 +7,8 @@ import { createAuthenticator, type AuthDecision, type Authenticator, type Native
 import { toExpressMiddleware } from './bearer-auth.js';
 import { resolveBearerPolicy } from './bearer-options.js';
 import { snakeCaseKeys } from './case.js';
-import { assertCanonicalHost, invalidConfig, resolveConfig, warnOnce, type ResolvedConfig } from './config.js';
+import { resolveConfig, type ResolvedConfig } from './config.js';
+import { assertCanonicalHost, invalidConfig, warnOnce } from './setup-checks.js';
 import { withTokenChecks } from './custom-verifier.js';
 import { resolveDpop, type DpopGate } from './dpop.js';
 import { AuthEventEmitter, timeVerification, type AuthEventListener } from './events.js';

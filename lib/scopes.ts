@@ -4,7 +4,7 @@
 // effective set (`effectiveScopes`), and every check here (per-tool checks,
 // `requireScopes`) compares against that set.
 
-import { assertScope, invalidConfig } from './config.js';
+import { assertScope, invalidConfig } from './setup-checks.js';
 import { MCPAuthBearerAuthError } from './errors.js';
 import { offlineAccessScope } from './resource-metadata.js';
 

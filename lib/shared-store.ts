@@ -6,7 +6,7 @@
 // cache and the authorization server. While it is out, a circuit
 // (store-circuit.ts) keeps requests from reaching it at all.
 
-import { invalidConfig } from './config.js';
+import { invalidConfig } from './setup-checks.js';
 import { StoreCircuit, type CircuitOptions } from './store-circuit.js';
 
 /** What a shared store must offer. Keys are chosen by this package; values are JSON text without tokens. */

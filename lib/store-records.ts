@@ -5,7 +5,7 @@
 // moved under another key is a miss (and reported), never an acceptance.
 
 import { createHmac, timingSafeEqual } from 'node:crypto';
-import { invalidConfig } from './config.js';
+import { invalidConfig } from './setup-checks.js';
 import type { GuardedStore, StoreResult } from './shared-store.js';
 
 export type StoreSecret = string | Uint8Array;
