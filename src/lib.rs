@@ -14,6 +14,7 @@ mod js_options;
 mod napi_authenticator;
 mod napi_dpop;
 mod napi_introspector;
+mod napi_store;
 mod napi_verifier;
 
 use js_error::{internal, js_error};
