@@ -11,46 +11,11 @@ import { AuthEventEmitter, type AuthEventListener } from './events.js';
 import * as native from './native.js';
 import { assertSecretString, nativeConfigError } from './native-config.js';
 import { assertKnownKeys, optionKeys } from './option-keys.js';
-import { guardStore, type GuardedStore, type SharedStore } from './shared-store.js';
+import { guardStore, type GuardedStore } from './shared-store.js';
+import type { DpopMode, DpopOptions } from './types.js';
 
-export type DpopMode = 'off' | 'allowed' | 'required';
-
-/** DPoP for a protected resource. Times in seconds unless named otherwise. */
-export type DpopOptions = {
-  /**
-   * `'allowed'` (default): `Bearer` and `DPoP` tokens are both accepted, a
-   * DPoP-bound token only with its proof. `'required'`: only `DPoP`.
-   * `'off'`: only `Bearer`. A DPoP-bound token presented as `Bearer` is refused in every mode.
-   */
-  mode?: DpopMode;
-  /** Accepted proof algorithms (asymmetric only); default every algorithm of the addon's table. */
-  algorithms?: string[];
-  /** Largest accepted difference between a proof's `iat` and now (default 300, from 1 to 3600). */
-  iatWindow?: number;
-  /**
-   * Require server nonces (RFC 9449 §8): `true`, or `{ secret, lifetime }`. `secret` (at least
-   * 32 bytes) lets a fleet accept each other's nonces (default: random per process);
-   * `lifetime` is the rotation slot (default 300, from 10 to 86400; a nonce lives one to two slots).
-   */
-  nonce?: boolean | { secret?: string; lifetime?: number };
-  /** Proofs the in-process replay cache holds (default 100000, from 1 to 10000000). */
-  replayCacheSize?: number;
-  /**
-   * Of those, how many one key (`cnf.jkt`) may hold at once (default a tenth of
-   * `replayCacheSize`, rounded up; from 1 to `replayCacheSize`); a tenth of this
-   * share, rounded up, may be proofs dated more than 5 s ahead. Over it: 503 + Retry-After.
-   */
-  replayCachePerKey?: number;
-  /**
-   * A store the fleet shares (e.g. `redisStore(client)`): a proof used at one process is a replay at the others.
-   * Needs no secret: it holds existence markers only, which can refuse a proof but never accept one.
-   */
-  store?: SharedStore;
-  /** Deadline for one store operation, in milliseconds (default 250, from 1 to 60000). */
-  storeTimeout?: number;
-};
-
-export type DpopSetting = DpopMode | DpopOptions;
+// Declared with the other public option types (types.ts), so that module imports nothing that imports it back.
+export type { DpopMode, DpopOptions, DpopSetting } from './types.js';
 
 export interface DpopGate {
   readonly mode: 'allowed' | 'required';

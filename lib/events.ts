@@ -2,7 +2,7 @@
 // prefix, never by the token itself or its `jti`, so they are safe to log.
 
 import { createHash } from 'node:crypto';
-import type { MaybePromise } from './types.js';
+import type { MaybePromise } from './maybe-promise.js';
 import { thenMaybe } from './maybe-promise.js';
 
 export type AuthEvent =

@@ -2,7 +2,7 @@
 // token) and a promise otherwise. The one place that forks on which it is:
 // every layer maps such a value with `thenMaybe` instead of testing it itself.
 
-import type { MaybePromise } from './types.js';
+export type MaybePromise<T> = T | Promise<T>;
 
 export function isPromiseLike<T>(value: MaybePromise<T>): value is Promise<T> {
   return typeof (value as Partial<PromiseLike<T>> | null)?.then === 'function';

@@ -11,7 +11,7 @@
 import { metrics, trace, type Attributes, type MeterProvider } from '@opentelemetry/api';
 import type { AuthEvent } from './events.js';
 import type { MCPAuth } from './mcp-auth.js';
-import { assertKnownKeys, optionKeys } from './option-keys.js';
+import { assertKnownKeys, keysOf } from './option-keys.js';
 import { fixedReason } from './reason-codes.js';
 
 export interface InstrumentOptions {
@@ -20,6 +20,9 @@ export interface InstrumentOptions {
   /** Record the token's `sub` as `enduser.id` on the request span. Off by default: it is personal data. */
   recordEnduserId?: boolean;
 }
+
+// The adapter's own closed option list (option-keys.ts knows no adapter's types).
+const instrumentKeys = keysOf<InstrumentOptions>()(['meterProvider', 'recordEnduserId']);
 
 const scopeName = 'mcp-auth-rs';
 
@@ -34,7 +37,7 @@ const scopeName = 'mcp-auth-rs';
  * `mcp_auth.*` attributes and an `mcp_auth.decision` event.
  */
 export function instrument(mcpAuth: MCPAuth, options: InstrumentOptions = {}): void {
-  assertKnownKeys(options, optionKeys.instrument, { owner: 'instrument' });
+  assertKnownKeys(options, instrumentKeys, { owner: 'instrument' });
   const meter = (options.meterProvider ?? metrics.getMeterProvider()).getMeter(scopeName);
   const decisions = meter.createCounter('mcp_auth.decisions', {
     description: 'Authentication decisions on protected requests.',

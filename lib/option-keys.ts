@@ -4,30 +4,29 @@
 // against its public type by the compiler in both directions: a key the type
 // lacks does not compile, and neither does a type member the list misses.
 
-import type { DpopOptions } from './dpop.js';
 import { invalidServerConfig } from './errors.js';
-import type { InstrumentOptions } from './opentelemetry.js';
-import type { RedisStoreOptions } from './redis-store.js';
-import type { ServerMetadataConfig } from './server-config.js';
 import type {
   AuthServerDiscoveryConfig,
   BearerAuthConfig,
   CamelCaseProtectedResourceMetadata,
   ClaimOptions,
+  DpopOptions,
   IntrospectionOptions,
   JwtVerifyOptions,
+  RedisStoreOptions,
   RemoteJwkSetOptions,
   ResolvedAuthServerConfig,
   ResourceServerConfig,
   ResourceServerModeConfig,
   AuthServerModeConfig,
+  ServerMetadataConfig,
   VerifierCacheOptions,
   VerifyJwtConfig,
 } from './types.js';
 
 /** A key set; the compiler refuses extra keys and, through `Missing`, missing ones. */
 type Missing<T, K extends readonly PropertyKey[]> = Exclude<keyof T, K[number]>;
-function keysOf<T>() {
+export function keysOf<T>() {
   return <const K extends readonly (keyof T & string)[]>(
     keys: K & ([Missing<T, K>] extends [never] ? unknown : { missingKeys: Missing<T, K> }),
   ): ReadonlySet<string> => new Set<string>(keys);
@@ -65,7 +64,6 @@ export const optionKeys = {
   ]),
   resolvedAuthServer: keysOf<ResolvedAuthServerConfig>()(['metadata', 'type', 'tenants']),
   discoveredAuthServer: keysOf<AuthServerDiscoveryConfig>()(['issuer', 'type']),
-  instrument: keysOf<InstrumentOptions>()(['meterProvider', 'recordEnduserId']),
   redisStore: keysOf<RedisStoreOptions>()(['prefix']),
   serverMetadataConfig: keysOf<ServerMetadataConfig>()(['type', 'transpileData']),
 } as const;

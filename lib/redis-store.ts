@@ -11,6 +11,7 @@
 
 import { assertKnownKeys, optionKeys } from './option-keys.js';
 import type { SharedStore } from './shared-store.js';
+import type { RedisStoreOptions } from './types.js';
 
 /** The part of a node-redis client this adapter uses. */
 export interface RedisCommandClient {
@@ -19,10 +20,8 @@ export interface RedisCommandClient {
   readonly isReady?: boolean;
 }
 
-export interface RedisStoreOptions {
-  /** Prepended to every key, so several applications can share one Redis (default `mcp-auth-rs:`). */
-  prefix?: string;
-}
+// Declared with the other public option types (types.ts), so option-keys.ts imports no module that imports it.
+export type { RedisStoreOptions } from './types.js';
 
 export function redisStore(client: RedisCommandClient, options: RedisStoreOptions = {}): SharedStore {
   if (typeof client?.sendCommand !== 'function') {

@@ -7,9 +7,10 @@
 import { assertScope, invalidConfig } from './setup-checks.js';
 import { MCPAuthBearerAuthError } from './errors.js';
 import { offlineAccessScope } from './resource-metadata.js';
+import type { ScopeHierarchy } from './types.js';
 
-/** Which scopes each broader scope implies, e.g. `{ 'todos:admin': ['todos:read', 'todos:write'] }`. Transitive. */
-export type ScopeHierarchy = Readonly<Record<string, readonly string[]>>;
+// Declared with the public types (types.ts), which must not import this module back.
+export type { ScopeHierarchy } from './types.js';
 
 /**
  * Validates a `scopeHierarchy` option and returns it (implied lists without

@@ -11,8 +11,8 @@ import type {
   AuthServerConfigValidationResult,
   AuthServerSuccess,
   AuthServerType,
-  MaybePromise,
   ResolvedAuthServerConfig,
+  ServerMetadataConfig,
 } from './types.js';
 
 export const serverMetadataPaths = Object.freeze({
@@ -26,15 +26,8 @@ export const defaultValues = Object.freeze({
   responseModesSupported: Object.freeze(['query', 'fragment']),
 });
 
-export type ServerMetadataConfig = {
-  type: AuthServerType;
-  /**
-   * Rewrites the raw (snake_case) document before it is validated, e.g. to
-   * patch a non-conforming server. May be async; returning nothing keeps the
-   * document as fetched.
-   */
-  transpileData?: (data: object) => MaybePromise<AuthorizationServerMetadata | Record<string, unknown> | undefined>;
-};
+// Declared with the other public option types (types.ts), so option-keys.ts imports no module that imports it.
+export type { ServerMetadataConfig } from './types.js';
 
 export function getIssuer(config: AuthServerConfig): string {
   return 'metadata' in config ? config.metadata.issuer : config.issuer;

@@ -1,10 +1,16 @@
 // Public types, named as in mcp-auth 0.2 so existing annotations keep compiling,
-// plus the augmentation that types `req.auth` and the MCP SDK's `extra.authInfo`.
+// and the public option types (DPoP, Redis store, server metadata). Every
+// module may import these, so this one imports only types from modules that
+// never import it back (architecture.test.mjs checks there is no cycle).
 
 import type { AuthEventListener } from './events.js';
-import type { ScopeHierarchy } from './scopes.js';
+import type { MaybePromise } from './maybe-promise.js';
+import type { SharedStore } from './shared-store.js';
 
-export type { ScopeHierarchy } from './scopes.js';
+export type { MaybePromise } from './maybe-promise.js';
+
+/** Which scopes each broader scope implies, e.g. `{ 'todos:admin': ['todos:read', 'todos:write'] }`. Transitive. */
+export type ScopeHierarchy = Readonly<Record<string, readonly string[]>>;
 
 /**
  * Who is calling, as `bearerAuth` puts it on `req.auth`. Structurally the MCP
@@ -45,8 +51,6 @@ export interface AuthInfo {
    */
   effectiveScopes?: string[];
 }
-
-export type MaybePromise<T> = T | Promise<T>;
 
 type CamelCase<S extends string> = S extends `${infer Head}_${infer Tail}` ? `${Head}${Capitalize<CamelCase<Tail>>}` : S;
 type CamelCaseKeys<T> = { [K in keyof T as K extends string ? CamelCase<K> : K]: T[K] };
@@ -151,7 +155,7 @@ export type ResourceServerConfig = {
    * DPoP (RFC 9449) for this resource: `'allowed'` (default), `'required'`,
    * `'off'`, or options (README, "DPoP"). The metadata advertises it.
    */
-  dpop?: import('./dpop.js').DpopSetting;
+  dpop?: DpopSetting;
 };
 
 type CommonConfig = {
@@ -211,7 +215,7 @@ export type BearerAuthConfig = {
    * DPoP for `handleBearerAuth` and the deprecated `server` mode (default
    * off there; it needs `resource`). With `protectedResources`, set it on the resource.
    */
-  dpop?: import('./dpop.js').DpopSetting;
+  dpop?: DpopSetting;
   /** Longest accepted token, in bytes; longer ones get 401 invalid_token. Default 8192. */
   maxTokenLength?: number;
   /**
@@ -323,7 +327,7 @@ export type IntrospectionOptions = {
    */
   acceptMissingAudience?: boolean;
   /** A store the fleet shares (e.g. `redisStore(client)`): one endpoint call per token for all processes. */
-  store?: import('./shared-store.js').SharedStore;
+  store?: SharedStore;
   /**
    * Required with `store`: the fleet's shared secret (a string or Uint8Array of at least 32 bytes),
    * the key of the HMAC-SHA256 that signs every record. A record it does not verify is a miss.
@@ -368,3 +372,57 @@ export type AuthServerConfigWarning = { code: AuthServerConfigWarningCode; descr
 export type AuthServerConfigValidationResult =
   | { isValid: true; warnings: AuthServerConfigWarning[] }
   | { isValid: false; errors: AuthServerConfigError[]; warnings: AuthServerConfigWarning[] };
+
+export type ServerMetadataConfig = {
+  type: AuthServerType;
+  /**
+   * Rewrites the raw (snake_case) document before it is validated, e.g. to
+   * patch a non-conforming server. May be async; returning nothing keeps the
+   * document as fetched.
+   */
+  transpileData?: (data: object) => MaybePromise<AuthorizationServerMetadata | Record<string, unknown> | undefined>;
+};
+
+export type DpopMode = 'off' | 'allowed' | 'required';
+
+/** DPoP for a protected resource. Times in seconds unless named otherwise. */
+export type DpopOptions = {
+  /**
+   * `'allowed'` (default): `Bearer` and `DPoP` tokens are both accepted, a
+   * DPoP-bound token only with its proof. `'required'`: only `DPoP`.
+   * `'off'`: only `Bearer`. A DPoP-bound token presented as `Bearer` is refused in every mode.
+   */
+  mode?: DpopMode;
+  /** Accepted proof algorithms (asymmetric only); default every algorithm of the addon's table. */
+  algorithms?: string[];
+  /** Largest accepted difference between a proof's `iat` and now (default 300, from 1 to 3600). */
+  iatWindow?: number;
+  /**
+   * Require server nonces (RFC 9449 §8): `true`, or `{ secret, lifetime }`. `secret` (at least
+   * 32 bytes) lets a fleet accept each other's nonces (default: random per process);
+   * `lifetime` is the rotation slot (default 300, from 10 to 86400; a nonce lives one to two slots).
+   */
+  nonce?: boolean | { secret?: string; lifetime?: number };
+  /** Proofs the in-process replay cache holds (default 100000, from 1 to 10000000). */
+  replayCacheSize?: number;
+  /**
+   * Of those, how many one key (`cnf.jkt`) may hold at once (default a tenth of
+   * `replayCacheSize`, rounded up; from 1 to `replayCacheSize`); a tenth of this
+   * share, rounded up, may be proofs dated more than 5 s ahead. Over it: 503 + Retry-After.
+   */
+  replayCachePerKey?: number;
+  /**
+   * A store the fleet shares (e.g. `redisStore(client)`): a proof used at one process is a replay at the others.
+   * Needs no secret: it holds existence markers only, which can refuse a proof but never accept one.
+   */
+  store?: SharedStore;
+  /** Deadline for one store operation, in milliseconds (default 250, from 1 to 60000). */
+  storeTimeout?: number;
+};
+
+export type DpopSetting = DpopMode | DpopOptions;
+
+export interface RedisStoreOptions {
+  /** Prepended to every key, so several applications can share one Redis (default `mcp-auth-rs:`). */
+  prefix?: string;
+}
