@@ -3,7 +3,7 @@
 // and the auth event types.
 
 export { MCPAuth, type BearerAuthOptions } from './mcp-auth.js';
-export { handleBearerAuth } from './bearer-auth.js';
+export { handleBearerAuth } from './adapters/express.js';
 export {
   MCPAuthError,
   MCPAuthConfigError,
@@ -33,10 +33,10 @@ export {
   type AuthRequest,
   type Authenticator,
 } from './authenticate.js';
-export { exposeWwwAuthenticate, type WebAuthResult, type WebBearerAuth } from './web.js';
+export { exposeWwwAuthenticate, type WebAuthResult, type WebBearerAuth } from './adapters/web.js';
 export type { MetadataAnswer, MetadataRequest, ResolvedMetadataResponder } from './metadata-responder.js';
 export { requireScopes, hasScopes, assertScopes, type ScopeChallengeResult, type ScopedAuthInfo } from './scopes.js';
-export type { TokenVerifier } from './sdk-v2.js';
+export type { TokenVerifier } from './adapters/sdk-v2.js';
 export type { AuthEvent, AuthEventListener } from './events.js';
 export { redisStore, type RedisCommandClient, type RedisStoreOptions } from './redis-store.js';
 export type { SharedStore } from './shared-store.js';

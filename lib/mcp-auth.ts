@@ -4,7 +4,7 @@
 
 import type { RequestHandler, Router } from 'express';
 import { createAuthenticator, type AuthDecision, type Authenticator, type NativeVerifiers } from './authenticate.js';
-import { toExpressMiddleware } from './bearer-auth.js';
+import { toExpressMiddleware } from './adapters/express.js';
 import { resolveBearerPolicy } from './bearer-options.js';
 import { snakeCaseKeys } from './case.js';
 import { resolveConfig, type ResolvedConfig } from './config.js';
@@ -15,14 +15,14 @@ import { AuthEventEmitter, timeVerification, type AuthEventListener } from './ev
 import { createIntrospectionVerifyFunction, routeByTokenShape } from './introspection-verifier.js';
 import { createJwtVerifyFunction, JwtVerifierPool } from './jwt-verifier.js';
 import { createMetadataResponder, type ResolvedMetadataResponder } from './metadata-responder.js';
-import { createMetadataRouter } from './metadata-router.js';
+import { createMetadataRouter } from './adapters/express-metadata.js';
 import * as native from './native.js';
 import { assertBearerOptions, optionKeys } from './option-keys.js';
 import { buildResourceMetadataDocument, protectedResourceMetadataUrl } from './resource-metadata.js';
 import { compileScopeHierarchy, type ScopeHierarchy } from './scopes.js';
-import { loadSdkV2, type TokenVerifier } from './sdk-v2.js';
+import { loadSdkV2, type TokenVerifier } from './adapters/sdk-v2.js';
 import { getIssuer, serverMetadataPaths } from './server-config.js';
-import { createWebBearerAuth, toAuthRequest, toWebResponse, type WebBearerAuth } from './web.js';
+import { createWebBearerAuth, toAuthRequest, toWebResponse, type WebBearerAuth } from './adapters/web.js';
 import type {
   AuthInfo,
   AuthServerConfig,

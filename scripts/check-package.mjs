@@ -227,7 +227,7 @@ if (!existsSync(join(root, 'dist', 'index.js'))) {
   // Everything a user needs, and nothing else.
   const allowed = (path) =>
     ['package.json', 'README.md', 'LICENSE', 'index.js', 'index.d.ts'].includes(path) ||
-    /^dist\/[\w.-]+\.(js|mjs|d\.ts|d\.mts|d\.cts)$/.test(path);
+    /^dist\/(?:[\w-]+\/)*[\w.-]+\.(js|mjs|d\.ts|d\.mts|d\.cts)$/.test(path);
   const reasons = [
     [/^target\//, 'Rust build output'], [/^src\//, 'Rust sources'], [/^lib\//, 'TypeScript sources'],
     [/^__test__\//, 'tests'], [/^bench\//, 'benchmarks'], [/^examples\//, 'examples'], [/^npm\//, 'platform packages'],
@@ -254,8 +254,12 @@ if (!existsSync(join(root, 'dist', 'index.js'))) {
   for (const path of ['README.md', 'index.js', 'index.d.ts', 'dist/index.mjs', 'dist/index.d.mts']) {
     if (!fileSet.has(path)) fail(`tarball is missing ${path}`);
   }
-  // dist/ matches lib/: nothing stale, nothing missing.
-  const sources = readdirSync(join(root, 'lib')).filter((f) => f.endsWith('.ts') && !f.endsWith('.d.ts')).map((f) => f.slice(0, -3));
+  // dist/ matches lib/ (subfolders such as lib/adapters/ included): nothing stale, nothing missing.
+  const filesUnder = (dir, prefix = '') =>
+    readdirSync(dir, { withFileTypes: true }).flatMap((entry) =>
+      entry.isDirectory() ? filesUnder(join(dir, entry.name), `${prefix}${entry.name}/`) : [`${prefix}${entry.name}`],
+    );
+  const sources = filesUnder(join(root, 'lib')).filter((f) => f.endsWith('.ts') && !f.endsWith('.d.ts')).map((f) => f.slice(0, -3));
   for (const name of sources) {
     for (const ext of ['.js', '.d.ts', '.d.mts']) {
       if (!fileSet.has(`dist/${name}${ext}`)) fail(`tarball is missing dist/${name}${ext} (compiled from lib/${name}.ts; run \`npm run build:ts\`)`);
@@ -271,7 +275,7 @@ if (!existsSync(join(root, 'dist', 'index.js'))) {
   const sourceSet = new Set([...sources, ...augmentations]);
   for (const path of files.filter((f) => f.startsWith('dist/'))) {
     const name = path.slice('dist/'.length).replace(/\.(js|mjs|d\.ts|d\.mts|d\.cts)$/, '');
-    if (!sourceSet.has(name)) fail(`tarball contains ${path}, which no lib/*.ts or types/*.d.ts produces (stale build? run \`npm run build:ts\`)`);
+    if (!sourceSet.has(name)) fail(`tarball contains ${path}, which no lib/**/*.ts or types/*.d.ts produces (stale build? run \`npm run build:ts\`)`);
   }
   console.log(`root tarball ${packed.filename}: ${human(packed.size)} packed, ${human(packed.unpackedSize)} unpacked, ${packed.entryCount} files`);
 }

@@ -35,7 +35,11 @@ function distOutdated() {
   const missing = entries.find((entry) => !existsSync(at(entry)));
   if (missing) return `${missing} is missing`;
   const built = Math.min(...entries.map((entry) => statSync(at(entry)).mtimeMs));
-  const sources = ['tsconfig.json', ...readdirSync(at('lib')).map((name) => `lib/${name}`)];
+  const under = (dir) =>
+    readdirSync(at(dir), { withFileTypes: true }).flatMap((entry) =>
+      entry.isDirectory() ? under(`${dir}/${entry.name}`) : [`${dir}/${entry.name}`],
+    );
+  const sources = ['tsconfig.json', ...under('lib')];
   const newer = sources.find((source) => statSync(at(source)).mtimeMs > built);
   return newer ? `${newer} is newer than dist/` : undefined;
 }

@@ -2,8 +2,8 @@
 // the class of what the verifier throws, so we must throw v2's own OAuthError.
 // v2 is an optional peer, loaded on first use and never at import time.
 
-import { MCPAuthConfigError } from './errors.js';
-import type { AuthInfo } from './types.js';
+import { MCPAuthConfigError } from '../errors.js';
+import type { AuthInfo } from '../types.js';
 
 /** SDK v2's `OAuthTokenVerifier`, structurally. */
 export interface TokenVerifier {

@@ -4,9 +4,9 @@
 
 import type { ServerResponse } from 'node:http';
 import type { Router } from 'express';
-import { createMetadataResponder, type MetadataAnswer, type MetadataEndpoint } from './metadata-responder.js';
+import { createMetadataResponder, type MetadataAnswer, type MetadataEndpoint } from '../metadata-responder.js';
 
-export type { MetadataEndpoint } from './metadata-responder.js';
+export type { MetadataEndpoint } from '../metadata-responder.js';
 
 export function createMetadataRouter(endpoints: MetadataEndpoint[]): Router {
   const respond = createMetadataResponder(endpoints);

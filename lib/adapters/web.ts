@@ -3,12 +3,12 @@
 // a Request into the framework-neutral AuthRequest and a decision or
 // metadata answer into a Response; nothing is decided here.
 
-import type { AuthRequest, Authenticator } from './authenticate.js';
-import { isCorsPreflight } from './authenticate.js';
-import { thenMaybe } from './maybe-promise.js';
-import type { MetadataAnswer } from './metadata-responder.js';
-import { rechallengeWebResponse, type Rechallenge } from './step-up.js';
-import type { AuthInfo } from './types.js';
+import type { AuthRequest, Authenticator } from '../authenticate.js';
+import { isCorsPreflight } from '../authenticate.js';
+import { thenMaybe } from '../maybe-promise.js';
+import type { MetadataAnswer } from '../metadata-responder.js';
+import { rechallengeWebResponse, type Rechallenge } from '../step-up.js';
+import type { AuthInfo } from '../types.js';
 
 /** The accepted AuthInfo, the Response to return, or `undefined` for a CORS preflight (let CORS answer it). */
 export type WebAuthResult = AuthInfo | Response | undefined;

@@ -3,18 +3,18 @@
 // it is safe under Express 4, which ignores rejected promises (C10).
 
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
-import { createAuthenticator, isCorsPreflight, type AuthDecision, type Authenticator } from './authenticate.js';
-import { isPromiseLike, thenMaybe } from './maybe-promise.js';
-import { resolveBearerPolicy } from './bearer-options.js';
-import { assertCanonicalHost } from './setup-checks.js';
-import { withTokenChecks } from './custom-verifier.js';
-import { resolveDpop } from './dpop.js';
-import { AuthEventEmitter } from './events.js';
-import { assertBearerOptions, optionKeys } from './option-keys.js';
-import { protectedResourceMetadataUrl } from './resource-metadata.js';
-import { compileScopeHierarchy } from './scopes.js';
-import { rechallengeNodeResponse } from './step-up.js';
-import type { AuthInfo, BearerAuthConfig } from './types.js';
+import { createAuthenticator, isCorsPreflight, type AuthDecision, type Authenticator } from '../authenticate.js';
+import { isPromiseLike, thenMaybe } from '../maybe-promise.js';
+import { resolveBearerPolicy } from '../bearer-options.js';
+import { assertCanonicalHost } from '../setup-checks.js';
+import { withTokenChecks } from '../custom-verifier.js';
+import { resolveDpop } from '../dpop.js';
+import { AuthEventEmitter } from '../events.js';
+import { assertBearerOptions, optionKeys } from '../option-keys.js';
+import { protectedResourceMetadataUrl } from '../resource-metadata.js';
+import { compileScopeHierarchy } from '../scopes.js';
+import { rechallengeNodeResponse } from '../step-up.js';
+import type { AuthInfo, BearerAuthConfig } from '../types.js';
 
 export interface ExpressAdapterOptions {
   /** Remove the Authorization header once accepted, so handlers cannot forward the token (C12). */

@@ -3,12 +3,12 @@
 // an optional peer; only its types are used.
 
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import type { AuthDecision, AuthRequest } from './authenticate.js';
-import { isCorsPreflight } from './authenticate.js';
-import type { BearerAuthOptions, MCPAuth } from './mcp-auth.js';
-import type { MetadataAnswer } from './metadata-responder.js';
-import { rechallengeNodeResponse } from './step-up.js';
-import type { AuthInfo, VerifyAccessTokenFunction, VerifyAccessTokenMode, VerifyJwtConfig } from './types.js';
+import type { AuthDecision, AuthRequest } from '../authenticate.js';
+import { isCorsPreflight } from '../authenticate.js';
+import type { BearerAuthOptions, MCPAuth } from '../mcp-auth.js';
+import type { MetadataAnswer } from '../metadata-responder.js';
+import { rechallengeNodeResponse } from '../step-up.js';
+import type { AuthInfo, VerifyAccessTokenFunction, VerifyAccessTokenMode, VerifyJwtConfig } from '../types.js';
 import { exposeAlso, exposeHeaders } from './web.js';
 
 /** An `onRequest` or `preHandler` hook. */

@@ -9,10 +9,10 @@
 // key-set server cannot add series.
 
 import { metrics, trace, type Attributes, type MeterProvider } from '@opentelemetry/api';
-import type { AuthEvent } from './events.js';
-import type { MCPAuth } from './mcp-auth.js';
-import { assertKnownKeys, keysOf } from './option-keys.js';
-import { fixedReason } from './reason-codes.js';
+import type { AuthEvent } from '../events.js';
+import type { MCPAuth } from '../mcp-auth.js';
+import { assertKnownKeys, keysOf } from '../option-keys.js';
+import { fixedReason } from '../reason-codes.js';
 
 export interface InstrumentOptions {
   /** Where the metrics go; the global meter provider by default. */

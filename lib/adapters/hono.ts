@@ -3,10 +3,10 @@
 // translation in web.ts. `hono` is an optional peer; only its types are used.
 
 import type { Context, MiddlewareHandler } from 'hono';
-import { isCorsPreflight } from './authenticate.js';
-import type { BearerAuthOptions, MCPAuth } from './mcp-auth.js';
-import { rechallengeWebResponse } from './step-up.js';
-import type { AuthInfo, VerifyAccessTokenFunction, VerifyAccessTokenMode, VerifyJwtConfig } from './types.js';
+import { isCorsPreflight } from '../authenticate.js';
+import type { BearerAuthOptions, MCPAuth } from '../mcp-auth.js';
+import { rechallengeWebResponse } from '../step-up.js';
+import type { AuthInfo, VerifyAccessTokenFunction, VerifyAccessTokenMode, VerifyJwtConfig } from '../types.js';
 import { exposeAlso, exposeHeaders, toAuthRequest, toWebResponse } from './web.js';
 
 /** Hono variables `bearerAuth` sets: `c.get('auth')`. */
