@@ -3,7 +3,7 @@
 // parsing, URL building and verifier creation happens here, at setup.
 
 import type { RequestHandler, Router } from 'express';
-import { createAuthenticator, type AuthDecision, type Authenticator, type NativeVerifiers } from './authenticate.js';
+import { createAuthenticator, type Authenticator, type NativeVerifiers } from './authenticate.js';
 import { toExpressMiddleware } from './adapters/express.js';
 import { resolveBearerPolicy } from './bearer-options.js';
 import { snakeCaseKeys } from './case.js';
@@ -20,7 +20,7 @@ import * as native from './native.js';
 import { assertBearerOptions, optionKeys } from './option-keys.js';
 import { buildResourceMetadataDocument, protectedResourceMetadataUrl } from './resource-metadata.js';
 import { compileScopeHierarchy, type ScopeHierarchy } from './scopes.js';
-import { loadSdkV2, type TokenVerifier } from './adapters/sdk-v2.js';
+import { loadSdkV2, toTokenVerifier, type TokenVerifier } from './adapters/sdk-v2.js';
 import { getIssuer, serverMetadataPaths } from './server-config.js';
 import { createWebBearerAuth, toAuthRequest, toWebResponse, type WebBearerAuth } from './adapters/web.js';
 import type {
@@ -255,28 +255,10 @@ export class MCPAuth {
     modeOrOptions?: VerifyAccessTokenFunction | (BearerAuthOptions & VerifyJwtConfig),
     maybeOptions: BearerAuthOptions = {},
   ): TokenVerifier {
-    const { OAuthError, OAuthErrorCode } = loadSdkV2();
+    const sdk = loadSdkV2();
     const custom = typeof modeOrOptions === 'function';
     const options = (custom ? maybeOptions : modeOrOptions) ?? {};
-    const authenticate = this.authenticator(custom ? modeOrOptions : 'jwt', options);
-    const codes: Record<number, string> = {
-      400: OAuthErrorCode.InvalidRequest,
-      401: OAuthErrorCode.InvalidToken,
-      403: OAuthErrorCode.InsufficientScope,
-    };
-    const settle = (decision: AuthDecision): AuthInfo => {
-      if (decision.ok) return decision.auth;
-      const body = JSON.parse(decision.body) as { error_description?: string };
-      const code = codes[decision.status] ?? OAuthErrorCode.ServerError;
-      throw new OAuthError(code, body.error_description ?? 'The access token was not accepted.');
-    };
-    return {
-      verifyAccessToken: async (token) => {
-        // The same decision as bearerAuth's, fed the header v2's gate has already split off.
-        const decision = await authenticate({ method: 'POST', url: '/', headers: { authorization: `Bearer ${token}` } });
-        return settle(decision);
-      },
-    };
+    return toTokenVerifier(sdk, this.authenticator(custom ? modeOrOptions : 'jwt', options));
   }
 
   // Which resource a middleware protects, the authorization servers it trusts, and its scope hierarchy.

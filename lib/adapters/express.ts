@@ -1,18 +1,13 @@
-// Express adapter for the authentication decision. It catches everything and
-// always either responds or calls next() with the request authenticated, so
-// it is safe under Express 4, which ignores rejected promises (C10).
+// Express adapter for the authentication decision (MCPAuth's `bearerAuth`,
+// and mcp-auth's standalone `handleBearerAuth` over the decision that
+// standalone-authenticator.ts builds). It catches everything and always
+// either responds or calls next() with the request authenticated, so it is
+// safe under Express 4, which ignores rejected promises (C10).
 
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
-import { createAuthenticator, isCorsPreflight, type AuthDecision, type Authenticator } from '../authenticate.js';
+import { isCorsPreflight, type AuthDecision, type Authenticator } from '../authenticate.js';
 import { isPromiseLike, thenMaybe } from '../maybe-promise.js';
-import { resolveBearerPolicy } from '../bearer-options.js';
-import { assertCanonicalHost } from '../setup-checks.js';
-import { withTokenChecks } from '../custom-verifier.js';
-import { resolveDpop } from '../dpop.js';
-import { AuthEventEmitter } from '../events.js';
-import { assertBearerOptions, optionKeys } from '../option-keys.js';
-import { protectedResourceMetadataUrl } from '../resource-metadata.js';
-import { compileScopeHierarchy } from '../scopes.js';
+import { createStandaloneAuthenticator } from '../standalone-authenticator.js';
 import { rechallengeNodeResponse } from '../step-up.js';
 import type { AuthInfo, BearerAuthConfig } from '../types.js';
 
@@ -74,42 +69,6 @@ function removeAuthorization(req: Request): void {
  * `resource` when that is given.
  */
 export function handleBearerAuth(config: BearerAuthConfig): RequestHandler {
-  assertBearerOptions(config, 'handleBearerAuth', optionKeys.handleBearerAuth);
-  const { verifyAccessToken, issuer, resource, onAuthEvent, stripAuthorizationHeader } = config;
-  if (typeof verifyAccessToken !== 'function') {
-    throw new TypeError('`verifyAccessToken` must be a function that returns the AuthInfo of a token.');
-  }
-  if (typeof issuer !== 'function' && !isAbsoluteUrl(issuer)) {
-    throw new TypeError('`issuer` must be an absolute URL or a function that throws for an untrusted issuer.');
-  }
-  if (resource !== undefined && !isAbsoluteUrl(resource)) throw new TypeError('`resource` must be an absolute URL.');
-  if (typeof issuer === 'string') assertCanonicalHost(issuer, 'issuer');
-  if (resource !== undefined) assertCanonicalHost(resource, 'resource');
-
-  const policy = resolveBearerPolicy(config, resource);
-  const events = new AuthEventEmitter();
-  events.add(onAuthEvent);
-  const dpop = resolveDpop(config.dpop ?? 'off', resource);
-  dpop?.listen(onAuthEvent);
-  const authenticate = createAuthenticator({
-    verifyToken: withTokenChecks(verifyAccessToken, {
-      issuer: typeof issuer === 'function' ? issuer : [issuer],
-      audiences: policy.audiences,
-      verifyTimeout: policy.verifyTimeout,
-    }),
-    resource,
-    resourceMetadataUrl: resource === undefined ? undefined : protectedResourceMetadataUrl(new URL(resource)).href,
-    requiredScopes: policy.requiredScopes,
-    scopeHierarchy: compileScopeHierarchy(config.scopeHierarchy),
-    dpop,
-    claimsMayBeMissing: true,
-    showErrorDetails: policy.showErrorDetails,
-    maxTokenLength: policy.maxTokenLength,
-    events,
-  });
-  return toExpressMiddleware(authenticate, { stripAuthorizationHeader });
-}
-
-function isAbsoluteUrl(value: unknown): value is string {
-  return typeof value === 'string' && URL.canParse(value);
+  const authenticate = createStandaloneAuthenticator(config);
+  return toExpressMiddleware(authenticate, { stripAuthorizationHeader: config.stripAuthorizationHeader });
 }

@@ -1,7 +1,9 @@
-// SDK v2 at run time, for `tokenVerifier()` only: its gate maps rejections by
-// the class of what the verifier throws, so we must throw v2's own OAuthError.
-// v2 is an optional peer, loaded on first use and never at import time.
+// SDK v2 adapter, for `tokenVerifier()`: v2's `requireBearerAuth` gate calls
+// an `OAuthTokenVerifier` with the token it split off and maps rejections by
+// the class of what it throws, so the decision's refusal becomes v2's own
+// OAuthError. v2 is an optional peer, loaded on first use and never at import time.
 
+import type { AuthDecision, Authenticator } from '../authenticate.js';
 import { MCPAuthConfigError } from '../errors.js';
 import type { AuthInfo } from '../types.js';
 
@@ -10,7 +12,7 @@ export interface TokenVerifier {
   verifyAccessToken(token: string): Promise<AuthInfo>;
 }
 
-interface SdkV2 {
+export interface SdkV2 {
   OAuthError: new (code: string, message: string) => Error;
   OAuthErrorCode: Record<'InvalidRequest' | 'InvalidToken' | 'InsufficientScope' | 'ServerError', string>;
 }
@@ -29,4 +31,30 @@ export function loadSdkV2(): SdkV2 {
     throw new MCPAuthConfigError('missing_sdk', '@modelcontextprotocol/server does not export OAuthError; use SDK v2.4 or newer.');
   }
   return sdk as SdkV2;
+}
+
+/**
+ * The decision as an SDK v2 `OAuthTokenVerifier`: `invalid_token` (401),
+ * `insufficient_scope` (403), `invalid_request` (400), `server_error` (500;
+ * v2's gate has no 503).
+ */
+export function toTokenVerifier({ OAuthError, OAuthErrorCode }: SdkV2, authenticate: Authenticator): TokenVerifier {
+  const codes: Record<number, string> = {
+    400: OAuthErrorCode.InvalidRequest,
+    401: OAuthErrorCode.InvalidToken,
+    403: OAuthErrorCode.InsufficientScope,
+  };
+  const settle = (decision: AuthDecision): AuthInfo => {
+    if (decision.ok) return decision.auth;
+    const body = JSON.parse(decision.body) as { error_description?: string };
+    const code = codes[decision.status] ?? OAuthErrorCode.ServerError;
+    throw new OAuthError(code, body.error_description ?? 'The access token was not accepted.');
+  };
+  return {
+    verifyAccessToken: async (token) => {
+      // The same decision as bearerAuth's, fed the header v2's gate has already split off.
+      const decision = await authenticate({ method: 'POST', url: '/', headers: { authorization: `Bearer ${token}` } });
+      return settle(decision);
+    },
+  };
 }
