@@ -7,7 +7,7 @@
 import type { DpopOptions } from './dpop.js';
 import { invalidServerConfig } from './errors.js';
 import type { InstrumentOptions } from './opentelemetry.js';
-import type { RedisStoreOptions } from './redis-store.js';
+import type { RedisStoreOptions, RedisUrlStoreOptions } from './redis-store.js';
 import type { ServerMetadataConfig } from './server-config.js';
 import type {
   AuthServerDiscoveryConfig,
@@ -67,6 +67,7 @@ export const optionKeys = {
   discoveredAuthServer: keysOf<AuthServerDiscoveryConfig>()(['issuer', 'type']),
   instrument: keysOf<InstrumentOptions>()(['meterProvider', 'recordEnduserId']),
   redisStore: keysOf<RedisStoreOptions>()(['prefix']),
+  redisUrlStore: keysOf<RedisUrlStoreOptions>()(['url', 'prefix', 'connectTimeout', 'responseTimeout', 'reconnectMaxDelay', 'maxInFlight']),
   serverMetadataConfig: keysOf<ServerMetadataConfig>()(['type', 'transpileData']),
 } as const;
 

@@ -1,14 +1,23 @@
-// The SharedStore of a fleet on Redis, through a client of the `redis`
-// package (node-redis 4 or 5, the client Redis maintains) that the
-// application creates, connects and owns. Raw commands keep it independent
-// of the option shapes that changed between node-redis majors.
+// The SharedStore of a fleet on Redis, in one of two ways:
+//
+// - over a client of the `redis` package (node-redis 4 or 5, the client
+//   Redis maintains) that the application creates, connects and owns. Raw
+//   commands keep it independent of the option shapes that changed between
+//   node-redis majors;
+// - over the addon's own Redis client, configured by URL (`redisStore(url)`),
+//   the same client every binding of the core gets. It sends the same
+//   commands under the same keys, so processes using either way share one
+//   fleet.
 //
 // During an outage node-redis keeps what it cannot send or was not answered;
 // the guard's circuit stops sending, and these client options bound the rest:
 // `disableOfflineQueue: true` (refuse at once while reconnecting),
 // `commandsQueueMaxLength` (e.g. 1000: a hung server's pending replies), and
-// `socket.reconnectStrategy` with a capped delay.
+// `socket.reconnectStrategy` with a capped delay. The addon's client has
+// those bounds built in (`responseTimeout`, `maxInFlight`, `reconnectMaxDelay`).
 
+import { NativeStore } from './native.js';
+import { nativeConfigError } from './native-config.js';
 import { assertKnownKeys, optionKeys } from './option-keys.js';
 import type { SharedStore } from './shared-store.js';
 
@@ -24,7 +33,49 @@ export interface RedisStoreOptions {
   prefix?: string;
 }
 
-export function redisStore(client: RedisCommandClient, options: RedisStoreOptions = {}): SharedStore {
+/** The addon's own Redis client (`redisStore(url)`). Creating it does no I/O: it connects on first use and in the background. */
+export interface RedisUrlStoreOptions extends RedisStoreOptions {
+  /**
+   * The server: `redis://[user[:password]@]host[:port][/db]`, `rediss://…`
+   * (TLS, the certificate checked against the system's roots) or
+   * `redis+unix:///path/to/socket?db=N&user=…&pass=…`. The client speaks
+   * RESP3 (Redis 6 and later); add `?protocol=resp2` for an older server.
+   * Errors show it without user, password or query.
+   */
+  url: string;
+  /** Milliseconds one connection attempt may take, TLS and authentication included (default 1000, 1 to 60000). */
+  connectTimeout?: number;
+  /**
+   * Milliseconds a command may wait for its reply; past it the command fails
+   * and the connection is replaced (default 200, 1 to 60000). Keep it below
+   * `storeTimeout` (default 250) so that the client notices a hung server.
+   */
+  responseTimeout?: number;
+  /** Longest wait in milliseconds between connection attempts while Redis is unreachable; waits start at 100 and double (default 5000, 100 to 300000). */
+  reconnectMaxDelay?: number;
+  /** Commands that may await a reply at once; more fail at once rather than queue (default 1000, 1 to 100000). */
+  maxInFlight?: number;
+}
+
+/** A fleet store over the application's node-redis client. */
+export function redisStore(client: RedisCommandClient, options?: RedisStoreOptions): SharedStore;
+/** A fleet store over the addon's own Redis client, configured by URL. */
+export function redisStore(url: string, options?: Omit<RedisUrlStoreOptions, 'url'>): SharedStore;
+/** A fleet store over the addon's own Redis client, configured by `options.url`. */
+export function redisStore(options: RedisUrlStoreOptions): SharedStore;
+export function redisStore(
+  target: RedisCommandClient | RedisUrlStoreOptions | string,
+  options: RedisStoreOptions | Omit<RedisUrlStoreOptions, 'url'> = {},
+): SharedStore {
+  if (typeof target === 'string') {
+    // The URL is given once: here, not again in the options.
+    assertKnownKeys(options, urlOptionKeys, { owner: 'redisStore' });
+    return nativeRedisStore({ ...options, url: target });
+  }
+  if (typeof (target as Partial<RedisCommandClient>)?.sendCommand !== 'function' && isUrlOptions(target)) {
+    return nativeRedisStore(target);
+  }
+  const client = target as RedisCommandClient;
   if (typeof client?.sendCommand !== 'function') {
     throw new TypeError('redisStore needs a node-redis client (createClient() from the `redis` package).');
   }
@@ -46,4 +97,21 @@ export function redisStore(client: RedisCommandClient, options: RedisStoreOption
     // While the client reconnects, the store is not called at all (no queued command).
     isReady: () => client.isReady !== false,
   };
+}
+
+const urlOptionKeys: ReadonlySet<string> = new Set([...optionKeys.redisUrlStore].filter((key) => key !== 'url'));
+
+function isUrlOptions(value: unknown): value is RedisUrlStoreOptions {
+  return typeof value === 'object' && value !== null && !Array.isArray(value) && Object.hasOwn(value, 'url');
+}
+
+// The addon's handle, which the fleet wiring recognises; the core checks
+// every option (names, types, ranges) and never echoes the URL.
+function nativeRedisStore(options: RedisUrlStoreOptions | Record<string, unknown>): SharedStore {
+  assertKnownKeys(options, optionKeys.redisUrlStore, { owner: 'redisStore' });
+  try {
+    return NativeStore.redis(options as RedisUrlStoreOptions) as unknown as SharedStore;
+  } catch (error) {
+    throw nativeConfigError(error);
+  }
 }
