@@ -82,6 +82,21 @@ export declare class Introspector {
   admit(token: string, record: string): VerifiedToken | null
 }
 
+/** A fleet store the addon speaks to itself, without a JavaScript client. */
+export declare class NativeStore {
+  /**
+   * The core's Redis client, configured by URL. Does no I/O: it connects
+   * on first use and in the background. Throws `invalid_config` naming
+   * the option (never the URL or its password).
+   */
+  static redis(options: NativeRedisStoreOptions): NativeStore
+  /**
+   * `false` while the store cannot send (disconnected, reconnecting);
+   * `true` before its first use.
+   */
+  isReady(): boolean
+}
+
 /**
  * A proof that passed every check but the replay cache: hand it to
  * `record` once the request is otherwise accepted.
@@ -355,6 +370,28 @@ export interface MetadataDocument {
   url: string
   /** The document as served (snake_case member names). */
   document: Record<string, any>
+}
+
+/**
+ * The core's Redis store (`NativeStore.redis`); checked by
+ * `mcp_auth_core::options::redis_store`.
+ */
+export interface NativeRedisStoreOptions {
+  /**
+   * `redis://[user[:password]@]host[:port][/db]`, `rediss://…` (TLS) or
+   * `redis+unix:///path?db=N&pass=…`; `?protocol=resp2` for Redis before 6.
+   */
+  url: string
+  /** Prepended to every key (default `mcp-auth-rs:`, at most 1024 bytes). */
+  prefix?: string
+  /** ms, default 1000, 1..=60000: one connection attempt. */
+  connectTimeout?: number
+  /** ms, default 200, 1..=60000: one command's reply. */
+  responseTimeout?: number
+  /** ms, default 5000, 100..=300000: longest wait between reconnection attempts. */
+  reconnectMaxDelay?: number
+  /** commands, default 1000, 1..=100000: awaiting a reply at once. */
+  maxInFlight?: number
 }
 
 /**

@@ -38,7 +38,7 @@ export type { MetadataAnswer, MetadataRequest, ResolvedMetadataResponder } from 
 export { requireScopes, hasScopes, assertScopes, type ScopeChallengeResult, type ScopedAuthInfo } from './scopes.js';
 export type { TokenVerifier } from './adapters/sdk-v2.js';
 export type { AuthEvent, AuthEventListener } from './events.js';
-export { redisStore, type RedisCommandClient, type RedisStoreOptions } from './redis-store.js';
+export { redisStore, type RedisCommandClient, type RedisStoreOptions, type RedisUrlStoreOptions } from './redis-store.js';
 export type { SharedStore } from './shared-store.js';
 export type { DpopMode, DpopOptions, DpopSetting } from './dpop.js';
 export type * from './types.js';

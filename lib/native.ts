@@ -96,6 +96,7 @@ export const {
   fetchServerMetadata,
   fetchServerMetadataByWellKnownUrl,
   Introspector,
+  NativeStore,
   normalizeAudience,
   toServerConfig,
   validateServerConfig,

@@ -14,6 +14,7 @@ import type {
   IntrospectionOptions,
   JwtVerifyOptions,
   RedisStoreOptions,
+  RedisUrlStoreOptions,
   RemoteJwkSetOptions,
   ResolvedAuthServerConfig,
   ResourceServerConfig,
@@ -65,6 +66,7 @@ export const optionKeys = {
   resolvedAuthServer: keysOf<ResolvedAuthServerConfig>()(['metadata', 'type', 'tenants']),
   discoveredAuthServer: keysOf<AuthServerDiscoveryConfig>()(['issuer', 'type']),
   redisStore: keysOf<RedisStoreOptions>()(['prefix']),
+  redisUrlStore: keysOf<RedisUrlStoreOptions>()(['url', 'prefix', 'connectTimeout', 'responseTimeout', 'reconnectMaxDelay', 'maxInFlight']),
   serverMetadataConfig: keysOf<ServerMetadataConfig>()(['type', 'transpileData']),
 } as const;
 

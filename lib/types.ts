@@ -426,3 +426,26 @@ export interface RedisStoreOptions {
   /** Prepended to every key, so several applications can share one Redis (default `mcp-auth-rs:`). */
   prefix?: string;
 }
+
+export interface RedisUrlStoreOptions extends RedisStoreOptions {
+  /**
+   * The server: `redis://[user[:password]@]host[:port][/db]`, `rediss://…`
+   * (TLS, the certificate checked against the system's roots) or
+   * `redis+unix:///path/to/socket?db=N&user=…&pass=…`. The client speaks
+   * RESP3 (Redis 6 and later); add `?protocol=resp2` for an older server.
+   * Errors show it without user, password or query.
+   */
+  url: string;
+  /** Milliseconds one connection attempt may take, TLS and authentication included (default 1000, 1 to 60000). */
+  connectTimeout?: number;
+  /**
+   * Milliseconds a command may wait for its reply; past it the command fails
+   * and the connection is replaced (default 200, 1 to 60000). Keep it below
+   * `storeTimeout` (default 250) so that the client notices a hung server.
+   */
+  responseTimeout?: number;
+  /** Longest wait in milliseconds between connection attempts while Redis is unreachable; waits start at 100 and double (default 5000, 100 to 300000). */
+  reconnectMaxDelay?: number;
+  /** Commands that may await a reply at once; more fail at once rather than queue (default 1000, 1 to 100000). */
+  maxInFlight?: number;
+}

@@ -144,3 +144,22 @@ pub struct DpopOptions {
     /// rounded up, may be proofs dated more than 5 s ahead.
     pub replay_cache_per_key: Option<f64>,
 }
+
+/// The core's Redis store (`NativeStore.redis`); checked by
+/// `mcp_auth_core::options::redis_store`.
+#[napi(object, object_from_js = false, object_to_js = false)]
+pub struct NativeRedisStoreOptions {
+    /// `redis://[user[:password]@]host[:port][/db]`, `rediss://…` (TLS) or
+    /// `redis+unix:///path?db=N&pass=…`; `?protocol=resp2` for Redis before 6.
+    pub url: String,
+    /// Prepended to every key (default `mcp-auth-rs:`, at most 1024 bytes).
+    pub prefix: Option<String>,
+    /// ms, default 1000, 1..=60000: one connection attempt.
+    pub connect_timeout: Option<f64>,
+    /// ms, default 200, 1..=60000: one command's reply.
+    pub response_timeout: Option<f64>,
+    /// ms, default 5000, 100..=300000: longest wait between reconnection attempts.
+    pub reconnect_max_delay: Option<f64>,
+    /// commands, default 1000, 1..=100000: awaiting a reply at once.
+    pub max_in_flight: Option<f64>,
+}

@@ -15,6 +15,7 @@ use tokio::net::{TcpListener, TcpStream};
 use tokio::task::{JoinHandle, JoinSet};
 
 mod ports;
+pub mod redis;
 
 /// Bound on a request head, so a confused client cannot grow our buffers.
 const MAX_HEAD_BYTES: u64 = 16 * 1024;

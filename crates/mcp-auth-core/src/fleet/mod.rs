@@ -5,4 +5,5 @@
 //! rules on top of it (keys, signed records, TTLs, lock-and-poll, the
 //! circuit) are written here once.
 
+pub mod redis_store;
 pub mod store;

@@ -5,5 +5,6 @@
 pub mod decode;
 pub mod dpop;
 pub mod introspection;
+pub mod redis_store;
 pub mod values;
 pub mod verifier;
