@@ -88,6 +88,7 @@ export const {
   Authenticator,
   checkBearerLimits,
   checkServerUrl,
+  compileScopeHierarchy,
   DPOP_MAX_PROOF_LENGTH,
   DpopChecker,
   errorCodes,
@@ -97,7 +98,10 @@ export const {
   fetchServerMetadataByWellKnownUrl,
   Introspector,
   normalizeAudience,
+  protectedResourceMetadata,
+  protectedResourceMetadataUrl,
   toServerConfig,
+  tokenErrorDescriptions,
   validateServerConfig,
   Verifier,
 } = binding;

@@ -8,6 +8,7 @@
 
 use napi::bindgen_prelude::Either;
 use napi_derive::napi;
+use serde_json::Value;
 use std::collections::HashMap;
 
 #[napi(object, object_from_js = false, object_to_js = false)]
@@ -144,3 +145,56 @@ pub struct DpopOptions {
     /// rounded up, may be proofs dated more than 5 s ahead.
     pub replay_cache_per_key: Option<f64>,
 }
+
+/// The DPoP members a metadata document reports.
+#[napi(object, object_from_js = false, object_to_js = false)]
+pub struct DpopAdvertOptions {
+    /// `dpop: 'required'`.
+    pub required: bool,
+    /// The proof algorithms the checker accepts.
+    pub algorithms: Vec<String>,
+}
+
+#[napi(object, object_from_js = false, object_to_js = false)]
+pub struct MetadataDocumentOptions {
+    /// The resource's `metadata` option as JSON text, members in the
+    /// option's order; `authorizationServers` as `{ issuer, tenants? }`.
+    pub metadata: String,
+    /// Absent when DPoP is off for the resource.
+    pub dpop: Option<DpopAdvertOptions>,
+}
+
+/// The limits every bearer middleware shares (the core reads them as loose
+/// JSON, each by its own rule, so no struct mirrors this one).
+#[napi(object, object_from_js = false, object_to_js = false)]
+pub struct BearerLimitsOptions {
+    /// The accepted audiences, or `false` for any.
+    #[napi(ts_type = "readonly unknown[] | false")]
+    pub audiences: Value,
+    /// Longest token accepted, in bytes (default 8192).
+    #[napi(ts_type = "unknown")]
+    pub max_token_length: Option<Value>,
+}
+
+/// One implied scope: the string, or how JavaScript prints anything else.
+#[napi(object, object_from_js = false, object_to_js = false)]
+pub struct ImpliedScope {
+    pub scope: Option<String>,
+    pub printed: Option<String>,
+}
+
+#[napi(object, object_from_js = false, object_to_js = false)]
+pub struct HierarchyEntry {
+    pub scope: String,
+    /// Absent when the value is not an array.
+    pub implies: Option<Vec<ImpliedScope>>,
+}
+
+#[napi(object, object_from_js = false, object_to_js = false)]
+pub struct ScopeHierarchyOptions {
+    /// How messages name the option.
+    pub option: String,
+    /// The object's entries in key order; absent when it is not an object.
+    pub entries: Option<Vec<HierarchyEntry>>,
+}
+

@@ -5,5 +5,7 @@
 pub mod decode;
 pub mod dpop;
 pub mod introspection;
+pub mod metadata;
+pub mod scopes;
 pub mod values;
 pub mod verifier;
