@@ -314,7 +314,7 @@ export declare function fetchServerMetadataByWellKnownUrl(url: string): Promise<
 
 export interface HierarchyEntry {
   scope: string
-  /** `null` when the value is not an array. */
+  /** Absent when the value is not an array. */
   implies?: Array<ImpliedScope>
 }
 
@@ -449,7 +449,7 @@ export interface ResourceMetadataDocument {
 export interface ScopeHierarchyOptions {
   /** How messages name the option. */
   option: string
-  /** The object's entries in key order; `null` when it is not an object. */
+  /** The object's entries in key order; absent when it is not an object. */
   entries?: Array<HierarchyEntry>
 }
 

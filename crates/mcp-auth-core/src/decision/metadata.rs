@@ -106,6 +106,13 @@ pub fn snake_case(key: &str) -> String {
     out
 }
 
+/// `key` as an ECMAScript array index (canonical digits below 2³² − 1).
+fn array_index(key: &str) -> Option<u32> {
+    let canonical = key == "0" || (!key.starts_with('0') && !key.is_empty());
+    let index: u32 = key.parse().ok().filter(|_| canonical)?;
+    (index < u32::MAX && key.bytes().all(|b| b.is_ascii_digit())).then_some(index)
+}
+
 fn strings(values: &[String]) -> WrittenJson {
     WrittenJson::Array(
         values
@@ -164,10 +171,13 @@ pub fn build_resource_metadata_document(
         dpop.filter(|d| d.required)
             .map(|_| WrittenJson::Scalar("true".into())),
     );
-    let kept = members
+    let mut kept: Vec<(String, WrittenJson)> = members
         .into_iter()
         .filter_map(|(key, value)| value.filter(|v| !v.is_empty()).map(|v| (key, v)))
         .collect();
+    // A JavaScript object lists array-index keys first, in numeric order,
+    // even before `resource` (a stable sort keeps the rest as they are).
+    kept.sort_by_key(|(key, _)| array_index(key).map_or((1, 0), |i| (0, i)));
     let mut out = String::new();
     WrittenJson::Object(kept).write(&mut out);
     out
@@ -198,6 +208,25 @@ mod tests {
             "https://a.example/.well-known/oauth-protected-resource/mcp"
         );
         assert!(protected_resource_metadata_url(&Url::parse("urn:x").unwrap()).is_none());
+    }
+
+    #[test]
+    fn array_index_keys_come_first_as_in_a_javascript_object() {
+        let metadata = ResourceMetadata {
+            resource: "https://r".into(),
+            other: ["b", "10", "2", "01", "4294967295", "4294967294"]
+                .iter()
+                .map(|k| (k.to_string(), WrittenJson::Scalar("1".into())))
+                .collect(),
+            ..Default::default()
+        };
+        assert_eq!(
+            build_resource_metadata_document(&metadata, None),
+            concat!(
+                r#"{"2":1,"10":1,"4294967294":1,"resource":"https://r","b":1,"01":1,"#,
+                r#""4294967295":1,"bearer_methods_supported":["header"]}"#
+            )
+        );
     }
 
     #[test]

@@ -140,7 +140,8 @@ pub fn check_bearer_limits(options: Value) -> AuthResult<usize> {
     }
     check_max_token_length(match options.get("maxTokenLength") {
         None | Some(Value::Null) => None,
-        Some(value) => Some(value.as_f64().unwrap_or(f64::NAN)),
+        // A binding's spelling of a non-finite number reads as that number, as in every option.
+        Some(value) => Some(number(value.clone()).ok().flatten().unwrap_or(f64::NAN)),
     })
 }
 

@@ -319,6 +319,8 @@ fn bearer_limits_by_the_verifier_rules() {
             "{r}"
         );
     }
+    let r = limits(json!({ "audiences": false, "maxTokenLength": "Infinity" })).unwrap_err();
+    assert!(r.ends_with("got inf"), "{r}");
     let r = bearer_limits_unrepresentable(&["maxTokenLength".into()]).reason;
     assert!(r.starts_with("`maxTokenLength` must be"), "{r}");
     assert_eq!(
