@@ -225,11 +225,22 @@ export interface AuthVerify {
 }
 
 /**
+ * The limits every bearer middleware shares (the core reads them as loose
+ * JSON, each by its own rule, so no struct mirrors this one).
+ */
+export interface BearerLimitsOptions {
+  /** The accepted audiences, or `false` for any. */
+  audiences: readonly unknown[] | false
+  /** Longest token accepted, in bytes (default 8192). */
+  maxTokenLength?: unknown
+}
+
+/**
  * The limits every bearer middleware shares, checked by the rules the
  * verifier applies: `audiences` (a list, or `false` for "any") and
  * `maxTokenLength` (bytes). Returns the effective `maxTokenLength`.
  */
-export declare function checkBearerLimits(audiences: readonly unknown[] | false, maxTokenLength?: unknown): number
+export declare function checkBearerLimits(options: BearerLimitsOptions): number
 
 /**
  * Checks a server URL by the addon's rule (absolute, https, http only for
@@ -239,10 +250,26 @@ export declare function checkBearerLimits(audiences: readonly unknown[] | false,
 export declare function checkServerUrl(url: string, what: 'resource' | 'issuer'): void
 
 /**
+ * Validates a `scopeHierarchy` option (given as its entries in key order)
+ * and returns it with each implied list without repeats; throws
+ * `invalid_config` naming `option` for a wrong shape, an invalid scope,
+ * `offline_access`, or a cycle.
+ */
+export declare function compileScopeHierarchy(options: ScopeHierarchyOptions): Array<ScopeRule>
+
+/**
  * Longest DPoP proof accepted, in bytes: the wrapper refuses a longer one
  * before it verifies the token, with the addon's own limit.
  */
 export declare const DPOP_MAX_PROOF_LENGTH: number
+
+/** The DPoP members a metadata document reports. */
+export interface DpopAdvertOptions {
+  /** `dpop: 'required'`. */
+  required: boolean
+  /** The proof algorithms the checker accepts. */
+  algorithms: Array<string>
+}
 
 export interface DpopOptions {
   /** The configured resource URL: its origin plus the request path is the expected `htu`. */
@@ -296,6 +323,18 @@ export declare function fetchServerConfigByWellKnownUrl(url: string, options: Se
 export declare function fetchServerMetadata(issuer: string, options: ServerConfigOptions): Promise<MetadataDocument>
 
 export declare function fetchServerMetadataByWellKnownUrl(url: string): Promise<MetadataDocument>
+
+export interface HierarchyEntry {
+  scope: string
+  /** Absent when the value is not an array. */
+  implies?: Array<ImpliedScope>
+}
+
+/** One implied scope: the string, or how JavaScript prints anything else. */
+export interface ImpliedScope {
+  scope?: string
+  printed?: string
+}
 
 /**
  * What one endpoint call learnt: the token when active, the record to share
@@ -372,6 +411,16 @@ export interface MetadataDocument {
   document: Record<string, any>
 }
 
+export interface MetadataDocumentOptions {
+  /**
+   * The resource's `metadata` option as JSON text, members in the
+   * option's order; `authorizationServers` as `{ issuer, tenants? }`.
+   */
+  metadata: string
+  /** Absent when DPoP is off for the resource. */
+  dpop?: DpopAdvertOptions
+}
+
 /**
  * The core's Redis store (`NativeStore.redis`); checked by
  * `mcp_auth_core::options::redis_store`.
@@ -400,11 +449,42 @@ export interface NativeRedisStoreOptions {
  */
 export declare function normalizeAudience(audience: string): string
 
+/**
+ * Builds a resource's metadata document: `resource` first, the other
+ * members snake-cased in the option's order with their values as written,
+ * then `authorization_servers` (tenant templates expanded), the
+ * `scopes_supported` without `offline_access`, the header-only bearer
+ * method and the DPoP members; empty members left out.
+ */
+export declare function protectedResourceMetadata(options: MetadataDocumentOptions): ResourceMetadataDocument
+
+/**
+ * The RFC 9728 §3.1 well-known URL of a resource's metadata (the query
+ * kept, the fragment and user info dropped). Throws `invalid_config` for
+ * a URL without a host.
+ */
+export declare function protectedResourceMetadataUrl(resource: string): string
+
 /** jose `createRemoteJWKSet` option names, in milliseconds. */
 export interface RemoteJwkSetOptions {
   timeoutDuration?: number
   cooldownDuration?: number
   cacheMaxAge?: number
+}
+
+/** Where a resource's metadata document is served, and its exact JSON text. */
+export interface ResourceMetadataDocument {
+  /** The RFC 9728 §3.1 well-known URL. */
+  url: string
+  /** The document as served. */
+  document: string
+}
+
+export interface ScopeHierarchyOptions {
+  /** How messages name the option. */
+  option: string
+  /** The object's entries in key order; absent when it is not an object. */
+  entries?: Array<HierarchyEntry>
 }
 
 export interface ScopeRule {
@@ -427,6 +507,12 @@ export interface ServerConfigValidation {
   warnings: Array<ValidationFinding>
   successes?: Array<ValidationFinding>
 }
+
+/**
+ * The fixed `error_description` of every token, proof and nonce code, from
+ * the core's one table (`decision/texts.rs`).
+ */
+export declare function tokenErrorDescriptions(): Record<string, string>
 
 /**
  * Checks a raw metadata document (issuer exact match when `expectedIssuer`

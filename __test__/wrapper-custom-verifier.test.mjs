@@ -48,6 +48,9 @@ const behaviours = {
     throw 'hunter2';
   },
   nothing: () => undefined,
+  'non-string-scope': () => authInfo({ scopes: ['todo:read', 42] }),
+  'string-scopes': () => authInfo({ scopes: 'todo:read' }),
+  'null-scopes': async () => authInfo({ scopes: null }),
   'expired': () => authInfo({ expiresAt: Math.floor(Date.now() / 1000) - 120 }),
   'expired-within-leeway': () => authInfo({ expiresAt: Math.floor(Date.now() / 1000) - 10 }),
   'expires-later': () => authInfo({ expiresAt: Math.floor(Date.now() / 1000) + 600 }),
@@ -185,6 +188,20 @@ for (const [label, express] of Object.entries(EXPRESS_VERSIONS)) {
         }
       });
     }
+
+    it('scopes that are not a list of strings are a broken verifier: JSON 500, nothing granted or guessed', async () => {
+      for (const token of ['non-string-scope', 'string-scopes', 'null-scopes']) {
+        for (const path of ['/mcp', '/scoped']) {
+          const res = await call(path, token);
+          assert.equal(res.status, 500, `${token} on ${path}`);
+          assert.equal(hasHeader(res, 'www-authenticate'), false);
+          assert.deepEqual(jsonBody(res), {
+            error: 'server_error',
+            error_description: 'An unexpected error occurred while authenticating the request.',
+          });
+        }
+      }
+    });
 
     it('MCPAuthAuthServerError: JSON 500; details name the code only when asked', async () => {
       const res = await call('/mcp', 'server-error');

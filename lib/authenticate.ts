@@ -177,7 +177,9 @@ export function createAuthenticator(config: AuthenticatorConfig): Authenticator 
         if (typeof auth !== 'object' || auth === null) return respond(decider.refuse({ kind: 'unexpected' }));
         // A bound token needs its proof, an unbound one may not use the DPoP scheme (RFC 9449 §7).
         const claims = auth.claims ?? (config.claimsMayBeMissing && scheme === 'bearer' ? unverifiedJws(token)?.payload : undefined);
-        const granted = Array.isArray(auth.scopes) ? auth.scopes.filter((s): s is string => typeof s === 'string') : [];
+        // Absent scopes grant none; anything but a list of strings is a broken verifier: 500, never a guess.
+        const granted = auth.scopes === undefined ? [] : auth.scopes;
+        if (!Array.isArray(granted) || !granted.every((s) => typeof s === 'string')) return respond(decider.refuse({ kind: 'unexpected' }));
         const outcome = decider.finish(
           scheme,
           claims?.cnf !== undefined,

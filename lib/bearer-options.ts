@@ -40,7 +40,7 @@ export function resolveBearerPolicy(options: BearerPolicyOptions, defaultAudienc
   // The addon's rules, so 'jwt' mode and custom verifiers agree with the verifier.
   let maxTokenLength: number;
   try {
-    maxTokenLength = checkBearerLimits(audiences === 'any' ? false : audiences, options.maxTokenLength);
+    maxTokenLength = checkBearerLimits({ audiences: audiences === 'any' ? false : audiences, maxTokenLength: options.maxTokenLength });
   } catch (error) {
     throw nativeConfigError(error);
   }

@@ -2,7 +2,7 @@
 // shapes, so code written against mcp-auth keeps working), plus the mapping
 // from the addon's stable error codes to these classes and to HTTP outcomes.
 
-import { errorCodes, type NativeError } from './native.js';
+import { errorCodes, tokenErrorDescriptions as nativeTokenErrorDescriptions, type NativeError } from './native.js';
 
 /** Base class of every error this package throws on purpose. */
 export class MCPAuthError extends Error {
@@ -127,51 +127,10 @@ function withoutFalsy(record: Record<string, unknown>): Record<string, unknown> 
 /** How the HTTP edge treats an addon error: blame the token, the network, or the setup. */
 export type NativeErrorKind = 'token' | 'infrastructure' | 'server' | 'proof' | 'nonce';
 
-/**
- * Fixed, generic error_description per code the client is told about (the
- * token's, the DPoP proof's). What is sent comes from the core
- * (`decision/texts.rs`); this list is the documented table, and tests check
- * every such addon code has an entry.
- */
-const tokenErrorDescriptions: Readonly<Record<string, string>> = Object.freeze({
-  malformed: 'The access token is malformed.',
-  token_too_large: 'The access token is too large.',
-  unsupported_header: 'The access token header is not supported.',
-  alg_not_allowed: 'The access token signing algorithm is not allowed.',
-  unknown_kid: 'The access token was signed with an unknown key.',
-  ambiguous_key: 'The access token signing key is ambiguous.',
-  bad_signature: 'The access token signature is invalid.',
-  expired: 'The access token has expired.',
-  not_yet_valid: 'The access token is not valid yet.',
-  issued_in_future: 'The access token was issued in the future.',
-  token_too_old: 'The access token is too old.',
-  issuer_untrusted: 'The access token issuer is not trusted.',
-  audience_mismatch: 'The access token is not intended for this resource.',
-  missing_claim: 'The access token lacks a required claim.',
-  invalid_claim: 'The access token has an invalid claim.',
-  type_not_allowed: 'The access token type is not allowed.',
-  token_inactive: 'The access token is not active.',
-  sender_constrained: 'The access token is sender-constrained: it cannot be used as a Bearer token.',
-  client_not_allowed: 'The access token was issued to a client that is not allowed here.',
-  tenant_not_allowed: 'The access token was issued by a tenant that is not allowed here.',
-  dpop_required: 'This resource requires a DPoP-bound access token.',
-  dpop_token_not_bound: 'The DPoP scheme needs a DPoP-bound access token.',
-  // The proof's fault (401 invalid_dpop_proof, RFC 9449 §7.1) and the nonce request (use_dpop_nonce).
-  dpop_proof_missing: 'The request has no DPoP proof.',
-  dpop_proof_multiple: 'The request has more than one DPoP proof.',
-  dpop_proof_malformed: 'The DPoP proof is malformed.',
-  dpop_proof_type: 'The DPoP proof type is not dpop+jwt.',
-  dpop_alg_not_allowed: 'The DPoP proof signing algorithm is not allowed.',
-  dpop_key_invalid: 'The DPoP proof key is not a usable public key.',
-  dpop_bad_signature: 'The DPoP proof signature is invalid.',
-  dpop_htm_mismatch: 'The DPoP proof is not for this request method.',
-  dpop_htu_mismatch: 'The DPoP proof is not for this request URL.',
-  dpop_iat_out_of_window: 'The DPoP proof is too old or too far in the future.',
-  dpop_replayed: 'The DPoP proof was already used.',
-  dpop_ath_mismatch: 'The DPoP proof is not for this access token.',
-  dpop_jkt_mismatch: 'The DPoP proof key is not the key the access token is bound to.',
-  dpop_nonce_required: 'The DPoP proof must carry the server nonce given in DPoP-Nonce.',
-});
+// The fixed error_description per code the client is told about (the
+// token's, the DPoP proof's): the core's one table (`decision/texts.rs`),
+// which is also what is sent.
+const tokenErrorDescriptions: Readonly<Record<string, string>> = Object.freeze(nativeTokenErrorDescriptions());
 
 // Whose fault each addon code is comes from the addon itself (`errorCodes()`),
 // so a code is defined once, in Rust; the wrapper adds only its own.

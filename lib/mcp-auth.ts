@@ -83,7 +83,7 @@ export class MCPAuth {
   #resourceMetadataEndpoints(method: string) {
     if (this.#resolved.mode !== 'resource') throw invalidConfig(`\`${method}\` needs the \`protectedResources\` configuration.`);
     return [...this.#resolved.resources.values()].map(({ metadata, metadataUrl, dpop }) => {
-      const body = JSON.stringify(buildResourceMetadataDocument(metadata, dpop));
+      const body = buildResourceMetadataDocument(metadata, dpop);
       return { path: metadataUrl.pathname, query: metadataUrl.search.slice(1), body: () => body };
     });
   }

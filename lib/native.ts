@@ -88,6 +88,7 @@ export const {
   Authenticator,
   checkBearerLimits,
   checkServerUrl,
+  compileScopeHierarchy,
   DPOP_MAX_PROOF_LENGTH,
   DpopChecker,
   errorCodes,
@@ -98,7 +99,10 @@ export const {
   Introspector,
   NativeStore,
   normalizeAudience,
+  protectedResourceMetadata,
+  protectedResourceMetadataUrl,
   toServerConfig,
+  tokenErrorDescriptions,
   validateServerConfig,
   Verifier,
 } = binding;

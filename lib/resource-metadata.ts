@@ -1,11 +1,13 @@
 // RFC 9728 protected resource metadata: where it lives and what it says.
+// Both come from the core (`decision/metadata.rs`); this file only turns the
+// JavaScript `metadata` option into the JSON text the core reads.
 
-import { snakeCaseKeys } from './case.js';
+import { isPlainObject } from './case.js';
 import type { DpopGate } from './dpop.js';
-import { advertisedIssuers } from './server-config.js';
-import type { ProtectedResourceMetadata, ResourceServerConfig } from './types.js';
-
-const wellKnownPrefix = '/.well-known/oauth-protected-resource';
+import { isNativeError, protectedResourceMetadata, protectedResourceMetadataUrl as wellKnownUrl } from './native.js';
+import { getIssuer } from './server-config.js';
+import { invalidConfig } from './setup-checks.js';
+import type { ResourceServerConfig } from './types.js';
 
 /** Clients must never be told to ask for refresh tokens here (MCP: no offline_access). */
 export const offlineAccessScope = 'offline_access';
@@ -15,44 +17,42 @@ export const offlineAccessScope = 'offline_access';
  * resource's path (a root resource gets no suffix); the query is kept.
  */
 export function protectedResourceMetadataUrl(resource: URL): URL {
-  const path = resource.pathname === '/' ? '' : resource.pathname;
-  return new URL(`${resource.origin}${wellKnownPrefix}${path}${resource.search}`);
+  return new URL(withConfigErrors(() => wellKnownUrl(resource.href)));
 }
 
 /**
- * The PRM document for one resource: snake_case members, `resource` exactly as
- * configured, issuer strings for `authorization_servers` (`advertisedIssuers`), header-only bearer
+ * The PRM document's JSON text for one resource (snake_case members,
+ * `resource` exactly as configured, tenant issuers, header-only bearer
  * method, no `offline_access`, the DPoP members from the resource's DPoP
- * mode (RFC 9449 §5.2), and no empty members.
+ * mode (RFC 9449 §5.2), no empty members), built by the core.
  */
-export function buildResourceMetadataDocument(metadata: ResourceServerConfig['metadata'], dpop?: DpopGate): ProtectedResourceMetadata {
-  const {
-    resource,
-    authorizationServers,
-    scopesSupported,
-    bearerMethodsSupported: _replaced,
-    dpopSigningAlgValuesSupported: _fromMode,
-    dpopBoundAccessTokensRequired: _alsoFromMode,
-    ...rest
-  } = metadata;
-  // Members computed here come last so that nothing passed through can override them.
-  const document: Record<string, unknown> = {
-    resource,
-    ...(snakeCaseKeys(rest) as Record<string, unknown>),
-    authorization_servers: authorizationServers?.flatMap(advertisedIssuers),
-    scopes_supported: scopesSupported?.filter((scope) => scope !== offlineAccessScope),
-    // Only the Authorization header is accepted (RFC 6750 §2.1); say so.
-    bearer_methods_supported: ['header'],
-    // What the middleware enforces, never a hand-written claim that could disagree with it.
-    dpop_signing_alg_values_supported: dpop?.algorithms,
-    dpop_bound_access_tokens_required: dpop?.mode === 'required' ? true : undefined,
-  };
-  for (const [key, value] of Object.entries(document)) {
-    if (isEmpty(value)) delete document[key];
-  }
-  return document as ProtectedResourceMetadata;
+export function buildResourceMetadataDocument(metadata: ResourceServerConfig['metadata'], dpop?: DpopGate): string {
+  const servers = metadata.authorizationServers?.map((server) => ({
+    issuer: getIssuer(server),
+    tenants: 'tenants' in server ? server.tenants : undefined,
+  }));
+  return withConfigErrors(
+    () =>
+      protectedResourceMetadata({
+        metadata: JSON.stringify({ ...metadata, authorizationServers: servers }, plainDataOnly),
+        ...(dpop === undefined ? {} : { dpop: { required: dpop.mode === 'required', algorithms: [...dpop.algorithms] } }),
+      }).document,
+  );
 }
 
-function isEmpty(value: unknown): boolean {
-  return value === undefined || value === null || value === '' || (Array.isArray(value) && value.length === 0);
+// Only plain objects and arrays are data to serve: other objects (Errors,
+// URLs, class instances) are left out rather than serialised, because their
+// enumerable members can carry anything, e.g. a decoded token payload.
+function plainDataOnly(this: unknown, key: string, value: unknown): unknown {
+  const written = (this as Record<string, unknown>)[key];
+  if (typeof written === 'object' && written !== null && !Array.isArray(written) && !isPlainObject(written)) return undefined;
+  return value;
+}
+
+function withConfigErrors<T>(build: () => T): T {
+  try {
+    return build();
+  } catch (error) {
+    throw isNativeError(error) ? invalidConfig(error.reason) : error;
+  }
 }

@@ -1,9 +1,11 @@
 // Scope decisions (MCP 2026-07-28: a broader scope implies narrower ones).
-// A hierarchy is validated once, at setup, here (its errors name the
+// A hierarchy is validated once, at setup, by the core (its errors name the
 // option); the addon's decision expands a token's granted scopes to the
 // effective set (`effectiveScopes`), and every check here (per-tool checks,
 // `requireScopes`) compares against that set.
 
+import { definedMembers } from './case.js';
+import { compileScopeHierarchy as nativeCompileScopeHierarchy, isNativeError } from './native.js';
 import { assertScope, invalidConfig } from './setup-checks.js';
 import { MCPAuthBearerAuthError } from './errors.js';
 import { offlineAccessScope } from './resource-metadata.js';
@@ -13,38 +15,35 @@ import type { ScopeHierarchy } from './types.js';
 export type { ScopeHierarchy } from './types.js';
 
 /**
- * Validates a `scopeHierarchy` option and returns it (implied lists without
- * repeats), for the addon's decision; `undefined` when there is none.
+ * Validates a `scopeHierarchy` option by the core's one rule and returns it
+ * (implied lists without repeats), for the addon's decision; `undefined`
+ * when there is none.
  * @throws {MCPAuthAuthServerError} `invalid_server_config` naming `option` for a wrong shape, an invalid scope,
  * `offline_access`, or a cycle.
  */
 export function compileScopeHierarchy(hierarchy: unknown, option = 'scopeHierarchy'): ScopeHierarchy | undefined {
   if (hierarchy === undefined) return undefined;
-  if (typeof hierarchy !== 'object' || hierarchy === null || Array.isArray(hierarchy)) {
-    throw invalidConfig(`\`${option}\` must be an object mapping a scope to the scopes it implies.`);
+  let rules: { scope: string; implies: string[] }[];
+  try {
+    rules = nativeCompileScopeHierarchy({ option, ...definedMembers({ entries: hierarchyEntries(hierarchy) }) });
+  } catch (error) {
+    throw isNativeError(error) ? invalidConfig(error.reason) : error;
   }
-  const direct = new Map<string, readonly string[]>();
-  for (const [broader, implied] of Object.entries(hierarchy)) {
-    assertHierarchyScope(broader, option);
-    if (!Array.isArray(implied)) {
-      throw invalidConfig(`\`${option}["${broader}"]\` must be an array of the scopes that ${broader} implies.`);
-    }
-    for (const scope of implied) assertHierarchyScope(scope, option);
-    direct.set(broader, [...new Set(implied as string[])]);
-  }
+  return Object.fromEntries(rules.map(({ scope, implies }) => [scope, implies]));
+}
 
-  // Depth-first with the path on a stack, so a cycle is reported as the scopes that form it.
-  const closed = new Set<string>();
-  const close = (scope: string, path: string[]): void => {
-    if (closed.has(scope)) return;
-    if (path.includes(scope)) {
-      throw invalidConfig(`\`${option}\` has a cycle: ${[...path.slice(path.indexOf(scope)), scope].join(' → ')}.`);
-    }
-    for (const implied of direct.get(scope) ?? []) close(implied, [...path, scope]);
-    closed.add(scope);
-  };
-  for (const scope of direct.keys()) close(scope, []);
-  return Object.fromEntries(direct);
+// JavaScript values as the core reads them: an object's entries in key
+// order, and each implied scope as its string or as JSON prints anything else.
+function hierarchyEntries(hierarchy: unknown) {
+  if (typeof hierarchy !== 'object' || hierarchy === null || Array.isArray(hierarchy)) return undefined;
+  return Object.entries(hierarchy).map(([scope, implied]: [string, unknown]) => ({
+    scope,
+    ...definedMembers({
+      implies: Array.isArray(implied)
+        ? implied.map((item: unknown) => (typeof item === 'string' ? { scope: item } : { printed: String(JSON.stringify(item)) }))
+        : undefined,
+    }),
+  }));
 }
 
 function assertHierarchyScope(scope: unknown, option: string): void {

@@ -33,21 +33,6 @@ export function getIssuer(config: AuthServerConfig): string {
   return 'metadata' in config ? config.metadata.issuer : config.issuer;
 }
 
-/** The placeholder of a multi-tenant issuer template (the addon checks its form). */
-const tenantPlaceholder = '{tenantid}';
-
-/**
- * What RFC 9728 `authorization_servers` lists for this server: its issuer; for
- * a `{tenantid}` template, each allowed tenant's own issuer, and nothing
- * without a `tenants` list (a template is no issuer a client can discover).
- */
-export function advertisedIssuers(config: AuthServerConfig): string[] {
-  const issuer = getIssuer(config);
-  if (!issuer.includes(tenantPlaceholder)) return [issuer];
-  const tenants = ('tenants' in config ? config.tenants : undefined) ?? [];
-  return tenants.map((tenant) => issuer.replace(tenantPlaceholder, tenant));
-}
-
 /**
  * Discovers the metadata of `issuer`. The fetched document is used only when
  * its `issuer` is byte-identical to the one asked for (RFC 8414 §3.3).

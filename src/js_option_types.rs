@@ -8,6 +8,7 @@
 
 use napi::bindgen_prelude::Either;
 use napi_derive::napi;
+use serde_json::Value;
 use std::collections::HashMap;
 
 #[napi(object, object_from_js = false, object_to_js = false)]
@@ -162,4 +163,173 @@ pub struct NativeRedisStoreOptions {
     pub reconnect_max_delay: Option<f64>,
     /// commands, default 1000, 1..=100000: awaiting a reply at once.
     pub max_in_flight: Option<f64>,
+}
+
+/// The DPoP members a metadata document reports.
+#[napi(object, object_from_js = false, object_to_js = false)]
+pub struct DpopAdvertOptions {
+    /// `dpop: 'required'`.
+    pub required: bool,
+    /// The proof algorithms the checker accepts.
+    pub algorithms: Vec<String>,
+}
+
+#[napi(object, object_from_js = false, object_to_js = false)]
+pub struct MetadataDocumentOptions {
+    /// The resource's `metadata` option as JSON text, members in the
+    /// option's order; `authorizationServers` as `{ issuer, tenants? }`.
+    pub metadata: String,
+    /// Absent when DPoP is off for the resource.
+    pub dpop: Option<DpopAdvertOptions>,
+}
+
+/// The limits every bearer middleware shares (the core reads them as loose
+/// JSON, each by its own rule, so no struct mirrors this one).
+#[napi(object, object_from_js = false, object_to_js = false)]
+pub struct BearerLimitsOptions {
+    /// The accepted audiences, or `false` for any.
+    #[napi(ts_type = "readonly unknown[] | false")]
+    pub audiences: Value,
+    /// Longest token accepted, in bytes (default 8192).
+    #[napi(ts_type = "unknown")]
+    pub max_token_length: Option<Value>,
+}
+
+/// One implied scope: the string, or how JavaScript prints anything else.
+#[napi(object, object_from_js = false, object_to_js = false)]
+pub struct ImpliedScope {
+    pub scope: Option<String>,
+    pub printed: Option<String>,
+}
+
+#[napi(object, object_from_js = false, object_to_js = false)]
+pub struct HierarchyEntry {
+    pub scope: String,
+    /// Absent when the value is not an array.
+    pub implies: Option<Vec<ImpliedScope>>,
+}
+
+#[napi(object, object_from_js = false, object_to_js = false)]
+pub struct ScopeHierarchyOptions {
+    /// How messages name the option.
+    pub option: String,
+    /// The object's entries in key order; absent when it is not an object.
+    pub entries: Option<Vec<HierarchyEntry>>,
+}
+
+// The shapes above are written for `index.d.ts`; the core's serde structs are
+// the definition. This test fails when a shape's fields differ from its
+// struct's, so the two cannot drift.
+#[cfg(test)]
+mod tests {
+    use mcp_auth_core::options::{dpop, introspection, metadata, redis_store, scopes, verifier};
+    use serde::de::{self, Deserialize, Deserializer, Visitor};
+
+    /// The field names a serde struct declares (as they are spelled in JSON).
+    fn fields_of<'de, T: Deserialize<'de>>() -> Vec<String> {
+        struct Capture(Vec<String>);
+        impl<'de> Deserializer<'de> for &mut Capture {
+            type Error = de::value::Error;
+            fn deserialize_any<V: Visitor<'de>>(self, _: V) -> Result<V::Value, Self::Error> {
+                Err(de::Error::custom("not a struct"))
+            }
+            fn deserialize_struct<V: Visitor<'de>>(
+                self,
+                _: &'static str,
+                fields: &'static [&'static str],
+                _: V,
+            ) -> Result<V::Value, Self::Error> {
+                self.0 = fields.iter().map(|f| (*f).to_owned()).collect();
+                Err(de::Error::custom("captured"))
+            }
+            serde::forward_to_deserialize_any! {
+                bool i8 i16 i32 i64 u8 u16 u32 u64 f32 f64 char str string bytes byte_buf
+                option unit unit_struct newtype_struct seq tuple tuple_struct map enum
+                identifier ignored_any
+            }
+        }
+        let mut capture = Capture(Vec::new());
+        let _ = T::deserialize(&mut capture);
+        let mut names = capture.0;
+        names.sort();
+        names
+    }
+
+    /// The fields of `pub struct name` in this file, camelCased as napi declares them.
+    fn declared(name: &str) -> Vec<String> {
+        let source = include_str!("js_option_types.rs");
+        let start = source
+            .find(&format!("pub struct {name} {{"))
+            .unwrap_or_else(|| panic!("{name} is not declared"));
+        let body = &source[start..start + source[start..].find("\n}").unwrap()];
+        let mut names: Vec<String> = body
+            .lines()
+            .filter_map(|line| line.trim().strip_prefix("pub ")?.split_once(':'))
+            .map(|(field, _)| camel_case(field.trim_start_matches("r#")))
+            .collect();
+        names.sort();
+        names
+    }
+
+    fn camel_case(field: &str) -> String {
+        let mut out = String::new();
+        let mut upper = false;
+        for c in field.chars() {
+            if c == '_' {
+                upper = true;
+            } else if upper {
+                out.push(c.to_ascii_uppercase());
+                upper = false;
+            } else {
+                out.push(c);
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn every_declared_shape_has_the_core_struct_fields() {
+        let pairs: [(&str, Vec<String>); 12] = [
+            (
+                "TrustedIssuerOptions",
+                fields_of::<verifier::TrustedIssuerOptions>(),
+            ),
+            (
+                "JwtVerifyOptions",
+                fields_of::<verifier::JwtVerifyOptions>(),
+            ),
+            (
+                "RemoteJwkSetOptions",
+                fields_of::<verifier::RemoteJwkSetOptions>(),
+            ),
+            ("VerifierOptions", fields_of::<verifier::VerifierOptions>()),
+            (
+                "IntrospectorOptions",
+                fields_of::<introspection::IntrospectorOptions>(),
+            ),
+            ("DpopOptions", fields_of::<dpop::DpopOptions>()),
+            (
+                "NativeRedisStoreOptions",
+                fields_of::<redis_store::RedisStoreOptions>(),
+            ),
+            (
+                "DpopAdvertOptions",
+                fields_of::<metadata::DpopAdvertOptions>(),
+            ),
+            (
+                "MetadataDocumentOptions",
+                fields_of::<metadata::MetadataDocumentOptions>(),
+            ),
+            ("ImpliedScope", fields_of::<scopes::ImpliedScope>()),
+            ("HierarchyEntry", fields_of::<scopes::HierarchyEntry>()),
+            (
+                "ScopeHierarchyOptions",
+                fields_of::<scopes::ScopeHierarchyOptions>(),
+            ),
+        ];
+        for (name, core) in pairs {
+            assert!(!core.is_empty(), "{name}: no fields captured");
+            assert_eq!(declared(name), core, "{name}");
+        }
+    }
 }

@@ -14,19 +14,26 @@ mod js_options;
 mod napi_authenticator;
 mod napi_dpop;
 mod napi_introspector;
+mod napi_metadata;
+mod napi_scopes;
 mod napi_store;
 mod napi_verifier;
 
 use js_error::{internal, js_error};
 use js_json::JsonObject;
+use js_options::JsOptions;
+use mcp_auth_core::decision::texts::TOKEN_ERROR_DESCRIPTIONS;
 use mcp_auth_core::error;
 use mcp_auth_core::issuers::discovery::{self, ServerType};
 use mcp_auth_core::issuers::{server_config, trusted};
-use mcp_auth_core::options::verifier::{check_audiences, check_max_token_length};
+use mcp_auth_core::options::verifier::{
+    bearer_limits_unrepresentable, check_bearer_limits as check_bearer_limits_in_core,
+};
 use mcp_auth_core::tokens::claims;
 use napi::bindgen_prelude::*;
 use napi_derive::napi;
 use serde_json::{Map, Value};
+use std::collections::HashMap;
 use std::future::Future;
 
 /// Runs `work` on the runtime, turning a panic into an error value, and
@@ -250,31 +257,10 @@ pub fn check_server_url(
 #[napi(catch_unwind)]
 pub fn check_bearer_limits(
     env: &Env,
-    #[napi(ts_arg_type = "readonly unknown[] | false")] audiences: Value,
-    #[napi(ts_arg_type = "unknown")] max_token_length: Option<Value>,
+    #[napi(ts_arg_type = "BearerLimitsOptions")] options: JsOptions,
 ) -> Result<u32> {
-    let audiences = match audiences {
-        Value::Bool(false) => Ok(()),
-        Value::Array(items) => items
-            .into_iter()
-            .map(|item| match item {
-                Value::String(s) => Ok(s),
-                _ => Err(()),
-            })
-            .collect::<std::result::Result<Vec<_>, ()>>()
-            .map_or_else(
-                |()| check_audiences(&[]).map(|_| ()),
-                |list| check_audiences(&list).map(|_| ()),
-            ),
-        _ => check_audiences(&[]).map(|_| ()),
-    };
-    let length = match max_token_length {
-        None | Some(Value::Null) => check_max_token_length(None),
-        Some(Value::Number(n)) => check_max_token_length(n.as_f64()),
-        Some(_) => check_max_token_length(Some(f64::NAN)),
-    };
-    audiences
-        .and(length)
+    options
+        .decode(check_bearer_limits_in_core, bearer_limits_unrepresentable)
         .map(|n| n as u32)
         .map_err(|e| js_error(env, &e))
 }
@@ -297,5 +283,15 @@ pub fn error_codes() -> Vec<ErrorCodeInfo> {
             code: code.as_str().to_owned(),
             fault: code.fault().as_str().to_owned(),
         })
+        .collect()
+}
+
+/// The fixed `error_description` of every token, proof and nonce code, from
+/// the core's one table (`decision/texts.rs`).
+#[napi(catch_unwind)]
+pub fn token_error_descriptions() -> HashMap<String, String> {
+    TOKEN_ERROR_DESCRIPTIONS
+        .iter()
+        .map(|(code, text)| ((*code).to_owned(), (*text).to_owned()))
         .collect()
 }

@@ -273,7 +273,12 @@ fn challenges_hierarchies_metadata_and_preflight_match_typescript() {
                 .as_array()
                 .unwrap()
                 .iter()
-                .map(|p| (p[0].as_str().unwrap().to_owned(), p[1].clone()))
+                .map(|p| {
+                    (
+                        p[0].as_str().unwrap().to_owned(),
+                        WrittenJson::from_value(&p[1]),
+                    )
+                })
                 .collect(),
         };
         let algorithms = strings(&m["dpop"]["algorithms"]);

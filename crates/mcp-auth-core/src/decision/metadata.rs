@@ -2,11 +2,13 @@
 //! (`protectedResourceMetadataUrl`) and what it says
 //! (`buildResourceMetadataDocument`).
 
-use serde_json::Value;
 use url::Url;
 
-use super::response::{json_string, json_value};
+use super::response::json_string;
 use super::scopes::OFFLINE_ACCESS_SCOPE;
+use super::written_json::{put, WrittenJson};
+use crate::error::{AuthError, AuthResult};
+use crate::issuers::template::PLACEHOLDER;
 
 const WELL_KNOWN_PREFIX: &str = "/.well-known/oauth-protected-resource";
 
@@ -34,6 +36,17 @@ pub fn protected_resource_metadata_url(resource: &Url) -> Option<Url> {
     .ok()
 }
 
+/// The well-known URL of `resource` as text; `invalid_config` when it has no origin.
+pub fn well_known_url(resource: &str) -> AuthResult<String> {
+    Url::parse(resource)
+        .ok()
+        .and_then(|url| protected_resource_metadata_url(&url))
+        .map(String::from)
+        .ok_or_else(|| {
+            AuthError::config("`metadata.resource` must be an absolute URL with a host.")
+        })
+}
+
 /// The DPoP settings a document reports.
 #[derive(Debug, Clone, Copy)]
 pub struct DpopAdvert<'a> {
@@ -50,10 +63,33 @@ pub struct ResourceMetadata {
     pub authorization_servers: Option<Vec<String>>,
     pub scopes_supported: Option<Vec<String>>,
     /// Every other member in the option's order, keys as configured
-    /// (camelCase is snake-cased here, deeply). `bearerMethodsSupported`,
-    /// `dpopSigningAlgValuesSupported` and `dpopBoundAccessTokensRequired` must
-    /// be left out: the document computes them.
-    pub other: Vec<(String, Value)>,
+    /// (camelCase is snake-cased here, deeply), values as written.
+    /// `bearerMethodsSupported`, `dpopSigningAlgValuesSupported` and
+    /// `dpopBoundAccessTokensRequired` must be left out: the document
+    /// computes them.
+    pub other: Vec<(String, WrittenJson)>,
+}
+
+/// One configured authorization server, as the metadata advertises it.
+#[derive(Debug, Clone, Default)]
+pub struct AdvertisedServer {
+    pub issuer: String,
+    pub tenants: Option<Vec<String>>,
+}
+
+/// The issuers a client may discover for one server: the issuer itself, or
+/// for a `{tenantid}` template each allowed tenant's own issuer, and nothing
+/// without a `tenants` list (a template is no issuer a client can discover).
+pub fn advertised_issuers(server: &AdvertisedServer) -> Vec<String> {
+    if !server.issuer.contains(PLACEHOLDER) {
+        return vec![server.issuer.clone()];
+    }
+    server
+        .tenants
+        .iter()
+        .flatten()
+        .map(|tenant| server.issuer.replacen(PLACEHOLDER, tenant, 1))
+        .collect()
 }
 
 /// camelCase → snake_case (`A` → `_a`).
@@ -70,59 +106,44 @@ pub fn snake_case(key: &str) -> String {
     out
 }
 
-// Deep over objects and arrays, as `snakeCaseKeys` does.
-fn snake_case_keys(value: &Value) -> Value {
-    match value {
-        Value::Array(items) => Value::Array(items.iter().map(snake_case_keys).collect()),
-        Value::Object(map) => Value::Object(
-            map.iter()
-                .map(|(k, v)| (snake_case(k), snake_case_keys(v)))
-                .collect(),
-        ),
-        other => other.clone(),
-    }
+/// `key` as an ECMAScript array index (canonical digits below 2³² − 1).
+fn array_index(key: &str) -> Option<u32> {
+    let canonical = key == "0" || (!key.starts_with('0') && !key.is_empty());
+    let index: u32 = key.parse().ok().filter(|_| canonical)?;
+    (index < u32::MAX && key.bytes().all(|b| b.is_ascii_digit())).then_some(index)
 }
 
-fn is_empty(value: &Value) -> bool {
-    match value {
-        Value::Null => true,
-        Value::String(s) => s.is_empty(),
-        Value::Array(items) => items.is_empty(),
-        _ => false,
-    }
-}
-
-// An object literal's member: a repeated key keeps its first place and takes the last value.
-fn put(members: &mut Vec<(String, Option<Value>)>, key: &str, value: Option<Value>) {
-    match members.iter_mut().find(|(k, _)| k == key) {
-        Some(slot) => slot.1 = value,
-        None => members.push((key.to_owned(), value)),
-    }
-}
-
-fn strings(values: &[String]) -> Value {
-    Value::Array(values.iter().cloned().map(Value::String).collect())
+fn strings(values: &[String]) -> WrittenJson {
+    WrittenJson::Array(
+        values
+            .iter()
+            .map(|v| WrittenJson::Scalar(json_string(v)))
+            .collect(),
+    )
 }
 
 /// The PRM document as `JSON.stringify` writes it: `resource` first, the
 /// other members, then the computed ones (which nothing passed through can
 /// override), no `offline_access`, header-only bearer method, the DPoP
-/// members from the resource's mode, and no empty members. Nested objects
-/// in `other` are written in serde_json's map order.
+/// members from the resource's mode, and no empty members.
 pub fn build_resource_metadata_document(
     metadata: &ResourceMetadata,
     dpop: Option<DpopAdvert<'_>>,
 ) -> String {
-    let mut members: Vec<(String, Option<Value>)> = vec![(
+    let mut members: Vec<(String, Option<WrittenJson>)> = vec![(
         "resource".to_owned(),
-        Some(Value::String(metadata.resource.clone())),
+        Some(WrittenJson::Scalar(json_string(&metadata.resource))),
     )];
     for (key, value) in &metadata.other {
-        put(&mut members, &snake_case(key), Some(snake_case_keys(value)));
+        put(
+            &mut members,
+            snake_case(key),
+            Some(value.rename_keys(&snake_case)),
+        );
     }
     put(
         &mut members,
-        "authorization_servers",
+        "authorization_servers".to_owned(),
         metadata.authorization_servers.as_deref().map(strings),
     );
     let scopes = metadata.scopes_supported.as_ref().map(|all| {
@@ -133,32 +154,33 @@ pub fn build_resource_metadata_document(
             .collect();
         strings(&kept)
     });
-    put(&mut members, "scopes_supported", scopes);
+    put(&mut members, "scopes_supported".to_owned(), scopes);
     put(
         &mut members,
-        "bearer_methods_supported",
+        "bearer_methods_supported".to_owned(),
         Some(strings(&["header".to_owned()])),
     );
     put(
         &mut members,
-        "dpop_signing_alg_values_supported",
+        "dpop_signing_alg_values_supported".to_owned(),
         dpop.map(|d| strings(d.algorithms)),
     );
     put(
         &mut members,
-        "dpop_bound_access_tokens_required",
-        dpop.filter(|d| d.required).map(|_| Value::Bool(true)),
+        "dpop_bound_access_tokens_required".to_owned(),
+        dpop.filter(|d| d.required)
+            .map(|_| WrittenJson::Scalar("true".into())),
     );
-    let written: Vec<String> = members
-        .iter()
-        .filter_map(|(key, value)| {
-            value
-                .as_ref()
-                .filter(|v| !is_empty(v))
-                .map(|v| format!("{}:{}", json_string(key), json_value(v)))
-        })
+    let mut kept: Vec<(String, WrittenJson)> = members
+        .into_iter()
+        .filter_map(|(key, value)| value.filter(|v| !v.is_empty()).map(|v| (key, v)))
         .collect();
-    format!("{{{}}}", written.join(","))
+    // A JavaScript object lists array-index keys first, in numeric order,
+    // even before `resource` (a stable sort keeps the rest as they are).
+    kept.sort_by_key(|(key, _)| array_index(key).map_or((1, 0), |i| (0, i)));
+    let mut out = String::new();
+    WrittenJson::Object(kept).write(&mut out);
+    out
 }
 
 #[cfg(test)]
@@ -189,13 +211,35 @@ mod tests {
     }
 
     #[test]
+    fn array_index_keys_come_first_as_in_a_javascript_object() {
+        let metadata = ResourceMetadata {
+            resource: "https://r".into(),
+            other: ["b", "10", "2", "01", "4294967295", "4294967294"]
+                .iter()
+                .map(|k| (k.to_string(), WrittenJson::Scalar("1".into())))
+                .collect(),
+            ..Default::default()
+        };
+        assert_eq!(
+            build_resource_metadata_document(&metadata, None),
+            concat!(
+                r#"{"2":1,"10":1,"4294967294":1,"resource":"https://r","b":1,"01":1,"#,
+                r#""4294967295":1,"bearer_methods_supported":["header"]}"#
+            )
+        );
+    }
+
+    #[test]
     fn computed_members_keep_a_passed_key_place() {
         let metadata = ResourceMetadata {
             resource: "https://r".into(),
             other: vec![
-                ("bearer_methods_supported".into(), Value::Null),
-                ("resourceName".into(), "R".into()),
-                ("x".into(), Value::Array(vec![])),
+                (
+                    "bearer_methods_supported".into(),
+                    WrittenJson::Scalar("null".into()),
+                ),
+                ("resourceName".into(), WrittenJson::Scalar("\"R\"".into())),
+                ("x".into(), WrittenJson::Array(vec![])),
             ],
             scopes_supported: Some(vec!["offline_access".into()]),
             ..Default::default()

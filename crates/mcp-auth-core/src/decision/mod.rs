@@ -15,6 +15,7 @@ pub mod response;
 pub mod scopes;
 pub mod step_up;
 pub mod texts;
+pub mod written_json;
 
 pub use challenge::{build_challenge, sanitize_description, ChallengeParams, Scheme};
 pub use credentials::{
@@ -25,8 +26,10 @@ pub use decide::{
 };
 pub use failures::Refusal;
 pub use metadata::{
-    build_resource_metadata_document, protected_resource_metadata_url, DpopAdvert, ResourceMetadata,
+    advertised_issuers, build_resource_metadata_document, protected_resource_metadata_url,
+    AdvertisedServer, DpopAdvert, ResourceMetadata,
 };
 pub use response::Response;
 pub use scopes::{missing_scopes, ScopeHierarchy};
 pub use step_up::{parse_insufficient_scope, ScopeChallengeParams};
+pub use written_json::WrittenJson;

@@ -23,7 +23,7 @@ pub fn is_scope_token(scope: &str) -> bool {
 }
 
 /// The reason an invalid scope is refused, as `assertScope` words it.
-fn assert_hierarchy_scope(scope: &str, option: &str) -> Result<(), String> {
+pub(crate) fn assert_hierarchy_scope(scope: &str, option: &str) -> Result<(), String> {
     if !is_scope_token(scope) {
         let quoted = serde_json::to_string(scope).unwrap_or_default();
         return Err(format!(

@@ -48,50 +48,118 @@ pub const MISSING_REQUIRED_SCOPES: &str =
 /// What a code without its own text is told.
 pub const GENERIC_TOKEN_DESCRIPTION: &str = "The access token is invalid.";
 
-/// The fixed description per token, proof and nonce code; `None` for a code without one.
+/// The fixed description per token, proof and nonce code: what the client
+/// is told (`error_description`). The bindings read this table too
+/// (`tokenErrorDescriptions()` in Node), so it is written once.
+pub const TOKEN_ERROR_DESCRIPTIONS: &[(&str, &str)] = &[
+    ("malformed", "The access token is malformed."),
+    ("token_too_large", "The access token is too large."),
+    (
+        "unsupported_header",
+        "The access token header is not supported.",
+    ),
+    (
+        "alg_not_allowed",
+        "The access token signing algorithm is not allowed.",
+    ),
+    (
+        "unknown_kid",
+        "The access token was signed with an unknown key.",
+    ),
+    (
+        "ambiguous_key",
+        "The access token signing key is ambiguous.",
+    ),
+    ("bad_signature", "The access token signature is invalid."),
+    ("expired", "The access token has expired."),
+    ("not_yet_valid", "The access token is not valid yet."),
+    (
+        "issued_in_future",
+        "The access token was issued in the future.",
+    ),
+    ("token_too_old", "The access token is too old."),
+    (
+        "issuer_untrusted",
+        "The access token issuer is not trusted.",
+    ),
+    (
+        "audience_mismatch",
+        "The access token is not intended for this resource.",
+    ),
+    ("missing_claim", "The access token lacks a required claim."),
+    ("invalid_claim", "The access token has an invalid claim."),
+    ("type_not_allowed", "The access token type is not allowed."),
+    ("token_inactive", "The access token is not active."),
+    (
+        "sender_constrained",
+        "The access token is sender-constrained: it cannot be used as a Bearer token.",
+    ),
+    (
+        "client_not_allowed",
+        "The access token was issued to a client that is not allowed here.",
+    ),
+    (
+        "tenant_not_allowed",
+        "The access token was issued by a tenant that is not allowed here.",
+    ),
+    (
+        "dpop_required",
+        "This resource requires a DPoP-bound access token.",
+    ),
+    (
+        "dpop_token_not_bound",
+        "The DPoP scheme needs a DPoP-bound access token.",
+    ),
+    // The proof's fault (401 invalid_dpop_proof, RFC 9449 §7.1) and the nonce request (use_dpop_nonce).
+    ("dpop_proof_missing", "The request has no DPoP proof."),
+    (
+        "dpop_proof_multiple",
+        "The request has more than one DPoP proof.",
+    ),
+    ("dpop_proof_malformed", "The DPoP proof is malformed."),
+    ("dpop_proof_type", "The DPoP proof type is not dpop+jwt."),
+    (
+        "dpop_alg_not_allowed",
+        "The DPoP proof signing algorithm is not allowed.",
+    ),
+    (
+        "dpop_key_invalid",
+        "The DPoP proof key is not a usable public key.",
+    ),
+    ("dpop_bad_signature", "The DPoP proof signature is invalid."),
+    (
+        "dpop_htm_mismatch",
+        "The DPoP proof is not for this request method.",
+    ),
+    (
+        "dpop_htu_mismatch",
+        "The DPoP proof is not for this request URL.",
+    ),
+    (
+        "dpop_iat_out_of_window",
+        "The DPoP proof is too old or too far in the future.",
+    ),
+    ("dpop_replayed", "The DPoP proof was already used."),
+    (
+        "dpop_ath_mismatch",
+        "The DPoP proof is not for this access token.",
+    ),
+    (
+        "dpop_jkt_mismatch",
+        "The DPoP proof key is not the key the access token is bound to.",
+    ),
+    (
+        "dpop_nonce_required",
+        "The DPoP proof must carry the server nonce given in DPoP-Nonce.",
+    ),
+];
+
+/// The code's own description; `None` for a code without one.
 pub fn own_token_error_description(code: &str) -> Option<&'static str> {
-    Some(match code {
-        "malformed" => "The access token is malformed.",
-        "token_too_large" => "The access token is too large.",
-        "unsupported_header" => "The access token header is not supported.",
-        "alg_not_allowed" => "The access token signing algorithm is not allowed.",
-        "unknown_kid" => "The access token was signed with an unknown key.",
-        "ambiguous_key" => "The access token signing key is ambiguous.",
-        "bad_signature" => "The access token signature is invalid.",
-        "expired" => "The access token has expired.",
-        "not_yet_valid" => "The access token is not valid yet.",
-        "issued_in_future" => "The access token was issued in the future.",
-        "token_too_old" => "The access token is too old.",
-        "issuer_untrusted" => "The access token issuer is not trusted.",
-        "audience_mismatch" => "The access token is not intended for this resource.",
-        "missing_claim" => "The access token lacks a required claim.",
-        "invalid_claim" => "The access token has an invalid claim.",
-        "type_not_allowed" => "The access token type is not allowed.",
-        "token_inactive" => "The access token is not active.",
-        "sender_constrained" => {
-            "The access token is sender-constrained: it cannot be used as a Bearer token."
-        }
-        "client_not_allowed" => "The access token was issued to a client that is not allowed here.",
-        "tenant_not_allowed" => "The access token was issued by a tenant that is not allowed here.",
-        "dpop_required" => "This resource requires a DPoP-bound access token.",
-        "dpop_token_not_bound" => "The DPoP scheme needs a DPoP-bound access token.",
-        // The proof's fault (401 invalid_dpop_proof, RFC 9449 §7.1) and the nonce request (use_dpop_nonce).
-        "dpop_proof_missing" => "The request has no DPoP proof.",
-        "dpop_proof_multiple" => "The request has more than one DPoP proof.",
-        "dpop_proof_malformed" => "The DPoP proof is malformed.",
-        "dpop_proof_type" => "The DPoP proof type is not dpop+jwt.",
-        "dpop_alg_not_allowed" => "The DPoP proof signing algorithm is not allowed.",
-        "dpop_key_invalid" => "The DPoP proof key is not a usable public key.",
-        "dpop_bad_signature" => "The DPoP proof signature is invalid.",
-        "dpop_htm_mismatch" => "The DPoP proof is not for this request method.",
-        "dpop_htu_mismatch" => "The DPoP proof is not for this request URL.",
-        "dpop_iat_out_of_window" => "The DPoP proof is too old or too far in the future.",
-        "dpop_replayed" => "The DPoP proof was already used.",
-        "dpop_ath_mismatch" => "The DPoP proof is not for this access token.",
-        "dpop_jkt_mismatch" => "The DPoP proof key is not the key the access token is bound to.",
-        "dpop_nonce_required" => "The DPoP proof must carry the server nonce given in DPoP-Nonce.",
-        _ => return None,
-    })
+    TOKEN_ERROR_DESCRIPTIONS
+        .iter()
+        .find(|(known, _)| *known == code)
+        .map(|(_, text)| *text)
 }
 
 /// `tokenErrorDescription`: the code's own text, else the generic one.
@@ -122,3 +190,29 @@ pub const REASON_DPOP_REQUIRED: &str = "DPoP is required";
 pub const REASON_DPOP_HEADER: &str = "DPoP header";
 pub const REASON_SENDER_CONSTRAINED: &str = "bound token presented as Bearer";
 pub const REASON_NOT_BOUND: &str = "token is not DPoP-bound";
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::error::{ErrorCode, Fault};
+
+    #[test]
+    fn every_client_facing_code_has_one_description() {
+        for code in ErrorCode::ALL {
+            if matches!(code.fault(), Fault::Token | Fault::Proof | Fault::Nonce) {
+                assert!(
+                    own_token_error_description(code.as_str()).is_some(),
+                    "{} needs a description",
+                    code.as_str()
+                );
+            }
+        }
+        for (i, (code, _)) in TOKEN_ERROR_DESCRIPTIONS.iter().enumerate() {
+            assert!(
+                TOKEN_ERROR_DESCRIPTIONS[..i].iter().all(|(c, _)| c != code),
+                "{code} twice"
+            );
+        }
+        assert_eq!(token_error_description("nope"), GENERIC_TOKEN_DESCRIPTION);
+    }
+}

@@ -5,6 +5,8 @@
 pub mod decode;
 pub mod dpop;
 pub mod introspection;
+pub mod metadata;
 pub mod redis_store;
+pub mod scopes;
 pub mod values;
 pub mod verifier;

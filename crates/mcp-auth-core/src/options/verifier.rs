@@ -120,6 +120,40 @@ pub fn check_max_token_length(value: Option<f64>) -> AuthResult<usize> {
     Ok(n as usize)
 }
 
+/// The limits every bearer middleware shares, as a binding passes them:
+/// `{ audiences: [...] | false, maxTokenLength? }`. Checked by the rules
+/// the verifier applies; returns the effective `maxTokenLength`.
+pub fn check_bearer_limits(options: Value) -> AuthResult<usize> {
+    let audiences = match options.get("audiences") {
+        Some(Value::Bool(false)) => None,
+        Some(Value::Array(items)) => Some(
+            items
+                .iter()
+                .map(|item| item.as_str().map(str::to_owned))
+                .collect::<Option<Vec<String>>>()
+                .unwrap_or_default(),
+        ),
+        _ => Some(Vec::new()),
+    };
+    if let Some(list) = audiences {
+        check_audiences(&list)?;
+    }
+    check_max_token_length(match options.get("maxTokenLength") {
+        None | Some(Value::Null) => None,
+        // A binding's spelling of a non-finite number reads as that number, as in every option.
+        Some(value) => Some(number(value.clone()).ok().flatten().unwrap_or(f64::NAN)),
+    })
+}
+
+/// `check_bearer_limits`' refusal for a value a binding could not express as JSON.
+pub fn bearer_limits_unrepresentable(keys: &[String]) -> AuthError {
+    let refusal = match keys.first().map(String::as_str) {
+        Some("maxTokenLength") => check_max_token_length(Some(f64::NAN)).err(),
+        _ => check_audiences(&[]).err(),
+    };
+    refusal.unwrap_or_else(|| AuthError::config("An option has a value of the wrong type."))
+}
+
 fn algorithms(names: &[String]) -> AuthResult<Vec<jsonwebtoken::Algorithm>> {
     names
         .iter()

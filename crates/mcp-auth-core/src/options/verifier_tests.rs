@@ -291,3 +291,40 @@ fn json_numbers_keep_their_range_checks() {
         "{r}"
     );
 }
+
+#[test]
+fn bearer_limits_by_the_verifier_rules() {
+    use serde_json::json;
+    let limits = |v| check_bearer_limits(v).map_err(|e| e.reason);
+    assert_eq!(limits(json!({ "audiences": false })), Ok(8192));
+    assert_eq!(
+        limits(json!({ "audiences": ["a"], "maxTokenLength": 64 })),
+        Ok(64)
+    );
+    let audience =
+        "`audience` must be a non-empty string or list of strings, or `false` to skip the check.";
+    for bad in [
+        json!([]),
+        json!([""]),
+        json!(["a", 1]),
+        json!("a"),
+        json!(true),
+    ] {
+        assert_eq!(limits(json!({ "audiences": bad })).unwrap_err(), audience);
+    }
+    for bad in [json!(0), json!("64"), json!("NaN"), json!(1.5), json!({})] {
+        let r = limits(json!({ "audiences": false, "maxTokenLength": bad })).unwrap_err();
+        assert!(
+            r.starts_with("`maxTokenLength` must be an integer number of bytes from 1 to"),
+            "{r}"
+        );
+    }
+    let r = limits(json!({ "audiences": false, "maxTokenLength": "Infinity" })).unwrap_err();
+    assert!(r.ends_with("got inf"), "{r}");
+    let r = bearer_limits_unrepresentable(&["maxTokenLength".into()]).reason;
+    assert!(r.starts_with("`maxTokenLength` must be"), "{r}");
+    assert_eq!(
+        bearer_limits_unrepresentable(&["audiences".into()]).reason,
+        audience
+    );
+}
