@@ -90,3 +90,7 @@ impl DpopFleet {
         Err(refused)
     }
 }
+
+#[cfg(test)]
+#[path = "dpop_tests.rs"]
+mod tests;

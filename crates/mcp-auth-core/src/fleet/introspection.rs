@@ -112,9 +112,9 @@ impl IntrospectionFleet {
             return hit;
         }
         let key = self.key(token);
-        self.flights
-            .share(&key, self.lookup(introspector, token, &key))
-            .await
+        // Boxed: the endpoint call and the store round trips make a large future.
+        let lookup = Box::pin(self.lookup(introspector, token, &key));
+        self.flights.share(&key, lookup).await
     }
 
     async fn lookup(
@@ -124,12 +124,12 @@ impl IntrospectionFleet {
         key: &str,
     ) -> AuthResult<Arc<Verified>> {
         let mut learnt = None;
-        let compute = async {
+        let compute = Box::pin(async {
             let fresh = introspector.introspect(token).await?;
             let shared = (fresh.record.clone(), fresh.reuse_for);
             learnt = Some(fresh.verdict);
             Ok::<_, crate::error::AuthError>(shared)
-        };
+        });
         let flown = single_flight(&self.records, key, compute, INTROSPECTION_TIMING).await?;
         if flown.computed {
             if let Some(verdict) = learnt {
@@ -140,7 +140,11 @@ impl IntrospectionFleet {
         if let Some(admitted) = introspector.admit(token, &flown.value)? {
             return Ok(admitted);
         }
-        let fresh = introspector.introspect(token).await?;
+        let fresh = Box::pin(introspector.introspect(token)).await?;
         to_result(fresh.verdict)
     }
 }
+
+#[cfg(test)]
+#[path = "introspection_tests.rs"]
+mod tests;

@@ -65,6 +65,14 @@ impl MemoryStore {
             .map(|(value, _)| value.clone())
     }
 
+    /// How long `key` has left.
+    pub fn ttl(&self, key: &str) -> Option<Duration> {
+        let now = Instant::now();
+        self.lock()
+            .get(key)
+            .and_then(|(_, until)| until.checked_duration_since(now))
+    }
+
     /// Writes a raw value, as another writer of the keyspace could.
     pub fn put_raw(&self, key: &str, value: &str, ttl: Duration) {
         self.lock()

@@ -136,3 +136,7 @@ where
     }
     compute_and_store(compute).await
 }
+
+#[cfg(test)]
+#[path = "single_flight_tests.rs"]
+mod tests;
