@@ -1,23 +1,23 @@
 //! The `Authenticator` class: one resource's request decision (the core's
 //! `decision/`) with the native `Verifier` and `DpopChecker` it uses. One
 //! call per request (`authenticate`) answers a cached or inline-checked JWT;
-//! a worker check or key fetch is one promise. Tokens the caller verifies
-//! (a custom function, introspection) go through `finish`; errors the caller
-//! meets go through `refuse`. The logic is in `auth_flow.rs` and the core.
+//! a worker check, key fetch, introspection call (with or without a fleet
+//! store) or fleet DPoP claim is one promise. Tokens the caller verifies
+//! (a custom function) go through `finish`; errors the caller meets go
+//! through `refuse`. The logic is in `auth_flow.rs` and the core.
 
 use crate::auth_flow::{Accepted, Bound, Flow, Job, Outcome, Pending, Route, Started, Timing};
 use crate::completion::{Completions, Settle};
 use crate::js_error::{internal, js_error};
-use crate::napi_dpop::{fleet_ttl_ms, JsDpopChecker};
+use crate::js_store::Readiness;
+use crate::napi_dpop::JsDpopChecker;
 use crate::napi_introspector::Introspector;
 use crate::napi_verifier::Verifier;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use base64::Engine;
 use mcp_auth_core::decision::{
     Decider, DecisionConfig, DpopMode, DpopSettings, Refusal, Request, Response, Scheme,
     ScopeHierarchy,
 };
-use mcp_auth_core::dpop::proof::{CheckedProof, Mode};
+use mcp_auth_core::dpop::proof::Mode;
 use mcp_auth_core::error::AuthError;
 use mcp_auth_core::panic_guard::guarded;
 use mcp_auth_core::tokens::verifier::{Step, Verified};
@@ -43,8 +43,6 @@ pub struct AuthenticatorOptions {
     /// How tokens reach the verifier: every one, only those naming a trusted issuer, or none.
     #[napi(ts_type = "'jwt' | 'auto' | 'introspection' | 'caller'")]
     pub route: String,
-    /// The DPoP checker's replay cache is backed by a fleet store the caller claims proofs in.
-    pub fleet: bool,
 }
 
 /// An accepted request. The token's fields are set when the native
@@ -64,9 +62,6 @@ pub struct AuthAccepted {
     pub client_id: Option<String>,
     pub scopes: Option<Vec<String>>,
     pub expires_at: Option<f64>,
-    /// For a fleet store: the proof's replay key (never the proof) and how long to keep it.
-    pub replay_key: Option<String>,
-    pub ttl_ms: Option<f64>,
     /// When timing was asked for: how long the native verifier took.
     pub verify_ms: Option<f64>,
 }
@@ -150,12 +145,11 @@ fn to_js(outcome: Outcome, timing: Option<Timing>) -> JsOutcome {
             scheme,
             effective_scopes,
             verified,
-            replay,
+            ..
         }) => Either3::A(accepted(
             scheme,
             effective_scopes,
             verified.as_ref().map(|(length, v)| (*length, &**v)),
-            replay.as_ref(),
             verify_ms,
         )),
         Outcome::Respond(response) => Either3::B(AuthAnswer {
@@ -179,7 +173,6 @@ fn accepted(
     scheme: Scheme,
     effective_scopes: Vec<String>,
     verified: Option<(usize, &Verified)>,
-    replay: Option<&CheckedProof>,
     verify_ms: Option<f64>,
 ) -> AuthAccepted {
     // Without a hierarchy (or when it adds nothing) the caller copies the granted list.
@@ -194,8 +187,6 @@ fn accepted(
         client_id: None,
         scopes: None,
         expires_at: None,
-        replay_key: replay.map(|c| URL_SAFE_NO_PAD.encode(c.replay_digest)),
-        ttl_ms: replay.map(fleet_ttl_ms),
         verify_ms,
     };
     if let Some((length, v)) = verified {
@@ -218,6 +209,8 @@ fn config_error(env: &Env, reason: String) -> Error {
 pub struct Authenticator {
     flow: Arc<Flow>,
     completions: Completions,
+    /// JavaScript fleet stores' `isReady`, asked at the start of each request.
+    readiness: Vec<Arc<Readiness>>,
 }
 
 #[napi]
@@ -244,6 +237,15 @@ impl Authenticator {
             Some(_) => ScopeHierarchy::compile(&entries, "scopeHierarchy")
                 .map_err(|reason| config_error(env, reason))?,
         };
+        let readiness: Vec<Arc<Readiness>> = [
+            dpop.as_ref().and_then(|d| d.readiness.clone()),
+            introspector.as_ref().and_then(|i| i.readiness.clone()),
+        ]
+        .into_iter()
+        .flatten()
+        .collect();
+        let dpop_fleet = dpop.as_ref().and_then(|d| d.fleet.clone());
+        let introspection_fleet = introspector.as_ref().and_then(|i| i.fleet.clone());
         let checker = dpop.map(|d| d.inner.clone());
         let dpop_settings = checker.as_ref().and_then(|c| {
             let mode = match c.mode {
@@ -277,13 +279,15 @@ impl Authenticator {
             decider,
             verifier: verifier.map(|v| v.inner.clone()),
             introspector: introspector.map(|i| i.inner.clone()),
+            introspection_fleet,
             route,
             dpop: checker,
-            fleet: options.fleet,
+            dpop_fleet,
         };
         Ok(Self {
             flow: Arc::new(flow),
             completions: Completions::new(env)?,
+            readiness,
         })
     }
 
@@ -317,10 +321,16 @@ impl Authenticator {
             headers: &pairs,
         };
         let value = match self.flow.start(&request, timed) {
+            Started::Done(outcome, timing) if self.flow.needs_claim(&outcome) => {
+                self.refresh_readiness(env);
+                self.claim_later(env, outcome, timing)?
+            }
             Started::Done(outcome, timing) => unsafe {
                 JsOutcome::to_napi_value(env.raw(), to_js(outcome, timing))?
             },
             Started::Later(pending) => {
+                // A store may be asked off this thread: its `isReady` is asked here.
+                self.refresh_readiness(env);
                 let (job, pending) = *pending;
                 self.later(env, job, pending)?
             }
@@ -330,10 +340,14 @@ impl Authenticator {
 
     /// After the caller verified `token`: `cnf` says the claims hold a
     /// `cnf`, `jkt` is their `cnf.jkt`; `scopes` are the granted ones.
-    #[napi(catch_unwind, ts_return_type = "AuthAccepted | AuthAnswer")]
+    #[napi(
+        catch_unwind,
+        ts_return_type = "AuthAccepted | AuthAnswer | Promise<AuthAccepted | AuthAnswer>"
+    )]
     #[allow(clippy::too_many_arguments)]
-    pub fn finish(
+    pub fn finish<'env>(
         &self,
+        env: &'env Env,
         #[napi(ts_arg_type = "'bearer' | 'dpop'")] scheme: String,
         cnf: bool,
         jkt: Option<String>,
@@ -342,7 +356,7 @@ impl Authenticator {
         htu: String,
         token: String,
         scopes: Vec<String>,
-    ) -> JsOutcome {
+    ) -> Result<Unknown<'env>> {
         let bound = Bound {
             cnf_present: cnf,
             jkt: jkt.as_deref(),
@@ -356,7 +370,43 @@ impl Authenticator {
             &token,
             &scopes,
         );
-        to_js(outcome, None)
+        let value = if self.flow.needs_claim(&outcome) {
+            self.refresh_readiness(env);
+            self.claim_later(env, outcome, None)?
+        } else {
+            unsafe { JsOutcome::to_napi_value(env.raw(), to_js(outcome, None))? }
+        };
+        Ok(unsafe { Unknown::from_raw_unchecked(env.raw(), value) })
+    }
+
+    /// Asks JavaScript fleet stores' `isReady` (on this thread) before a
+    /// promise whose work may reach them; the synchronous paths never do.
+    fn refresh_readiness(&self, env: &Env) {
+        for readiness in &self.readiness {
+            readiness.refresh(env);
+        }
+    }
+
+    /// A promise for the fleet's DPoP claim of an accepted proof.
+    fn claim_later(
+        &self,
+        env: &Env,
+        outcome: Outcome,
+        timing: Option<Timing>,
+    ) -> Result<sys::napi_value> {
+        let (promise, ticket) = self.completions.promise(env)?;
+        let flow = self.flow.clone();
+        napi::bindgen_prelude::spawn(async move {
+            let outcome = guarded(async { Ok(flow.claimed(outcome).await) }).await;
+            let settle: Settle = Box::new(move |env| match outcome {
+                Ok(outcome) => unsafe {
+                    JsOutcome::to_napi_value(env.raw(), to_js(outcome, timing))
+                },
+                Err(err) => Err(js_error(env, &err)),
+            });
+            ticket.settle(settle);
+        });
+        Ok(promise)
     }
 
     /// The response for a failure the caller met (`used`: the request's scheme).
@@ -413,7 +463,7 @@ impl Authenticator {
         let (promise, ticket) = self.completions.promise(env)?;
         let flow = self.flow.clone();
         let verifier = flow.verifier.clone();
-        let introspector = flow.introspector.clone();
+        let introspecting = flow.clone();
         let token = pending.token.clone();
         napi::bindgen_prelude::spawn(async move {
             // `start` hands back a job only for a source it has.
@@ -427,11 +477,7 @@ impl Authenticator {
                             Step::Fetch(wait) => verifier.resolve(wait).await,
                         }
                     }
-                    Job::Introspect => {
-                        let introspector =
-                            introspector.ok_or_else(|| internal("no introspector"))?;
-                        introspector.verify(&token).await
-                    }
+                    Job::Introspect => introspecting.introspect(&token).await,
                 }
             })
             .await;
@@ -439,14 +485,15 @@ impl Authenticator {
                 .timer
                 .map(|start| Timing::since(start, result.is_ok()));
             let outcome = guarded(async {
-                Ok(flow.verified(
+                let outcome = flow.verified(
                     result,
                     &pending.token,
                     pending.scheme,
                     pending.proof.as_deref(),
                     &pending.method,
                     &pending.htu,
-                ))
+                );
+                Ok(flow.claimed(outcome).await)
             })
             .await;
             let settle: Settle = Box::new(move |env| match outcome {

@@ -66,10 +66,15 @@ async fn markers_are_hashes_kept_for_the_window_plus_slack() {
     assert_eq!(keys.len(), 1);
     let key = &keys[0];
     assert!(key.starts_with("dpop:") && key.len() == 5 + 43, "{key}");
-    assert!(key[5..].bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_'));
+    assert!(key[5..]
+        .bytes()
+        .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_'));
     assert_eq!(shared.raw(key).as_deref(), Some("1"));
     let ttl = shared.ttl(key).unwrap();
-    assert!(ttl > Duration::from_secs(359) && ttl <= Duration::from_secs(360), "{ttl:?}");
+    assert!(
+        ttl > Duration::from_secs(359) && ttl <= Duration::from_secs(360),
+        "{ttl:?}"
+    );
 }
 
 #[tokio::test]
@@ -90,7 +95,10 @@ async fn the_store_out_fails_closed_with_retry_after_and_holds_no_local_slot() {
     let p = proof(4);
     checker.record(&p).unwrap();
     fleet.claim(&checker, &p).await.unwrap();
-    assert_eq!(checker.record(&p).unwrap_err().code, ErrorCode::DpopReplayed);
+    assert_eq!(
+        checker.record(&p).unwrap_err().code,
+        ErrorCode::DpopReplayed
+    );
 }
 
 #[test]
@@ -99,6 +107,10 @@ fn store_timeout_out_of_range_is_refused_by_name() {
         store_timeout: Some(0.0),
         ..DpopOptions::default()
     };
-    let err = DpopFleet::new(Arc::new(MemoryStore::new()), &options, None).err().unwrap();
-    assert!(err.reason.starts_with("`storeTimeout` must be an integer number of milliseconds from 1 to 60000"));
+    let err = DpopFleet::new(Arc::new(MemoryStore::new()), &options, None)
+        .err()
+        .unwrap();
+    assert!(err
+        .reason
+        .starts_with("`storeTimeout` must be an integer number of milliseconds from 1 to 60000"));
 }

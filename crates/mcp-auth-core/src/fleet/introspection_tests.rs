@@ -50,7 +50,9 @@ fn process(server: &TestServer, shared: &Arc<MemoryStore>, secret: &[u8]) -> Pro
         secret,
         &o,
         Some(AUD),
-        Some(Arc::new(move |event: crate::fleet::guard::StoreEvent| sink.lock().unwrap().push(event.kind()))),
+        Some(Arc::new(move |event: crate::fleet::guard::StoreEvent| {
+            sink.lock().unwrap().push(event.kind())
+        })),
     )
     .unwrap();
     Process {
@@ -73,21 +75,40 @@ async fn one_endpoint_call_per_token_for_the_fleet_and_records_hold_no_token() {
     let server = TestServer::start().await;
     server.route("/introspect", active(&server, "alice", 150));
     let shared = Arc::new(MemoryStore::new());
-    let (a, b) = (process(&server, &shared, SECRET), process(&server, &shared, SECRET));
-    let together = tokio::join!(a.verify("tok-1"), b.verify("tok-1"), a.verify("tok-1"), b.verify("tok-1"));
+    let (a, b) = (
+        process(&server, &shared, SECRET),
+        process(&server, &shared, SECRET),
+    );
+    let together = tokio::join!(
+        a.verify("tok-1"),
+        b.verify("tok-1"),
+        a.verify("tok-1"),
+        b.verify("tok-1")
+    );
     for result in [together.0, together.1, together.2, together.3] {
         assert_eq!(result.unwrap().identity.subject.as_deref(), Some("alice"));
     }
-    assert_eq!(server.hits("/introspect"), 1, "four concurrent requests at two processes: one call");
+    assert_eq!(
+        server.hits("/introspect"),
+        1,
+        "four concurrent requests at two processes: one call"
+    );
     assert!(a.fleet.flights.is_empty() && b.fleet.flights.is_empty());
 
     a.verify("tok-2").await.unwrap();
     b.verify("tok-2").await.unwrap();
-    assert_eq!(server.hits("/introspect"), 2, "a token learnt by one process is read by the other");
+    assert_eq!(
+        server.hits("/introspect"),
+        2,
+        "a token learnt by one process is read by the other"
+    );
     for key in shared.keys() {
         assert!(!key.contains("tok-"), "a key names a token: {key}");
         assert!(key.starts_with("introspection:"), "{key}");
-        assert!(!shared.raw(&key).unwrap().contains("tok-"), "a value holds a token");
+        assert!(
+            !shared.raw(&key).unwrap().contains("tok-"),
+            "a value holds a token"
+        );
     }
 }
 
@@ -128,9 +149,18 @@ async fn an_inactive_verdict_is_shared_too_and_refused() {
     let server = TestServer::start().await;
     server.route("/introspect", Response::json(r#"{"active":false}"#));
     let shared = Arc::new(MemoryStore::new());
-    let (a, b) = (process(&server, &shared, SECRET), process(&server, &shared, SECRET));
-    assert_eq!(a.verify("tok-x").await.unwrap_err().code, crate::error::ErrorCode::TokenInactive);
-    assert_eq!(b.verify("tok-x").await.unwrap_err().code, crate::error::ErrorCode::TokenInactive);
+    let (a, b) = (
+        process(&server, &shared, SECRET),
+        process(&server, &shared, SECRET),
+    );
+    assert_eq!(
+        a.verify("tok-x").await.unwrap_err().code,
+        crate::error::ErrorCode::TokenInactive
+    );
+    assert_eq!(
+        b.verify("tok-x").await.unwrap_err().code,
+        crate::error::ErrorCode::TokenInactive
+    );
     assert_eq!(server.hits("/introspect"), 1);
 }
 
@@ -144,9 +174,13 @@ fn store_timeout_out_of_range_is_refused_by_name() {
             ..Default::default()
         };
         let secret = StoreSecret::new(Some(SECRET), "introspection.storeSecret", "bytes").unwrap();
-        let err = IntrospectionFleet::new(Arc::new(MemoryStore::new()), secret, &o, None, None).err().unwrap();
+        let err = IntrospectionFleet::new(Arc::new(MemoryStore::new()), secret, &o, None, None)
+            .err()
+            .unwrap();
         assert!(
-            err.reason.starts_with("`storeTimeout` must be an integer number of milliseconds from 1 to 60000"),
+            err.reason.starts_with(
+                "`storeTimeout` must be an integer number of milliseconds from 1 to 60000"
+            ),
             "{}",
             err.reason
         );

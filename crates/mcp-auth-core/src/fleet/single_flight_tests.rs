@@ -40,13 +40,22 @@ async fn two_processes_asking_at_once_one_computes_the_other_waits_for_its_resul
     );
     let (x, y) = (x.unwrap(), y.unwrap());
     assert_eq!(calls.load(Ordering::SeqCst), 1);
-    assert_eq!((x.value.as_str(), y.value.as_str()), ("result-1", "result-1"));
+    assert_eq!(
+        (x.value.as_str(), y.value.as_str()),
+        ("result-1", "result-1")
+    );
     let mut computed = [x.computed, y.computed];
     computed.sort();
     assert_eq!(computed, [false, true]);
     // Later processes find it stored; the lock is gone.
     let later = single_flight(&process(&shared), "token-hash-1", counted(&calls), TIMING).await;
-    assert_eq!(later, Ok(Flown { value: "result-1".into(), computed: false }));
+    assert_eq!(
+        later,
+        Ok(Flown {
+            value: "result-1".into(),
+            computed: false
+        })
+    );
     assert_eq!(calls.load(Ordering::SeqCst), 1);
     assert_eq!(shared.keys(), ["token-hash-1"]);
 }
@@ -73,7 +82,13 @@ async fn without_a_store_that_answers_each_process_computes_for_itself() {
         poll: Duration::from_millis(10),
     };
     let result = single_flight(&unavailable, "k", compute, timing).await;
-    assert_eq!(result, Ok(Flown { value: "v1".into(), computed: true }));
+    assert_eq!(
+        result,
+        Ok(Flown {
+            value: "v1".into(),
+            computed: true
+        })
+    );
 }
 
 #[tokio::test]
@@ -87,13 +102,28 @@ async fn a_holder_that_fails_releases_the_lock_and_a_waiter_computes_at_once() {
     let late = async {
         // Starts once the first holds the lock.
         tokio::time::sleep(Duration::from_millis(30)).await;
-        single_flight(&b, "k", async { Ok::<_, &str>(("mine".to_owned(), Duration::ZERO)) }, TIMING).await
+        single_flight(
+            &b,
+            "k",
+            async { Ok::<_, &str>(("mine".to_owned(), Duration::ZERO)) },
+            TIMING,
+        )
+        .await
     };
     let started = tokio::time::Instant::now();
     let (first, second) = tokio::join!(single_flight(&a, "k", failing, TIMING), late);
     assert_eq!(first, Err("endpoint down"));
-    assert_eq!(second, Ok(Flown { value: "mine".into(), computed: true }));
-    assert!(started.elapsed() < Duration::from_secs(2), "the waiter sat out the lock's TTL");
+    assert_eq!(
+        second,
+        Ok(Flown {
+            value: "mine".into(),
+            computed: true
+        })
+    );
+    assert!(
+        started.elapsed() < Duration::from_secs(2),
+        "the waiter sat out the lock's TTL"
+    );
     // A zero TTL stores nothing; the lock was released.
     assert!(shared.keys().is_empty(), "{:?}", shared.keys());
 }
