@@ -247,6 +247,8 @@ export interface DpopOptions {
    * rounded up, may be proofs dated more than 5 s ahead.
    */
   replayCachePerKey?: number
+  /** With a fleet store: one operation's deadline in ms (default 250, 1 to 60000). */
+  storeTimeout?: number
 }
 
 /**
@@ -315,6 +317,8 @@ export interface IntrospectorOptions {
   cacheSize?: number
   /** bytes, default 65536, 1024..=1048576. */
   maxResponseBytes?: number
+  /** With a fleet store: one operation's deadline in ms (default 250, 1 to 60000). */
+  storeTimeout?: number
 }
 
 /** jose `jwtVerify` option names, as mcp-auth passes them. */

@@ -5,14 +5,16 @@
 //! always had.
 
 use crate::js_error::js_error;
-use crate::js_store::{shared_store, ErrorOrConfig, Readiness};
+use crate::js_store::{shared_store, ErrorOrConfig, FoundStore, Readiness, DISPATCH_SLACK};
 use mcp_auth_core::fleet::guard::{EventSink, StoreEvent};
 use mcp_auth_core::fleet::store::SharedStore;
 use napi::bindgen_prelude::*;
 use napi::threadsafe_function::{ThreadsafeFunction, ThreadsafeFunctionCallMode};
 use napi::{sys, JsValue};
 use napi_derive::napi;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
+use std::time::Duration;
 
 /// A store event as listeners receive it: `store_unavailable` (with
 /// `operation` and `reason`), `store_recovered`, `store_record_rejected`
@@ -72,6 +74,26 @@ pub struct FleetInput {
     pub store: Arc<dyn SharedStore>,
     pub readiness: Option<Arc<Readiness>>,
     pub events: Option<EventSink>,
+    /// A JavaScript store's deadline, set once the core checked `storeTimeout`.
+    deadline: Option<Arc<AtomicU64>>,
+}
+
+impl FleetInput {
+    /// How much the core's guard allows for reaching the store's thread.
+    pub fn dispatch_slack(&self) -> Duration {
+        if self.deadline.is_some() {
+            DISPATCH_SLACK
+        } else {
+            Duration::ZERO
+        }
+    }
+
+    /// Hands the checked deadline to a JavaScript store.
+    pub fn set_deadline(&self, timeout: Duration) {
+        if let Some(deadline) = &self.deadline {
+            deadline.store(timeout.as_millis() as u64, Ordering::Relaxed);
+        }
+    }
 }
 
 /// `None` without a store; a coded `invalid_config` error for a value
@@ -86,7 +108,11 @@ pub fn fleet_input(
     else {
         return Ok(None);
     };
-    let (store, readiness) = match shared_store(env, store) {
+    let FoundStore {
+        store,
+        deadline,
+        readiness,
+    } = match shared_store(env, store) {
         Ok(found) => found,
         Err(ErrorOrConfig::Napi(error)) => return Err(error),
         Err(ErrorOrConfig::Config(refusal)) => return Err(js_error(env, &refusal)),
@@ -95,6 +121,7 @@ pub fn fleet_input(
         store,
         readiness: readiness.map(Arc::new),
         events: on_event.map(event_sink).transpose()?,
+        deadline,
     }))
 }
 

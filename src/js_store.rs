@@ -6,15 +6,20 @@
 //! it, its deadline covers one that never settles); nothing crashes.
 //!
 //! `isReady` is synchronous JavaScript, so it is asked on the JavaScript
-//! thread (`Readiness::refresh`, at the start of each request) and the
-//! answer kept for the core's circuit.
+//! thread (`Readiness::refresh`, before a request's work may reach the
+//! store) and the answer kept for the core's circuit.
+//!
+//! A call first waits for the JavaScript thread to start it; the store
+//! deadline (`storeTimeout`) counts from then, as it did when the wrapper
+//! called the store itself, and the core's guard allows [`DISPATCH_SLACK`]
+//! for the wait (a thread stuck longer is an outage too).
 
 use crate::napi_store::NativeStore;
 use mcp_auth_core::fleet::store::{SharedStore, StoreError, StoreFuture};
 use napi::bindgen_prelude::*;
 use napi::threadsafe_function::ThreadsafeFunction;
 use napi::{sys, JsValue};
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -71,7 +76,12 @@ type Method<A, R> = ThreadsafeFunction<A, Reply<R>, A, Status, false, true>;
 type KeyArgs = FnArgs<(String,)>;
 type WriteArgs = FnArgs<(String, String, f64)>;
 
+/// How long a call may wait for the JavaScript thread to start it, beyond the deadline.
+pub const DISPATCH_SLACK: Duration = Duration::from_secs(1);
+
 pub struct JsStore {
+    /// `storeTimeout` in ms, set once the core has checked it.
+    deadline: Arc<AtomicU64>,
     get: Method<KeyArgs, Option<String>>,
     set: Method<WriteArgs, Ignored>,
     set_if_absent: Method<WriteArgs, bool>,
@@ -107,12 +117,24 @@ fn not_a_store() -> mcp_auth_core::error::AuthError {
 /// The store behind `value`: a `NativeStore` handle (or an object whose
 /// `nativeStore` is one) used directly, else a JavaScript object with the
 /// four methods. `Err` carries the core's refusal.
+/// A store from JavaScript: the core's handle, whether it is a JavaScript
+/// object (its deadline to set, `Some`) and its `isReady`.
+pub struct FoundStore {
+    pub store: Arc<dyn SharedStore>,
+    pub deadline: Option<Arc<AtomicU64>>,
+    pub readiness: Option<Readiness>,
+}
+
 pub fn shared_store(
     env: &Env,
     value: Unknown<'_>,
-) -> std::result::Result<(Arc<dyn SharedStore>, Option<Readiness>), ErrorOrConfig> {
+) -> std::result::Result<FoundStore, ErrorOrConfig> {
     if let Some(native) = native_store(env, value)? {
-        return Ok((native, None));
+        return Ok(FoundStore {
+            store: native,
+            deadline: None,
+            readiness: None,
+        });
     }
     if value.get_type()? != ValueType::Object && value.get_type()? != ValueType::Function {
         return Err(ErrorOrConfig::Config(not_a_store()));
@@ -149,14 +171,20 @@ pub fn shared_store(
         }
         _ => None,
     };
+    let deadline = Arc::new(AtomicU64::new(250));
     let store = JsStore {
+        deadline: deadline.clone(),
         get: threadsafe(env, get)?,
         set: threadsafe(env, set)?,
         set_if_absent: threadsafe(env, set_if_absent)?,
         delete: threadsafe(env, delete)?,
         ready,
     };
-    Ok((Arc::new(store), readiness))
+    Ok(FoundStore {
+        store: Arc::new(store),
+        deadline: Some(deadline),
+        readiness,
+    })
 }
 
 /// A napi failure, or the core's refusal of the value.
@@ -211,12 +239,23 @@ fn failure(error: Error) -> StoreError {
     StoreError(error.reason.clone())
 }
 
-async fn ask<A: JsValuesTupleIntoVec + 'static, R: FromNapiValue + Send + 'static>(
-    method: &Method<A, R>,
-    args: A,
-) -> std::result::Result<R, StoreError> {
-    let reply = method.call_async_catch(args).await.map_err(failure)?;
-    reply.settle().await.map_err(failure)
+impl JsStore {
+    /// Calls the method, then waits for its answer up to the deadline.
+    async fn ask<A: JsValuesTupleIntoVec + 'static, R: FromNapiValue + Send + 'static>(
+        &self,
+        method: &Method<A, R>,
+        args: A,
+    ) -> std::result::Result<R, StoreError> {
+        let reply = method.call_async_catch(args).await.map_err(failure)?;
+        let deadline = Duration::from_millis(self.deadline.load(Ordering::Relaxed));
+        match tokio::time::timeout(deadline, reply.settle()).await {
+            Ok(answer) => answer.map_err(failure),
+            Err(_) => Err(StoreError(format!(
+                "no answer within {} ms",
+                deadline.as_millis()
+            ))),
+        }
+    }
 }
 
 /// A TTL in whole milliseconds, as the wrapper passed it.
@@ -226,12 +265,12 @@ fn millis(ttl: Duration) -> f64 {
 
 impl SharedStore for JsStore {
     fn get<'a>(&'a self, key: &'a str) -> StoreFuture<'a, Option<String>> {
-        Box::pin(ask(&self.get, FnArgs::from((key.to_owned(),))))
+        Box::pin(self.ask(&self.get, FnArgs::from((key.to_owned(),))))
     }
 
     fn set<'a>(&'a self, key: &'a str, value: &'a str, ttl: Duration) -> StoreFuture<'a, ()> {
         let args = FnArgs::from((key.to_owned(), value.to_owned(), millis(ttl)));
-        Box::pin(async move { ask(&self.set, args).await.map(|_| ()) })
+        Box::pin(async move { self.ask(&self.set, args).await.map(|_| ()) })
     }
 
     fn set_if_absent<'a>(
@@ -241,12 +280,12 @@ impl SharedStore for JsStore {
         ttl: Duration,
     ) -> StoreFuture<'a, bool> {
         let args = FnArgs::from((key.to_owned(), value.to_owned(), millis(ttl)));
-        Box::pin(ask(&self.set_if_absent, args))
+        Box::pin(self.ask(&self.set_if_absent, args))
     }
 
     fn delete<'a>(&'a self, key: &'a str) -> StoreFuture<'a, ()> {
         let args = FnArgs::from((key.to_owned(),));
-        Box::pin(async move { ask(&self.delete, args).await.map(|_| ()) })
+        Box::pin(async move { self.ask(&self.delete, args).await.map(|_| ()) })
     }
 
     fn is_ready(&self) -> bool {

@@ -12,6 +12,7 @@ mod js_fleet;
 mod js_json;
 mod js_option_types;
 mod js_options;
+mod js_outcome;
 mod js_store;
 mod napi_authenticator;
 mod napi_dpop;

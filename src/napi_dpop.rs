@@ -87,8 +87,10 @@ impl JsDpopChecker {
         let inner = options.to_checker().map_err(|e| js_error(env, &e))?;
         let (fleet, readiness) = match fleet_input(env, store, on_store_event)? {
             Some(input) => {
-                let fleet = DpopFleet::new(input.store, &options, input.events)
-                    .map_err(|e| js_error(env, &e))?;
+                let fleet = DpopFleet::new(input.store.clone(), &options, input.events.clone())
+                    .map_err(|e| js_error(env, &e))?
+                    .with_dispatch_slack(input.dispatch_slack());
+                input.set_deadline(fleet.store_timeout());
                 (Some(Arc::new(fleet)), input.readiness)
             }
             None => (None, None),

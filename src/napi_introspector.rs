@@ -82,14 +82,17 @@ impl Introspector {
         let config = options.to_config().map_err(|e| js_error(env, &e))?;
         let (fleet, readiness) = match (fleet_input(env, store, on_store_event)?, secret) {
             (Some(input), Some(secret)) => {
+                let slack = input.dispatch_slack();
                 let fleet = IntrospectionFleet::new(
-                    input.store,
+                    input.store.clone(),
                     secret,
                     &options,
                     resource.as_deref(),
-                    input.events,
+                    input.events.clone(),
                 )
-                .map_err(|e| js_error(env, &e))?;
+                .map_err(|e| js_error(env, &e))?
+                .with_dispatch_slack(slack);
+                input.set_deadline(fleet.store_timeout());
                 (Some(Arc::new(fleet)), input.readiness)
             }
             _ => (None, None),

@@ -66,6 +66,17 @@ impl DpopFleet {
         })
     }
 
+    /// See [`GuardedStore::with_dispatch_slack`].
+    pub fn with_dispatch_slack(mut self, slack: Duration) -> Self {
+        self.store = self.store.with_dispatch_slack(slack);
+        self
+    }
+
+    /// The deadline of one store operation.
+    pub fn store_timeout(&self) -> Duration {
+        self.store.timeout()
+    }
+
     /// Claims a proof the checker recorded: refused as a replay when another
     /// process claimed it, or with a 503 code when the store is out. A
     /// refused proof's local slot is given back (the request is not

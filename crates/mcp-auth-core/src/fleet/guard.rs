@@ -114,6 +114,8 @@ impl Default for GuardOptions {
 pub struct GuardedStore {
     store: Arc<dyn SharedStore>,
     timeout: Duration,
+    /// See [`GuardedStore::with_dispatch_slack`].
+    dispatch_slack: Duration,
     circuit: Circuit,
     events: Option<EventSink>,
     in_flight: AtomicUsize,
@@ -165,10 +167,26 @@ impl GuardedStore {
         Self {
             store,
             timeout: options.timeout,
+            dispatch_slack: Duration::ZERO,
             circuit: Circuit::new(options.probe_min, options.probe_max),
             events,
             in_flight: AtomicUsize::new(0),
         }
+    }
+
+    /// For a store whose operations first wait for another thread to start
+    /// them (one written in a binding's language, called on that language's
+    /// thread) and which bounds its own part by [`Self::timeout`] from the
+    /// moment it starts: the guard's deadline grows by `slack`, so a busy
+    /// thread is not mistaken for a store outage, while a stuck one still is.
+    pub fn with_dispatch_slack(mut self, slack: Duration) -> Self {
+        self.dispatch_slack = slack;
+        self
+    }
+
+    /// The deadline of one operation.
+    pub fn timeout(&self) -> Duration {
+        self.timeout
     }
 
     /// Hands `event` to the sink; a sink that panics is not the store's failure.
@@ -251,7 +269,12 @@ impl GuardedStore {
             let attempt_ref = attempt.as_mut()?;
             let store: &'a dyn SharedStore = &*self.store;
             let result = match catch_unwind(AssertUnwindSafe(|| call(store))) {
-                Ok(future) => match tokio::time::timeout(self.timeout, unwind_safe(future)).await {
+                Ok(future) => match tokio::time::timeout(
+                    self.timeout + self.dispatch_slack,
+                    unwind_safe(future),
+                )
+                .await
+                {
                     Ok(Some(Ok(value))) => Ok(value),
                     Ok(Some(Err(err))) => Err(scrub(&err.0)),
                     Ok(None) => Err("the store failed".to_owned()),

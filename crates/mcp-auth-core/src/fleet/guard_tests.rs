@@ -227,3 +227,17 @@ fn reasons_lose_url_credentials_and_are_bounded() {
     let long = scrub(&"x".repeat(1000));
     assert_eq!(long.chars().count(), MAX_REASON_CHARS + 1);
 }
+
+#[tokio::test(start_paused = true)]
+async fn dispatch_slack_extends_the_guards_deadline_only() {
+    let (store, guard, events) = guarded(20);
+    let guard = guard.with_dispatch_slack(Duration::from_secs(1));
+    assert_eq!(guard.timeout(), Duration::from_millis(20));
+    store.set_hanging(true);
+    let started = Instant::now();
+    assert_eq!(guard.get("k").await, None);
+    assert_eq!(started.elapsed(), Duration::from_millis(1020));
+    assert!(
+        matches!(&events.lock().unwrap()[0], StoreEvent::Unavailable { reason, .. } if reason == "no answer within 20 ms")
+    );
+}

@@ -20,6 +20,7 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
 use serde_json::Value;
 use std::sync::Arc;
+use std::time::Duration;
 
 /// Options that shape no verdict: credentials (never hashed into a key),
 /// timing and sizes. Every other option (issuer, endpoint, audiences, claim
@@ -90,6 +91,19 @@ impl IntrospectionFleet {
             records: SignedStore::new(Arc::new(guard), secret),
             flights: Coalesce::default(),
         })
+    }
+
+    /// See [`GuardedStore::with_dispatch_slack`]; before the fleet is shared.
+    pub fn with_dispatch_slack(mut self, slack: Duration) -> Self {
+        self.records = self
+            .records
+            .map_guard(|guard| guard.with_dispatch_slack(slack));
+        self
+    }
+
+    /// The deadline of one store operation.
+    pub fn store_timeout(&self) -> Duration {
+        self.records.guard().timeout()
     }
 
     /// The store key of `token`'s verdict.

@@ -99,6 +99,24 @@ impl SignedStore {
     pub fn secret(&self) -> &StoreSecret {
         &self.secret
     }
+
+    pub fn guard(&self) -> &GuardedStore {
+        &self.store
+    }
+
+    /// The same records over a changed guard (before the guard is shared).
+    pub fn map_guard(self, change: impl FnOnce(GuardedStore) -> GuardedStore) -> Self {
+        match Arc::try_unwrap(self.store) {
+            Ok(guard) => Self {
+                store: Arc::new(change(guard)),
+                secret: self.secret,
+            },
+            Err(store) => Self {
+                store,
+                secret: self.secret,
+            },
+        }
+    }
 }
 
 impl Records for SignedStore {
