@@ -22,7 +22,7 @@ export declare class Authenticator {
    * After the caller verified `token`: `cnf` says the claims hold a
    * `cnf`, `jkt` is their `cnf.jkt`; `scopes` are the granted ones.
    */
-  finish(scheme: 'bearer' | 'dpop', cnf: boolean, jkt: string | undefined | null, proof: string | undefined | null, method: string, htu: string, token: string, scopes: Array<string>): AuthAccepted | AuthAnswer
+  finish(scheme: 'bearer' | 'dpop', cnf: boolean, jkt: string | undefined | null, proof: string | undefined | null, method: string, htu: string, token: string, scopes: Array<string>): AuthAccepted | AuthAnswer | Promise<AuthAccepted | AuthAnswer>
   /** The response for a failure the caller met (`used`: the request's scheme). */
   refuse(refusal: AuthRefusal, used?: 'bearer' | 'dpop'): AuthAnswer
   /**
@@ -33,7 +33,11 @@ export declare class Authenticator {
 }
 
 export declare class DpopChecker {
-  constructor(options: DpopOptions)
+  /**
+   * `store` (a `SharedStore` object or a `NativeStore`) shares the
+   * replay cache with the fleet; `onStoreEvent` receives its events.
+   */
+  constructor(options: DpopOptions, store?: object | undefined | null, onStoreEvent?: ((event: StoreEvent) => void) | undefined | null)
   get mode(): 'off' | 'allowed' | 'required'
   /** The accepted proof algorithms, for challenges and metadata. */
   get algorithms(): Array<string>
@@ -57,11 +61,16 @@ export type JsDpopChecker = DpopChecker
 
 /** Introspects access tokens at one trusted authorization server (RFC 7662). */
 export declare class Introspector {
-  constructor(options: IntrospectorOptions)
+  /**
+   * `store` (a `SharedStore` object or a `NativeStore`) shares verdicts
+   * with the fleet: it needs `storeSecret`; `resource` is part of the
+   * records' scope; `onStoreEvent` receives the store's events.
+   */
+  constructor(options: IntrospectorOptions, store?: object | undefined | null, storeSecret?: string | Uint8Array | undefined | null, resource?: string | undefined | null, onStoreEvent?: ((event: StoreEvent) => void) | undefined | null)
   /**
    * The one call per token: the token when the local cache knows it,
-   * else a promise of the endpoint's verdict. Throws, or rejects, with a
-   * coded error (`token_inactive`, `introspection_unavailable`, …).
+   * else a promise of the verdict (the fleet's record, or the endpoint's).
+   * Throws, or rejects, with a coded error (`token_inactive`, `introspection_unavailable`, …).
    */
   check(token: string): VerifiedToken | Promise<VerifiedToken>
   /**
@@ -69,17 +78,6 @@ export declare class Introspector {
    * cached inactive token.
    */
   cached(token: string): VerifiedToken | null
-  /**
-   * Calls the endpoint (one call per token in flight) and returns what a
-   * fleet store keeps. Rejects on an outage or a token the rules refuse.
-   */
-  learn(token: string): Promise<IntrospectionRecord>
-  /**
-   * Judges a record read from the fleet store with the same rules and
-   * seeds the local cache: the token, `null` for an unreadable or stale
-   * record (a miss); throws for an inactive or refused token.
-   */
-  admit(token: string, record: string): VerifiedToken | null
 }
 
 /** A fleet store the addon speaks to itself, without a JavaScript client. */
@@ -171,9 +169,6 @@ export interface AuthAccepted {
   clientId?: string
   scopes?: Array<string>
   expiresAt?: number
-  /** For a fleet store: the proof's replay key (never the proof) and how long to keep it. */
-  replayKey?: string
-  ttlMs?: number
   /** When timing was asked for: how long the native verifier took. */
   verifyMs?: number
 }
@@ -200,8 +195,6 @@ export interface AuthenticatorOptions {
   maxTokenLength: number
   /** How tokens reach the verifier: every one, only those naming a trusted issuer, or none. */
   route: 'jwt' | 'auto' | 'introspection' | 'caller'
-  /** The DPoP checker's replay cache is backed by a fleet store the caller claims proofs in. */
-  fleet: boolean
 }
 
 /** Why the caller's verification failed, as the core's `Refusal` takes it. */
@@ -293,6 +286,8 @@ export interface DpopOptions {
    * rounded up, may be proofs dated more than 5 s ahead.
    */
   replayCachePerKey?: number
+  /** With a fleet store: one operation's deadline in ms (default 250, 1 to 60000). */
+  storeTimeout?: number
 }
 
 /**
@@ -336,16 +331,6 @@ export interface ImpliedScope {
   printed?: string
 }
 
-/**
- * What one endpoint call learnt: the token when active, the record to share
- * and how long it may be shared (ms; 0: do not share).
- */
-export interface IntrospectionRecord {
-  token?: VerifiedToken
-  record: string
-  ttlMs: number
-}
-
 export interface IntrospectorOptions {
   /** The trusted authorization server whose endpoint is called. */
   issuer: string
@@ -383,6 +368,8 @@ export interface IntrospectorOptions {
   cacheSize?: number
   /** bytes, default 65536, 1024..=1048576. */
   maxResponseBytes?: number
+  /** With a fleet store: one operation's deadline in ms (default 250, 1 to 60000). */
+  storeTimeout?: number
 }
 
 /** jose `jwtVerify` option names, as mcp-auth passes them. */
@@ -506,6 +493,17 @@ export interface ServerConfigValidation {
   errors: Array<ValidationFinding>
   warnings: Array<ValidationFinding>
   successes?: Array<ValidationFinding>
+}
+
+/**
+ * A store event as listeners receive it: `store_unavailable` (with
+ * `operation` and `reason`), `store_recovered`, `store_record_rejected`
+ * (with `reason`).
+ */
+export interface StoreEvent {
+  type: 'store_unavailable' | 'store_recovered' | 'store_record_rejected'
+  operation?: string
+  reason?: string
 }
 
 /**

@@ -1,21 +1,30 @@
 // The fleet-shared store (the introspection cache's and the DPoP replay
 // cache's backend) against a real redis-server on 127.0.0.1: the Redis
-// adapter's commands, deadlines and outage reporting when Redis stops, and
-// one computation per key for a fleet of two processes.
+// adapter's commands, and through the public API the deadlines and outage
+// reporting when Redis stops. The guard, the circuit and lock-and-poll are
+// the core's; their unit tests are in crates/mcp-auth-core/src/fleet/.
 
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
-import { promisify } from 'node:util';
-import { fileURLToPath } from 'node:url';
 import { createClient } from 'redis';
 
-import { fleetSingleFlight, guardStore } from '../dist/shared-store.js';
+import { MCPAuth } from 'mcp-auth-rs';
 import { redisStore } from '../dist/redis-store.js';
 import { startRedis } from './helpers/redis.mjs';
-import { startHttp } from './helpers/http.mjs';
+import { startIntrospectionServer, RESOURCE } from './helpers/introspection-server.mjs';
 
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+const SECRET = 'fleet-secret-for-tests-0123456789abcdef';
+
+/** A framework-neutral authenticator in 'introspection' mode whose fleet store is `store`. */
+function introspecting(issuer, store, introspection = {}, onAuthEvent = undefined) {
+  const auth = new MCPAuth({ protectedResources: { metadata: { resource: RESOURCE, authorizationServers: [{ issuer, type: 'oauth' }] } }, onAuthEvent });
+  const decide = auth.authenticator('introspection', {
+    resource: RESOURCE,
+    introspection: { clientId: 'rs', clientSecret: 's3cret', endpoint: `${issuer}/introspect`, store, storeSecret: SECRET, ...introspection },
+  });
+  return async (token) => decide({ method: 'GET', url: '/mcp', headers: { authorization: `Bearer ${token}` } });
+}
 
 describe('redisStore on a real redis-server', () => {
   let redis;
@@ -55,88 +64,57 @@ describe('redisStore on a real redis-server', () => {
   });
 });
 
-describe('guardStore: Redis down is a miss, reported once, never a hang', () => {
+describe('a fleet store that goes down is a miss, reported once, never a hang', () => {
   it('answers within the deadline while Redis is stopped, reports the outage once and the recovery', async () => {
+    const as = await startIntrospectionServer();
+    as.state.answer = () => ({ body: as.active() });
     const redis = await startRedis();
     const client = createClient({ url: redis.url, socket: { reconnectStrategy: () => 50 } });
     client.on('error', () => {}); // node-redis reports reconnect failures here
     await client.connect();
     const events = [];
-    const store = guardStore(redisStore(client), { timeoutMs: 200, onEvent: (event) => events.push(event) });
+    const decide = introspecting(as.issuer, redisStore(client), { storeTimeout: 200 }, (event) => {
+      if (event.type.startsWith('store_')) events.push(event);
+    });
     try {
-      assert.deepEqual(await store.set('k', 'v', 60_000), { ok: true, value: undefined });
+      assert.equal((await decide('tok-0')).ok, true);
       await redis.stop();
-      for (let i = 0; i < 3; i++) {
+      for (let i = 1; i <= 3; i++) {
         const started = Date.now();
-        assert.deepEqual(await store.get('k'), { ok: false });
+        assert.equal((await decide(`tok-${i}`)).ok, true, 'the endpoint answers without the store');
         assert.ok(Date.now() - started < 1000, 'a store operation outlived its deadline');
       }
       assert.equal(events.length, 1);
       assert.equal(events[0].type, 'store_unavailable');
       assert.equal(events[0].operation, 'get');
+      assert.equal(typeof events[0].reason, 'string');
 
       const again = await startRedis({ port: redis.port });
       try {
-        let answered;
-        for (let i = 0; i < 50 && !answered?.ok; i++) {
-          answered = await store.get('k');
-          if (!answered.ok) await sleep(50);
+        let keys = [];
+        for (let i = 0; i < 50 && keys.length === 0; i++) {
+          await decide(`tok-back-${i}`);
+          keys = await client.keys('mcp-auth-rs:introspection:*').catch(() => []);
+          if (keys.length === 0) await sleep(50);
         }
-        assert.deepEqual(answered, { ok: true, value: undefined }); // a new, empty Redis
+        assert.ok(keys.length > 0, 'the store was used again');
         assert.deepEqual(events.map((event) => event.type), ['store_unavailable', 'store_recovered']);
       } finally {
         await again.stop();
       }
     } finally {
       await client.disconnect().catch(() => {});
+      await as.close();
     }
   });
 
   it('refuses a store without the four methods, and a deadline out of range', () => {
     const configError = (pattern) => (error) => error.code === 'invalid_server_config' && pattern.test(error.cause.cause);
-    assert.throws(() => guardStore({ get() {} }), configError(/get, set, setIfAbsent and delete/));
+    const issuer = 'https://as.example.com';
+    assert.throws(() => introspecting(issuer, { get() {} }), configError(/get, set, setIfAbsent and delete/));
     const store = { get: async () => null, set: async () => {}, setIfAbsent: async () => true, delete: async () => {} };
-    for (const timeoutMs of [0, -1, 1.5, 60_001, Number.NaN]) {
-      assert.throws(() => guardStore(store, { timeoutMs }), configError(/`storeTimeout` must be an integer number of milliseconds from 1 to 60000/));
+    for (const storeTimeout of [0, -1, 1.5, 60_001, Number.NaN]) {
+      assert.throws(() => introspecting(issuer, store, { storeTimeout }), configError(/`storeTimeout` must be an integer number of milliseconds from 1 to 60000/));
     }
-  });
-});
-
-describe('fleetSingleFlight: one computation per key for the fleet', () => {
-  let redis;
-  let counter;
-  let calls = 0;
-  before(async () => {
-    redis = await startRedis();
-    counter = await startHttp((req, res) => {
-      calls++;
-      setTimeout(() => res.end(`result-${calls}`), 300);
-    });
-  });
-  after(async () => {
-    await counter?.close();
-    await redis?.stop();
-  });
-
-  it('two processes asking at once: one computes, the other waits for its result', async () => {
-    const worker = fileURLToPath(new URL('./helpers/fleet-worker.mjs', import.meta.url));
-    const run = () => promisify(execFile)(process.execPath, [worker, redis.url, 'token-hash-1', counter.url]).then(({ stdout }) => JSON.parse(stdout));
-    const outcomes = await Promise.all([run(), run()]);
-    assert.equal(calls, 1);
-    assert.deepEqual(outcomes.map((o) => o.value), ['result-1', 'result-1']);
-    assert.deepEqual(outcomes.map((o) => o.computed).sort(), [false, true]);
-    // Later processes find it stored.
-    assert.deepEqual(await run(), { value: 'result-1', computed: false });
-    assert.equal(calls, 1);
-  });
-
-  it('without a store that answers, each process computes for itself', async () => {
-    const unavailable = guardStore(
-      { get: () => Promise.reject(new Error('down')), set: () => Promise.reject(new Error('down')), setIfAbsent: () => Promise.reject(new Error('down')), delete: () => Promise.reject(new Error('down')) },
-      { timeoutMs: 100 },
-    );
-    let computed = 0;
-    const result = await fleetSingleFlight(unavailable, 'k', async () => ({ value: `v${++computed}`, ttlMs: 1000 }), { lockTtlMs: 1000, pollMs: 10 });
-    assert.deepEqual(result, { value: 'v1', computed: true });
   });
 });

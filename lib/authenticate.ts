@@ -7,8 +7,7 @@
 // every failure text. A JWT the native verifier checks from its cache or
 // inline is decided in one call; a check on a worker or a key fetch is one
 // promise. This file hands the request over, runs what only JavaScript can
-// (a custom verify function, introspection and its fleet store, the DPoP
-// fleet claim), emits the events and applies the result.
+// (a custom verify function), emits the events and applies the result.
 
 import { isPlainObject, snakeCaseKeys } from './case.js';
 import { MCPAuthBearerAuthError, MCPAuthTokenVerificationError, MCPAuthAuthServerError, MCPAuthConfigError, nativeErrorKind } from './errors.js';
@@ -51,9 +50,9 @@ export interface AuthenticatorConfig {
   /** Returns the token's AuthInfo or throws (a coded addon error or an MCPAuth error). */
   verifyToken: (token: string) => MaybePromise<AuthInfo>;
   /**
-   * The native verifiers behind `verifyToken` ('jwt', 'introspection'
-   * without a fleet store, 'auto'): the addon then checks such tokens
-   * itself, in the same call as the decision.
+   * The native verifiers behind `verifyToken` ('jwt', 'introspection',
+   * 'auto'): the addon then checks such tokens itself, in the same call as
+   * the decision (a fleet store's path and DPoP claim included).
    */
   native?: NativeVerifiers;
   /** The protected resource, reported in events. */
@@ -81,7 +80,6 @@ export interface AuthenticatorConfig {
 export interface NativeVerifiers {
   route: 'jwt' | 'auto' | 'introspection';
   verifier?: native.NativeVerifier;
-  /** Absent with a fleet store, whose paths are TypeScript's. */
   introspector?: native.NativeIntrospector;
 }
 
@@ -111,7 +109,6 @@ export function createAuthenticator(config: AuthenticatorConfig): Authenticator 
       showErrorDetails,
       maxTokenLength: config.maxTokenLength,
       route: config.native?.route ?? 'caller',
-      fleet: dpop?.claim !== undefined,
     },
     config.native?.verifier ?? null,
     dpop?.checker ?? null,
@@ -137,29 +134,18 @@ export function createAuthenticator(config: AuthenticatorConfig): Authenticator 
   const refuse = (error: unknown, used: Scheme | undefined): AuthDecision =>
     respond(decider.refuse(refusalOf(error, showErrorDetails), used));
 
-  function accept(token: string, auth: AuthInfo, accepted: native.AuthAccepted): MaybePromise<AuthDecision> {
+  function accept(token: string, auth: AuthInfo, accepted: native.AuthAccepted): AuthDecision {
     const scheme = accepted.scheme;
-    const done = (): AuthDecision => {
-      // `scopes` stays what was granted; checks here and in tools use the expanded set
-      // (sent only when the hierarchy added to it).
-      auth.effectiveScopes = accepted.effectiveScopes ?? [...auth.scopes];
-      // SDK v2's per-operation challenges advertise this; a verifier-set value wins, as in the SDK.
-      if (resourceMetadataUrl !== undefined) auth.resourceMetadataUrl ??= resourceMetadataUrl;
-      if (events.active) {
-        events.emit({ type: 'accepted', resource, issuer: auth.issuer, subject: auth.subject, clientId: auth.clientId, tokenId: tokenId(token) });
-      }
-      const rechallenge = rechallenges[scheme];
-      return rechallenge === undefined ? { ok: true, auth } : { ok: true, auth, rechallenge };
-    };
-    if (accepted.replayKey == null || dpop?.claim === undefined) return done();
-    // The proof is used up locally already; a fleet must agree no other process took it.
-    let claimed: Promise<void>;
-    try {
-      claimed = dpop.claim(accepted.replayKey, accepted.ttlMs ?? 0);
-    } catch (error) {
-      return refuse(error, scheme);
+    // `scopes` stays what was granted; checks here and in tools use the expanded set
+    // (sent only when the hierarchy added to it).
+    auth.effectiveScopes = accepted.effectiveScopes ?? [...auth.scopes];
+    // SDK v2's per-operation challenges advertise this; a verifier-set value wins, as in the SDK.
+    if (resourceMetadataUrl !== undefined) auth.resourceMetadataUrl ??= resourceMetadataUrl;
+    if (events.active) {
+      events.emit({ type: 'accepted', resource, issuer: auth.issuer, subject: auth.subject, clientId: auth.clientId, tokenId: tokenId(token) });
     }
-    return claimed.then(done, (error: unknown) => refuse(error, scheme));
+    const rechallenge = rechallenges[scheme];
+    return rechallenge === undefined ? { ok: true, auth } : { ok: true, auth, rechallenge };
   }
 
   // A token the addon does not check itself: the caller's verifier, then the addon's finish.
@@ -190,7 +176,8 @@ export function createAuthenticator(config: AuthenticatorConfig): Authenticator 
           token,
           granted,
         );
-        return 'status' in outcome ? respond(outcome) : accept(token, auth, outcome);
+        // With a fleet replay store the addon claims the proof first: a promise.
+        return thenMaybe(outcome, (settled) => ('status' in settled ? respond(settled) : accept(token, auth, settled)));
       },
       (error: unknown) => refuse(error, scheme),
     ) as MaybePromise<AuthDecision>;

@@ -1,19 +1,15 @@
 // 'introspection' and 'auto' modes. The addon validates every option, calls
-// the RFC 7662 endpoint and judges its answers; this file converts keys,
-// routes tokens ('auto') and keeps the optional fleet store, whose records
-// are signed and scoped (store-records.ts) and judged again by the addon
-// when they are read back.
+// the RFC 7662 endpoint, judges its answers and keeps the optional fleet
+// store (the core's `fleet/`: signed, scoped records, lock-and-poll, the
+// circuit); this file converts keys and values and routes tokens ('auto').
 
-import { createHash, createPrivateKey, KeyObject } from 'node:crypto';
-import { codedError } from './errors.js';
-import type { AuthEventEmitter } from './events.js';
+import { createPrivateKey, KeyObject } from 'node:crypto';
+import type { AuthEvent, AuthEventEmitter } from './events.js';
 import { pickClaimOptions, toAuthInfo } from './jwt-verifier.js';
 import { thenMaybe } from './maybe-promise.js';
 import * as native from './native.js';
 import { assertSecretString, nativeConfigError } from './native-config.js';
 import { getIssuer } from './server-config.js';
-import { fleetSingleFlight, guardStore, type GuardedStore } from './shared-store.js';
-import { scopeId, signedStore, storeSecretBytes } from './store-records.js';
 import type { AuthInfo, AuthServerConfig, ClaimOptions, IntrospectionOptions, MaybePromise } from './types.js';
 import { definedMembers } from './case.js';
 import { invalidConfig } from './setup-checks.js';
@@ -30,11 +26,7 @@ export interface IntrospectionSettings {
   events: AuthEventEmitter;
 }
 
-/** A lock is held at most this long by the process introspecting a token for the fleet. */
-const fleetLockTtlMs = 2_000;
-const fleetPollMs = 25;
-
-/** `native`: the addon's introspector when no fleet store is involved; the decision may then call it itself. */
+/** `native`: the addon's introspector (with the fleet store, if any); the decision calls it itself. */
 export type IntrospectionVerifyFunction = ((token: string) => MaybePromise<AuthInfo>) & { native?: native.NativeIntrospector };
 
 export function createIntrospectionVerifyFunction(settings: IntrospectionSettings): IntrospectionVerifyFunction {
@@ -45,8 +37,6 @@ export function createIntrospectionVerifyFunction(settings: IntrospectionSetting
   assertSecretString(options.clientSecret, 'introspection.clientSecret');
   const server = pickServer(settings.authorizationServers, options.issuer);
   const { store, storeTimeout, storeSecret, privateKey, issuer: _issuer, ...rest } = options;
-  // Checked before anything else sees it; its value never appears in an error.
-  const secret = store === undefined ? undefined : storeSecretBytes(storeSecret, 'introspection.storeSecret');
   const nativeOptions: native.NativeIntrospectorOptions = {
     ...rest,
     issuer: getIssuer(server),
@@ -56,88 +46,30 @@ export function createIntrospectionVerifyFunction(settings: IntrospectionSetting
     ...definedMembers({ clockTolerance: settings.clockTolerance, requiredClaims: settings.requiredClaims }),
     ...(privateKey === undefined ? {} : { privateKey: toPkcs8Pem(privateKey) }),
     ...pickClaimOptions(settings.claims),
+    // Checked (by the addon) only with a store, as it always was.
+    ...(store === undefined ? {} : definedMembers({ storeTimeout })),
   };
   if (!options.endpoint && 'metadata' in server && typeof server.metadata.introspectionEndpoint === 'string') {
     nativeOptions.endpoint = server.metadata.introspectionEndpoint;
   }
+  const { resource } = settings;
   let introspector: native.NativeIntrospector;
   try {
-    introspector = new native.Introspector(nativeOptions);
+    // The store's secret, its records' scope (these options and the
+    // resource) and its events are the addon's; the secret's value never
+    // appears in an error.
+    introspector = new native.Introspector(
+      nativeOptions,
+      store,
+      store === undefined ? undefined : storeSecret,
+      resource,
+      store === undefined ? undefined : (event) => settings.events.emit(event as AuthEvent),
+    );
   } catch (error) {
     throw nativeConfigError(error);
   }
-  const { resource } = settings;
-  if (store === undefined || secret === undefined) {
-    const verify = (token: string): MaybePromise<AuthInfo> => thenMaybe(introspector.check(token), (verified) => toAuthInfo(token, verified, resource));
-    return Object.assign(verify, { native: introspector });
-  }
-  const emit = (event: Parameters<AuthEventEmitter['emit']>[0]): void => settings.events.emit(event);
-  const shared = signedStore(guardStore(store, { ...definedMembers({ timeoutMs: storeTimeout }), onEvent: emit }), secret, emit);
-  const scope = scopeId(secret, { ...verdictSettings(nativeOptions), resource: resource ?? null });
-  // One store lookup (and lock-and-poll loop) per token in this process, shared by its concurrent requests.
-  const flights = new Map<string, Promise<native.VerifiedToken>>();
-  return (token) => {
-    const hit = introspector.cached(token);
-    if (hit) return toAuthInfo(token, hit, resource);
-    // The key names the token by its hash only: the store never sees a token.
-    const key = `introspection:${scope}:${createHash('sha256').update(token).digest('base64url')}`;
-    let flight = flights.get(key);
-    if (!flight) {
-      flight = introspectForFleet(introspector, shared, token, key).finally(() => flights.delete(key));
-      flights.set(key, flight);
-    }
-    return flight.then((verified) => toAuthInfo(token, verified, resource));
-  };
-}
-
-// Options that shape no verdict: credentials (never hashed into a key), timing and sizes.
-const notVerdictSettings = new Set([
-  'clientSecret',
-  'privateKey',
-  'signingAlgorithm',
-  'keyId',
-  'clientAuthMethod',
-  'assertionAudience',
-  'timeout',
-  'cacheMaxAge',
-  'negativeCacheTtl',
-  'cacheSize',
-  'maxResponseBytes',
-]);
-
-// What a stored verdict depends on: every other option (issuer, endpoint, audiences, claim rules...),
-// so an option added later splits the keyspace rather than sharing verdicts it should not.
-function verdictSettings(options: native.NativeIntrospectorOptions): Record<string, unknown> {
-  return Object.fromEntries(Object.entries(options).filter(([name, value]) => value !== undefined && !notVerdictSettings.has(name)));
-}
-
-// The fleet's record for this token, or one endpoint call for all processes.
-async function introspectForFleet(
-  introspector: native.NativeIntrospector,
-  store: GuardedStore,
-  token: string,
-  key: string,
-): Promise<native.VerifiedToken> {
-  let learnt: native.IntrospectionRecord | undefined;
-  const { value, computed } = await fleetSingleFlight(
-    store,
-    key,
-    async () => {
-      learnt = await introspector.learn(token);
-      return { value: learnt.record, ttlMs: learnt.ttlMs };
-    },
-    { lockTtlMs: fleetLockTtlMs, pollMs: fleetPollMs },
-  );
-  if (computed && learnt) return learnt.token ?? inactive();
-  // Read back from the store: judged again by the same rules.
-  const admitted = introspector.admit(token, value);
-  if (admitted) return admitted;
-  const fresh = await introspector.learn(token);
-  return fresh.token ?? inactive();
-}
-
-function inactive(): never {
-  throw codedError('token_inactive', 'token is not active');
+  const verify = (token: string): MaybePromise<AuthInfo> => thenMaybe(introspector.check(token), (verified) => toAuthInfo(token, verified, resource));
+  return Object.assign(verify, { native: introspector });
 }
 
 function pickServer(servers: readonly AuthServerConfig[], issuer: string | undefined): AuthServerConfig {

@@ -77,7 +77,7 @@ export type {
   ServerConfig as NativeServerConfig,
   Introspector as NativeIntrospector,
   IntrospectorOptions as NativeIntrospectorOptions,
-  IntrospectionRecord,
+  StoreEvent,
   Verifier as NativeVerifier,
   VerifierOptions as NativeVerifierOptions,
   VerifiedProof,

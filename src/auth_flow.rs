@@ -1,14 +1,19 @@
 //! One resource's request path with the native verifier and proof checker
 //! wired to the core's decision, so a cached or inline-checked JWT is
 //! decided in a single call: credentials (400/401), the token (401), its
-//! binding and proof (401), scopes (403), then the proof is used up. No napi
-//! here: `napi_authenticator.rs` converts the [`Outcome`] for JavaScript.
+//! binding and proof (401), scopes (403), then the proof is used up. With
+//! fleet stores, the introspection fleet path and the DPoP fleet claim run
+//! here too (the core's `fleet/`), so the request stays one call and at most
+//! one promise. No napi here: `napi_authenticator.rs` converts the
+//! [`Outcome`] for JavaScript.
 
 use mcp_auth_core::decision::{
     Authorization, Decider, Decision, Refusal, Request, Response, Scheme,
 };
 use mcp_auth_core::dpop::proof::{self as dpop, ProofRequest};
 use mcp_auth_core::error::{AuthError, Fault};
+use mcp_auth_core::fleet::dpop::DpopFleet;
+use mcp_auth_core::fleet::introspection::IntrospectionFleet;
 use mcp_auth_core::introspection::introspector::Introspector;
 use mcp_auth_core::tokens::verifier::{self, Step, Verified};
 use std::sync::Arc;
@@ -30,12 +35,13 @@ pub enum Route {
 pub struct Flow {
     pub decider: Decider,
     pub verifier: Option<Arc<verifier::Verifier>>,
-    /// Without a fleet store (the caller's then).
     pub introspector: Option<Arc<Introspector>>,
+    /// The introspector's fleet store path, when it has one.
+    pub introspection_fleet: Option<Arc<IntrospectionFleet>>,
     pub route: Route,
     pub dpop: Option<Arc<dpop::DpopChecker>>,
-    /// A fleet replay store: the caller claims an accepted proof there too.
-    pub fleet: bool,
+    /// A fleet replay store: an accepted proof is claimed there too.
+    pub dpop_fleet: Option<Arc<DpopFleet>>,
 }
 
 /// What one step hands back.
@@ -55,7 +61,7 @@ pub struct Accepted {
     pub effective_scopes: Vec<String>,
     /// The token's length and its verification, when the verifier here checked it.
     pub verified: Option<(usize, Arc<Verified>)>,
-    /// For a fleet store: the proof's replay key and how long to keep it.
+    /// With a fleet replay store: the proof to claim there before accepting.
     pub replay: Option<dpop::CheckedProof>,
 }
 
@@ -93,7 +99,7 @@ impl Timing {
 pub enum Job {
     /// A signature check on a worker, or a key fetch.
     Step(Step),
-    /// An introspection call (a local cache miss).
+    /// An introspection call (a local cache miss), through the fleet store when there is one.
     Introspect,
 }
 
@@ -243,8 +249,47 @@ impl Flow {
             scheme,
             effective_scopes,
             verified: None,
-            replay: checked.filter(|_| self.fleet),
+            replay: checked.filter(|_| self.dpop_fleet.is_some()),
         })
+    }
+
+    /// Whether `outcome` still waits for the fleet's DPoP claim.
+    pub fn needs_claim(&self, outcome: &Outcome) -> bool {
+        matches!(
+            outcome,
+            Outcome::Accept(Accepted {
+                replay: Some(_),
+                ..
+            })
+        )
+    }
+
+    /// The outcome once the fleet claimed the accepted proof: a replay at
+    /// another process (401) or the store out (503) refuses the request.
+    pub async fn claimed(&self, mut outcome: Outcome) -> Outcome {
+        let Outcome::Accept(accepted) = &mut outcome else {
+            return outcome;
+        };
+        let (Some(checked), Some(fleet), Some(checker)) =
+            (accepted.replay.take(), &self.dpop_fleet, &self.dpop)
+        else {
+            return outcome;
+        };
+        match fleet.claim(checker, &checked).await {
+            Ok(()) => outcome,
+            Err(err) => Outcome::Respond(self.refuse_error(&err, accepted.scheme)),
+        }
+    }
+
+    /// The introspection step off the JavaScript thread: the fleet's path, or the endpoint.
+    pub async fn introspect(&self, token: &str) -> Result<Arc<Verified>, AuthError> {
+        let Some(introspector) = &self.introspector else {
+            return Err(mcp_auth_core::panic_guard::internal("no introspector"));
+        };
+        match &self.introspection_fleet {
+            Some(fleet) => fleet.verify(introspector, token).await,
+            None => introspector.verify(token).await,
+        }
     }
 
     /// A coded error from the verifier, the proof checker or the replay cache.

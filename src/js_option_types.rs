@@ -120,6 +120,8 @@ pub struct IntrospectorOptions {
     pub cache_size: Option<f64>,
     /// bytes, default 65536, 1024..=1048576.
     pub max_response_bytes: Option<f64>,
+    /// With a fleet store: one operation's deadline in ms (default 250, 1 to 60000).
+    pub store_timeout: Option<f64>,
 }
 
 #[napi(object, object_from_js = false, object_to_js = false)]
@@ -144,6 +146,8 @@ pub struct DpopOptions {
     /// the cache, rounded up; 1 to `replayCacheSize`). A tenth of this share,
     /// rounded up, may be proofs dated more than 5 s ahead.
     pub replay_cache_per_key: Option<f64>,
+    /// With a fleet store: one operation's deadline in ms (default 250, 1 to 60000).
+    pub store_timeout: Option<f64>,
 }
 
 /// The core's Redis store (`NativeStore.redis`); checked by

@@ -8,9 +8,12 @@
 mod auth_flow;
 mod completion;
 mod js_error;
+mod js_fleet;
 mod js_json;
 mod js_option_types;
 mod js_options;
+mod js_outcome;
+mod js_store;
 mod napi_authenticator;
 mod napi_dpop;
 mod napi_introspector;

@@ -1,26 +1,26 @@
 //! The `Authenticator` class: one resource's request decision (the core's
 //! `decision/`) with the native `Verifier` and `DpopChecker` it uses. One
 //! call per request (`authenticate`) answers a cached or inline-checked JWT;
-//! a worker check or key fetch is one promise. Tokens the caller verifies
-//! (a custom function, introspection) go through `finish`; errors the caller
-//! meets go through `refuse`. The logic is in `auth_flow.rs` and the core.
+//! a worker check, key fetch, introspection call (with or without a fleet
+//! store) or fleet DPoP claim is one promise. Tokens the caller verifies
+//! (a custom function) go through `finish`; errors the caller meets go
+//! through `refuse`. The logic is in `auth_flow.rs` and the core.
 
-use crate::auth_flow::{Accepted, Bound, Flow, Job, Outcome, Pending, Route, Started, Timing};
+use crate::auth_flow::{Bound, Flow, Job, Outcome, Pending, Route, Started, Timing};
 use crate::completion::{Completions, Settle};
 use crate::js_error::{internal, js_error};
-use crate::napi_dpop::{fleet_ttl_ms, JsDpopChecker};
+use crate::js_outcome::{answer, parse_scheme, to_js, AuthAnswer, AuthRefusal, JsOutcome};
+use crate::js_store::Readiness;
+use crate::napi_dpop::JsDpopChecker;
 use crate::napi_introspector::Introspector;
 use crate::napi_verifier::Verifier;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use base64::Engine;
 use mcp_auth_core::decision::{
-    Decider, DecisionConfig, DpopMode, DpopSettings, Refusal, Request, Response, Scheme,
-    ScopeHierarchy,
+    Decider, DecisionConfig, DpopMode, DpopSettings, Refusal, Request, ScopeHierarchy,
 };
-use mcp_auth_core::dpop::proof::{CheckedProof, Mode};
+use mcp_auth_core::dpop::proof::Mode;
 use mcp_auth_core::error::AuthError;
 use mcp_auth_core::panic_guard::guarded;
-use mcp_auth_core::tokens::verifier::{Step, Verified};
+use mcp_auth_core::tokens::verifier::Step;
 use napi::bindgen_prelude::*;
 use napi::sys;
 use napi_derive::napi;
@@ -43,171 +43,6 @@ pub struct AuthenticatorOptions {
     /// How tokens reach the verifier: every one, only those naming a trusted issuer, or none.
     #[napi(ts_type = "'jwt' | 'auto' | 'introspection' | 'caller'")]
     pub route: String,
-    /// The DPoP checker's replay cache is backed by a fleet store the caller claims proofs in.
-    pub fleet: bool,
-}
-
-/// An accepted request. The token's fields are set when the native
-/// verifier checked it (as `VerifiedToken`'s, without the header and the
-/// audience list: the claims hold them); the token itself is the end of the
-/// `Authorization` value the caller passed, `tokenLength` long.
-#[napi(object, object_from_js = false)]
-pub struct AuthAccepted {
-    #[napi(ts_type = "'bearer' | 'dpop'")]
-    pub scheme: String,
-    /// The granted scopes expanded through the hierarchy; absent when that adds none.
-    pub effective_scopes: Option<Vec<String>>,
-    pub token_length: Option<u32>,
-    pub claims_json: Option<String>,
-    pub issuer: Option<String>,
-    pub subject: Option<String>,
-    pub client_id: Option<String>,
-    pub scopes: Option<Vec<String>>,
-    pub expires_at: Option<f64>,
-    /// For a fleet store: the proof's replay key (never the proof) and how long to keep it.
-    pub replay_key: Option<String>,
-    pub ttl_ms: Option<f64>,
-    /// When timing was asked for: how long the native verifier took.
-    pub verify_ms: Option<f64>,
-}
-
-/// The exact response to send; `error` and `reason` are for events only.
-#[napi(object, object_from_js = false)]
-pub struct AuthAnswer {
-    pub status: u32,
-    /// Names and values in wire order: `[name, value, name, value, …]`.
-    pub headers: Vec<String>,
-    pub body: String,
-    pub error: Option<String>,
-    pub reason: String,
-    /// When timing was asked for and the native verifier ran: its duration and verdict.
-    pub verify_ms: Option<f64>,
-    pub verify_valid: Option<bool>,
-}
-
-/// A token for the caller to verify, then `finish`.
-#[napi(object, object_from_js = false)]
-pub struct AuthVerify {
-    pub token: String,
-    #[napi(ts_type = "'bearer' | 'dpop'")]
-    pub scheme: String,
-    pub proof: Option<String>,
-}
-
-/// Why the caller's verification failed, as the core's `Refusal` takes it.
-#[napi(object)]
-pub struct AuthRefusal {
-    #[napi(ts_type = "'coded' | 'missingScopes' | 'described' | 'server' | 'unexpected'")]
-    pub kind: String,
-    pub code: Option<String>,
-    pub fault: Option<String>,
-    pub reason: Option<String>,
-    pub retry_after: Option<f64>,
-    pub missing: Option<Vec<String>>,
-    pub message: Option<String>,
-    pub cause_json: Option<String>,
-    pub description: Option<String>,
-}
-
-type JsOutcome = Either3<AuthAccepted, AuthAnswer, AuthVerify>;
-
-fn scheme_name(scheme: Scheme) -> String {
-    match scheme {
-        Scheme::Bearer => "bearer".to_owned(),
-        Scheme::Dpop => "dpop".to_owned(),
-    }
-}
-
-fn parse_scheme(name: &str) -> Scheme {
-    if name == "dpop" {
-        Scheme::Dpop
-    } else {
-        Scheme::Bearer
-    }
-}
-
-fn answer(response: Response) -> AuthAnswer {
-    let mut headers = Vec::with_capacity(response.headers.len() * 2);
-    for (name, value) in response.headers {
-        headers.push(name);
-        headers.push(value);
-    }
-    AuthAnswer {
-        status: u32::from(response.status),
-        headers,
-        body: response.body,
-        error: response.error,
-        reason: response.reason,
-        verify_ms: None,
-        verify_valid: None,
-    }
-}
-
-fn to_js(outcome: Outcome, timing: Option<Timing>) -> JsOutcome {
-    let verify_ms = timing.map(|t| t.duration_ms);
-    match outcome {
-        Outcome::Accept(Accepted {
-            scheme,
-            effective_scopes,
-            verified,
-            replay,
-        }) => Either3::A(accepted(
-            scheme,
-            effective_scopes,
-            verified.as_ref().map(|(length, v)| (*length, &**v)),
-            replay.as_ref(),
-            verify_ms,
-        )),
-        Outcome::Respond(response) => Either3::B(AuthAnswer {
-            verify_ms,
-            verify_valid: timing.map(|t| t.valid),
-            ..answer(response)
-        }),
-        Outcome::Verify {
-            token,
-            scheme,
-            proof,
-        } => Either3::C(AuthVerify {
-            token,
-            scheme: scheme_name(scheme),
-            proof,
-        }),
-    }
-}
-
-fn accepted(
-    scheme: Scheme,
-    effective_scopes: Vec<String>,
-    verified: Option<(usize, &Verified)>,
-    replay: Option<&CheckedProof>,
-    verify_ms: Option<f64>,
-) -> AuthAccepted {
-    // Without a hierarchy (or when it adds nothing) the caller copies the granted list.
-    let expanded = verified.is_none_or(|(_, v)| effective_scopes != v.identity.scopes);
-    let mut out = AuthAccepted {
-        scheme: scheme_name(scheme),
-        effective_scopes: expanded.then_some(effective_scopes),
-        token_length: None,
-        claims_json: None,
-        issuer: None,
-        subject: None,
-        client_id: None,
-        scopes: None,
-        expires_at: None,
-        replay_key: replay.map(|c| URL_SAFE_NO_PAD.encode(c.replay_digest)),
-        ttl_ms: replay.map(fleet_ttl_ms),
-        verify_ms,
-    };
-    if let Some((length, v)) = verified {
-        out.token_length = Some(length as u32);
-        out.claims_json = Some(v.claims_json.clone());
-        out.issuer = Some(v.issuer.clone());
-        out.subject = v.identity.subject.clone();
-        out.client_id = v.identity.client_id.clone();
-        out.scopes = Some(v.identity.scopes.clone());
-        out.expires_at = Some(v.identity.expires_at);
-    }
-    out
 }
 
 fn config_error(env: &Env, reason: String) -> Error {
@@ -218,6 +53,8 @@ fn config_error(env: &Env, reason: String) -> Error {
 pub struct Authenticator {
     flow: Arc<Flow>,
     completions: Completions,
+    /// JavaScript fleet stores' `isReady`, asked at the start of each request.
+    readiness: Vec<Arc<Readiness>>,
 }
 
 #[napi]
@@ -244,6 +81,15 @@ impl Authenticator {
             Some(_) => ScopeHierarchy::compile(&entries, "scopeHierarchy")
                 .map_err(|reason| config_error(env, reason))?,
         };
+        let readiness: Vec<Arc<Readiness>> = [
+            dpop.as_ref().and_then(|d| d.readiness.clone()),
+            introspector.as_ref().and_then(|i| i.readiness.clone()),
+        ]
+        .into_iter()
+        .flatten()
+        .collect();
+        let dpop_fleet = dpop.as_ref().and_then(|d| d.fleet.clone());
+        let introspection_fleet = introspector.as_ref().and_then(|i| i.fleet.clone());
         let checker = dpop.map(|d| d.inner.clone());
         let dpop_settings = checker.as_ref().and_then(|c| {
             let mode = match c.mode {
@@ -277,13 +123,15 @@ impl Authenticator {
             decider,
             verifier: verifier.map(|v| v.inner.clone()),
             introspector: introspector.map(|i| i.inner.clone()),
+            introspection_fleet,
             route,
             dpop: checker,
-            fleet: options.fleet,
+            dpop_fleet,
         };
         Ok(Self {
             flow: Arc::new(flow),
             completions: Completions::new(env)?,
+            readiness,
         })
     }
 
@@ -317,10 +165,16 @@ impl Authenticator {
             headers: &pairs,
         };
         let value = match self.flow.start(&request, timed) {
+            Started::Done(outcome, timing) if self.flow.needs_claim(&outcome) => {
+                self.refresh_readiness(env);
+                self.claim_later(env, outcome, timing)?
+            }
             Started::Done(outcome, timing) => unsafe {
                 JsOutcome::to_napi_value(env.raw(), to_js(outcome, timing))?
             },
             Started::Later(pending) => {
+                // A store may be asked off this thread: its `isReady` is asked here.
+                self.refresh_readiness(env);
                 let (job, pending) = *pending;
                 self.later(env, job, pending)?
             }
@@ -330,10 +184,14 @@ impl Authenticator {
 
     /// After the caller verified `token`: `cnf` says the claims hold a
     /// `cnf`, `jkt` is their `cnf.jkt`; `scopes` are the granted ones.
-    #[napi(catch_unwind, ts_return_type = "AuthAccepted | AuthAnswer")]
+    #[napi(
+        catch_unwind,
+        ts_return_type = "AuthAccepted | AuthAnswer | Promise<AuthAccepted | AuthAnswer>"
+    )]
     #[allow(clippy::too_many_arguments)]
-    pub fn finish(
+    pub fn finish<'env>(
         &self,
+        env: &'env Env,
         #[napi(ts_arg_type = "'bearer' | 'dpop'")] scheme: String,
         cnf: bool,
         jkt: Option<String>,
@@ -342,7 +200,7 @@ impl Authenticator {
         htu: String,
         token: String,
         scopes: Vec<String>,
-    ) -> JsOutcome {
+    ) -> Result<Unknown<'env>> {
         let bound = Bound {
             cnf_present: cnf,
             jkt: jkt.as_deref(),
@@ -356,7 +214,43 @@ impl Authenticator {
             &token,
             &scopes,
         );
-        to_js(outcome, None)
+        let value = if self.flow.needs_claim(&outcome) {
+            self.refresh_readiness(env);
+            self.claim_later(env, outcome, None)?
+        } else {
+            unsafe { JsOutcome::to_napi_value(env.raw(), to_js(outcome, None))? }
+        };
+        Ok(unsafe { Unknown::from_raw_unchecked(env.raw(), value) })
+    }
+
+    /// Asks JavaScript fleet stores' `isReady` (on this thread) before a
+    /// promise whose work may reach them; the synchronous paths never do.
+    fn refresh_readiness(&self, env: &Env) {
+        for readiness in &self.readiness {
+            readiness.refresh(env);
+        }
+    }
+
+    /// A promise for the fleet's DPoP claim of an accepted proof.
+    fn claim_later(
+        &self,
+        env: &Env,
+        outcome: Outcome,
+        timing: Option<Timing>,
+    ) -> Result<sys::napi_value> {
+        let (promise, ticket) = self.completions.promise(env)?;
+        let flow = self.flow.clone();
+        napi::bindgen_prelude::spawn(async move {
+            let outcome = guarded(async { Ok(flow.claimed(outcome).await) }).await;
+            let settle: Settle = Box::new(move |env| match outcome {
+                Ok(outcome) => unsafe {
+                    JsOutcome::to_napi_value(env.raw(), to_js(outcome, timing))
+                },
+                Err(err) => Err(js_error(env, &err)),
+            });
+            ticket.settle(settle);
+        });
+        Ok(promise)
     }
 
     /// The response for a failure the caller met (`used`: the request's scheme).
@@ -413,7 +307,7 @@ impl Authenticator {
         let (promise, ticket) = self.completions.promise(env)?;
         let flow = self.flow.clone();
         let verifier = flow.verifier.clone();
-        let introspector = flow.introspector.clone();
+        let introspecting = flow.clone();
         let token = pending.token.clone();
         napi::bindgen_prelude::spawn(async move {
             // `start` hands back a job only for a source it has.
@@ -427,11 +321,7 @@ impl Authenticator {
                             Step::Fetch(wait) => verifier.resolve(wait).await,
                         }
                     }
-                    Job::Introspect => {
-                        let introspector =
-                            introspector.ok_or_else(|| internal("no introspector"))?;
-                        introspector.verify(&token).await
-                    }
+                    Job::Introspect => introspecting.introspect(&token).await,
                 }
             })
             .await;
@@ -439,14 +329,15 @@ impl Authenticator {
                 .timer
                 .map(|start| Timing::since(start, result.is_ok()));
             let outcome = guarded(async {
-                Ok(flow.verified(
+                let outcome = flow.verified(
                     result,
                     &pending.token,
                     pending.scheme,
                     pending.proof.as_deref(),
                     &pending.method,
                     &pending.htu,
-                ))
+                );
+                Ok(flow.claimed(outcome).await)
             })
             .await;
             let settle: Settle = Box::new(move |env| match outcome {

@@ -1,12 +1,17 @@
 //! The `DpopChecker` class JavaScript uses: `verify` a request's proof,
 //! then `record` it once the request is otherwise accepted (or `check` for
-//! both at once), plus the nonce to hand out. The checks live in the core's `dpop/proof.rs`.
+//! both at once), plus the nonce to hand out. With a fleet store, the
+//! `Authenticator` claims accepted proofs there too (the core's
+//! `fleet::dpop`). The checks live in the core's `dpop/proof.rs`.
 
 use crate::js_error::js_error;
+use crate::js_fleet::{fleet_input, StoreEventJs};
 use crate::js_options::JsOptions;
+use crate::js_store::Readiness;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
 use mcp_auth_core::dpop::proof::{self as dpop, ProofRequest};
+use mcp_auth_core::fleet::dpop::{marker_ttl, DpopFleet};
 use mcp_auth_core::options::dpop::DpopOptions;
 use napi::bindgen_prelude::*;
 use napi_derive::napi;
@@ -18,9 +23,6 @@ use std::sync::Arc;
 // Only the JavaScript export reads it; test builds do not register exports.
 #[cfg_attr(test, allow(dead_code))]
 pub const DPOP_MAX_PROOF_LENGTH: u32 = dpop::MAX_PROOF_LENGTH as u32;
-
-/// Seconds a fleet replay key outlives the proof's window on this clock.
-const FLEET_CLOCK_SLACK_SECS: u64 = 60;
 
 /// An accepted proof: what a fleet replay store needs (never the proof itself).
 #[napi(object)]
@@ -53,26 +55,50 @@ impl VerifiedProof {
     }
 }
 
-// Slack for peers whose clocks run behind this one's.
+// Slack for peers whose clocks run behind this one's (the core's rule).
 pub(crate) fn fleet_ttl_ms(checked: &dpop::CheckedProof) -> f64 {
-    (checked.remaining + FLEET_CLOCK_SLACK_SECS) as f64 * 1000.0
+    marker_ttl(checked).as_millis() as f64
 }
 
 #[napi(js_name = "DpopChecker")]
 pub struct JsDpopChecker {
     pub(crate) inner: Arc<dpop::DpopChecker>,
+    /// The fleet's replay markers, when a store is shared.
+    pub(crate) fleet: Option<Arc<DpopFleet>>,
+    /// Asks a JavaScript store's `isReady` on this thread.
+    pub(crate) readiness: Option<Arc<Readiness>>,
 }
 
 #[napi]
 impl JsDpopChecker {
+    /// `store` (a `SharedStore` object or a `NativeStore`) shares the
+    /// replay cache with the fleet; `onStoreEvent` receives its events.
     #[napi(constructor, catch_unwind)]
-    pub fn new(env: &Env, #[napi(ts_arg_type = "DpopOptions")] options: JsOptions) -> Result<Self> {
-        let inner = options
+    pub fn new(
+        env: &Env,
+        #[napi(ts_arg_type = "DpopOptions")] options: JsOptions,
+        #[napi(ts_arg_type = "object | undefined | null")] store: Option<Unknown>,
+        #[napi(ts_arg_type = "((event: StoreEvent) => void) | undefined | null")]
+        on_store_event: Option<Function<StoreEventJs, ()>>,
+    ) -> Result<Self> {
+        let options = options
             .decode(DpopOptions::from_json, DpopOptions::unrepresentable)
-            .and_then(|options| options.to_checker())
             .map_err(|e| js_error(env, &e))?;
+        let inner = options.to_checker().map_err(|e| js_error(env, &e))?;
+        let (fleet, readiness) = match fleet_input(env, store, on_store_event)? {
+            Some(input) => {
+                let fleet = DpopFleet::new(input.store.clone(), &options, input.events.clone())
+                    .map_err(|e| js_error(env, &e))?
+                    .with_dispatch_slack(input.dispatch_slack());
+                input.set_deadline(fleet.store_timeout());
+                (Some(Arc::new(fleet)), input.readiness)
+            }
+            None => (None, None),
+        };
         Ok(Self {
             inner: Arc::new(inner),
+            fleet,
+            readiness,
         })
     }
 

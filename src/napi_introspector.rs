@@ -1,15 +1,19 @@
 //! The `Introspector` class JavaScript uses ('introspection' mode): `check`
-//! answers a local cache hit synchronously and returns a promise otherwise;
-//! `cached`, `learn` and `admit` serve a fleet store kept in JavaScript.
-//! The decisions live in `introspector.rs`; this file only converts.
+//! answers a local cache hit synchronously and returns a promise otherwise.
+//! With a fleet store (`store`, `storeSecret`, the resource) the core's
+//! fleet path (`fleet::introspection`) runs behind it, here and in the
+//! `Authenticator`. The decisions live in the core; this file only converts.
 
 use crate::completion::{Completions, Settle};
 use crate::js_error::js_error;
+use crate::js_fleet::{fleet_input, secret_bytes, StoreEventJs};
 use crate::js_options::JsOptions;
+use crate::js_store::Readiness;
 use crate::napi_verifier::VerifiedToken;
 use mcp_auth_core::error::AuthResult;
-use mcp_auth_core::introspection::introspector::{self, Learnt};
-use mcp_auth_core::introspection::response::Verdict;
+use mcp_auth_core::fleet::introspection::IntrospectionFleet;
+use mcp_auth_core::fleet::records::StoreSecret;
+use mcp_auth_core::introspection::introspector;
 use mcp_auth_core::options::introspection::IntrospectorOptions;
 use mcp_auth_core::panic_guard::guarded;
 use mcp_auth_core::tokens::verified::Verified;
@@ -18,27 +22,8 @@ use napi::sys;
 use napi_derive::napi;
 use std::sync::Arc;
 
-/// What one endpoint call learnt: the token when active, the record to share
-/// and how long it may be shared (ms; 0: do not share).
-#[napi(object, js_name = "IntrospectionRecord")]
-pub struct IntrospectionRecord {
-    pub token: Option<VerifiedToken>,
-    pub record: String,
-    pub ttl_ms: f64,
-}
-
-impl From<Learnt> for IntrospectionRecord {
-    fn from(learnt: Learnt) -> Self {
-        Self {
-            token: match learnt.verdict {
-                Verdict::Active(verified) => Some(verified.into()),
-                Verdict::Inactive => None,
-            },
-            record: learnt.record,
-            ttl_ms: learnt.reuse_for.as_millis() as f64,
-        }
-    }
-}
+/// How the refusal names the accepted secret types.
+const SECRET_TYPES: &str = "a string or a Uint8Array (Buffer)";
 
 fn to_js(env: &Env, result: AuthResult<Arc<Verified>>) -> Result<sys::napi_value> {
     match result {
@@ -51,42 +36,101 @@ fn to_js(env: &Env, result: AuthResult<Arc<Verified>>) -> Result<sys::napi_value
 #[napi]
 pub struct Introspector {
     pub(crate) inner: Arc<introspector::Introspector>,
+    /// The fleet store's path, when there is one.
+    pub(crate) fleet: Option<Arc<IntrospectionFleet>>,
+    /// Asks a JavaScript store's `isReady` on this thread.
+    pub(crate) readiness: Option<Arc<Readiness>>,
     completions: Completions,
 }
 
 #[napi]
 impl Introspector {
+    /// `store` (a `SharedStore` object or a `NativeStore`) shares verdicts
+    /// with the fleet: it needs `storeSecret`; `resource` is part of the
+    /// records' scope; `onStoreEvent` receives the store's events.
     #[napi(constructor, catch_unwind)]
     pub fn new(
         env: &Env,
         #[napi(ts_arg_type = "IntrospectorOptions")] options: JsOptions,
+        #[napi(ts_arg_type = "object | undefined | null")] store: Option<Unknown>,
+        #[napi(ts_arg_type = "string | Uint8Array | undefined | null")] store_secret: Option<
+            Unknown,
+        >,
+        resource: Option<String>,
+        #[napi(ts_arg_type = "((event: StoreEvent) => void) | undefined | null")]
+        on_store_event: Option<Function<StoreEventJs, ()>>,
     ) -> Result<Self> {
-        let config = options
+        let options = options
             .decode(
                 IntrospectorOptions::from_json,
                 IntrospectorOptions::unrepresentable,
             )
-            .and_then(|options| options.to_config())
             .map_err(|e| js_error(env, &e))?;
+        let has_store = store
+            .as_ref()
+            .is_some_and(|s| !matches!(s.get_type(), Ok(ValueType::Undefined | ValueType::Null)));
+        // Checked before anything else sees it; its value never appears in an error.
+        let secret = if has_store {
+            let bytes = secret_bytes(env, store_secret)?;
+            Some(
+                StoreSecret::new(bytes.as_deref(), "introspection.storeSecret", SECRET_TYPES)
+                    .map_err(|e| js_error(env, &e))?,
+            )
+        } else {
+            None
+        };
+        let config = options.to_config().map_err(|e| js_error(env, &e))?;
+        let (fleet, readiness) = match (fleet_input(env, store, on_store_event)?, secret) {
+            (Some(input), Some(secret)) => {
+                let slack = input.dispatch_slack();
+                let fleet = IntrospectionFleet::new(
+                    input.store.clone(),
+                    secret,
+                    &options,
+                    resource.as_deref(),
+                    input.events.clone(),
+                )
+                .map_err(|e| js_error(env, &e))?
+                .with_dispatch_slack(slack);
+                input.set_deadline(fleet.store_timeout());
+                (Some(Arc::new(fleet)), input.readiness)
+            }
+            _ => (None, None),
+        };
         Ok(Self {
             inner: Arc::new(introspector::Introspector::new(config)),
+            fleet,
+            readiness,
             completions: Completions::new(env)?,
         })
     }
 
     /// The one call per token: the token when the local cache knows it,
-    /// else a promise of the endpoint's verdict. Throws, or rejects, with a
-    /// coded error (`token_inactive`, `introspection_unavailable`, …).
+    /// else a promise of the verdict (the fleet's record, or the endpoint's).
+    /// Throws, or rejects, with a coded error (`token_inactive`, `introspection_unavailable`, …).
     #[napi(
         catch_unwind,
         ts_return_type = "VerifiedToken | Promise<VerifiedToken>"
     )]
     pub fn check<'env>(&self, env: &'env Env, token: String) -> Result<Unknown<'env>> {
+        if let Some(readiness) = &self.readiness {
+            readiness.refresh(env);
+        }
         let value = match self.inner.cached(&token) {
             Some(result) => to_js(env, result)?,
             None => {
                 let inner = self.inner.clone();
-                self.later(env, async move { inner.verify(&token).await }, to_js)?
+                let fleet = self.fleet.clone();
+                self.later(
+                    env,
+                    async move {
+                        match fleet {
+                            Some(fleet) => fleet.verify(&inner, &token).await,
+                            None => inner.verify(&token).await,
+                        }
+                    },
+                    to_js,
+                )?
             }
         };
         Ok(unsafe { Unknown::from_raw_unchecked(env.raw(), value) })
@@ -99,35 +143,6 @@ impl Introspector {
         self.inner
             .cached(&token)
             .transpose()
-            .map(|hit| hit.map(Into::into))
-            .map_err(|e| js_error(env, &e))
-    }
-
-    /// Calls the endpoint (one call per token in flight) and returns what a
-    /// fleet store keeps. Rejects on an outage or a token the rules refuse.
-    #[napi(catch_unwind, ts_return_type = "Promise<IntrospectionRecord>")]
-    pub fn learn<'env>(&self, env: &'env Env, token: String) -> Result<Unknown<'env>> {
-        let inner = self.inner.clone();
-        let value = self.later(
-            env,
-            async move { inner.introspect(&token).await },
-            |env, result| match result {
-                Ok(learnt) => unsafe {
-                    IntrospectionRecord::to_napi_value(env.raw(), learnt.into())
-                },
-                Err(err) => Err(js_error(env, &err)),
-            },
-        )?;
-        Ok(unsafe { Unknown::from_raw_unchecked(env.raw(), value) })
-    }
-
-    /// Judges a record read from the fleet store with the same rules and
-    /// seeds the local cache: the token, `null` for an unreadable or stale
-    /// record (a miss); throws for an inactive or refused token.
-    #[napi(catch_unwind)]
-    pub fn admit(&self, env: &Env, token: String, record: String) -> Result<Option<VerifiedToken>> {
-        self.inner
-            .admit(&token, &record)
             .map(|hit| hit.map(Into::into))
             .map_err(|e| js_error(env, &e))
     }

@@ -14,7 +14,6 @@ use std::sync::Arc;
 /// A fleet store the addon speaks to itself, without a JavaScript client.
 #[napi]
 pub struct NativeStore {
-    #[allow(dead_code)] // read by the fleet wiring
     pub(crate) inner: Arc<dyn SharedStore>,
 }
 

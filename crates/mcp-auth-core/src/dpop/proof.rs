@@ -318,13 +318,7 @@ impl DpopChecker {
     /// was used before, or when there is no room for it (its key's share, or
     /// the whole cache).
     pub fn record(&self, checked: &CheckedProof) -> AuthResult<()> {
-        let proof = Proof {
-            digest: checked.replay_digest,
-            key: checked.key,
-            // Kept exactly as long as the proof could be accepted again (same clock).
-            keep: Duration::from_secs(checked.remaining),
-            ahead: checked.ahead,
-        };
+        let proof = replay_entry(checked);
         let retry = |seconds: u64| u32::try_from(seconds).unwrap_or(u32::MAX);
         match self.replay.insert(proof, Instant::now()) {
             Seen::Fresh => Ok(()),
@@ -342,6 +336,12 @@ impl DpopChecker {
         }
     }
 
+    /// Gives back the local slot of a recorded proof that a fleet store then
+    /// refused (see `fleet::dpop`): the request was not accepted here.
+    pub fn release(&self, checked: &CheckedProof) {
+        self.replay.release(&replay_entry(checked));
+    }
+
     /// `verify` then `record`: the whole check when nothing else can refuse the request.
     pub fn check(&self, proof: &str, request: &ProofRequest<'_>) -> AuthResult<CheckedProof> {
         let checked = self.verify(proof, request)?;
@@ -352,6 +352,16 @@ impl DpopChecker {
     /// A nonce to hand out now, when nonces are on.
     pub fn nonce(&self) -> Option<String> {
         self.nonces.as_ref().map(|n| n.issue(unix_now() as u64))
+    }
+}
+
+fn replay_entry(checked: &CheckedProof) -> Proof {
+    Proof {
+        digest: checked.replay_digest,
+        key: checked.key,
+        // Kept exactly as long as the proof could be accepted again (same clock).
+        keep: Duration::from_secs(checked.remaining),
+        ahead: checked.ahead,
     }
 }
 

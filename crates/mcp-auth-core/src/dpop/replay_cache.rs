@@ -7,7 +7,7 @@
 //! kept longer), so one client cannot lock every other client out.
 
 use std::cmp::Reverse;
-use std::collections::{BinaryHeap, HashMap, HashSet};
+use std::collections::{BinaryHeap, HashMap};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
@@ -71,8 +71,10 @@ pub struct ReplayCache {
 
 #[derive(Debug, Default)]
 struct State {
-    seen: HashSet<Digest>,
-    /// Soonest expiry first.
+    /// Each recorded proof and when it expires.
+    seen: HashMap<Digest, Instant>,
+    /// Soonest expiry first. A released proof's entry stays until it
+    /// expires (or a compaction), recognised by `seen` no longer matching.
     expiries: BinaryHeap<Reverse<(Instant, Digest, KeyId, bool)>>,
     /// The slots each key holds; a key holding none has no entry.
     keys: HashMap<KeyId, KeyUse>,
@@ -99,6 +101,9 @@ impl State {
                 break;
             }
             self.expiries.pop();
+            if self.seen.get(&digest) != Some(&expires) {
+                continue; // released earlier
+            }
             self.seen.remove(&digest);
             // The globally soonest entry is also the soonest of its key.
             if let Some(used) = self.keys.get_mut(&key) {
@@ -112,6 +117,15 @@ impl State {
             }
         }
     }
+}
+
+/// Removes one entry expiring at `at` (a key's share is small).
+fn remove_one(heap: &mut BinaryHeap<Reverse<Instant>>, at: Instant) {
+    let mut entries = std::mem::take(heap).into_vec();
+    if let Some(i) = entries.iter().position(|Reverse(e)| *e == at) {
+        entries.swap_remove(i);
+    }
+    *heap = BinaryHeap::from(entries);
 }
 
 impl ReplayCache {
@@ -132,7 +146,7 @@ impl ReplayCache {
         // set is still a set.
         let mut state = self.state.lock().unwrap_or_else(|e| e.into_inner());
         state.expire(now);
-        if state.seen.contains(&proof.digest) {
+        if state.seen.contains_key(&proof.digest) {
             return Seen::Replayed;
         }
         if let Some(used) = state.keys.get(&proof.key) {
@@ -150,7 +164,7 @@ impl ReplayCache {
             return Seen::Full(first_free);
         }
         let expires = now + proof.keep;
-        state.seen.insert(proof.digest);
+        state.seen.insert(proof.digest, expires);
         state
             .expiries
             .push(Reverse((expires, proof.digest, proof.key, proof.ahead)));
@@ -160,6 +174,29 @@ impl ReplayCache {
             used.ahead.push(Reverse(expires));
         }
         Seen::Fresh
+    }
+
+    /// Gives back the slot of a proof recorded but then refused elsewhere
+    /// (a fleet store): it was not used here, and its key's share is freed.
+    pub fn release(&self, proof: &Proof) {
+        let mut state = self.state.lock().unwrap_or_else(|e| e.into_inner());
+        let Some(expires) = state.seen.remove(&proof.digest) else {
+            return;
+        };
+        if let Some(used) = state.keys.get_mut(&proof.key) {
+            remove_one(&mut used.all, expires);
+            if proof.ahead {
+                remove_one(&mut used.ahead, expires);
+            }
+            if used.all.is_empty() {
+                state.keys.remove(&proof.key);
+            }
+        }
+        // Stale heap entries are bounded: rebuilt once they outnumber the live ones.
+        if state.expiries.len() > 2 * state.seen.len() + 1024 {
+            let State { seen, expiries, .. } = &mut *state;
+            expiries.retain(|Reverse((at, digest, ..))| seen.get(digest) == Some(at));
+        }
     }
 
     /// Slots in use, and keys holding any (for tests).
@@ -306,6 +343,36 @@ mod tests {
             Seen::Fresh
         );
         assert_eq!(cache.usage(), (1, 1));
+    }
+
+    #[test]
+    fn a_released_proof_frees_its_slot_and_its_share() {
+        let cache = ReplayCache::new(Limits {
+            capacity: 2,
+            per_key: 1,
+            ahead_per_key: 1,
+        });
+        let t0 = Instant::now();
+        let first = proof(1, 7, MINUTE);
+        assert_eq!(cache.insert(first, t0), Seen::Fresh);
+        assert_eq!(cache.insert(proof(2, 7, MINUTE), t0), Seen::KeyFull(61));
+        cache.release(&first);
+        assert_eq!(cache.usage(), (0, 0));
+        // Its key may record another proof, and the released one is not a replay.
+        assert_eq!(cache.insert(proof(2, 7, MINUTE), t0), Seen::Fresh);
+        cache.release(&proof(2, 7, MINUTE));
+        assert_eq!(cache.insert(first, t0), Seen::Fresh);
+        // The stale expiry of a released entry does not evict a live one.
+        let later = t0 + MINUTE / 2;
+        assert_eq!(cache.insert(proof(3, 8, MINUTE), later), Seen::Fresh);
+        assert_eq!(cache.insert(first, t0 + MINUTE), Seen::Fresh);
+        assert_eq!(
+            cache.insert(proof(3, 8, MINUTE), t0 + MINUTE),
+            Seen::Replayed
+        );
+        // Releasing what is not there changes nothing.
+        cache.release(&proof(9, 9, MINUTE));
+        assert_eq!(cache.usage(), (2, 2));
     }
 
     #[test]

@@ -2,8 +2,21 @@
 //! (introspection verdicts, DPoP replay markers), so that N processes behind
 //! a load balancer do not multiply caches and replay windows by N. Every
 //! binding reaches it through the one [`store::SharedStore`] interface; the
-//! rules on top of it (keys, signed records, TTLs, lock-and-poll, the
-//! circuit) are written here once.
+//! rules on top of it are written here once: the circuit (`circuit.rs`),
+//! deadlines and outage events (`guard.rs`), signed records (`records.rs`)
+//! and scope ids (`scope.rs`), lock-and-poll (`single_flight.rs`) and
+//! in-process coalescing (`coalesce.rs`), and the two users: introspection
+//! (`introspection.rs`) and the DPoP replay claim (`dpop.rs`).
+//! `memory.rs` is a store in this process's memory, for tests.
 
+pub mod circuit;
+pub mod coalesce;
+pub mod dpop;
+pub mod guard;
+pub mod introspection;
+pub mod memory;
+pub mod records;
 pub mod redis_store;
+pub mod scope;
+pub mod single_flight;
 pub mod store;

@@ -41,6 +41,10 @@ pub struct DpopOptions {
     /// rounded up, may be proofs dated more than 5 s ahead.
     #[serde(default, deserialize_with = "number")]
     pub replay_cache_per_key: Option<f64>,
+    /// ms, default 250, 1..=60000: the deadline of one fleet store operation
+    /// (checked only with a store, `fleet::dpop`).
+    #[serde(default, deserialize_with = "number")]
+    pub store_timeout: Option<f64>,
 }
 
 fn origin_of(resource: &str) -> AuthResult<String> {

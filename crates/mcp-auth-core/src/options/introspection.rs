@@ -14,7 +14,7 @@ use crate::options::values::{
 use crate::options::verifier::{check_audiences, check_max_token_length};
 use crate::tokens::claim_policy::ClaimPolicy;
 use crate::tokens::claims::{normalize_audience, ClaimRules, DEFAULT_LEEWAY, MAX_LEEWAY};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use std::time::Duration;
 use url::Url;
@@ -26,7 +26,9 @@ pub const DEFAULT_CACHE_SIZE: u64 = 4096;
 /// The largest introspection answer read (a response is a few hundred bytes).
 pub const DEFAULT_MAX_RESPONSE_BYTES: u64 = 64 * 1024;
 
-#[derive(Debug, Clone, Default, Deserialize)]
+// Serialized for the fleet's scope id (`fleet::introspection`): every
+// option not excluded there separates the records of different settings.
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct IntrospectorOptions {
     /// The trusted authorization server whose endpoint is called.
@@ -71,6 +73,10 @@ pub struct IntrospectorOptions {
     /// bytes, default 65536, 1024..=1048576.
     #[serde(default, deserialize_with = "number")]
     pub max_response_bytes: Option<f64>,
+    /// ms, default 250, 1..=60000: the deadline of one fleet store operation
+    /// (checked only with a store, `fleet::introspection`).
+    #[serde(default, deserialize_with = "number")]
+    pub store_timeout: Option<f64>,
 }
 
 /// Whom a client assertion is addressed to.
