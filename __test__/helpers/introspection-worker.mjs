@@ -4,7 +4,9 @@
 // lists its auth events, GET /heap its heap after a full gc (with --expose-gc).
 // An optional third argument (JSON) overrides the fleet secret, the store's
 // deadline, the local cache size, the routes (path, resource, claim options)
-// and `storeEventsOnly` (keep only store_* events: a long run stays flat).
+// and `storeEventsOnly` (keep only store_* events: a long run stays flat);
+// `client: 'native'` uses the addon's own Redis client (`redisStore(url)`)
+// instead of node-redis, with the same key prefix.
 
 import express from 'express';
 import { createClient } from 'redis';
@@ -20,10 +22,17 @@ const {
   cacheSize,
   storeEventsOnly = false,
   routes = [{ path: '/mcp' }],
+  client: clientKind = 'node-redis',
 } = json ? JSON.parse(json) : {};
-const client = createClient({ url: redisUrl, socket: { reconnectStrategy: () => 100, connectTimeout: 500 } });
-client.on('error', () => {}); // an outage is the test's subject; the store reports it
-await client.connect();
+let store;
+if (clientKind === 'native') {
+  store = redisStore(redisUrl, { prefix: 'fleet:', responseTimeout: Math.max(1, storeTimeout - 50), reconnectMaxDelay: 200 });
+} else {
+  const client = createClient({ url: redisUrl, socket: { reconnectStrategy: () => 100, connectTimeout: 500 } });
+  client.on('error', () => {}); // an outage is the test's subject; the store reports it
+  await client.connect();
+  store = redisStore(client, { prefix: 'fleet:' });
+}
 
 const resources = [...new Set(routes.map((route) => route.resource ?? RESOURCE))];
 const events = [];
@@ -33,7 +42,6 @@ const mcpAuth = new MCPAuth({
     if (!storeEventsOnly || event.type.startsWith('store_')) events.push(event);
   },
 });
-const store = redisStore(client, { prefix: 'fleet:' });
 const app = express();
 app.get('/events', (_req, res) => res.json(events));
 app.get('/heap', (_req, res) => {
