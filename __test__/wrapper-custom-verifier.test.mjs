@@ -189,6 +189,12 @@ for (const [label, express] of Object.entries(EXPRESS_VERSIONS)) {
       });
     }
 
+    it('absent scopes grant none: accepted where no scope is required, with empty effective scopes', async () => {
+      const res = await call('/mcp', 'no-scopes');
+      assert.equal(res.status, 200);
+      assert.deepEqual(jsonBody(res).effectiveScopes, []);
+    });
+
     it('scopes that are not a list of strings are a broken verifier: JSON 500, nothing granted or guessed', async () => {
       for (const token of ['non-string-scope', 'string-scopes', 'null-scopes']) {
         for (const path of ['/mcp', '/scoped']) {
