@@ -21,7 +21,7 @@ import { fixedReason } from './reason-codes.js';
 import type { ScopeHierarchy } from './scopes.js';
 import { serverFailure } from './server-failure.js';
 import type { Rechallenge } from './step-up.js';
-import { toAuthInfo } from './jwt-verifier.js';
+import { authInfoOf, type VerifiedIdentity } from './jwt-verifier.js';
 import type { AuthInfo, MaybePromise } from './types.js';
 
 export interface AuthRequest {
@@ -86,7 +86,20 @@ export interface NativeVerifiers {
 }
 
 type Scheme = 'bearer' | 'dpop';
-type Outcome = native.AuthAccepted | native.AuthAnswer | native.AuthVerify;
+type Outcome = string | native.AuthAnswer | native.AuthVerify;
+
+/** `Authenticator.authenticate`'s JSON text for a request it accepted (src/accepted_json.rs). */
+interface CheckedAccept extends VerifiedIdentity {
+  scheme: Scheme;
+  tokenLength: number;
+  /** Present when the hierarchy added scopes. */
+  effectiveScopes?: string[];
+  replayKey?: string;
+  ttlMs?: number;
+  verifyMs?: number;
+  claims: Record<string, unknown>;
+}
+type Accepted = Pick<CheckedAccept, 'scheme' | 'effectiveScopes' | 'replayKey' | 'ttlMs'>;
 
 /**
  * A CORS preflight carries no credentials by design; it must not be challenged
@@ -137,21 +150,9 @@ export function createAuthenticator(config: AuthenticatorConfig): Authenticator 
   const refuse = (error: unknown, used: Scheme | undefined): AuthDecision =>
     respond(decider.refuse(refusalOf(error, showErrorDetails), used));
 
-  function accept(token: string, auth: AuthInfo, accepted: native.AuthAccepted): MaybePromise<AuthDecision> {
+  function accept(token: string, auth: AuthInfo, accepted: Accepted): MaybePromise<AuthDecision> {
     const scheme = accepted.scheme;
-    const done = (): AuthDecision => {
-      // `scopes` stays what was granted; checks here and in tools use the expanded set
-      // (sent only when the hierarchy added to it).
-      auth.effectiveScopes = accepted.effectiveScopes ?? [...auth.scopes];
-      // SDK v2's per-operation challenges advertise this; a verifier-set value wins, as in the SDK.
-      if (resourceMetadataUrl !== undefined) auth.resourceMetadataUrl ??= resourceMetadataUrl;
-      if (events.active) {
-        events.emit({ type: 'accepted', resource, issuer: auth.issuer, subject: auth.subject, clientId: auth.clientId, tokenId: tokenId(token) });
-      }
-      const rechallenge = rechallenges[scheme];
-      return rechallenge === undefined ? { ok: true, auth } : { ok: true, auth, rechallenge };
-    };
-    if (accepted.replayKey == null || dpop?.claim === undefined) return done();
+    if (accepted.replayKey == null || dpop?.claim === undefined) return admit(token, auth, accepted);
     // The proof is used up locally already; a fleet must agree no other process took it.
     let claimed: Promise<void>;
     try {
@@ -159,7 +160,23 @@ export function createAuthenticator(config: AuthenticatorConfig): Authenticator 
     } catch (error) {
       return refuse(error, scheme);
     }
-    return claimed.then(done, (error: unknown) => refuse(error, scheme));
+    return claimed.then(
+      () => admit(token, auth, accepted),
+      (error: unknown) => refuse(error, scheme),
+    );
+  }
+
+  function admit(token: string, auth: AuthInfo, accepted: Accepted): AuthDecision {
+    // `scopes` stays what was granted; checks here and in tools use the expanded set
+    // (sent only when the hierarchy added to it).
+    auth.effectiveScopes = accepted.effectiveScopes ?? [...auth.scopes];
+    // SDK v2's per-operation challenges advertise this; a verifier-set value wins, as in the SDK.
+    if (resourceMetadataUrl !== undefined) auth.resourceMetadataUrl ??= resourceMetadataUrl;
+    if (events.active) {
+      events.emit({ type: 'accepted', resource, issuer: auth.issuer, subject: auth.subject, clientId: auth.clientId, tokenId: tokenId(token) });
+    }
+    const rechallenge = rechallenges[accepted.scheme];
+    return rechallenge === undefined ? { ok: true, auth } : { ok: true, auth, rechallenge };
   }
 
   // A token the addon does not check itself: the caller's verifier, then the addon's finish.
@@ -195,21 +212,27 @@ export function createAuthenticator(config: AuthenticatorConfig): Authenticator 
   }
 
   function settle(request: AuthRequest, headers: string[], outcome: Outcome): MaybePromise<AuthDecision> {
-    const verifyMs = (outcome as { verifyMs?: number | null }).verifyMs;
-    if (verifyMs != null && events.active) {
-      // The native verifier ran in the call; `valid` is its verdict on the token alone, as a timed verifyToken's.
-      const valid = 'status' in outcome ? outcome.verifyValid === true : true;
-      events.emit({ type: 'verification', resource, durationMs: verifyMs, valid });
-    }
-    if ('status' in outcome) return respond(outcome);
-    if ('scheme' in outcome && !('token' in outcome)) {
-      if (outcome.tokenLength == null) return respond(decider.refuse({ kind: 'unexpected' }));
-      // The addon checked the token: it is the end of the Authorization value (the first header passed).
-      const authorization = headers[1]!;
-      const token = authorization.slice(authorization.length - outcome.tokenLength);
-      return accept(token, toAuthInfo(token, outcome as Required<native.AuthAccepted>, resource), outcome);
+    if (typeof outcome === 'string') return acceptChecked(headers, outcome);
+    if ('status' in outcome) {
+      if (outcome.verifyMs != null && events.active) {
+        // The native verifier ran in the call; `valid` is its verdict on the token alone, as a timed verifyToken's.
+        events.emit({ type: 'verification', resource, durationMs: outcome.verifyMs, valid: outcome.verifyValid === true });
+      }
+      return respond(outcome);
     }
     return verifyThenFinish(request, outcome);
+  }
+
+  // The addon checked the token and accepted the request: its identity comes as one JSON text.
+  function acceptChecked(headers: string[], json: string): MaybePromise<AuthDecision> {
+    const accepted = JSON.parse(json) as CheckedAccept;
+    if (accepted.verifyMs !== undefined && events.active) {
+      events.emit({ type: 'verification', resource, durationMs: accepted.verifyMs, valid: true });
+    }
+    // The token is the end of the Authorization value (the first header passed).
+    const authorization = headers[1]!;
+    const token = authorization.slice(authorization.length - accepted.tokenLength);
+    return accept(token, authInfoOf(token, accepted, accepted.claims, resource), accepted);
   }
 
   // The decision never throws or rejects: a bug or a hostile value becomes a 500, never a pass.

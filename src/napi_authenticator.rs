@@ -5,6 +5,7 @@
 //! (a custom function, introspection) go through `finish`; errors the caller
 //! meets go through `refuse`. The logic is in `auth_flow.rs` and the core.
 
+use crate::accepted_json::{accepted_json, AcceptedFields};
 use crate::auth_flow::{Accepted, Bound, Flow, Job, Outcome, Pending, Route, Started, Timing};
 use crate::completion::{Completions, Settle};
 use crate::js_error::{internal, js_error};
@@ -20,7 +21,7 @@ use mcp_auth_core::decision::{
 use mcp_auth_core::dpop::proof::{CheckedProof, Mode};
 use mcp_auth_core::error::AuthError;
 use mcp_auth_core::panic_guard::guarded;
-use mcp_auth_core::tokens::verifier::{Step, Verified};
+use mcp_auth_core::tokens::verifier::Step;
 use napi::bindgen_prelude::*;
 use napi::sys;
 use napi_derive::napi;
@@ -47,28 +48,17 @@ pub struct AuthenticatorOptions {
     pub fleet: bool,
 }
 
-/// An accepted request. The token's fields are set when the native
-/// verifier checked it (as `VerifiedToken`'s, without the header and the
-/// audience list: the claims hold them); the token itself is the end of the
-/// `Authorization` value the caller passed, `tokenLength` long.
+/// An accepted request whose token the caller verified (`finish`); one the
+/// native verifier checked comes as JSON text instead (`accepted_json.rs`).
 #[napi(object, object_from_js = false)]
 pub struct AuthAccepted {
     #[napi(ts_type = "'bearer' | 'dpop'")]
     pub scheme: String,
-    /// The granted scopes expanded through the hierarchy; absent when that adds none.
-    pub effective_scopes: Option<Vec<String>>,
-    pub token_length: Option<u32>,
-    pub claims_json: Option<String>,
-    pub issuer: Option<String>,
-    pub subject: Option<String>,
-    pub client_id: Option<String>,
-    pub scopes: Option<Vec<String>>,
-    pub expires_at: Option<f64>,
+    /// The granted scopes expanded through the hierarchy.
+    pub effective_scopes: Vec<String>,
     /// For a fleet store: the proof's replay key (never the proof) and how long to keep it.
     pub replay_key: Option<String>,
     pub ttl_ms: Option<f64>,
-    /// When timing was asked for: how long the native verifier took.
-    pub verify_ms: Option<f64>,
 }
 
 /// The exact response to send; `error` and `reason` are for events only.
@@ -109,7 +99,8 @@ pub struct AuthRefusal {
     pub description: Option<String>,
 }
 
-type JsOutcome = Either3<AuthAccepted, AuthAnswer, AuthVerify>;
+/// An accepted request the native verifier checked is JSON text (`accepted_json.rs`).
+type JsOutcome = Either4<String, AuthAccepted, AuthAnswer, AuthVerify>;
 
 fn scheme_name(scheme: Scheme) -> String {
     match scheme {
@@ -146,19 +137,34 @@ fn answer(response: Response) -> AuthAnswer {
 fn to_js(outcome: Outcome, timing: Option<Timing>) -> JsOutcome {
     let verify_ms = timing.map(|t| t.duration_ms);
     match outcome {
+        // The hot path (a cache hit or an inline check): one string for JavaScript to parse.
         Outcome::Accept(Accepted {
             scheme,
             effective_scopes,
-            verified,
+            verified: Some((length, verified)),
             replay,
-        }) => Either3::A(accepted(
+        }) => {
+            let expanded = effective_scopes != verified.identity.scopes;
+            let replay_key = replay
+                .as_ref()
+                .map(|c| URL_SAFE_NO_PAD.encode(c.replay_digest));
+            let fields = AcceptedFields {
+                scheme,
+                effective_scopes: expanded.then_some(&effective_scopes[..]),
+                token_length: length,
+                replay_key: replay_key.as_deref(),
+                ttl_ms: replay.as_ref().map(fleet_ttl_ms),
+                verify_ms,
+            };
+            Either4::A(accepted_json(&fields, &verified))
+        }
+        Outcome::Accept(Accepted {
             scheme,
             effective_scopes,
-            verified.as_ref().map(|(length, v)| (*length, &**v)),
-            replay.as_ref(),
-            verify_ms,
-        )),
-        Outcome::Respond(response) => Either3::B(AuthAnswer {
+            verified: None,
+            replay,
+        }) => Either4::B(accepted(scheme, effective_scopes, replay.as_ref())),
+        Outcome::Respond(response) => Either4::C(AuthAnswer {
             verify_ms,
             verify_valid: timing.map(|t| t.valid),
             ..answer(response)
@@ -167,7 +173,7 @@ fn to_js(outcome: Outcome, timing: Option<Timing>) -> JsOutcome {
             token,
             scheme,
             proof,
-        } => Either3::C(AuthVerify {
+        } => Either4::D(AuthVerify {
             token,
             scheme: scheme_name(scheme),
             proof,
@@ -175,39 +181,18 @@ fn to_js(outcome: Outcome, timing: Option<Timing>) -> JsOutcome {
     }
 }
 
+/// An accepted request whose token the caller verified (`finish`).
 fn accepted(
     scheme: Scheme,
     effective_scopes: Vec<String>,
-    verified: Option<(usize, &Verified)>,
     replay: Option<&CheckedProof>,
-    verify_ms: Option<f64>,
 ) -> AuthAccepted {
-    // Without a hierarchy (or when it adds nothing) the caller copies the granted list.
-    let expanded = verified.is_none_or(|(_, v)| effective_scopes != v.identity.scopes);
-    let mut out = AuthAccepted {
+    AuthAccepted {
         scheme: scheme_name(scheme),
-        effective_scopes: expanded.then_some(effective_scopes),
-        token_length: None,
-        claims_json: None,
-        issuer: None,
-        subject: None,
-        client_id: None,
-        scopes: None,
-        expires_at: None,
+        effective_scopes,
         replay_key: replay.map(|c| URL_SAFE_NO_PAD.encode(c.replay_digest)),
         ttl_ms: replay.map(fleet_ttl_ms),
-        verify_ms,
-    };
-    if let Some((length, v)) = verified {
-        out.token_length = Some(length as u32);
-        out.claims_json = Some(v.claims_json.clone());
-        out.issuer = Some(v.issuer.clone());
-        out.subject = v.identity.subject.clone();
-        out.client_id = v.identity.client_id.clone();
-        out.scopes = Some(v.identity.scopes.clone());
-        out.expires_at = Some(v.identity.expires_at);
     }
-    out
 }
 
 fn config_error(env: &Env, reason: String) -> Error {
@@ -293,7 +278,7 @@ impl Authenticator {
     /// verifier's duration (`verifyMs`) for the `verification` event.
     #[napi(
         catch_unwind,
-        ts_return_type = "AuthAccepted | AuthAnswer | AuthVerify | Promise<AuthAccepted | AuthAnswer>"
+        ts_return_type = "string | AuthAnswer | AuthVerify | Promise<string | AuthAnswer>"
     )]
     pub fn authenticate<'env>(
         &self,
