@@ -285,5 +285,8 @@ fn check_times_is_the_clock_part_of_check() {
         code(json!({ "aud": "https://other.example" })),
         Some(ErrorCode::AudienceMismatch)
     );
-    assert_eq!(code(json!({ "exp": NOW - 3600.0 })), Some(ErrorCode::Expired));
+    assert_eq!(
+        code(json!({ "exp": NOW - 3600.0 })),
+        Some(ErrorCode::Expired)
+    );
 }
