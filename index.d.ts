@@ -17,7 +17,7 @@ export declare class Authenticator {
    * received (a repeat is refused). `timed`: report the native
    * verifier's duration (`verifyMs`) for the `verification` event.
    */
-  authenticate(method: string, url: string, originalUrl: string | undefined | null, headers: Array<string>, timed: boolean): AuthAccepted | AuthAnswer | AuthVerify | Promise<AuthAccepted | AuthAnswer>
+  authenticate(method: string, url: string, originalUrl: string | undefined | null, headers: Array<string>, timed: boolean): string | AuthAnswer | AuthVerify | Promise<string | AuthAnswer>
   /**
    * After the caller verified `token`: `cnf` says the claims hold a
    * `cnf`, `jkt` is their `cnf.jkt`; `scopes` are the granted ones.
@@ -153,24 +153,13 @@ export interface AcceptedProof {
 }
 
 /**
- * An accepted request. The token's fields are set when the native
- * verifier checked it (as `VerifiedToken`'s, without the header and the
- * audience list: the claims hold them); the token itself is the end of the
- * `Authorization` value the caller passed, `tokenLength` long.
+ * An accepted request whose token the caller verified (`finish`); one the
+ * native verifier checked comes as JSON text instead (`accepted_json.rs`).
  */
 export interface AuthAccepted {
   scheme: 'bearer' | 'dpop'
-  /** The granted scopes expanded through the hierarchy; absent when that adds none. */
-  effectiveScopes?: Array<string>
-  tokenLength?: number
-  claimsJson?: string
-  issuer?: string
-  subject?: string
-  clientId?: string
-  scopes?: Array<string>
-  expiresAt?: number
-  /** When timing was asked for: how long the native verifier took. */
-  verifyMs?: number
+  /** The granted scopes expanded through the hierarchy. */
+  effectiveScopes: Array<string>
 }
 
 /** The exact response to send; `error` and `reason` are for events only. */

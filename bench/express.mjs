@@ -6,12 +6,13 @@
 //
 //   node bench/express.mjs [--rounds 3] [--duration 3] [--warmup 1]
 //     [--connections 16] [--pool 6000] [--alg RS256] [--kinds reused,distinct,bad-signature]
-//     [--pin]
+//     [--pin] [--server-node-options "--cpu-prof --cpu-prof-dir=/tmp/prof"]
 //
 // --pin: the load generator (this process) on CPU 0 and the server (all its
 // threads) on CPU 1 (taskset), so neither steals the other's core; without
-// it both float over all cores. The targets are judged on the unpinned run
-// (a real deployment does not pin), the pinned one is reported beside it.
+// it both float over all cores. Issue 21's targets are judged on the pinned
+// run (the server alone on its core, as a deployment gives it its cores); an
+// unpinned run reports the same figures to stand beside them.
 //
 // One server process holds all three routes (helpers/server.mjs, forked):
 // - the no-auth baseline the overheads are computed from then comes from the
@@ -26,6 +27,10 @@
 //   also sampled around every cell, which gives a second overhead measure
 //   (server CPU µs per request) that the client's share of the cores does not
 //   blur.
+// --server-node-options: flags for the server's node, to profile it: `--cpu-prof`
+// (written when the run ends) or `--perf-basic-prof` for `perf record -g -p <pid>`
+// (the pid is printed first). Profiled runs are for finding time, not for figures.
+//
 // The load generator runs in this process: client and server share the
 // machine's cores, so req/s are whole-machine figures; only the differences
 // and ratios between routes of the same run mean anything.
@@ -57,6 +62,7 @@ const { values } = parseArgs({
     alg: { type: 'string', default: 'RS256' },
     kinds: { type: 'string', default: 'reused,distinct,bad-signature' },
     pin: { type: 'boolean', default: false },
+    'server-node-options': { type: 'string', default: '' },
   },
 });
 const ROUNDS = Number(values.rounds);
@@ -80,7 +86,9 @@ const LABEL = {
 
 const key = generateKey(ALG, { kid: 'bench' });
 const as = await startAuthServer({ keys: [key] });
-const serverStarting = startServer({ issuer: as.issuer, type: 'oidc', resource: RESOURCE, impls: ROUTES, discovery: 'resolved', ...(values.pin ? { cpu: 1 } : {}) });
+const serverStarting = startServer({ issuer: as.issuer, type: 'oidc', resource: RESOURCE, impls: ROUTES, discovery: 'resolved', ...(values.pin ? { cpu: 1 } : {}) }, {
+  nodeOptions: values['server-node-options'].split(' ').filter(Boolean),
+});
 // Catch a failed start now, not after signing.
 serverStarting.catch(() => {});
 
@@ -225,19 +233,32 @@ for (const kind of KINDS) {
   }
 }
 
-// The issue's targets, stated against this run (noisy machines give noisy verdicts).
+// Issue 21's targets (item 7), judged on the pinned run: server CPU per
+// request above the no-auth route, a reused token at most 15 µs, a distinct one
+// at most 1.3× the signature-only floor. An unpinned run prints the same
+// figures, to stand beside the pinned ones. Noisy machines give noisy verdicts.
 console.log('');
 const verdict = (ok) => (ok ? 'met' : 'NOT met');
-const targets = { reused: 0.25, distinct: 1 / 3 };
-for (const kind of KINDS.filter((k) => k !== 'bad-signature')) {
-  const r = median(summary[kind].ours.ratio);
-  console.log(`- ${kind} valid tokens: our overhead is ${fixed(r, 2)}× mcp-auth's (target ≤ ${fixed(targets[kind], 2)}): ${verdict(r <= targets[kind])}`);
+const placement = values.pin ? 'pinned' : 'unpinned';
+const judged = (ok, target) => (values.pin ? `(target ≤ ${target}): ${verdict(ok)}` : `(target ≤ ${target}, judged pinned)`);
+const REUSED_MAX_MICROS = 15;
+const DISTINCT_MAX_FLOOR_RATIO = 1.3;
+if (KINDS.includes('reused')) {
+  const ours = median(summary.reused.ours.cpuOverhead);
+  console.log(`- reused valid token, ${placement}: our server CPU overhead is ${fixed(ours)} µs/req ` +
+    judged(ours <= REUSED_MAX_MICROS, `${REUSED_MAX_MICROS} µs`));
 }
 if (KINDS.includes('distinct')) {
   const ours = median(summary.distinct.ours.cpuOverhead);
   const floor = median(summary.distinct.floor.cpuOverhead);
-  console.log(`- distinct valid tokens: our server CPU overhead is ${fixed(ours)} µs/req, ${fixed(ours / floor, 2)}× the ` +
-    `signature-only floor's ${fixed(floor)} µs (target ≤ 2×): ${verdict(ours <= 2 * floor)}`);
+  console.log(`- distinct valid tokens, ${placement}: our server CPU overhead is ${fixed(ours)} µs/req, ${fixed(ours / floor, 2)}× the ` +
+    `signature-only floor's ${fixed(floor)} µs ` + judged(ours <= DISTINCT_MAX_FLOOR_RATIO * floor, `${DISTINCT_MAX_FLOOR_RATIO}×`));
+}
+// Against mcp-auth, for reference (the older targets were 0.25× reused, one third distinct).
+for (const kind of KINDS.filter((k) => k !== 'bad-signature')) {
+  const r = median(summary[kind].ours.ratio);
+  const cpu = median(summary[kind].ours.cpuRatio);
+  console.log(`- ${kind} valid tokens, ${placement}: our overhead is ${fixed(r, 2)}× mcp-auth's (server CPU: ${fixed(cpu, 2)}×)`);
 }
 if (KINDS.includes('bad-signature') && KINDS.includes('distinct')) {
   const bad = median(summary['bad-signature'].ours.overhead);

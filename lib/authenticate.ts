@@ -20,7 +20,7 @@ import { fixedReason } from './reason-codes.js';
 import type { ScopeHierarchy } from './scopes.js';
 import { serverFailure } from './server-failure.js';
 import type { Rechallenge } from './step-up.js';
-import { toAuthInfo } from './jwt-verifier.js';
+import { authInfoOf, type VerifiedIdentity } from './jwt-verifier.js';
 import type { AuthInfo, MaybePromise } from './types.js';
 
 export interface AuthRequest {
@@ -84,7 +84,18 @@ export interface NativeVerifiers {
 }
 
 type Scheme = 'bearer' | 'dpop';
-type Outcome = native.AuthAccepted | native.AuthAnswer | native.AuthVerify;
+type Outcome = string | native.AuthAnswer | native.AuthVerify;
+
+/** `Authenticator.authenticate`'s JSON text for a request it accepted (src/accepted_json.rs). */
+interface CheckedAccept extends VerifiedIdentity {
+  scheme: Scheme;
+  tokenLength: number;
+  /** Present when the hierarchy added scopes. */
+  effectiveScopes?: string[];
+  verifyMs?: number;
+  claims: Record<string, unknown>;
+}
+type Accepted = Pick<CheckedAccept, 'scheme' | 'effectiveScopes'>;
 
 /**
  * A CORS preflight carries no credentials by design; it must not be challenged
@@ -134,7 +145,7 @@ export function createAuthenticator(config: AuthenticatorConfig): Authenticator 
   const refuse = (error: unknown, used: Scheme | undefined): AuthDecision =>
     respond(decider.refuse(refusalOf(error, showErrorDetails), used));
 
-  function accept(token: string, auth: AuthInfo, accepted: native.AuthAccepted): AuthDecision {
+  function accept(token: string, auth: AuthInfo, accepted: Accepted): AuthDecision {
     const scheme = accepted.scheme;
     // `scopes` stays what was granted; checks here and in tools use the expanded set
     // (sent only when the hierarchy added to it).
@@ -184,21 +195,27 @@ export function createAuthenticator(config: AuthenticatorConfig): Authenticator 
   }
 
   function settle(request: AuthRequest, headers: string[], outcome: Outcome): MaybePromise<AuthDecision> {
-    const verifyMs = (outcome as { verifyMs?: number | null }).verifyMs;
-    if (verifyMs != null && events.active) {
-      // The native verifier ran in the call; `valid` is its verdict on the token alone, as a timed verifyToken's.
-      const valid = 'status' in outcome ? outcome.verifyValid === true : true;
-      events.emit({ type: 'verification', resource, durationMs: verifyMs, valid });
-    }
-    if ('status' in outcome) return respond(outcome);
-    if ('scheme' in outcome && !('token' in outcome)) {
-      if (outcome.tokenLength == null) return respond(decider.refuse({ kind: 'unexpected' }));
-      // The addon checked the token: it is the end of the Authorization value (the first header passed).
-      const authorization = headers[1]!;
-      const token = authorization.slice(authorization.length - outcome.tokenLength);
-      return accept(token, toAuthInfo(token, outcome as Required<native.AuthAccepted>, resource), outcome);
+    if (typeof outcome === 'string') return acceptChecked(headers, outcome);
+    if ('status' in outcome) {
+      if (outcome.verifyMs != null && events.active) {
+        // The native verifier ran in the call; `valid` is its verdict on the token alone, as a timed verifyToken's.
+        events.emit({ type: 'verification', resource, durationMs: outcome.verifyMs, valid: outcome.verifyValid === true });
+      }
+      return respond(outcome);
     }
     return verifyThenFinish(request, outcome);
+  }
+
+  // The addon checked the token and accepted the request: its identity comes as one JSON text.
+  function acceptChecked(headers: string[], json: string): AuthDecision {
+    const accepted = JSON.parse(json) as CheckedAccept;
+    if (accepted.verifyMs !== undefined && events.active) {
+      events.emit({ type: 'verification', resource, durationMs: accepted.verifyMs, valid: true });
+    }
+    // The token is the end of the Authorization value (the first header passed).
+    const authorization = headers[1]!;
+    const token = authorization.slice(authorization.length - accepted.tokenLength);
+    return accept(token, authInfoOf(token, accepted, accepted.claims, resource), accepted);
   }
 
   // The decision never throws or rejects: a bug or a hostile value becomes a 500, never a pass.

@@ -121,6 +121,14 @@ export function toAuthInfo(
   // The addon hands over the payload as JSON text: one JSON.parse is cheaper
   // than an object built property by property across the boundary.
   const claims = JSON.parse(verified.claimsJson) as Record<string, unknown>;
+  return authInfoOf(token, verified, claims, resource);
+}
+
+/** A verified token's identity fields, as `VerifiedToken` has them and as the Authenticator's accepted JSON holds them. */
+export type VerifiedIdentity = Pick<native.VerifiedToken, 'issuer' | 'clientId' | 'scopes' | 'expiresAt' | 'subject'>;
+
+/** The AuthInfo of a verified token whose payload is already parsed (`claims`, fresh for this request). */
+export function authInfoOf(token: string, verified: VerifiedIdentity, claims: Record<string, unknown>, resource: string | undefined): AuthInfo {
   const auth: AuthInfo = {
     issuer: verified.issuer,
     clientId: verified.clientId ?? '',

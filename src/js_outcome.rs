@@ -2,31 +2,20 @@
 //! the exact response, a token for the caller to verify) and of a refusal
 //! the caller describes, and the conversions from the flow's [`Outcome`].
 
+use crate::accepted_json::{accepted_json, AcceptedFields};
 use crate::auth_flow::{Accepted, Outcome, Timing};
 use mcp_auth_core::decision::{Response, Scheme};
-use mcp_auth_core::tokens::verifier::Verified;
 use napi::bindgen_prelude::*;
 use napi_derive::napi;
 
-/// An accepted request. The token's fields are set when the native
-/// verifier checked it (as `VerifiedToken`'s, without the header and the
-/// audience list: the claims hold them); the token itself is the end of the
-/// `Authorization` value the caller passed, `tokenLength` long.
+/// An accepted request whose token the caller verified (`finish`); one the
+/// native verifier checked comes as JSON text instead (`accepted_json.rs`).
 #[napi(object, object_from_js = false)]
 pub struct AuthAccepted {
     #[napi(ts_type = "'bearer' | 'dpop'")]
     pub scheme: String,
-    /// The granted scopes expanded through the hierarchy; absent when that adds none.
-    pub effective_scopes: Option<Vec<String>>,
-    pub token_length: Option<u32>,
-    pub claims_json: Option<String>,
-    pub issuer: Option<String>,
-    pub subject: Option<String>,
-    pub client_id: Option<String>,
-    pub scopes: Option<Vec<String>>,
-    pub expires_at: Option<f64>,
-    /// When timing was asked for: how long the native verifier took.
-    pub verify_ms: Option<f64>,
+    /// The granted scopes expanded through the hierarchy.
+    pub effective_scopes: Vec<String>,
 }
 
 /// The exact response to send; `error` and `reason` are for events only.
@@ -67,7 +56,8 @@ pub struct AuthRefusal {
     pub description: Option<String>,
 }
 
-pub type JsOutcome = Either3<AuthAccepted, AuthAnswer, AuthVerify>;
+/// An accepted request the native verifier checked is JSON text (`accepted_json.rs`).
+pub type JsOutcome = Either4<String, AuthAccepted, AuthAnswer, AuthVerify>;
 
 pub fn scheme_name(scheme: Scheme) -> String {
     match scheme {
@@ -104,18 +94,33 @@ pub fn answer(response: Response) -> AuthAnswer {
 pub fn to_js(outcome: Outcome, timing: Option<Timing>) -> JsOutcome {
     let verify_ms = timing.map(|t| t.duration_ms);
     match outcome {
+        // The hot path (a cache hit or an inline check): one string for JavaScript to parse.
         Outcome::Accept(Accepted {
             scheme,
             effective_scopes,
-            verified,
+            verified: Some((length, verified)),
             ..
-        }) => Either3::A(accepted(
+        }) => {
+            // Without a hierarchy (or when it adds nothing) the caller copies the granted list.
+            let expanded = effective_scopes != verified.identity.scopes;
+            let fields = AcceptedFields {
+                scheme,
+                effective_scopes: expanded.then_some(&effective_scopes[..]),
+                token_length: length,
+                verify_ms,
+            };
+            Either4::A(accepted_json(&fields, &verified))
+        }
+        Outcome::Accept(Accepted {
             scheme,
             effective_scopes,
-            verified.as_ref().map(|(length, v)| (*length, &**v)),
-            verify_ms,
-        )),
-        Outcome::Respond(response) => Either3::B(AuthAnswer {
+            verified: None,
+            ..
+        }) => Either4::B(AuthAccepted {
+            scheme: scheme_name(scheme),
+            effective_scopes,
+        }),
+        Outcome::Respond(response) => Either4::C(AuthAnswer {
             verify_ms,
             verify_valid: timing.map(|t| t.valid),
             ..answer(response)
@@ -124,42 +129,10 @@ pub fn to_js(outcome: Outcome, timing: Option<Timing>) -> JsOutcome {
             token,
             scheme,
             proof,
-        } => Either3::C(AuthVerify {
+        } => Either4::D(AuthVerify {
             token,
             scheme: scheme_name(scheme),
             proof,
         }),
     }
-}
-
-fn accepted(
-    scheme: Scheme,
-    effective_scopes: Vec<String>,
-    verified: Option<(usize, &Verified)>,
-    verify_ms: Option<f64>,
-) -> AuthAccepted {
-    // Without a hierarchy (or when it adds nothing) the caller copies the granted list.
-    let expanded = verified.is_none_or(|(_, v)| effective_scopes != v.identity.scopes);
-    let mut out = AuthAccepted {
-        scheme: scheme_name(scheme),
-        effective_scopes: expanded.then_some(effective_scopes),
-        token_length: None,
-        claims_json: None,
-        issuer: None,
-        subject: None,
-        client_id: None,
-        scopes: None,
-        expires_at: None,
-        verify_ms,
-    };
-    if let Some((length, v)) = verified {
-        out.token_length = Some(length as u32);
-        out.claims_json = Some(v.claims_json.clone());
-        out.issuer = Some(v.issuer.clone());
-        out.subject = v.identity.subject.clone();
-        out.client_id = v.identity.client_id.clone();
-        out.scopes = Some(v.identity.scopes.clone());
-        out.expires_at = Some(v.identity.expires_at);
-    }
-    out
 }

@@ -5,6 +5,7 @@
 //! JavaScript is an `Error` with a stable `code` (see the core's `error.rs`),
 //! and no Rust panic crosses the boundary.
 
+mod accepted_json;
 mod auth_flow;
 mod completion;
 mod js_error;

@@ -141,7 +141,7 @@ impl Authenticator {
     /// verifier's duration (`verifyMs`) for the `verification` event.
     #[napi(
         catch_unwind,
-        ts_return_type = "AuthAccepted | AuthAnswer | AuthVerify | Promise<AuthAccepted | AuthAnswer>"
+        ts_return_type = "string | AuthAnswer | AuthVerify | Promise<string | AuthAnswer>"
     )]
     pub fn authenticate<'env>(
         &self,

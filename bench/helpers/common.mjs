@@ -78,10 +78,13 @@ function request(child, message, match) {
   });
 }
 
-/** The benchmark server (helpers/server.mjs) with `config`; `port`, `url`, `gc()` and `stop()`. */
-export async function startServer(config) {
+/**
+ * The benchmark server (helpers/server.mjs) with `config`; `port`, `url`, `gc()` and `stop()`.
+ * `nodeOptions`: more flags for its node, e.g. `--cpu-prof` or `--perf-basic-prof` to profile it.
+ */
+export async function startServer(config, { nodeOptions = [] } = {}) {
   const handle = await startChild(SERVER, [JSON.stringify(config)], {
-    execArgv: ['--expose-gc'],
+    execArgv: ['--expose-gc', ...nodeOptions],
     env: { NODE_ENV: 'production' },
   });
   let gcId = 0;

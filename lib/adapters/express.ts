@@ -6,7 +6,7 @@
 
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import { isCorsPreflight, type AuthDecision, type Authenticator } from '../authenticate.js';
-import { isPromiseLike, thenMaybe } from '../maybe-promise.js';
+import { isPromiseLike } from '../maybe-promise.js';
 import { createStandaloneAuthenticator } from '../standalone-authenticator.js';
 import { rechallengeNodeResponse } from '../step-up.js';
 import type { AuthInfo, BearerAuthConfig } from '../types.js';
@@ -42,9 +42,11 @@ export function toExpressMiddleware(authenticate: Authenticator, options: Expres
   return (req, res, next) => {
     // Preflights carry no credentials; the CORS layer answers them (C9).
     if (isCorsPreflight(req)) return next();
-    const settled = thenMaybe(authenticate(req), (decision) => settle(req, res, next, decision));
+    const decision = authenticate(req);
+    // A cache hit or an inline check: no closure, no promise.
+    if (!isPromiseLike(decision)) return settle(req, res, next, decision);
     // A rejection here can only come from downstream handlers reached through next() (the decision never rejects).
-    if (isPromiseLike(settled)) settled.catch(next);
+    decision.then((settled) => settle(req, res, next, settled)).catch(next);
   };
 }
 
@@ -52,6 +54,8 @@ const exposeHeaders = 'Access-Control-Expose-Headers';
 
 // Keep what the app's CORS layer already exposes (e.g. Mcp-Session-Id).
 function exposeAlso(current: ReturnType<Response['getHeader']>, name: string): string {
+  // Most responses have none yet: nothing to split or join.
+  if (current === undefined) return name;
   const listed = current === undefined ? [] : String(current).split(',').map((item) => item.trim()).filter(Boolean);
   return listed.some((item) => item.toLowerCase() === name.toLowerCase()) ? listed.join(', ') : [...listed, name].join(', ');
 }

@@ -133,6 +133,24 @@ impl ClaimRules {
     /// Checks time, audience, required and confirmation claims. `iss` is checked
     /// by the verifier, which must know the issuer before it can pick keys.
     pub fn check(&self, claims: &Map<String, Value>, now: f64) -> AuthResult<()> {
+        self.check_times(claims, now)?;
+        self.check_audience(claims)?;
+        self.policy.check(claims)?;
+        for name in &self.required_claims {
+            if !claims.contains_key(name) {
+                return Err(AuthError::new(
+                    ErrorCode::MissingClaim,
+                    "token lacks a required claim",
+                ));
+            }
+        }
+        check_confirmation(claims)?;
+        Ok(())
+    }
+
+    /// The rules that depend on the clock (`exp`, `nbf`, `iat`, maximum age):
+    /// all a token that passed [`ClaimRules::check`] with these rules can fail later.
+    pub fn check_times(&self, claims: &Map<String, Value>, now: f64) -> AuthResult<()> {
         let leeway = self.leeway as f64;
         let exp = numeric_date(claims, "exp")?.ok_or_else(|| missing("exp"))?;
         if now >= exp + leeway {
@@ -161,17 +179,6 @@ impl ClaimRules {
                 return Err(AuthError::new(ErrorCode::TokenTooOld, "token is too old"));
             }
         }
-        self.check_audience(claims)?;
-        self.policy.check(claims)?;
-        for name in &self.required_claims {
-            if !claims.contains_key(name) {
-                return Err(AuthError::new(
-                    ErrorCode::MissingClaim,
-                    "token lacks a required claim",
-                ));
-            }
-        }
-        check_confirmation(claims)?;
         Ok(())
     }
 

@@ -247,3 +247,46 @@ fn identity_extraction() {
     let mixed = identity(&claims(json!({ "scope": ["a", 2] })));
     assert!(mixed.scopes.is_empty());
 }
+
+#[test]
+fn check_times_is_the_clock_part_of_check() {
+    let times = |extra: Value, rules: &ClaimRules| {
+        rules.check_times(&claims(extra), NOW).err().map(|e| e.code)
+    };
+    let r = rules();
+    // What a cache hit re-checks: every rule that depends on the clock...
+    assert_eq!(
+        times(json!({ "exp": NOW - 3600.0 }), &r),
+        Some(ErrorCode::Expired)
+    );
+    assert_eq!(
+        times(json!({ "nbf": NOW + 3600.0 }), &r),
+        Some(ErrorCode::NotYetValid)
+    );
+    assert_eq!(
+        times(json!({ "iat": NOW + 3600.0 }), &r),
+        Some(ErrorCode::IssuedInFuture)
+    );
+    assert_eq!(
+        times(json!({ "exp": null }), &r),
+        Some(ErrorCode::MissingClaim)
+    );
+    let aged = ClaimRules {
+        max_token_age: Some(10),
+        ..rules()
+    };
+    assert_eq!(
+        times(json!({ "iat": NOW - 3600.0 }), &aged),
+        Some(ErrorCode::TokenTooOld)
+    );
+    // ...and none that does not: those held when the token was cached.
+    assert_eq!(times(json!({ "aud": "https://other.example" }), &r), None);
+    assert_eq!(
+        code(json!({ "aud": "https://other.example" })),
+        Some(ErrorCode::AudienceMismatch)
+    );
+    assert_eq!(
+        code(json!({ "exp": NOW - 3600.0 })),
+        Some(ErrorCode::Expired)
+    );
+}
