@@ -54,6 +54,10 @@ const SERVERS = {
         app.get(path, mcpAuth.bearerAuth('jwt', { resource }), (req, res) => answer(req, res));
       }
     }),
+  // A middleware wrapping res.writeHead (as on-headers, under compression or
+  // morgan, does) before bearerAuth, or between it and the handler.
+  'express, a writeHead wrapper before bearerAuth': () => serveExpressWrapped('before'),
+  'express, a writeHead wrapper after bearerAuth': () => serveExpressWrapped('after'),
   hono: () => {
     const app = new Hono();
     for (const [path, resource] of Object.entries(RESOURCES)) {
@@ -89,6 +93,25 @@ const SERVERS = {
     );
   },
 };
+
+function wrapWriteHead(req, res, next) {
+  const writeHead = res.writeHead;
+  res.writeHead = function (...args) {
+    return writeHead.apply(this, args);
+  };
+  next();
+}
+
+function serveExpressWrapped(where) {
+  return serveApp(express, (app) => {
+    for (const [path, resource] of Object.entries(RESOURCES)) {
+      const answer = toNodeHandler({ fetch: async () => sdkScopeChallenge(resource) });
+      const gate = mcpAuth.bearerAuth('jwt', { resource });
+      const chain = where === 'before' ? [wrapWriteHead, gate] : [gate, wrapWriteHead];
+      app.get(path, ...chain, (req, res) => answer(req, res));
+    }
+  });
+}
 
 async function serveFastify(handlerFor) {
   let handle;

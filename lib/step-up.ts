@@ -10,7 +10,7 @@
 // what replaces them is the addon's (`Authenticator.rechallenge`); this file
 // only finds the header in a Node or Fetch response.
 
-import type { ServerResponse } from 'node:http';
+import { ServerResponse } from 'node:http';
 
 /** The replacement header for a handler's challenge, or `undefined` to leave it. */
 export type Rechallenge = (header: string) => string | undefined;
@@ -23,18 +23,52 @@ const wwwAuthenticate = 'www-authenticate';
  * out through `writeHead`, explicitly or implicitly).
  */
 export function rechallengeNodeResponse(res: ServerResponse, rechallenge: Rechallenge): void {
+  const shared = Object.getPrototypeOf(res) as object | null;
+  // Express gives each app's responses a prototype of their own (`app.response`).
+  // Hook its writeHead once and mark this response in a WeakMap: a property
+  // added to every response costs V8 a new hidden class on Express's objects,
+  // which profiled as most of an accepted request's cost (bench/README.md).
+  // A response with its own writeHead (another middleware's wrapper, which may
+  // have captured the unhooked one) is wrapped itself, as is a plain one.
+  if (shared !== null && shared !== ServerResponse.prototype && !Object.prototype.hasOwnProperty.call(res, 'writeHead')) {
+    if (!hooked.has(shared)) hookWriteHead(shared);
+    pending.set(res, rechallenge);
+    return;
+  }
   const writeHead = res.writeHead;
-  res.writeHead = function (this: ServerResponse, statusCode: number, ...rest: unknown[]) {
-    if (statusCode === 403) {
-      const headers = rest.at(-1);
-      if (Array.isArray(headers)) rewriteList(headers, rechallenge);
-      else if (typeof headers === 'object' && headers !== null) rewriteRecord(headers as Record<string, unknown>, rechallenge);
-      const set = res.getHeader(wwwAuthenticate);
-      const replaced = typeof set === 'string' ? rechallenge(set) : undefined;
-      if (replaced !== undefined) res.setHeader(wwwAuthenticate, replaced);
-    }
-    return (writeHead as (...args: unknown[]) => ServerResponse).apply(this, [statusCode, ...rest]);
+  res.writeHead = function (this: ServerResponse, statusCode: number) {
+    if (statusCode === 403) rewrite(this, arguments, rechallenge);
+    return (writeHead as (...args: unknown[]) => ServerResponse).apply(this, arguments as unknown as unknown[]);
   } as ServerResponse['writeHead'];
+}
+
+const pending = new WeakMap<ServerResponse, Rechallenge>();
+const hooked = new WeakSet<object>();
+
+function hookWriteHead(shared: object): void {
+  hooked.add(shared);
+  const writeHead = (shared as ServerResponse).writeHead;
+  Object.defineProperty(shared, 'writeHead', {
+    configurable: true,
+    writable: true,
+    value: function (this: ServerResponse, statusCode: number) {
+      if (statusCode === 403) {
+        const rechallenge = pending.get(this);
+        if (rechallenge !== undefined) rewrite(this, arguments, rechallenge);
+      }
+      return (writeHead as (...args: unknown[]) => ServerResponse).apply(this, arguments as unknown as unknown[]);
+    },
+  });
+}
+
+// `args` are writeHead's: (statusCode, [statusMessage], [headers]).
+function rewrite(res: ServerResponse, args: IArguments, rechallenge: Rechallenge): void {
+  const headers: unknown = args.length > 1 ? args[args.length - 1] : undefined;
+  if (Array.isArray(headers)) rewriteList(headers, rechallenge);
+  else if (typeof headers === 'object' && headers !== null) rewriteRecord(headers as Record<string, unknown>, rechallenge);
+  const set = res.getHeader(wwwAuthenticate);
+  const replaced = typeof set === 'string' ? rechallenge(set) : undefined;
+  if (replaced !== undefined) res.setHeader(wwwAuthenticate, replaced);
 }
 
 function rewriteRecord(headers: Record<string, unknown>, rechallenge: Rechallenge): void {
