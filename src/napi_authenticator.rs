@@ -18,7 +18,7 @@ use mcp_auth_core::decision::{
     Decider, DecisionConfig, DpopMode, DpopSettings, Refusal, Request, ScopeHierarchy,
 };
 use mcp_auth_core::dpop::proof::Mode;
-use mcp_auth_core::error::AuthError;
+use mcp_auth_core::error::{AuthError, AuthResult};
 use mcp_auth_core::panic_guard::guarded;
 use mcp_auth_core::tokens::verifier::Step;
 use napi::bindgen_prelude::*;
@@ -43,6 +43,14 @@ pub struct AuthenticatorOptions {
     /// How tokens reach the verifier: every one, only those naming a trusted issuer, or none.
     #[napi(ts_type = "'jwt' | 'auto' | 'introspection' | 'caller'")]
     pub route: String,
+}
+
+/// Settles a promise with the flow's outcome (or its error) on the JS thread.
+fn settle_outcome(outcome: AuthResult<Outcome>, timing: Option<Timing>) -> Settle {
+    Box::new(move |env| match outcome {
+        Ok(outcome) => unsafe { JsOutcome::to_napi_value(env.raw(), to_js(outcome, timing)) },
+        Err(err) => Err(js_error(env, &err)),
+    })
 }
 
 fn config_error(env: &Env, reason: String) -> Error {
@@ -242,13 +250,7 @@ impl Authenticator {
         let flow = self.flow.clone();
         napi::bindgen_prelude::spawn(async move {
             let outcome = guarded(async { Ok(flow.claimed(outcome).await) }).await;
-            let settle: Settle = Box::new(move |env| match outcome {
-                Ok(outcome) => unsafe {
-                    JsOutcome::to_napi_value(env.raw(), to_js(outcome, timing))
-                },
-                Err(err) => Err(js_error(env, &err)),
-            });
-            ticket.settle(settle);
+            ticket.settle(settle_outcome(outcome, timing));
         });
         Ok(promise)
     }
@@ -340,13 +342,7 @@ impl Authenticator {
                 Ok(flow.claimed(outcome).await)
             })
             .await;
-            let settle: Settle = Box::new(move |env| match outcome {
-                Ok(outcome) => unsafe {
-                    JsOutcome::to_napi_value(env.raw(), to_js(outcome, timing))
-                },
-                Err(err) => Err(js_error(env, &err)),
-            });
-            ticket.settle(settle);
+            ticket.settle(settle_outcome(outcome, timing));
         });
         Ok(promise)
     }

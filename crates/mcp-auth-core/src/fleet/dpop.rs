@@ -12,10 +12,9 @@
 
 use crate::dpop::proof::{CheckedProof, DpopChecker};
 use crate::error::{AuthError, AuthResult, ErrorCode};
-use crate::fleet::guard::{EventSink, GuardOptions, GuardedStore, DEFAULT_TIMEOUT};
+use crate::fleet::guard::{store_timeout, EventSink, GuardOptions, GuardedStore};
 use crate::fleet::store::SharedStore;
 use crate::options::dpop::DpopOptions;
-use crate::options::values::millis;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
 use std::sync::Arc;
@@ -48,12 +47,7 @@ impl DpopFleet {
         options: &DpopOptions,
         events: Option<EventSink>,
     ) -> AuthResult<Self> {
-        let timeout = millis(
-            options.store_timeout,
-            DEFAULT_TIMEOUT,
-            "storeTimeout",
-            1..=60_000,
-        )?;
+        let timeout = store_timeout(options.store_timeout)?;
         Ok(Self {
             store: GuardedStore::new(
                 store,

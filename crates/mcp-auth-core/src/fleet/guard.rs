@@ -6,8 +6,10 @@
 //! closed (DPoP). Operations in flight are bounded; a panic in a store
 //! becomes a failure; a failure's reason has URL credentials removed.
 
+use crate::error::AuthResult;
 use crate::fleet::circuit::{Admission, Circuit, Transition, DEFAULT_PROBE_MAX, DEFAULT_PROBE_MIN};
 use crate::fleet::store::{SharedStore, StoreFuture};
+use crate::options::values::millis;
 use std::future::Future;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -18,6 +20,11 @@ use tokio::time::Instant;
 
 /// Default deadline of one store operation.
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_millis(250);
+
+/// The `storeTimeout` option: milliseconds, default 250, from 1 to 60000.
+pub fn store_timeout(value: Option<f64>) -> AuthResult<Duration> {
+    millis(value, DEFAULT_TIMEOUT, "storeTimeout", 1..=60_000)
+}
 /// Operations one guarded store lets run at once; more are answered
 /// "unavailable" without reaching the store, so a slow store cannot gather
 /// an unbounded queue before its first deadline opens the circuit.

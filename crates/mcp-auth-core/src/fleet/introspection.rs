@@ -6,14 +6,13 @@
 
 use crate::error::AuthResult;
 use crate::fleet::coalesce::Coalesce;
-use crate::fleet::guard::{EventSink, GuardOptions, GuardedStore, DEFAULT_TIMEOUT};
+use crate::fleet::guard::{store_timeout, EventSink, GuardOptions, GuardedStore};
 use crate::fleet::records::{SignedStore, StoreSecret};
 use crate::fleet::scope::scope_id;
 use crate::fleet::single_flight::{single_flight, INTROSPECTION_TIMING};
 use crate::fleet::store::SharedStore;
 use crate::introspection::introspector::{to_result, Introspector};
 use crate::options::introspection::IntrospectorOptions;
-use crate::options::values::millis;
 use crate::tokens::cache;
 use crate::tokens::verified::Verified;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -72,12 +71,7 @@ impl IntrospectionFleet {
         resource: Option<&str>,
         events: Option<EventSink>,
     ) -> AuthResult<Self> {
-        let timeout = millis(
-            options.store_timeout,
-            DEFAULT_TIMEOUT,
-            "storeTimeout",
-            1..=60_000,
-        )?;
+        let timeout = store_timeout(options.store_timeout)?;
         let guard = GuardedStore::new(
             store,
             GuardOptions {
