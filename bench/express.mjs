@@ -6,7 +6,7 @@
 //
 //   node bench/express.mjs [--rounds 3] [--duration 3] [--warmup 1]
 //     [--connections 16] [--pool 6000] [--alg RS256] [--kinds reused,distinct,bad-signature]
-//     [--pin] [--server-node-options "--cpu-prof --cpu-prof-dir=/tmp/prof"]
+//     [--pin] [--server-node-options "--cpu-prof --cpu-prof-dir=/tmp/prof"] [--base ../parent-checkout]
 //
 // --pin: the load generator (this process) on CPU 0 and the server (all its
 // threads) on CPU 1 (taskset), so neither steals the other's core; without
@@ -30,6 +30,11 @@
 // --server-node-options: flags for the server's node, to profile it: `--cpu-prof`
 // (written when the run ends) or `--perf-basic-prof` for `perf record -g -p <pid>`
 // (the pid is printed first). Profiled runs are for finding time, not for figures.
+// --base DIR: another build of this package (a checkout with `npm run build`
+// done, e.g. the parent commit's) served as one more route of the same server,
+// so a change is measured against its parent in the same window, cell by cell:
+// on this shared host a route's figure moves more between runs than most
+// changes do, while same-run ratios hold.
 //
 // The load generator runs in this process: client and server share the
 // machine's cores, so req/s are whole-machine figures; only the differences
@@ -46,6 +51,7 @@
 //   next token's (right length, right key id, wrong signature): 401 expected.
 import { execFileSync } from 'node:child_process';
 import os from 'node:os';
+import path from 'node:path';
 import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
 import { startAuthServer } from '../__test__/helpers/auth-server.mjs';
@@ -63,6 +69,7 @@ const { values } = parseArgs({
     kinds: { type: 'string', default: 'reused,distinct,bad-signature' },
     pin: { type: 'boolean', default: false },
     'server-node-options': { type: 'string', default: '' },
+    base: { type: 'string' },
   },
 });
 const ROUNDS = Number(values.rounds);
@@ -76,17 +83,18 @@ for (const kind of KINDS) {
   if (!['reused', 'distinct', 'bad-signature'].includes(kind)) throw new Error(`unknown token kind ${kind}`);
 }
 const RESOURCE = 'http://127.0.0.1:3001/mcp';
-const ROUTES = ['none', 'floor', 'mcp-auth', 'ours'];
+const ROUTES = ['none', 'floor', 'mcp-auth', 'ours', ...(values.base ? ['base'] : [])];
 const LABEL = {
   none: 'no auth',
   floor: 'signature only (node:crypto)',
   'mcp-auth': "mcp-auth bearerAuth('jwt')",
   ours: "mcp-auth-rs bearerAuth('jwt')",
+  base: "mcp-auth-rs bearerAuth('jwt'), --base build",
 };
 
 const key = generateKey(ALG, { kid: 'bench' });
 const as = await startAuthServer({ keys: [key] });
-const serverStarting = startServer({ issuer: as.issuer, type: 'oidc', resource: RESOURCE, impls: ROUTES, discovery: 'resolved', ...(values.pin ? { cpu: 1 } : {}) }, {
+const serverStarting = startServer({ issuer: as.issuer, type: 'oidc', resource: RESOURCE, impls: ROUTES, ...(values.base ? { base: path.resolve(values.base) } : {}), discovery: 'resolved', ...(values.pin ? { cpu: 1 } : {}) }, {
   nodeOptions: values['server-node-options'].split(' ').filter(Boolean),
 });
 // Catch a failed start now, not after signing.
@@ -259,6 +267,13 @@ for (const kind of KINDS.filter((k) => k !== 'bad-signature')) {
   const r = median(summary[kind].ours.ratio);
   const cpu = median(summary[kind].ours.cpuRatio);
   console.log(`- ${kind} valid tokens, ${placement}: our overhead is ${fixed(r, 2)}× mcp-auth's (server CPU: ${fixed(cpu, 2)}×)`);
+}
+if (values.base) {
+  for (const kind of KINDS) {
+    const ratios = summary[kind].ours.cpuOverhead.map((o, r) => o / summary[kind].base.cpuOverhead[r]);
+    console.log(`- ${kind}, ${placement}: our server CPU overhead / the --base build's, per round: median ${fixed(median(ratios), 2)} ` +
+      `(${range(ratios, (x) => fixed(x, 2))}); ${fixed(median(summary[kind].ours.cpuOverhead))} vs ${fixed(median(summary[kind].base.cpuOverhead))} µs/req`);
+  }
 }
 if (KINDS.includes('bad-signature') && KINDS.includes('distinct')) {
   const bad = median(summary['bad-signature'].ours.overhead);

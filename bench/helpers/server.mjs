@@ -1,8 +1,9 @@
 // Child-process Express server for the HTTP benchmarks (express.mjs,
 // cold-start.mjs). Started with fork(); never run it by hand.
 //
-//   argv[2]: JSON { issuer, type, resource, impls: ['none' | 'floor' | 'mcp-auth' | 'ours', ...],
-//                   discovery: 'resolved' | 'lazy', cpu?: number (pin to this CPU) }
+//   argv[2]: JSON { issuer, type, resource, impls: ['none' | 'floor' | 'mcp-auth' | 'ours' | 'base', ...],
+//                   discovery: 'resolved' | 'lazy', cpu?: number (pin to this CPU),
+//                   base?: a directory holding another build of this package, served at GET /base }
 //
 // Routes: GET /none (no auth), GET /mcp-auth (mcp-auth 0.2's bearerAuth('jwt')),
 // GET /ours (mcp-auth-rs's bearerAuth('jwt')), GET /floor (the signature-only
@@ -22,9 +23,11 @@
 // threads); exits when the parent disconnects (or dies).
 import { execFileSync } from 'node:child_process';
 import crypto from 'node:crypto';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import express from 'express';
 
-const { issuer, type, resource, impls, discovery, cpu } = JSON.parse(process.argv[2]);
+const { issuer, type, resource, impls, discovery, cpu, base } = JSON.parse(process.argv[2]);
 // Pinned before any library loads, so thread pools size themselves to it.
 if (cpu !== undefined) execFileSync('taskset', ['-a', '-p', '-c', String(cpu), String(process.pid)], { stdio: 'ignore' });
 
@@ -66,6 +69,11 @@ for (const impl of impls) {
   } else if (impl === 'ours') {
     const { MCPAuth, fetchServerConfig } = await import('mcp-auth-rs');
     app.get('/ours', await protect(MCPAuth, fetchServerConfig), handler);
+  } else if (impl === 'base') {
+    // Its own dist/ and its own addon file: two builds side by side in one process.
+    const loaded = await import(pathToFileURL(path.join(base, 'dist', 'index.js')).href);
+    const { MCPAuth, fetchServerConfig } = loaded.default ?? loaded;
+    app.get('/base', await protect(MCPAuth, fetchServerConfig), handler);
   } else {
     throw new Error(`unknown implementation ${impl}`);
   }
