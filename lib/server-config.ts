@@ -6,11 +6,9 @@ import { toMCPAuthError } from './errors.js';
 import * as native from './native.js';
 import { assertKnownKeys, optionKeys } from './option-keys.js';
 import type {
-  AuthorizationServerMetadata,
   AuthServerConfig,
   AuthServerConfigValidationResult,
   AuthServerSuccess,
-  AuthServerType,
   ResolvedAuthServerConfig,
   ServerMetadataConfig,
 } from './types.js';

@@ -56,7 +56,7 @@ const exposeHeaders = 'Access-Control-Expose-Headers';
 function exposeAlso(current: ReturnType<Response['getHeader']>, name: string): string {
   // Most responses have none yet: nothing to split or join.
   if (current === undefined) return name;
-  const listed = current === undefined ? [] : String(current).split(',').map((item) => item.trim()).filter(Boolean);
+  const listed = String(current).split(',').map((item) => item.trim()).filter(Boolean);
   return listed.some((item) => item.toLowerCase() === name.toLowerCase()) ? listed.join(', ') : [...listed, name].join(', ');
 }
 

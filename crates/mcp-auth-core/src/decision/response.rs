@@ -3,8 +3,6 @@
 //! writes it (members in insertion order, strings escaped as serde_json does,
 //! which for any Rust string is the same).
 
-use serde_json::Value;
-
 /// An exact HTTP response: what an adapter copies out.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Response {
@@ -82,25 +80,6 @@ impl JsonObject {
             .map(|(k, v)| format!("{}:{v}", json_string(k)))
             .collect();
         format!("{{{}}}", members.join(","))
-    }
-}
-
-/// A JSON value in its map's iteration order (serde_json's, sorted unless
-/// its `preserve_order` feature is on); numbers as serde_json writes them.
-pub fn json_value(value: &Value) -> String {
-    match value {
-        Value::Array(items) => format!(
-            "[{}]",
-            items.iter().map(json_value).collect::<Vec<_>>().join(",")
-        ),
-        Value::Object(map) => {
-            let members: Vec<String> = map
-                .iter()
-                .map(|(k, v)| format!("{}:{}", json_string(k), json_value(v)))
-                .collect();
-            format!("{{{}}}", members.join(","))
-        }
-        other => other.to_string(),
     }
 }
 
