@@ -203,7 +203,12 @@ for (const kind of KINDS) {
     const cells = results[kind][route];
     const overhead = cells.map((c, r) => 1e6 / c.rps - 1e6 / none[r].rps);
     const cpuOverhead = cells.map((c, r) => c.cpuPerRequest - none[r].cpuPerRequest);
-    summary[kind][route] = { cells, overhead, cpuOverhead };
+    // Interference from the host (other tenants, a busy SMT sibling) only
+    // ever adds CPU time, so each route's least-disturbed cell is its best
+    // estimate; the difference of two minima is the overhead with the least noise.
+    const leastCpu = (cs) => Math.min(...cs.map((c) => c.cpuPerRequest));
+    const cpuOverheadLeast = leastCpu(cells) - leastCpu(none);
+    summary[kind][route] = { cells, overhead, cpuOverhead, cpuOverheadLeast };
   }
   const theirs = summary[kind]['mcp-auth'];
   const ours = summary[kind].ours;
@@ -251,16 +256,27 @@ const placement = values.pin ? 'pinned' : 'unpinned';
 const judged = (ok, target) => (values.pin ? `(target ≤ ${target}): ${verdict(ok)}` : `(target ≤ ${target}, judged pinned)`);
 const REUSED_MAX_MICROS = 15;
 const DISTINCT_MAX_FLOOR_RATIO = 1.3;
+// Each target is judged on two statistics: the median over rounds of the
+// per-round difference (the table's), and the least-disturbed cells' (minimum
+// over rounds per route, then the difference), which host noise inflates least.
+const statistics = [
+  ['median of rounds', (s) => median(s.cpuOverhead)],
+  ['least-disturbed cells', (s) => s.cpuOverheadLeast],
+];
 if (KINDS.includes('reused')) {
-  const ours = median(summary.reused.ours.cpuOverhead);
-  console.log(`- reused valid token, ${placement}: our server CPU overhead is ${fixed(ours)} µs/req ` +
-    judged(ours <= REUSED_MAX_MICROS, `${REUSED_MAX_MICROS} µs`));
+  for (const [name, of] of statistics) {
+    const ours = of(summary.reused.ours);
+    console.log(`- reused valid token, ${placement}, ${name}: our server CPU overhead is ${fixed(ours)} µs/req ` +
+      judged(ours <= REUSED_MAX_MICROS, `${REUSED_MAX_MICROS} µs`));
+  }
 }
 if (KINDS.includes('distinct')) {
-  const ours = median(summary.distinct.ours.cpuOverhead);
-  const floor = median(summary.distinct.floor.cpuOverhead);
-  console.log(`- distinct valid tokens, ${placement}: our server CPU overhead is ${fixed(ours)} µs/req, ${fixed(ours / floor, 2)}× the ` +
-    `signature-only floor's ${fixed(floor)} µs ` + judged(ours <= DISTINCT_MAX_FLOOR_RATIO * floor, `${DISTINCT_MAX_FLOOR_RATIO}×`));
+  for (const [name, of] of statistics) {
+    const ours = of(summary.distinct.ours);
+    const floor = of(summary.distinct.floor);
+    console.log(`- distinct valid tokens, ${placement}, ${name}: our server CPU overhead is ${fixed(ours)} µs/req, ${fixed(ours / floor, 2)}× the ` +
+      `signature-only floor's ${fixed(floor)} µs ` + judged(ours <= DISTINCT_MAX_FLOOR_RATIO * floor, `${DISTINCT_MAX_FLOOR_RATIO}×`));
+  }
 }
 // Against mcp-auth, for reference (the older targets were 0.25× reused, one third distinct).
 for (const kind of KINDS.filter((k) => k !== 'bad-signature')) {

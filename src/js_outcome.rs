@@ -3,8 +3,8 @@
 //! the caller describes, and the conversions from the flow's [`Outcome`].
 
 use crate::accepted_json::{accepted_json, AcceptedFields};
-use crate::auth_flow::{Accepted, Outcome, Timing};
 use mcp_auth_core::decision::{Response, Scheme};
+use mcp_auth_core::flow::{Accepted, Outcome, Timing};
 use napi::bindgen_prelude::*;
 use napi_derive::napi;
 

@@ -6,7 +6,6 @@
 //! and no Rust panic crosses the boundary.
 
 mod accepted_json;
-mod auth_flow;
 mod completion;
 mod js_error;
 mod js_fleet;

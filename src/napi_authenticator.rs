@@ -4,9 +4,8 @@
 //! a worker check, key fetch, introspection call (with or without a fleet
 //! store) or fleet DPoP claim is one promise. Tokens the caller verifies
 //! (a custom function) go through `finish`; errors the caller meets go
-//! through `refuse`. The logic is in `auth_flow.rs` and the core.
+//! through `refuse`. The logic is in the core (`flow.rs`, `decision/`).
 
-use crate::auth_flow::{Bound, Flow, Job, Outcome, Pending, Route, Started, Timing};
 use crate::completion::{Completions, Settle};
 use crate::js_error::{internal, js_error};
 use crate::js_outcome::{answer, parse_scheme, to_js, AuthAnswer, AuthRefusal, JsOutcome};
@@ -19,6 +18,7 @@ use mcp_auth_core::decision::{
 };
 use mcp_auth_core::dpop::proof::Mode;
 use mcp_auth_core::error::{AuthError, AuthResult};
+use mcp_auth_core::flow::{Bound, Flow, Job, Outcome, Pending, Route, Started, Timing};
 use mcp_auth_core::panic_guard::guarded;
 use mcp_auth_core::tokens::verifier::Step;
 use napi::bindgen_prelude::*;

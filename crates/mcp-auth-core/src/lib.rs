@@ -9,6 +9,7 @@ pub mod decision;
 pub mod dpop;
 pub mod error;
 pub mod fleet;
+pub mod flow;
 pub mod http;
 pub mod introspection;
 pub mod issuers;

@@ -4,6 +4,7 @@
 //! the raw list, so a repeated header is seen, whatever its name's case.
 
 use super::challenge::Scheme;
+use super::chars::{is_b64token_char, is_tchar};
 
 /// The longest DPoP proof read (the addon's `DPOP_MAX_PROOF_LENGTH`).
 pub const MAX_PROOF_LENGTH: usize = 8 * 1024;
@@ -87,14 +88,6 @@ fn form_decoded_equals(raw: &[u8], expected: &[u8]) -> bool {
 
 fn hex(byte: u8) -> Option<u8> {
     (byte as char).to_digit(16).map(|d| d as u8)
-}
-
-fn is_tchar(byte: u8) -> bool {
-    byte.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&byte)
-}
-
-fn is_b64token_char(byte: u8) -> bool {
-    byte.is_ascii_alphanumeric() || b"-._~+/=".contains(&byte)
 }
 
 /// `credentials = ("Bearer" / "DPoP") 1*SP b64token`, scheme case-insensitive,

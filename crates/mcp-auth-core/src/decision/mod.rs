@@ -7,6 +7,7 @@
 //! and proofs and hands back their error codes as strings.
 
 pub mod challenge;
+mod chars;
 pub mod credentials;
 pub mod decide;
 pub mod failures;

@@ -3,16 +3,14 @@
 //! reading it, so the decision can rewrite it into the resource's challenges
 //! (RFC 9449 §7.1). Anything but exactly one such Bearer challenge is left alone.
 
+use super::chars::is_tchar;
+
 /// What the handler asked for, read from its challenge.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct ScopeChallengeParams {
     pub scope: Option<String>,
     pub error_description: Option<String>,
     pub resource_metadata: Option<String>,
-}
-
-fn is_tchar(b: u8) -> bool {
-    b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b)
 }
 
 // JavaScript's `.` (no `s` flag) does not match these.

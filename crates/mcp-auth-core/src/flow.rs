@@ -4,18 +4,16 @@
 //! binding and proof (401), scopes (403), then the proof is used up. With
 //! fleet stores, the introspection fleet path and the DPoP fleet claim run
 //! here too (the core's `fleet/`), so the request stays one call and at most
-//! one promise. No napi here: `napi_authenticator.rs` converts the
-//! [`Outcome`] for JavaScript.
+//! one promise. Each binding converts the
+//! [`Outcome`] for its language (the Node addon: `src/napi_authenticator.rs`).
 
-use mcp_auth_core::decision::{
-    Authorization, Decider, Decision, Refusal, Request, Response, Scheme,
-};
-use mcp_auth_core::dpop::proof::{self as dpop, ProofRequest};
-use mcp_auth_core::error::{AuthError, Fault};
-use mcp_auth_core::fleet::dpop::DpopFleet;
-use mcp_auth_core::fleet::introspection::IntrospectionFleet;
-use mcp_auth_core::introspection::introspector::Introspector;
-use mcp_auth_core::tokens::verifier::{self, Step, Verified};
+use crate::decision::{Authorization, Decider, Decision, Refusal, Request, Response, Scheme};
+use crate::dpop::proof::{self as dpop, ProofRequest};
+use crate::error::{AuthError, Fault};
+use crate::fleet::dpop::DpopFleet;
+use crate::fleet::introspection::IntrospectionFleet;
+use crate::introspection::introspector::Introspector;
+use crate::tokens::verifier::{self, Step, Verified};
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -284,7 +282,7 @@ impl Flow {
     /// The introspection step off the JavaScript thread: the fleet's path, or the endpoint.
     pub async fn introspect(&self, token: &str) -> Result<Arc<Verified>, AuthError> {
         let Some(introspector) = &self.introspector else {
-            return Err(mcp_auth_core::panic_guard::internal("no introspector"));
+            return Err(crate::panic_guard::internal("no introspector"));
         };
         match &self.introspection_fleet {
             Some(fleet) => fleet.verify(introspector, token).await,
