@@ -1,0 +1,126 @@
+//! The `Verifier` class Python uses. The decisions live in the core's
+//! `tokens/verifier.rs`; this file only converts, releases the GIL around
+//! the checks, and runs key fetches on the one process-wide tokio runtime.
+
+use crate::py_error::{entry, py_error, to_py};
+use mcp_auth_core::error::{AuthError, AuthResult, ErrorCode};
+use mcp_auth_core::options::verifier::VerifierOptions;
+use mcp_auth_core::panic_guard::guarded;
+use mcp_auth_core::tokens::verifier::{self, Spawner, Step};
+use pyo3::prelude::*;
+use pyo3::sync::PyOnceLock;
+use pyo3::types::PyDict;
+use std::sync::Arc;
+
+/// pyo3-async-runtimes' global runtime: the core's pooled HTTP connections
+/// belong to the runtime that opened them, so every binding entry (sync
+/// `block_on` and asyncio futures alike) must use this same one.
+fn runtime() -> &'static tokio::runtime::Runtime {
+    pyo3_async_runtimes::tokio::get_runtime()
+}
+
+fn runtime_spawner() -> Spawner {
+    Arc::new(|task| {
+        runtime().spawn(task);
+    })
+}
+
+/// Options arrive as the JSON text the Node binding would build, so the
+/// core alone checks names, types, units and ranges.
+fn options_from_json(text: &str) -> AuthResult<VerifierOptions> {
+    let value = serde_json::from_str(text)
+        .map_err(|_| AuthError::config("options are not one valid JSON text"))?;
+    VerifierOptions::from_json(value)
+}
+
+/// `json.loads`, looked up once: claims cross as the issuer's JSON text and
+/// are parsed by Python, as `JSON.parse` does in the Node binding.
+fn json_loads(py: Python<'_>) -> PyResult<&Bound<'_, PyAny>> {
+    static LOADS: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
+    LOADS
+        .get_or_try_init(py, || {
+            Ok::<_, PyErr>(py.import("json")?.getattr("loads")?.unbind())
+        })
+        .map(|f| f.bind(py))
+}
+
+fn to_dict<'py>(py: Python<'py>, v: &verifier::Verified) -> PyResult<Bound<'py, PyDict>> {
+    let dict = PyDict::new(py);
+    dict.set_item("issuer", v.issuer.as_str())?;
+    dict.set_item("subject", v.identity.subject.as_deref())?;
+    dict.set_item("client_id", v.identity.client_id.as_deref())?;
+    dict.set_item("scopes", &v.identity.scopes)?;
+    dict.set_item("audience", &v.identity.audience)?;
+    dict.set_item("expires_at", v.identity.expires_at)?;
+    dict.set_item("claims", json_loads(py)?.call1((v.claims_json.as_str(),))?)?;
+    Ok(dict)
+}
+
+/// Verifies access tokens for one trust configuration. Key sets are cached
+/// process-wide, shared with every other Verifier in the process.
+#[pyclass(frozen, module = "mcp_auth_rs._native")]
+pub struct Verifier {
+    inner: Arc<verifier::Verifier>,
+}
+
+#[pymethods]
+impl Verifier {
+    #[new]
+    fn new(py: Python<'_>, options_json: &str) -> PyResult<Self> {
+        entry(py, || {
+            let config = to_py(
+                py,
+                options_from_json(options_json).and_then(|o| o.to_config()),
+            )?;
+            let inner = to_py(py, verifier::Verifier::new(config, None, runtime_spawner()))?;
+            Ok(Self {
+                inner: Arc::new(inner),
+            })
+        })
+    }
+
+    /// Verifies `token` with cached keys only, the GIL released during the
+    /// check; raises `keys_not_loaded` when keys must be fetched first
+    /// (call `prepare` or `prepare_async`).
+    fn verify_sync<'py>(&self, py: Python<'py>, token: &str) -> PyResult<Bound<'py, PyDict>> {
+        entry(py, || {
+            let inner = &self.inner;
+            let result = py.detach(|| match inner.step(token, false) {
+                Step::Settled(result) => result,
+                Step::Offload(ready) => inner.complete(ready),
+                Step::Fetch(_) => Err(AuthError::new(
+                    ErrorCode::KeysNotLoaded,
+                    "signing keys are not loaded yet",
+                )
+                .with_retry_after(1)),
+            });
+            to_dict(py, &*to_py(py, result)?)
+        })
+    }
+
+    /// Discovers metadata and loads keys for every trusted issuer, blocking
+    /// this thread (not others: the GIL is released). For start-up code;
+    /// from asyncio use `prepare_async`.
+    fn prepare(&self, py: Python<'_>) -> PyResult<()> {
+        entry(py, || {
+            let inner = self.inner.clone();
+            let result =
+                py.detach(|| runtime().block_on(guarded(async move { inner.prepare().await })));
+            to_py(py, result)
+        })
+    }
+
+    /// `prepare` as an awaitable: runs on the tokio runtime, never on the
+    /// event loop's thread.
+    fn prepare_async<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        entry(py, || {
+            let inner = self.inner.clone();
+            pyo3_async_runtimes::tokio::future_into_py(py, async move {
+                match guarded(async move { inner.prepare().await }).await {
+                    Ok(()) => Ok(()),
+                    Err(err) => Err(Python::attach(|py| py_error(py, &err))),
+                }
+            })
+        })
+    }
+}
