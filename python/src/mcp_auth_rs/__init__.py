@@ -1,11 +1,10 @@
-"""mcp-auth-rs for Python: token verification for MCP servers on a Rust core.
+"""mcp-auth-rs for Python: OAuth 2.1 authorization for MCP servers on a Rust core.
 
-Skeleton (issue 22): only the native ``Verifier`` and its error type are
-exposed so far; the mcpauth-compatible API is still to be written on top.
-``VerifiedToken`` (what ``verify_sync`` returns) exists for type checkers
-only: import it from ``mcp_auth_rs._native`` under ``TYPE_CHECKING``.
+API-compatible with ``mcpauth`` 0.2: change ``mcpauth`` to ``mcp_auth_rs`` in
+the imports. The modules keep mcpauth's layout: ``mcp_auth_rs.config``,
+``.types``, ``.utils``, ``.exceptions``.
 """
 
-from mcp_auth_rs._native import NativeAuthError, Verifier
+from mcp_auth_rs._mcp_auth import MCPAuth
 
-__all__ = ["NativeAuthError", "Verifier"]
+__all__ = ["MCPAuth"]

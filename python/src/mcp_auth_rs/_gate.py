@@ -1,0 +1,225 @@
+"""The framework-neutral decision behind the ASGI middleware.
+
+Given a request's method, URL and credential headers, the native
+``Authenticator`` (the core's ``flow.rs``) either accepts it, with the
+identity as one JSON text, or answers with the exact response. A custom
+verify function is the only thing that runs here: the core decides
+everything before and after it (RFC 6750 parsing, DPoP, scopes, texts).
+"""
+
+from __future__ import annotations
+
+import inspect
+import json
+import time
+from dataclasses import dataclass
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from mcp_auth_rs import _native
+from mcp_auth_rs._native import Answer, NativeAuthError, Verify
+from mcp_auth_rs.exceptions import (
+    BearerAuthExceptionCode,
+    MCPAuthAuthServerException,
+    MCPAuthBearerAuthException,
+    MCPAuthConfigException,
+    MCPAuthTokenVerificationException,
+)
+from mcp_auth_rs.types import AuthInfo
+
+#: A custom verifier: mcpauth's are synchronous; an awaitable result is awaited.
+Verify_ = Callable[[str], "AuthInfo | Awaitable[AuthInfo]"]
+
+# The core's default leeway for `exp` (seconds), so both modes agree.
+_CLOCK_TOLERANCE = 30
+
+
+@dataclass(frozen=True)
+class Reply:
+    """A response to send instead of calling the app: status, headers, body."""
+
+    status: int
+    headers: list[tuple[str, str]]
+    body: bytes
+
+
+# Fixed, so it can be sent when the core itself is what failed.
+_INTERNAL_ERROR = Reply(
+    500,
+    [("Content-Type", "application/json; charset=utf-8")],
+    b'{"error":"server_error","error_description":"An internal error occurred."}',
+)
+
+
+class _Refused(Exception):
+    """A check here failed with one of the core's codes (as 'jwt' mode would)."""
+
+    def __init__(self, code: str, reason: str) -> None:
+        super().__init__(reason)
+        self.code = code
+        self.reason = reason
+
+
+class Gate:
+    """One resource's decision: ``decide`` answers an ``AuthInfo`` or a ``Reply``."""
+
+    def __init__(
+        self,
+        native: _native.Authenticator,
+        *,
+        verify: Verify_ | None,
+        resource: str | None,
+        trusted_issuers: frozenset[str] | None,
+        audiences: tuple[str, ...] | None,
+        show_error_details: bool,
+    ) -> None:
+        self._native = native
+        self._verify = verify
+        self._resource = resource
+        self._trusted_issuers = trusted_issuers
+        self._audiences = (
+            None
+            if audiences is None
+            else frozenset(_native.normalize_audience(a) for a in audiences)
+        )
+        self._show_error_details = show_error_details
+
+    async def decide(
+        self, method: str, url: str, original_url: str | None, headers: list[str]
+    ) -> AuthInfo | Reply:
+        """Never raises: a bug or a hostile value becomes a 500, never a pass."""
+        try:
+            outcome = self._native.authenticate(method, url, original_url, headers, False)
+            if inspect.isawaitable(outcome):
+                outcome = await outcome
+            if isinstance(outcome, str):
+                return self._accepted(headers, outcome)
+            if isinstance(outcome, Answer):
+                return reply(outcome)
+            settled = await self._verify_then_finish(method, url, original_url, outcome)
+            return reply(settled) if isinstance(settled, Answer) else settled
+        except Exception:  # noqa: BLE001 - the decision fails closed
+            return _INTERNAL_ERROR
+
+    def _accepted(self, headers: list[str], text: str) -> AuthInfo:
+        accepted: dict[str, Any] = json.loads(text)
+        # The token is the end of the Authorization value (the first header passed).
+        authorization = headers[1]
+        token = authorization[len(authorization) - accepted["tokenLength"] :]
+        claims: dict[str, Any] = accepted["claims"]
+        return _auth_info(
+            token=token,
+            issuer=accepted["issuer"],
+            client_id=accepted.get("clientId"),
+            scopes=accepted["scopes"],
+            subject=accepted.get("subject"),
+            audience=claims.get("aud"),
+            claims=claims,
+            expires_at=accepted.get("expiresAt"),
+            effective_scopes=accepted.get("effectiveScopes"),
+            resource=self._resource,
+        )
+
+    async def _verify_then_finish(
+        self, method: str, url: str, original_url: str | None, outcome: Verify
+    ) -> AuthInfo | Answer:
+        scheme = outcome.scheme
+        if self._verify is None:
+            return self._native.refuse("unexpected", None, scheme)
+        try:
+            result = self._verify(outcome.token)
+            auth = await result if inspect.isawaitable(result) else result
+            self._check(auth)
+        except Exception as error:  # noqa: BLE001 - every failure is judged by the core
+            return self._native.refuse(*self._refusal(error), scheme)
+        if not isinstance(auth, AuthInfo) or not all(isinstance(s, str) for s in auth.scopes):
+            return self._native.refuse("unexpected", None, scheme)
+        claims = auth.claims or {}
+        cnf = claims.get("cnf")
+        jkt = cnf.get("jkt") if isinstance(cnf, dict) else None
+        finished = self._native.finish(
+            scheme,
+            cnf is not None,
+            jkt if isinstance(jkt, str) else None,
+            outcome.proof,
+            method,
+            original_url or url,
+            outcome.token,
+            list(auth.scopes),
+        )
+        if inspect.isawaitable(finished):
+            finished = await finished
+        if isinstance(finished, Answer):
+            return finished
+        effective = json.loads(finished).get("effectiveScopes")
+        if effective is not None:
+            auth = auth.model_copy(update={"effective_scopes": effective})
+        return auth
+
+    def _check(self, auth: object) -> None:
+        """What 'jwt' mode enforces in the core, applied to a custom verifier's answer."""
+        if not isinstance(auth, AuthInfo):
+            return  # the caller answers 500
+        if self._trusted_issuers is not None and auth.issuer not in self._trusted_issuers:
+            raise MCPAuthBearerAuthException(BearerAuthExceptionCode.INVALID_ISSUER)
+        if self._audiences is not None and not self._audience_matches(auth.audience):
+            raise MCPAuthBearerAuthException(BearerAuthExceptionCode.INVALID_AUDIENCE)
+        expires_at = getattr(auth, "expires_at", None)
+        if expires_at is None:
+            return  # a verifier of opaque tokens may not know it
+        if not isinstance(expires_at, (int, float)) or expires_at != expires_at:
+            raise _Refused("invalid_claim", "expiresAt is not a finite number")
+        if time.time() >= expires_at + _CLOCK_TOLERANCE:
+            raise _Refused("expired", "token expired")
+
+    def _audience_matches(self, audience: str | list[str] | None) -> bool:
+        assert self._audiences is not None
+        values = [audience] if isinstance(audience, str) else audience or []
+        return any(
+            isinstance(v, str) and _native.normalize_audience(v) in self._audiences
+            for v in values
+        )
+
+    def _refusal(self, error: Exception) -> tuple[str, dict[str, Any] | None]:
+        """Which kind of failure ``error`` is, for the core's ``refuse``: never a decision."""
+        if isinstance(error, _Refused):
+            return "coded", {"code": error.code, "fault": "token", "reason": error.reason}
+        if isinstance(error, NativeAuthError):
+            return "coded", {
+                "code": error.code,
+                "fault": error.fault,
+                "reason": error.reason,
+                "retry_after": error.retry_after,
+            }
+        if (
+            isinstance(error, MCPAuthBearerAuthException)
+            and error.code == BearerAuthExceptionCode.MISSING_REQUIRED_SCOPES
+        ):
+            missing = getattr(error.cause, "missing_scopes", None)
+            return "missing_scopes", {"missing": list(missing) if missing else None}
+        if isinstance(error, (MCPAuthBearerAuthException, MCPAuthTokenVerificationException)):
+            cause = error.to_json(True).get("cause") if self._show_error_details else None
+            return "described", {
+                "code": _code_text(error.code),
+                "message": error.message,
+                "cause_json": None if cause is None else json.dumps(cause, default=str),
+            }
+        if isinstance(error, (MCPAuthAuthServerException, MCPAuthConfigException)):
+            return "server", {"code": _code_text(error.code), "description": error.message}
+        return "unexpected", None
+
+
+def reply(answer: Answer) -> Reply:
+    return Reply(answer.status, list(answer.headers), answer.body.encode())
+
+
+def _auth_info(**fields: Any) -> AuthInfo:
+    # The values come from the core's verified identity: no second validation.
+    known = AuthInfo.model_fields
+    return AuthInfo.model_construct(**{k: v for k, v in fields.items() if k in known})
+
+
+def _code_text(code: object) -> str:
+    value = getattr(code, "value", code)
+    return value if isinstance(value, str) else str(value)
+

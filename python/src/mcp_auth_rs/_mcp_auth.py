@@ -1,0 +1,219 @@
+"""``MCPAuth``: mcpauth 0.2's entry point, on the Rust core.
+
+It validates the configuration once, at construction, then hands out the
+metadata router and bearer-token middleware classes built from it.
+"""
+
+from __future__ import annotations
+
+import json
+import warnings
+from contextvars import ContextVar
+from typing import Any, Literal, TypedDict
+
+from starlette.routing import Route, Router
+
+from mcp_auth_rs import _native
+from mcp_auth_rs._gate import Gate, Verify_
+from mcp_auth_rs._metadata import MetadataDocument, metadata_router
+from mcp_auth_rs._setup import Legacy, Resource, Resources, camel_case, invalid_config, resolve
+from mcp_auth_rs.config import AuthServerConfig, ServerMetadataPaths
+from mcp_auth_rs.middleware.asgi import BearerAuthMiddleware
+from mcp_auth_rs.types import AuthInfo, ResourceServerConfig
+
+class JwtVerifyOptions(TypedDict, total=False):
+    """Extra checks for 'jwt' mode (the Node package's ``jwtVerify``)."""
+
+    #: Accepted ``alg`` values, a subset of the asymmetric algorithms the core knows.
+    algorithms: list[str]
+    #: Seconds of leeway for ``exp``, ``nbf`` and ``iat`` (default 30, at most 300).
+    clock_tolerance: float
+    #: Oldest accepted ``iat``, in seconds.
+    max_token_age: float
+    #: Claims that must be present.
+    required_claims: list[str]
+    #: Required JOSE ``typ`` (e.g. ``"at+jwt"`` for RFC 9068).
+    typ: str
+
+
+# mcpauth's default: one variable for every instance unless one is passed.
+_DEFAULT_CONTEXT_VAR: ContextVar[AuthInfo | None] = ContextVar("mcp_auth_context", default=None)
+
+
+class MCPAuth:
+    """OAuth 2.1 resource-server authorization for an MCP server.
+
+    Give ``protected_resources`` (one ``ResourceServerConfig`` or a list), or
+    the deprecated ``server``, not both. Raises ``MCPAuthAuthServerException``
+    (``invalid_server_config``) when the configuration cannot work.
+    """
+
+    def __init__(
+        self,
+        server: AuthServerConfig | None = None,
+        protected_resources: ResourceServerConfig | list[ResourceServerConfig] | None = None,
+        context_var: ContextVar[AuthInfo | None] = _DEFAULT_CONTEXT_VAR,
+    ) -> None:
+        self.server = server
+        self.protected_resources = protected_resources
+        self._context_var = context_var
+        self._resolved = resolve(server, protected_resources)
+        # Verifiers with the same trust settings share one key-set cache.
+        self._verifiers: dict[str, _native.Verifier] = {}
+
+    @property
+    def auth_info(self) -> AuthInfo | None:
+        """The caller of the current request, set by the bearer middleware."""
+        return self._context_var.get()
+
+    def resource_metadata_router(self) -> Router:
+        """RFC 9728 documents for every resource, at ``/.well-known/oauth-protected-resource…``."""
+        if not isinstance(self._resolved, Resources):
+            raise invalid_config(
+                "`resource_metadata_router` needs the `protected_resources` configuration."
+            )
+        return metadata_router(list(self._resolved.by_resource.values()))
+
+    def metadata_route(self) -> Route:
+        """Deprecated: mirrors the authorization server's metadata (legacy ``server`` mode)."""
+        warnings.warn(
+            "Use resource_metadata_router() instead for resource server mode",
+            DeprecationWarning,
+            stacklevel=2,
+        )
+        if not isinstance(self._resolved, Legacy):
+            raise invalid_config("`metadata_route` is only available with the `server` configuration.")
+        document = json.dumps(self._resolved.server.metadata.model_dump(exclude_none=True))
+        return Route(ServerMetadataPaths.OAUTH.value, endpoint=MetadataDocument(document, ""))
+
+    def bearer_auth_middleware(
+        self,
+        mode_or_verify: Literal["jwt"] | Verify_,
+        audience: str | None = None,
+        required_scopes: list[str] | None = None,
+        show_error_details: bool = False,
+        leeway: float | None = None,
+        resource: str | None = None,
+        *,
+        jwt_verify: JwtVerifyOptions | None = None,
+    ) -> type[BearerAuthMiddleware]:
+        """A pure ASGI middleware class admitting only acceptable tokens.
+
+        ``audience`` defaults to ``resource`` (RFC 8707). ``leeway`` is the
+        clock tolerance in seconds for ``exp``/``nbf`` (default 30, at most 300).
+        ``jwt_verify`` ('jwt' mode) narrows the checks further; see
+        ``JwtVerifyOptions``.
+        """
+        if mode_or_verify != "jwt" and not callable(mode_or_verify):
+            raise ValueError("mode_or_verify must be 'jwt' or a callable function that verifies tokens.")
+        target = self._target(resource)
+        servers = list(target.authorization_servers) if target else self._legacy_servers()
+        audiences = [audience] if audience is not None else [resource] if resource else None
+        if audiences is None:
+            warnings.warn(
+                "bearer_auth_middleware accepts tokens for any audience: set `resource` or `audience`.",
+                stacklevel=2,
+            )
+        max_token_length = self._bearer_limits(audiences)
+        verifier = None
+        if mode_or_verify == "jwt":
+            checks = dict(jwt_verify or {})
+            if leeway is not None:
+                checks.setdefault("clock_tolerance", leeway)
+            verifier = self._verifier(servers, audiences, checks, max_token_length)
+        native = self._authenticator(
+            target, required_scopes or [], show_error_details, max_token_length, verifier is not None, verifier
+        )
+        gate = Gate(
+            native,
+            verify=None if mode_or_verify == "jwt" else mode_or_verify,
+            resource=target.resource if target else None,
+            trusted_issuers=None,
+            audiences=tuple(audiences) if audiences is not None and mode_or_verify != "jwt" else None,
+            show_error_details=show_error_details,
+        )
+        attributes: dict[str, Any] = {"gate": gate, "context_var": self._context_var}
+        return type("BearerAuth", (BearerAuthMiddleware,), attributes)
+
+    def _target(self, resource: str | None) -> Resource | None:
+        if isinstance(self._resolved, Legacy):
+            return None
+        if resource is None:
+            raise invalid_config(
+                "A `resource` must be specified in the `bearer_auth_middleware` configuration "
+                "when using a `protected_resources` configuration."
+            )
+        found = self._resolved.by_resource.get(resource)
+        if found is None:
+            raise invalid_config(f"The resource {resource} is not configured.")
+        return found
+
+    def _legacy_servers(self) -> list[AuthServerConfig]:
+        assert isinstance(self._resolved, Legacy)
+        return [self._resolved.server]
+
+    @staticmethod
+    def _bearer_limits(audiences: list[str] | None) -> int:
+        options = {"audiences": audiences if audiences is not None else False}
+        try:
+            return _native.check_bearer_limits(json.dumps(options))
+        except _native.NativeAuthError as error:
+            raise invalid_config(error.reason) from None
+
+    def _verifier(
+        self,
+        servers: list[AuthServerConfig],
+        audiences: list[str] | None,
+        checks: dict[str, Any],
+        max_token_length: int,
+    ) -> _native.Verifier:
+        issuers = []
+        for server in servers:
+            metadata = server.metadata
+            if not metadata.jwks_uri:
+                from mcp_auth_rs.exceptions import AuthServerExceptionCode, MCPAuthAuthServerException
+
+                raise MCPAuthAuthServerException(
+                    AuthServerExceptionCode.MISSING_JWKS_URI,
+                    cause={"error_description": f"The metadata of {metadata.issuer} has no jwks_uri."},
+                )
+            issuers.append({"issuer": metadata.issuer, "jwksUri": metadata.jwks_uri, "type": server.type.value})
+        options: dict[str, Any] = {"issuers": issuers, "maxTokenLength": max_token_length}
+        if audiences is None:
+            options["allowAnyAudience"] = True
+        else:
+            options["audiences"] = audiences
+        if checks:
+            # The core judges names, types and ranges; only the spelling changes here.
+            options["jwtVerify"] = {camel_case(name): value for name, value in checks.items()}
+        text = json.dumps(options)
+        verifier = self._verifiers.get(text)
+        if verifier is None:
+            try:
+                verifier = _native.Verifier(text)
+            except _native.NativeAuthError as error:
+                raise invalid_config(error.reason) from None
+            self._verifiers[text] = verifier
+        return verifier
+
+    @staticmethod
+    def _authenticator(
+        target: Resource | None,
+        required_scopes: list[str],
+        show_error_details: bool,
+        max_token_length: int,
+        native_jwt: bool,
+        verifier: _native.Verifier | None,
+    ) -> _native.Authenticator:
+        options: dict[str, Any] = {
+            "requiredScopes": required_scopes,
+            "showErrorDetails": show_error_details,
+            "maxTokenLength": max_token_length,
+            "route": "jwt" if native_jwt else "caller",
+        }
+        if target is not None:
+            options["resourceMetadataUrl"] = target.metadata_url
+        try:
+            return _native.Authenticator(json.dumps(options), verifier, None, None)
+        except _native.NativeAuthError as error:
+            raise invalid_config(error.reason) from None

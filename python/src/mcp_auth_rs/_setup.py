@@ -1,0 +1,136 @@
+"""Validates an ``MCPAuth`` configuration once, at construction.
+
+Server URLs, the metadata document and its well-known URL come from the
+core (``_native``); this module only walks mcpauth's models, refuses what
+cannot work (duplicates, both modes at once) and keeps the result.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from mcp_auth_rs import _native
+from mcp_auth_rs.config import AuthServerConfig
+from mcp_auth_rs.exceptions import AuthServerExceptionCode, MCPAuthAuthServerException
+from mcp_auth_rs.types import ResourceServerConfig, ResourceServerMetadata
+
+
+def invalid_config(description: str) -> MCPAuthAuthServerException:
+    """mcpauth's setup error: ``invalid_server_config`` with the reason in ``cause``."""
+    return MCPAuthAuthServerException(
+        AuthServerExceptionCode.INVALID_SERVER_CONFIG, cause={"error_description": description}
+    )
+
+
+@dataclass(frozen=True)
+class Resource:
+    """One protected resource, validated."""
+
+    resource: str
+    metadata: ResourceServerMetadata
+    authorization_servers: tuple[AuthServerConfig, ...]
+    #: RFC 9728 §3.1 well-known URL of the document.
+    metadata_url: str
+    #: The document's exact JSON text, built by the core.
+    document: str
+
+
+@dataclass(frozen=True)
+class Resources:
+    by_resource: dict[str, Resource]
+
+
+@dataclass(frozen=True)
+class Legacy:
+    """The deprecated ``server`` mode: one authorization server, no resource metadata."""
+
+    server: AuthServerConfig
+
+
+def resolve(
+    server: AuthServerConfig | None,
+    protected_resources: ResourceServerConfig | list[ResourceServerConfig] | None,
+) -> Resources | Legacy:
+    if server is not None and protected_resources is not None:
+        raise invalid_config(
+            "Either `server` or `protected_resources` must be provided, but not both."
+        )
+    if server is not None:
+        check_server_url(server.metadata.issuer, "issuer")
+        return Legacy(server)
+    if protected_resources is None:
+        raise invalid_config("Either `server` or `protected_resources` must be provided.")
+    entries = (
+        protected_resources if isinstance(protected_resources, list) else [protected_resources]
+    )
+    by_resource: dict[str, Resource] = {}
+    paths: set[str] = set()
+    for entry in entries:
+        resolved = _resolve_resource(entry.metadata)
+        if resolved.resource in by_resource:
+            raise invalid_config(f"The resource metadata ('{resolved.resource}') is duplicated.")
+        path = _path_and_query(resolved.metadata_url)
+        if path in paths:
+            raise invalid_config(
+                f"Two resources would be described at the same path {path}; "
+                "serve them from separate apps."
+            )
+        by_resource[resolved.resource] = resolved
+        paths.add(path)
+    return Resources(by_resource)
+
+
+def check_server_url(value: str, what: str) -> None:
+    """The core's one rule for resources and issuers (https, http only for loopback)."""
+    try:
+        _native.check_server_url(value, what)
+    except _native.NativeAuthError as error:
+        raise invalid_config(error.reason) from None
+
+
+def _resolve_resource(metadata: ResourceServerMetadata) -> Resource:
+    resource = metadata.resource
+    check_server_url(resource, "resource")
+    if "#" in resource:
+        raise invalid_config(f"The resource {resource} must not have a fragment.")
+    servers = tuple(metadata.authorization_servers or ())
+    issuers: set[str] = set()
+    for server in servers:
+        issuer = server.metadata.issuer
+        if issuer in issuers:
+            raise invalid_config(
+                f"The authorization server ('{issuer}') for resource '{resource}' is duplicated."
+            )
+        issuers.add(issuer)
+        check_server_url(issuer, "issuer")
+    try:
+        url, document = _native.protected_resource_metadata(_document_options(metadata))
+    except _native.NativeAuthError as error:
+        raise invalid_config(error.reason) from None
+    return Resource(resource, metadata, servers, url, document)
+
+
+def _document_options(metadata: ResourceServerMetadata) -> str:
+    """The core's metadata option: the members in camelCase, servers by issuer."""
+    members: dict[str, Any] = {}
+    for name, value in metadata.model_dump(exclude_none=True).items():
+        if name == "authorization_servers":
+            continue
+        members[camel_case(name)] = value
+    members["authorizationServers"] = [
+        {"issuer": server.metadata.issuer} for server in metadata.authorization_servers or ()
+    ]
+    return json.dumps({"metadata": json.dumps(members)})
+
+
+def camel_case(name: str) -> str:
+    head, *rest = name.split("_")
+    return head + "".join(part[:1].upper() + part[1:] for part in rest)
+
+
+def _path_and_query(url: str) -> str:
+    rest = url.split("://", 1)[-1]
+    slash = rest.find("/")
+    return rest[slash:] if slash >= 0 else "/"

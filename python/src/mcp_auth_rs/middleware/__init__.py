@@ -1,0 +1,1 @@
+"""Bearer-token middleware: a pure ASGI class (``asgi.py``) and mcpauth's factory module."""

@@ -1,0 +1,127 @@
+"""The bearer-token gate as a pure ASGI middleware (no ``BaseHTTPMiddleware``).
+
+It hands each HTTP request's method, path and credential headers to the
+decision (``_gate.Gate``) and either sends the decision's exact response or
+calls the app with the caller's ``AuthInfo`` in the context variable. Other
+scopes (``lifespan``, ``websocket``) pass through untouched.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, MutableMapping
+from contextvars import ContextVar
+from typing import Any, ClassVar
+
+from mcp_auth_rs._gate import Gate, Reply
+from mcp_auth_rs.types import AuthInfo
+
+Scope = MutableMapping[str, Any]
+Message = MutableMapping[str, Any]
+Receive = Callable[[], Awaitable[Message]]
+Send = Callable[[Message], Awaitable[None]]
+ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
+
+_EXPOSE = b"access-control-expose-headers"
+_WWW_AUTHENTICATE = b"WWW-Authenticate"
+
+
+class BearerAuthMiddleware:
+    """Admits only requests with an acceptable access token.
+
+    Made by ``MCPAuth.bearer_auth_middleware``, which binds the decision to a
+    subclass; Starlette's ``Middleware(cls)`` then builds it with the app.
+    """
+
+    gate: ClassVar[Gate]
+    context_var: ClassVar[ContextVar[AuthInfo | None]]
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        method: str = scope["method"]
+        headers = credential_headers(scope["headers"])
+        if method == "OPTIONS" and is_cors_preflight(scope["headers"]):
+            # Preflights carry no credentials; the CORS layer answers them.
+            await self.app(scope, receive, send)
+            return
+        url, original_url = request_target(scope)
+        decided = await self.gate.decide(method, url, original_url, headers)
+        if isinstance(decided, Reply):
+            await send_reply(send, decided, head=method == "HEAD")
+            return
+        state = scope.get("state")
+        if isinstance(state, dict):
+            state["auth_info"] = decided
+        token = self.context_var.set(decided)
+        try:
+            await self.app(scope, receive, expose_challenge(send))
+        finally:
+            self.context_var.reset(token)
+
+
+def credential_headers(raw: Any) -> list[str]:
+    """``Authorization`` then ``DPoP`` as ``[name, value, …]``, one entry per header received."""
+    authorizations: list[str] = []
+    proofs: list[str] = []
+    for name, value in raw:
+        if len(name) == 13 and name.lower() == b"authorization":
+            authorizations.append(value.decode("latin-1"))
+        elif len(name) == 4 and name.lower() == b"dpop":
+            proofs.append(value.decode("latin-1"))
+    flat: list[str] = []
+    for value in authorizations:
+        flat += ("authorization", value)
+    for value in proofs:
+        flat += ("dpop", value)
+    return flat
+
+
+def is_cors_preflight(raw: Any) -> bool:
+    names = {name.lower() for name, _ in raw}
+    return b"origin" in names and b"access-control-request-method" in names
+
+
+def request_target(scope: Scope) -> tuple[str, str]:
+    """(the path below the mount point + query, the full path + query), as received."""
+    raw_path = scope.get("raw_path")
+    full = raw_path.decode("latin-1") if isinstance(raw_path, bytes) else scope["path"]
+    root = scope.get("root_path", "")
+    # Starlette ≥ 0.33 keeps the mount prefix in `path`; older servers stripped it.
+    if root and not full.startswith(root):
+        full = root + full
+    below = full[len(root) :] if root and full.startswith(root) else full
+    query: bytes = scope.get("query_string", b"")
+    suffix = "?" + query.decode("latin-1") if query else ""
+    return (below or "/") + suffix, full + suffix
+
+
+async def send_reply(send: Send, reply: Reply, *, head: bool = False) -> None:
+    headers = [(n.lower().encode("latin-1"), v.encode("latin-1")) for n, v in reply.headers]
+    if not any(n == b"content-length" for n, _ in headers):
+        headers.append((b"content-length", str(len(reply.body)).encode()))
+    await send({"type": "http.response.start", "status": reply.status, "headers": headers})
+    await send({"type": "http.response.body", "body": b"" if head else reply.body})
+
+
+def expose_challenge(send: Send) -> Send:
+    """Browser clients must be able to read a handler's own 403 challenge too."""
+
+    async def sending(message: Message) -> None:
+        if message["type"] == "http.response.start":
+            headers = list(message.get("headers", []))
+            for i, (name, value) in enumerate(headers):
+                if name.lower() == _EXPOSE:
+                    listed = [v.strip() for v in value.split(b",") if v.strip()]
+                    if not any(v.lower() == _WWW_AUTHENTICATE.lower() for v in listed):
+                        headers[i] = (name, b", ".join([*listed, _WWW_AUTHENTICATE]))
+                    break
+            else:
+                headers.append((_EXPOSE, _WWW_AUTHENTICATE))
+            message = {**message, "headers": headers}
+        await send(message)
+
+    return sending

@@ -1,0 +1,165 @@
+"""MCP Auth's Python tutorial (the todo-manager) on this package.
+
+``compat/server.py`` is the tutorial's server with only ``mcpauth`` changed
+to ``mcp_auth_rs``: checked line by line against the seed text, then run
+under uvicorn and driven by the official ``mcp`` client with tokens for two
+users (``create:todos`` only) and an admin (every scope).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import anyio
+import pytest
+from mcp import ClientSession
+from mcp.client.streamable_http import streamablehttp_client
+
+from authserver import AuthServer, auth_server
+
+COMPAT = Path(__file__).parent / "compat"
+SEEDS = Path(__file__).resolve().parents[3] / "shared" / "seeds"
+RESOURCE = "http://localhost:3001"
+ALL = "create:todos read:todos delete:todos"
+
+# Lines the tutorial leaves to the reader ("other imports...", the issuer placeholder).
+WRITTEN_OUT = {
+    "import os",
+    "from typing import Any, List, Optional",
+    'issuer_url = os.environ["ISSUER"]  # Replace with your authorization server\'s issuer URL',
+}
+
+
+def _seed_text() -> str:
+    return "\n".join(p.read_text() for p in sorted(SEEDS.glob("*.txt")))
+
+
+def test_only_the_import_changed() -> None:
+    seed = {line.strip() for line in _seed_text().splitlines()}
+    for line in (COMPAT / "server.py").read_text().splitlines():
+        text = line.strip()
+        if not text or text.startswith("#") or text in WRITTEN_OUT:
+            continue
+        as_written = text.replace("mcp_auth_rs", "mcpauth")
+        assert as_written in seed, f"not in the tutorial: {text!r}"
+    # The tutorial's service.py, verbatim.
+    assert (COMPAT / "service.py").read_text().strip() in _seed_text()
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture(scope="module")
+def issuer() -> Iterator[AuthServer]:
+    with auth_server() as server:
+        yield server
+
+
+@pytest.fixture(scope="module")
+def todo_server(issuer: AuthServer) -> Iterator[str]:
+    port = _free_port()
+    env = {**os.environ, "ISSUER": issuer.issuer, "PYTHONPATH": str(COMPAT)}
+    process = subprocess.Popen(
+        [sys.executable, "-m", "uvicorn", "server:app", "--host", "127.0.0.1", "--port", str(port)],
+        cwd=COMPAT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                urllib.request.urlopen(f"{url}/.well-known/oauth-protected-resource", timeout=1)
+                break
+            except (urllib.error.URLError, ConnectionError):
+                if process.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError(process.stderr.read().decode() if process.stderr else "no output") from None
+                time.sleep(0.1)
+        yield url
+    finally:
+        process.terminate()
+        process.wait(10)
+
+
+def _get(url: str, headers: dict[str, str] | None = None) -> tuple[int, dict[str, str], bytes]:
+    request = urllib.request.Request(url, headers=headers or {})
+    try:
+        with urllib.request.urlopen(request, timeout=5) as response:
+            return response.status, dict(response.headers), response.read()
+    except urllib.error.HTTPError as error:
+        return error.code, dict(error.headers), error.read()
+
+
+def test_metadata_and_challenge(todo_server: str, issuer: AuthServer) -> None:
+    status, headers, body = _get(f"{todo_server}/.well-known/oauth-protected-resource")
+    assert status == 200
+    document = json.loads(body)
+    assert document["resource"] == RESOURCE
+    assert document["authorization_servers"] == [issuer.issuer]
+    assert document["scopes_supported"] == ["create:todos", "read:todos", "delete:todos"]
+
+    status, headers, body = _get(f"{todo_server}/", {"Accept": "application/json, text/event-stream"})
+    assert status == 401
+    assert headers["www-authenticate"] == (
+        f'Bearer resource_metadata="{RESOURCE}/.well-known/oauth-protected-resource"'
+    )
+    # A token for another resource: 401 invalid_token, the same challenge plus the error.
+    token = issuer.token("https://elsewhere.example.com", scope=ALL)
+    status, headers, _ = _get(f"{todo_server}/", {"Authorization": f"Bearer {token}"})
+    assert status == 401
+    assert 'error="invalid_token"' in headers["www-authenticate"]
+
+
+async def _call(url: str, token: str, tool: str, arguments: dict[str, Any]) -> tuple[bool, Any]:
+    async with streamablehttp_client(f"{url}/", headers={"Authorization": f"Bearer {token}"}) as (
+        read, write, _,
+    ):
+        async with ClientSession(read, write) as session:
+            await session.initialize()
+            result = await session.call_tool(tool, arguments)
+            text = result.content[0].text if result.content else ""  # type: ignore[union-attr]
+            try:
+                return result.isError, json.loads(text)
+            except json.JSONDecodeError:
+                return result.isError, text
+
+
+def test_rbac_through_the_sdk_client(todo_server: str, issuer: AuthServer) -> None:
+    alice = issuer.token(RESOURCE, subject="alice", scope="create:todos")
+    bob = issuer.token(RESOURCE, subject="bob", scope="create:todos")
+    admin = issuer.token(RESOURCE, subject="admin", scope=ALL)
+    reader = issuer.token(RESOURCE, subject="carol", scope="read:todos")
+
+    async def scenario() -> None:
+        failed, created = await _call(todo_server, alice, "create_todo", {"content": "alice's"})
+        assert not failed and created["ownerId"] == "alice"
+        failed, _ = await _call(todo_server, bob, "create_todo", {"content": "bob's"})
+        assert not failed
+        # Without create:todos the tool refuses (an error result, as with mcpauth).
+        failed, message = await _call(todo_server, reader, "create_todo", {"content": "no"})
+        assert failed and re.search("missing_required_scopes|necessary scopes", str(message))
+        # Users see their own todos; read:todos sees all.
+        _, mine = await _call(todo_server, alice, "get_todos", {})
+        assert [t["ownerId"] for t in mine["todos"]] == ["alice"]
+        _, every = await _call(todo_server, admin, "get_todos", {})
+        assert sorted(t["ownerId"] for t in every["todos"]) == ["alice", "bob"]
+        # Bob cannot delete Alice's todo; the admin can.
+        _, refused = await _call(todo_server, bob, "delete_todo", {"id": created["id"]})
+        assert refused == {"error": "Failed to delete todo"}
+        _, deleted = await _call(todo_server, admin, "delete_todo", {"id": created["id"]})
+        assert deleted["details"]["id"] == created["id"]
+
+    anyio.run(scenario)
