@@ -1,0 +1,137 @@
+"""Resource configuration, verified identities and token-verifier types.
+
+Same names and fields as ``mcpauth.types`` (0.2.0b1). Differences, all
+additive: ``AuthInfo`` has four optional fields after mcpauth's seven, and a
+``VerifyAccessTokenFunction`` may also be ``async`` (see its docstring).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable
+from typing import Annotated, Any, Protocol
+
+from pydantic import BaseModel, StringConstraints
+
+from mcp_auth_rs.config import AuthServerConfig, ProtectedResourceMetadataBase
+
+__all__ = [
+    "AuthInfo",
+    "JwtPayload",
+    "NonEmptyString",
+    "Record",
+    "ResourceServerConfig",
+    "ResourceServerMetadata",
+    "VerifyAccessTokenFunction",
+]
+
+# A JSON object.
+Record = dict[str, Any]
+
+NonEmptyString = Annotated[str, StringConstraints(min_length=1)]
+
+
+class ResourceServerMetadata(ProtectedResourceMetadataBase):
+    """A protected resource as configured: its authorization servers in full.
+
+    ``utils.transpile_resource_metadata`` turns it into the served document,
+    where each server is named by its issuer only.
+    """
+
+    authorization_servers: list[AuthServerConfig] | None = None
+    """The authorization servers whose tokens this resource accepts."""
+
+
+class ResourceServerConfig(BaseModel):
+    """One protected resource (an MCP server) and its metadata."""
+
+    metadata: ResourceServerMetadata
+
+
+class AuthInfo(BaseModel):
+    """The identity a verified access token carries.
+
+    The first seven fields, in this order, are mcpauth's. Added (optional,
+    from the Node package's ``AuthInfo``): ``expires_at``, ``resource``,
+    ``resource_metadata_url`` and ``effective_scopes``.
+    """
+
+    token: str
+    """The access token as received. Never log it."""
+
+    issuer: str
+    """``iss`` of the token: the authorization server that issued it."""
+
+    client_id: str | None = None
+    """The client the token was issued to: ``client_id`` (RFC 9068), else ``azp``."""
+
+    scopes: list[str] = []  # pydantic copies a default per instance
+    """The scopes the token was granted."""
+
+    subject: str
+    """``sub`` of the token: the user or principal it was issued for."""
+
+    audience: str | list[str] | None = None
+    """``aud`` of the token, as the token carries it (RFC 7519 §4.1.3, RFC 8707)."""
+
+    claims: dict[str, Any]
+    """Every claim of the token."""
+
+    expires_at: int | None = None
+    """Added: ``exp`` of the token, in seconds since the epoch."""
+
+    resource: str | None = None
+    """Added: the protected resource (RFC 8707) the request was accepted for."""
+
+    resource_metadata_url: str | None = None
+    """Added: URL of that resource's RFC 9728 document, as our challenges advertise it."""
+
+    effective_scopes: list[str] | None = None
+    """Added: ``scopes`` plus every scope they imply under a scope hierarchy.
+
+    ``None`` when no hierarchy applies (then it equals ``scopes``).
+    """
+
+
+class VerifyAccessTokenFunction(Protocol):
+    """A custom access-token verifier.
+
+    It returns an ``AuthInfo`` for a valid token and raises
+    ``MCPAuthTokenVerificationException`` for an invalid one. It must check
+    at least the signature (or ask the issuer) and the expiry; the middleware
+    checks issuer, audience and scopes afterwards.
+
+    Unlike mcpauth, the function may be ``async``: a plain function runs
+    inline, and when the result is awaitable the middleware awaits it.
+    """
+
+    def __call__(self, token: str) -> AuthInfo | Awaitable[AuthInfo]:
+        """Verifies ``token``; returns (or resolves to) its ``AuthInfo``."""
+        ...
+
+
+class JwtPayload(BaseModel):
+    """The registered claims a JWT access token is read for."""
+
+    aud: NonEmptyString | list[NonEmptyString] | None = None
+    """``aud``: the intended recipient(s)."""
+
+    iss: NonEmptyString
+    """``iss``: the issuer."""
+
+    client_id: str | None = None
+    """``client_id`` (RFC 9068)."""
+
+    azp: str | None = None
+    """``azp``: the authorized party, used by some servers instead of ``client_id``."""
+
+    sub: NonEmptyString
+    """``sub``: the subject."""
+
+    scope: str | list[str] | None = None
+    """``scope``: granted scopes, space-separated or a list."""
+
+    scopes: str | list[str] | None = None
+    """Used when ``scope`` is absent."""
+
+    exp: int | None = None
+    """``exp``: expiry, in seconds since the epoch."""
