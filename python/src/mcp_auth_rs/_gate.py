@@ -14,7 +14,7 @@ import json
 import time
 from dataclasses import dataclass
 from collections.abc import Awaitable, Callable
-from typing import Any
+from typing import Any, Literal
 
 from mcp_auth_rs import _native
 from mcp_auth_rs._native import Answer, NativeAuthError, Verify
@@ -26,6 +26,8 @@ from mcp_auth_rs.exceptions import (
     MCPAuthTokenVerificationException,
 )
 from mcp_auth_rs.types import AuthInfo
+
+Refusal = Literal["coded", "missingScopes", "described", "server", "unexpected"]
 
 #: A custom verifier: mcpauth's are synchronous; an awaitable result is awaited.
 Verify_ = Callable[[str], "AuthInfo | Awaitable[AuthInfo]"]
@@ -125,15 +127,16 @@ class Gate:
     ) -> AuthInfo | Answer:
         scheme = outcome.scheme
         if self._verify is None:
-            return self._native.refuse("unexpected", None, scheme)
+            return self._native.refuse("unexpected", used=scheme)
         try:
             result = self._verify(outcome.token)
             auth = await result if inspect.isawaitable(result) else result
             self._check(auth)
         except Exception as error:  # noqa: BLE001 - every failure is judged by the core
-            return self._native.refuse(*self._refusal(error), scheme)
+            kind, details = self._refusal(error)
+            return self._native.refuse(kind, used=scheme, **details)
         if not isinstance(auth, AuthInfo) or not all(isinstance(s, str) for s in auth.scopes):
-            return self._native.refuse("unexpected", None, scheme)
+            return self._native.refuse("unexpected", used=scheme)
         claims = auth.claims or {}
         cnf = claims.get("cnf")
         jkt = cnf.get("jkt") if isinstance(cnf, dict) else None
@@ -151,10 +154,7 @@ class Gate:
             finished = await finished
         if isinstance(finished, Answer):
             return finished
-        effective = json.loads(finished).get("effectiveScopes")
-        if effective is not None:
-            auth = auth.model_copy(update={"effective_scopes": effective})
-        return auth
+        return auth.model_copy(update={"effective_scopes": finished.effective_scopes})
 
     def _check(self, auth: object) -> None:
         """What 'jwt' mode enforces in the core, applied to a custom verifier's answer."""
@@ -180,7 +180,7 @@ class Gate:
             for v in values
         )
 
-    def _refusal(self, error: Exception) -> tuple[str, dict[str, Any] | None]:
+    def _refusal(self, error: Exception) -> tuple[Refusal, dict[str, Any]]:
         """Which kind of failure ``error`` is, for the core's ``refuse``: never a decision."""
         if isinstance(error, _Refused):
             return "coded", {"code": error.code, "fault": "token", "reason": error.reason}
@@ -196,7 +196,7 @@ class Gate:
             and error.code == BearerAuthExceptionCode.MISSING_REQUIRED_SCOPES
         ):
             missing = getattr(error.cause, "missing_scopes", None)
-            return "missing_scopes", {"missing": list(missing) if missing else None}
+            return "missingScopes", {"missing": list(missing) if missing else None}
         if isinstance(error, (MCPAuthBearerAuthException, MCPAuthTokenVerificationException)):
             cause = error.to_json(True).get("cause") if self._show_error_details else None
             return "described", {
@@ -206,7 +206,7 @@ class Gate:
             }
         if isinstance(error, (MCPAuthAuthServerException, MCPAuthConfigException)):
             return "server", {"code": _code_text(error.code), "description": error.message}
-        return "unexpected", None
+        return "unexpected", {}
 
 
 def reply(answer: Answer) -> Reply:

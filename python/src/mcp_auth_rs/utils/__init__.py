@@ -1,11 +1,17 @@
 """Helpers with mcpauth's names (``mcpauth.utils``, 0.2.0b1).
 
-Still to come, from the native core (the rules live there once):
-``fetch_server_config``, ``fetch_server_config_by_well_known_url`` (and
-async variants), ``validate_server_config``,
-``create_resource_metadata_endpoint`` and ``create_verify_jwt``.
+Discovery and the resource-metadata URL come from the native core (the
+rules live there once). Still to come: ``validate_server_config`` and
+``create_verify_jwt``.
 """
 
+from mcp_auth_rs.utils._fetch_server_config import (
+    fetch_server_config,
+    fetch_server_config_async,
+    fetch_server_config_by_well_known_url,
+    fetch_server_config_by_well_known_url_async,
+)
+from mcp_auth_rs.utils._resource_metadata import create_resource_metadata_endpoint
 from mcp_auth_rs.utils._server_config_validation import (
     AuthServerConfigError,
     AuthServerConfigErrorCode,
@@ -23,5 +29,10 @@ __all__ = [
     "AuthServerConfigWarning",
     "AuthServerConfigWarningCode",
     "BearerWWWAuthenticateHeader",
+    "create_resource_metadata_endpoint",
+    "fetch_server_config",
+    "fetch_server_config_async",
+    "fetch_server_config_by_well_known_url",
+    "fetch_server_config_by_well_known_url_async",
     "transpile_resource_metadata",
 ]
