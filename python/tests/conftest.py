@@ -54,7 +54,7 @@ def auth_server(signing_key: rsa.RSAPrivateKey) -> Iterator[str]:
 
     class Handler(BaseHTTPRequestHandler):
         def do_GET(self) -> None:
-            base = f"http://127.0.0.1:{self.server.server_address[1]}"
+            base = f"http://127.0.0.1:{port}"
             path, _, _ = self.path.partition("?")
             document: dict[str, Any] | None = None
             if path == "/jwks.json":
@@ -81,10 +81,11 @@ def auth_server(signing_key: rsa.RSAPrivateKey) -> Iterator[str]:
             pass
 
     server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    port = server.server_port
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
-        yield f"http://127.0.0.1:{server.server_address[1]}"
+        yield f"http://127.0.0.1:{port}"
     finally:
         server.shutdown()
         server.server_close()

@@ -194,9 +194,7 @@ def test_caller_route_hands_the_token_back_then_finish(authenticator: Authentica
 
 def test_refuse_kinds() -> None:
     a = Authenticator(options(route="caller"), None)
-    coded = a.refuse(
-        "coded", code="expired", fault="token", reason="token expired", used="bearer"
-    )
+    coded = a.refuse("coded", code="expired", fault="token", reason="token expired", used="bearer")
     assert coded.status == 401
     assert header(coded, "WWW-Authenticate") == [invalid_token("The access token has expired.")]
     outage = a.refuse("coded", code="jwks_unavailable", fault="infrastructure", retry_after=7)
@@ -229,4 +227,4 @@ def test_bad_options_are_typed_errors(auth_server: str) -> None:
     assert caught.value.code == "invalid_config"
     a = Authenticator(options(route="caller"), None)
     with pytest.raises(NativeAuthError):
-        a.finish("mac", False, None, None, "GET", "/mcp", "t", [])
+        a.finish("mac", False, None, None, "GET", "/mcp", "t", [])  # type: ignore[arg-type]
