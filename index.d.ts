@@ -154,7 +154,7 @@ export interface AcceptedProof {
 
 /**
  * An accepted request whose token the caller verified (`finish`); one the
- * native verifier checked comes as JSON text instead (`accepted_json.rs`).
+ * native verifier checked comes as JSON text instead (the core's `accepted_json.rs`).
  */
 export interface AuthAccepted {
   scheme: 'bearer' | 'dpop'

@@ -86,7 +86,7 @@ export interface NativeVerifiers {
 type Scheme = 'bearer' | 'dpop';
 type Outcome = string | native.AuthAnswer | native.AuthVerify;
 
-/** `Authenticator.authenticate`'s JSON text for a request it accepted (src/accepted_json.rs). */
+/** `Authenticator.authenticate`'s JSON text for a request it accepted (crates/mcp-auth-core/src/accepted_json.rs). */
 interface CheckedAccept extends VerifiedIdentity {
   scheme: Scheme;
   tokenLength: number;

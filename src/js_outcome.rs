@@ -2,14 +2,14 @@
 //! the exact response, a token for the caller to verify) and of a refusal
 //! the caller describes, and the conversions from the flow's [`Outcome`].
 
-use crate::accepted_json::{accepted_json, AcceptedFields};
+use mcp_auth_core::accepted_json::{accepted_json, AcceptedFields};
 use mcp_auth_core::decision::{Response, Scheme};
 use mcp_auth_core::flow::{Accepted, Outcome, Timing};
 use napi::bindgen_prelude::*;
 use napi_derive::napi;
 
 /// An accepted request whose token the caller verified (`finish`); one the
-/// native verifier checked comes as JSON text instead (`accepted_json.rs`).
+/// native verifier checked comes as JSON text instead (the core's `accepted_json.rs`).
 #[napi(object, object_from_js = false)]
 pub struct AuthAccepted {
     #[napi(ts_type = "'bearer' | 'dpop'")]
@@ -56,7 +56,7 @@ pub struct AuthRefusal {
     pub description: Option<String>,
 }
 
-/// An accepted request the native verifier checked is JSON text (`accepted_json.rs`).
+/// An accepted request the native verifier checked is JSON text (the core's `accepted_json.rs`).
 pub type JsOutcome = Either4<String, AuthAccepted, AuthAnswer, AuthVerify>;
 
 pub fn scheme_name(scheme: Scheme) -> String {

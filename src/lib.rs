@@ -5,7 +5,6 @@
 //! JavaScript is an `Error` with a stable `code` (see the core's `error.rs`),
 //! and no Rust panic crosses the boundary.
 
-mod accepted_json;
 mod completion;
 mod js_error;
 mod js_fleet;

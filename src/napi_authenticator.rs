@@ -13,12 +13,13 @@ use crate::js_store::Readiness;
 use crate::napi_dpop::JsDpopChecker;
 use crate::napi_introspector::Introspector;
 use crate::napi_verifier::Verifier;
-use mcp_auth_core::decision::{
-    Decider, DecisionConfig, DpopMode, DpopSettings, Refusal, Request, ScopeHierarchy,
-};
+use mcp_auth_core::decision::{Decider, DpopMode, DpopSettings, Refusal, Request};
 use mcp_auth_core::dpop::proof::Mode;
-use mcp_auth_core::error::{AuthError, AuthResult};
-use mcp_auth_core::flow::{Bound, Flow, Job, Outcome, Pending, Route, Started, Timing};
+use mcp_auth_core::error::AuthResult;
+use mcp_auth_core::flow::{Bound, Flow, Job, Outcome, Pending, Started, Timing};
+use mcp_auth_core::options::authenticator::{
+    AuthenticatorOptions as CoreAuthenticatorOptions, ScopeRule as CoreScopeRule,
+};
 use mcp_auth_core::panic_guard::guarded;
 use mcp_auth_core::tokens::verifier::Step;
 use napi::bindgen_prelude::*;
@@ -53,10 +54,6 @@ fn settle_outcome(outcome: AuthResult<Outcome>, timing: Option<Timing>) -> Settl
     })
 }
 
-fn config_error(env: &Env, reason: String) -> Error {
-    js_error(env, &AuthError::config(reason))
-}
-
 #[napi]
 pub struct Authenticator {
     flow: Arc<Flow>,
@@ -77,18 +74,6 @@ impl Authenticator {
         >,
         introspector: Option<ClassInstance<Introspector>>,
     ) -> Result<Self> {
-        let entries: Vec<(String, Vec<String>)> = options
-            .scope_hierarchy
-            .iter()
-            .flatten()
-            .map(|rule| (rule.scope.clone(), rule.implies.clone()))
-            .collect();
-        // No option keeps repeated grants; an option (even `{}`) lists each scope once.
-        let scope_hierarchy = match options.scope_hierarchy {
-            None => ScopeHierarchy::none(),
-            Some(_) => ScopeHierarchy::compile(&entries, "scopeHierarchy")
-                .map_err(|reason| config_error(env, reason))?,
-        };
         let readiness: Vec<Arc<Readiness>> = [
             dpop.as_ref().and_then(|d| d.readiness.clone()),
             introspector.as_ref().and_then(|i| i.readiness.clone()),
@@ -113,20 +98,27 @@ impl Authenticator {
                 .collect();
             Some(DpopSettings { mode, algorithms })
         });
-        let route = match options.route.as_str() {
-            "jwt" => Route::Jwt,
-            "auto" => Route::Auto,
-            "introspection" => Route::Introspection,
-            _ => Route::Caller,
-        };
-        let decider = Decider::new(DecisionConfig {
-            dpop: dpop_settings,
+        // The core reads the options (one rule for every binding).
+        let core_options = CoreAuthenticatorOptions {
             resource_metadata_url: options.resource_metadata_url,
             required_scopes: options.required_scopes,
-            scope_hierarchy,
+            scope_hierarchy: options.scope_hierarchy.map(|rules| {
+                rules
+                    .into_iter()
+                    .map(|rule| CoreScopeRule {
+                        scope: rule.scope,
+                        implies: rule.implies,
+                    })
+                    .collect()
+            }),
             show_error_details: options.show_error_details,
-            max_token_length: options.max_token_length as usize,
-        });
+            max_token_length: Some(f64::from(options.max_token_length)),
+            route: options.route,
+        };
+        let (config, route) = core_options
+            .to_config(dpop_settings)
+            .map_err(|e| js_error(env, &e))?;
+        let decider = Decider::new(config);
         let flow = Flow {
             decider,
             verifier: verifier.map(|v| v.inner.clone()),

@@ -2,28 +2,15 @@
 //! `tokens/verifier.rs`; this file only converts, releases the GIL around
 //! the checks, and runs key fetches on the one process-wide tokio runtime.
 
-use crate::py_error::{entry, py_error, to_py};
+use crate::py_error::{entry, to_py};
+use crate::py_json::loads;
+use crate::py_runtime::{awaitable, block_on, runtime_spawner};
 use mcp_auth_core::error::{AuthError, AuthResult, ErrorCode};
 use mcp_auth_core::options::verifier::VerifierOptions;
-use mcp_auth_core::panic_guard::guarded;
-use mcp_auth_core::tokens::verifier::{self, Spawner, Step};
+use mcp_auth_core::tokens::verifier::{self, Step};
 use pyo3::prelude::*;
-use pyo3::sync::PyOnceLock;
 use pyo3::types::PyDict;
 use std::sync::Arc;
-
-/// pyo3-async-runtimes' global runtime: the core's pooled HTTP connections
-/// belong to the runtime that opened them, so every binding entry (sync
-/// `block_on` and asyncio futures alike) must use this same one.
-fn runtime() -> &'static tokio::runtime::Runtime {
-    pyo3_async_runtimes::tokio::get_runtime()
-}
-
-fn runtime_spawner() -> Spawner {
-    Arc::new(|task| {
-        runtime().spawn(task);
-    })
-}
 
 /// Options arrive as the JSON text the Node binding would build, so the
 /// core alone checks names, types, units and ranges.
@@ -31,17 +18,6 @@ fn options_from_json(text: &str) -> AuthResult<VerifierOptions> {
     let value = serde_json::from_str(text)
         .map_err(|_| AuthError::config("options are not one valid JSON text"))?;
     VerifierOptions::from_json(value)
-}
-
-/// `json.loads`, looked up once: claims cross as the issuer's JSON text and
-/// are parsed by Python, as `JSON.parse` does in the Node binding.
-fn json_loads(py: Python<'_>) -> PyResult<&Bound<'_, PyAny>> {
-    static LOADS: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
-    LOADS
-        .get_or_try_init(py, || {
-            Ok::<_, PyErr>(py.import("json")?.getattr("loads")?.unbind())
-        })
-        .map(|f| f.bind(py))
 }
 
 fn to_dict<'py>(py: Python<'py>, v: &verifier::Verified) -> PyResult<Bound<'py, PyDict>> {
@@ -52,7 +28,8 @@ fn to_dict<'py>(py: Python<'py>, v: &verifier::Verified) -> PyResult<Bound<'py, 
     dict.set_item("scopes", &v.identity.scopes)?;
     dict.set_item("audience", &v.identity.audience)?;
     dict.set_item("expires_at", v.identity.expires_at)?;
-    dict.set_item("claims", json_loads(py)?.call1((v.claims_json.as_str(),))?)?;
+    // Claims cross as the issuer's JSON text, parsed by Python (as `JSON.parse` in Node).
+    dict.set_item("claims", loads(py, &v.claims_json)?)?;
     Ok(dict)
 }
 
@@ -60,7 +37,7 @@ fn to_dict<'py>(py: Python<'py>, v: &verifier::Verified) -> PyResult<Bound<'py, 
 /// process-wide, shared with every other Verifier in the process.
 #[pyclass(frozen, module = "mcp_auth_rs._native")]
 pub struct Verifier {
-    inner: Arc<verifier::Verifier>,
+    pub(crate) inner: Arc<verifier::Verifier>,
 }
 
 #[pymethods]
@@ -104,9 +81,7 @@ impl Verifier {
     fn prepare(&self, py: Python<'_>) -> PyResult<()> {
         entry(py, || {
             let inner = self.inner.clone();
-            let result =
-                py.detach(|| runtime().block_on(guarded(async move { inner.prepare().await })));
-            to_py(py, result)
+            block_on(py, "prepare", async move { inner.prepare().await })
         })
     }
 
@@ -115,11 +90,8 @@ impl Verifier {
     fn prepare_async<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
         entry(py, || {
             let inner = self.inner.clone();
-            pyo3_async_runtimes::tokio::future_into_py(py, async move {
-                match guarded(async move { inner.prepare().await }).await {
-                    Ok(()) => Ok(()),
-                    Err(err) => Err(Python::attach(|py| py_error(py, &err))),
-                }
+            awaitable(py, async move { inner.prepare().await }, |py, ()| {
+                Ok(py.None())
             })
         })
     }

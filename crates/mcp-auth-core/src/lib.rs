@@ -5,6 +5,7 @@
 //! Every failure is an [`error::AuthError`] with a stable code; no module here
 //! knows how a binding shows it.
 
+pub mod accepted_json;
 pub mod decision;
 pub mod dpop;
 pub mod error;

@@ -1,10 +1,49 @@
 # Stubs for the PyO3 module built from python/src/lib.rs; keep them in step.
+#
+# Conventions: options cross as one JSON text (`options_json`, the core's
+# option structs with camelCase keys, checked by the core alone); documents
+# cross as plain dicts built by `json.loads` (and read back through
+# `json.dumps`). A server config is `{"type": "oidc" | "oauth", "metadata":
+# {...}}` whose metadata keys are camelCase (`jwksUri`, `tokenEndpoint`, as
+# for Node); a raw metadata document keeps the server's snake_case keys.
+# Every failure is a `NativeAuthError`; a Rust panic is one too
+# (`internal_error`). Blocking functions release the GIL and refuse to run
+# on a tokio runtime thread; their `_async` forms need a running asyncio loop.
 from collections.abc import Awaitable
 from typing import Any, Literal, TypedDict, final
 
-__all__ = ["NativeAuthError", "Verifier"]
+__all__ = [
+    "Accepted",
+    "Answer",
+    "Authenticator",
+    "NativeAuthError",
+    "Verifier",
+    "Verify",
+    "check_bearer_limits",
+    "check_server_url",
+    "compile_scope_hierarchy",
+    "error_codes",
+    "fetch_server_config",
+    "fetch_server_config_async",
+    "fetch_server_config_by_well_known_url",
+    "fetch_server_config_by_well_known_url_async",
+    "fetch_server_metadata",
+    "fetch_server_metadata_async",
+    "fetch_server_metadata_by_well_known_url",
+    "fetch_server_metadata_by_well_known_url_async",
+    "normalize_audience",
+    "protected_resource_metadata",
+    "protected_resource_metadata_url",
+    "to_server_config",
+    "token_error_descriptions",
+    "validate_server_config",
+]
 
-# A dict at run time; this class exists for type checkers only.
+_Scheme = Literal["bearer", "dpop"]
+_ServerType = Literal["oidc", "oauth"]
+_Fault = Literal["token", "infrastructure", "server", "proof", "nonce"]
+
+# The TypedDicts below are dicts at run time; they exist for type checkers only.
 class VerifiedToken(TypedDict):
     issuer: str
     subject: str | None
@@ -14,9 +53,26 @@ class VerifiedToken(TypedDict):
     expires_at: float
     claims: dict[str, Any]
 
+class ServerConfig(TypedDict):
+    type: _ServerType
+    # camelCase member names (shallow), values as served.
+    metadata: dict[str, Any]
+
+class ValidationFinding(TypedDict):
+    code: str
+    description: str
+    cause: str | None
+
+class ServerConfigValidation(TypedDict):
+    is_valid: bool
+    errors: list[ValidationFinding]
+    warnings: list[ValidationFinding]
+    # None unless `verbose`.
+    successes: list[ValidationFinding] | None
+
 class NativeAuthError(Exception):
     code: str
-    fault: Literal["token", "infrastructure", "server", "proof", "nonce"]
+    fault: _Fault
     reason: str
     url: str | None
     retry_after: int | None
@@ -27,3 +83,141 @@ class Verifier:
     def verify_sync(self, token: str) -> VerifiedToken: ...
     def prepare(self) -> None: ...
     def prepare_async(self) -> Awaitable[None]: ...
+
+@final
+class Answer:
+    """The exact response to send; `error` and `reason` are for events only."""
+
+    @property
+    def status(self) -> int: ...
+    # Names and values in wire order.
+    @property
+    def headers(self) -> list[tuple[str, str]]: ...
+    @property
+    def body(self) -> str: ...
+    @property
+    def error(self) -> str | None: ...
+    @property
+    def reason(self) -> str: ...
+    # When timing was asked for and the native verifier ran.
+    @property
+    def verify_ms(self) -> float | None: ...
+    @property
+    def verify_valid(self) -> bool | None: ...
+
+@final
+class Verify:
+    """A token for the caller to verify, then `Authenticator.finish`."""
+
+    @property
+    def token(self) -> str: ...
+    @property
+    def scheme(self) -> _Scheme: ...
+    @property
+    def proof(self) -> str | None: ...
+
+@final
+class Accepted:
+    """A request accepted by `finish` (the caller verified its token)."""
+
+    @property
+    def scheme(self) -> _Scheme: ...
+    # The granted scopes expanded through the hierarchy.
+    @property
+    def effective_scopes(self) -> list[str]: ...
+
+@final
+class Authenticator:
+    # options_json: {resourceMetadataUrl?, requiredScopes?, scopeHierarchy?:
+    # [{scope, implies}], showErrorDetails?, maxTokenLength?, route:
+    # 'jwt' | 'auto' | 'introspection' | 'caller'}. `dpop` and `introspector`
+    # are reserved: only None for now.
+    def __new__(
+        cls,
+        options_json: str,
+        verifier: Verifier | None,
+        dpop: None = None,
+        introspector: None = None,
+    ) -> Authenticator: ...
+    # A `str` is the accepted request as the Node addon's JSON text:
+    # {scheme, tokenLength, issuer, subject?, clientId?, scopes, expiresAt,
+    # effectiveScopes?, verifyMs?, claims}. An awaitable only when keys must
+    # be fetched or a check runs on a worker.
+    def authenticate(
+        self,
+        method: str,
+        url: str,
+        original_url: str | None,
+        headers: list[str],
+        timed: bool,
+    ) -> str | Answer | Verify | Awaitable[str | Answer]: ...
+    def finish(
+        self,
+        scheme: _Scheme,
+        cnf: bool,
+        jkt: str | None,
+        proof: str | None,
+        method: str,
+        htu: str,
+        token: str,
+        scopes: list[str],
+    ) -> Accepted | Answer | Awaitable[Accepted | Answer]: ...
+    # kind: 'coded' (code, fault, reason, retry_after), 'missingScopes'
+    # (missing), 'described' (code, message, cause_json), 'server' (code,
+    # description); anything else is unexpected (500).
+    def refuse(
+        self,
+        kind: Literal["coded", "missingScopes", "described", "server", "unexpected"],
+        *,
+        code: str | None = None,
+        fault: str | None = None,
+        reason: str | None = None,
+        retry_after: float | None = None,
+        missing: list[str] | None = None,
+        message: str | None = None,
+        cause_json: str | None = None,
+        description: str | None = None,
+        used: _Scheme | None = None,
+    ) -> Answer: ...
+    def rechallenge(self, used: _Scheme, header: str) -> str | None: ...
+
+def fetch_server_config(issuer: str, kind: _ServerType) -> ServerConfig: ...
+def fetch_server_config_async(issuer: str, kind: _ServerType) -> Awaitable[ServerConfig]: ...
+def fetch_server_config_by_well_known_url(url: str, kind: _ServerType) -> ServerConfig: ...
+def fetch_server_config_by_well_known_url_async(
+    url: str, kind: _ServerType
+) -> Awaitable[ServerConfig]: ...
+
+# (url, document): the URL it was fetched from and the document as served.
+def fetch_server_metadata(issuer: str, kind: _ServerType) -> tuple[str, dict[str, Any]]: ...
+def fetch_server_metadata_async(
+    issuer: str, kind: _ServerType
+) -> Awaitable[tuple[str, dict[str, Any]]]: ...
+def fetch_server_metadata_by_well_known_url(url: str) -> tuple[str, dict[str, Any]]: ...
+def fetch_server_metadata_by_well_known_url_async(
+    url: str,
+) -> Awaitable[tuple[str, dict[str, Any]]]: ...
+def to_server_config(
+    kind: _ServerType, document: dict[str, Any], expected_issuer: str | None = None
+) -> ServerConfig: ...
+def validate_server_config(
+    config: ServerConfig | dict[str, Any], verbose: bool = False
+) -> ServerConfigValidation: ...
+
+# options_json: {metadata: <the resource's metadata option as JSON text>,
+# dpop?: {required, algorithms}}. Returns (well-known URL, exact document text).
+def protected_resource_metadata(options_json: str) -> tuple[str, str]: ...
+def protected_resource_metadata_url(resource: str) -> str: ...
+
+# (code, fault) for every stable error code.
+def error_codes() -> list[tuple[str, _Fault]]: ...
+def token_error_descriptions() -> dict[str, str]: ...
+def check_server_url(value: str, what: Literal["resource", "issuer"]) -> None: ...
+def normalize_audience(audience: str) -> str: ...
+
+# options_json: {audiences: [...] | false, maxTokenLength?}; the effective maxTokenLength.
+def check_bearer_limits(options_json: str) -> int: ...
+
+# options_json: {option, entries: [{scope, implies: [{scope} | {printed}]}]};
+# the entries in order, each implied list without repeats.
+def compile_scope_hierarchy(options_json: str) -> list[tuple[str, list[str]]]: ...

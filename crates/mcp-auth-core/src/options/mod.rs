@@ -2,6 +2,7 @@
 //! converts its language's values to JSON and nothing more; names, units,
 //! ranges, types and unknown keys are checked here.
 
+pub mod authenticator;
 pub mod decode;
 pub mod dpop;
 pub mod introspection;

@@ -1,4 +1,5 @@
-//! A request the native verifier accepted, as one JSON text for JavaScript.
+//! A request the native verifier accepted, as one JSON text for a binding
+//! (the Node addon and the Python module send the same text).
 //!
 //! Profiled on a pinned Express server (bench/README.md), building the
 //! accepted object property by property across Node-API (`napi_set_named_property`,
@@ -7,8 +8,8 @@
 //! side build the same object for a fraction of that; the payload is parsed
 //! there anyway, so it rides along as `claims`.
 
-use mcp_auth_core::decision::Scheme;
-use mcp_auth_core::tokens::verifier::Verified;
+use crate::decision::Scheme;
+use crate::tokens::verifier::Verified;
 use std::io::Write;
 
 /// What [`accepted_json`] describes besides the verified token.
@@ -100,7 +101,7 @@ fn push_number(out: &mut Vec<u8>, value: f64) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use mcp_auth_core::tokens::claims::Identity;
+    use crate::tokens::claims::Identity;
     use serde_json::{json, Map, Value};
 
     fn verified(claims: Value, subject: Option<&str>) -> Verified {

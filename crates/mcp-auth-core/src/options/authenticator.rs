@@ -1,0 +1,147 @@
+//! The authenticator's options as a binding passes them (`new Authenticator(…)`
+//! in Node, `Authenticator(options_json, …)` in Python), and their one
+//! reading into the decision's settings and the flow's route.
+
+use crate::decision::{DecisionConfig, DpopSettings, ScopeHierarchy};
+use crate::error::{AuthError, AuthResult};
+use crate::flow::Route;
+use crate::options::decode::{self, decode};
+use crate::options::values::number;
+use crate::options::verifier::check_max_token_length;
+use serde::Deserialize;
+use serde_json::Value;
+
+/// One scope-hierarchy entry: a broader scope and what it implies directly.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ScopeRule {
+    pub scope: String,
+    pub implies: Vec<String>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct AuthenticatorOptions {
+    pub resource_metadata_url: Option<String>,
+    #[serde(default)]
+    pub required_scopes: Vec<String>,
+    /// In the option's key order. `None`: repeated grants are kept; any
+    /// hierarchy (even an empty one) lists each scope once.
+    pub scope_hierarchy: Option<Vec<ScopeRule>>,
+    #[serde(default)]
+    pub show_error_details: bool,
+    /// Bytes; the verifier's default when absent.
+    #[serde(default, deserialize_with = "number")]
+    pub max_token_length: Option<f64>,
+    /// `jwt`, `auto`, `introspection` or `caller`.
+    pub route: String,
+}
+
+fn public_path(keys: &[&str]) -> String {
+    keys.join(".")
+}
+
+impl AuthenticatorOptions {
+    /// The options as a binding passes them (JSON), checked for types and keys.
+    pub fn from_json(value: Value) -> AuthResult<Self> {
+        decode(value, public_path)
+    }
+
+    /// The refusal for a value the binding could not express as JSON.
+    pub fn unrepresentable(keys: &[String]) -> AuthError {
+        decode::unrepresentable(keys, public_path)
+    }
+
+    /// The decision's settings (with the binding's DPoP settings) and the route.
+    pub fn to_config(self, dpop: Option<DpopSettings>) -> AuthResult<(DecisionConfig, Route)> {
+        let route = match self.route.as_str() {
+            "jwt" => Route::Jwt,
+            "auto" => Route::Auto,
+            "introspection" => Route::Introspection,
+            "caller" => Route::Caller,
+            _ => {
+                return Err(AuthError::config(
+                    "`route` must be one of 'jwt', 'auto', 'introspection' or 'caller'.",
+                ))
+            }
+        };
+        let scope_hierarchy = match &self.scope_hierarchy {
+            None => ScopeHierarchy::none(),
+            Some(rules) => {
+                let entries: Vec<(String, Vec<String>)> = rules
+                    .iter()
+                    .map(|rule| (rule.scope.clone(), rule.implies.clone()))
+                    .collect();
+                ScopeHierarchy::compile(&entries, "scopeHierarchy").map_err(AuthError::config)?
+            }
+        };
+        let config = DecisionConfig {
+            dpop,
+            resource_metadata_url: self.resource_metadata_url,
+            required_scopes: self.required_scopes,
+            scope_hierarchy,
+            show_error_details: self.show_error_details,
+            max_token_length: check_max_token_length(self.max_token_length)?,
+        };
+        Ok((config, route))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn reason(value: Value) -> String {
+        match AuthenticatorOptions::from_json(value).and_then(|o| o.to_config(None)) {
+            Ok(_) => String::new(),
+            Err(err) => err.reason,
+        }
+    }
+
+    #[test]
+    fn reads_every_option() {
+        let options = json!({
+            "resourceMetadataUrl": "https://r.example/.well-known/oauth-protected-resource",
+            "requiredScopes": ["read"],
+            "scopeHierarchy": [{"scope": "admin", "implies": ["read", "read"]}],
+            "showErrorDetails": true,
+            "maxTokenLength": 4096,
+            "route": "auto",
+        });
+        let (config, route) = AuthenticatorOptions::from_json(options)
+            .and_then(|o| o.to_config(None))
+            .unwrap();
+        assert_eq!(route, Route::Auto);
+        assert_eq!(config.max_token_length, 4096);
+        assert!(config.show_error_details);
+        assert_eq!(config.required_scopes, ["read"]);
+        assert_eq!(
+            config.scope_hierarchy.expand(&["admin".into()]),
+            ["admin", "read"]
+        );
+    }
+
+    #[test]
+    fn refuses_by_the_option_name() {
+        assert_eq!(
+            reason(json!({"route": "tokens"})),
+            "`route` must be one of 'jwt', 'auto', 'introspection' or 'caller'."
+        );
+        assert_eq!(
+            reason(json!({"route": "jwt", "requiredScopes": "read"})),
+            "`requiredScopes` has a value of the wrong type (expected an array)."
+        );
+        assert_eq!(reason(json!({})), "`route` is required.");
+        assert_eq!(
+            reason(json!({"route": "jwt", "extra": 1})),
+            "unknown option `extra`."
+        );
+        assert!(reason(json!({"route": "jwt", "maxTokenLength": 0})).contains("maxTokenLength"));
+        assert!(reason(json!({
+            "route": "jwt",
+            "scopeHierarchy": [{"scope": "a", "implies": ["b"]}, {"scope": "b", "implies": ["a"]}],
+        }))
+        .contains("scopeHierarchy"));
+    }
+}

@@ -1,0 +1,281 @@
+//! The `Authenticator` class: one resource's request decision. One call per
+//! request (`authenticate`) answers a cached or inline-checked JWT
+//! synchronously; a worker check or a key fetch is one awaitable. Tokens the
+//! caller verifies go through `finish`, errors the caller meets through
+//! `refuse`. The logic is the core's (`flow.rs`, `decision/`); this file
+//! converts, as `src/napi_authenticator.rs` does for Node.
+
+use crate::py_error::{entry, to_py};
+use crate::py_json::options_value;
+use crate::py_outcome::{answer, parse_scheme, to_python, Answer};
+use crate::py_runtime::awaitable;
+use crate::py_verifier::Verifier;
+use mcp_auth_core::decision::{Refusal, Request};
+use mcp_auth_core::error::AuthError;
+use mcp_auth_core::flow::{Bound as Binding, Flow, Job, Outcome, Pending, Started, Timing};
+use mcp_auth_core::options::authenticator::AuthenticatorOptions;
+use mcp_auth_core::panic_guard::internal;
+use mcp_auth_core::tokens::verifier::Step;
+use pyo3::prelude::*;
+use std::sync::Arc;
+
+#[pyclass(frozen, module = "mcp_auth_rs._native")]
+pub struct Authenticator {
+    flow: Arc<Flow>,
+}
+
+/// A parameter kept for a part not in the Python binding yet: only None.
+fn not_yet(value: Option<&Bound<'_, PyAny>>, what: &str) -> Result<(), AuthError> {
+    match value {
+        Some(v) if !v.is_none() => Err(AuthError::config(format!(
+            "{what} is not supported by the Python binding yet; pass None."
+        ))),
+        _ => Ok(()),
+    }
+}
+
+#[pymethods]
+impl Authenticator {
+    /// `options_json`: the core's authenticator options as one JSON text
+    /// (`options/authenticator.rs`).
+    #[new]
+    #[pyo3(signature = (options_json, verifier, dpop = None, introspector = None))]
+    fn new(
+        py: Python<'_>,
+        options_json: &str,
+        verifier: Option<Bound<'_, Verifier>>,
+        dpop: Option<Bound<'_, PyAny>>,
+        introspector: Option<Bound<'_, PyAny>>,
+    ) -> PyResult<Self> {
+        entry(py, || {
+            to_py(py, not_yet(dpop.as_ref(), "a DPoP checker"))?;
+            to_py(py, not_yet(introspector.as_ref(), "an introspector"))?;
+            let value = options_value(py, options_json)?;
+            let (config, route) = to_py(
+                py,
+                AuthenticatorOptions::from_json(value).and_then(|o| o.to_config(None)),
+            )?;
+            let flow = Flow {
+                decider: mcp_auth_core::decision::Decider::new(config),
+                verifier: verifier.map(|v| v.get().inner.clone()),
+                introspector: None,
+                introspection_fleet: None,
+                route,
+                dpop: None,
+                dpop_fleet: None,
+            };
+            Ok(Self {
+                flow: Arc::new(flow),
+            })
+        })
+    }
+
+    /// The one call per request. `headers`: the request's `Authorization`
+    /// and `DPoP` headers as `[name, value, …]`, one entry per header
+    /// received (a repeat is refused). `timed`: report the native
+    /// verifier's duration. The GIL is released around the checks.
+    #[pyo3(signature = (method, url, original_url, headers, timed))]
+    fn authenticate<'py>(
+        &self,
+        py: Python<'py>,
+        method: String,
+        url: String,
+        original_url: Option<String>,
+        headers: Vec<String>,
+        timed: bool,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        entry(py, || {
+            let mut pairs: Vec<(String, String)> = Vec::with_capacity(headers.len() / 2);
+            let mut entries = headers.into_iter();
+            while let (Some(name), Some(value)) = (entries.next(), entries.next()) {
+                pairs.push((name, value));
+            }
+            let flow = &self.flow;
+            let started = py.detach(|| {
+                let request = Request {
+                    method: &method,
+                    url: &url,
+                    original_url: original_url.as_deref(),
+                    headers: &pairs,
+                };
+                flow.start(&request, timed)
+            });
+            match started {
+                Started::Done(outcome, timing) if flow.needs_claim(&outcome) => {
+                    self.claim_later(py, outcome, timing)
+                }
+                Started::Done(outcome, timing) => {
+                    Ok(to_python(py, outcome, timing)?.into_bound(py))
+                }
+                Started::Later(pending) => {
+                    let (job, pending) = *pending;
+                    self.later(py, job, pending)
+                }
+            }
+        })
+    }
+
+    /// After the caller verified `token`: `cnf` says the claims hold a
+    /// `cnf`, `jkt` is their `cnf.jkt`; `scopes` are the granted ones.
+    #[allow(clippy::too_many_arguments)]
+    #[pyo3(signature = (scheme, cnf, jkt, proof, method, htu, token, scopes))]
+    fn finish<'py>(
+        &self,
+        py: Python<'py>,
+        scheme: &str,
+        cnf: bool,
+        jkt: Option<String>,
+        proof: Option<String>,
+        method: String,
+        htu: String,
+        token: String,
+        scopes: Vec<String>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        entry(py, || {
+            let scheme = to_py(py, parse_scheme(scheme))?;
+            let flow = &self.flow;
+            let outcome = py.detach(|| {
+                let bound = Binding {
+                    cnf_present: cnf,
+                    jkt: jkt.as_deref(),
+                };
+                flow.finish(
+                    scheme,
+                    bound,
+                    proof.as_deref(),
+                    &method,
+                    &htu,
+                    &token,
+                    &scopes,
+                )
+            });
+            if flow.needs_claim(&outcome) {
+                self.claim_later(py, outcome, None)
+            } else {
+                Ok(to_python(py, outcome, None)?.into_bound(py))
+            }
+        })
+    }
+
+    /// The response for a failure the caller met. `kind`: `coded` (`code`,
+    /// `fault`, `reason`, `retry_after`), `missingScopes` (`missing`),
+    /// `described` (`code`, `message`, `cause_json`), `server` (`code`,
+    /// `description`), anything else unexpected. `used`: the request's scheme.
+    #[allow(clippy::too_many_arguments)]
+    #[pyo3(signature = (
+        kind, *, code = None, fault = None, reason = None, retry_after = None,
+        missing = None, message = None, cause_json = None, description = None, used = None
+    ))]
+    fn refuse(
+        &self,
+        py: Python<'_>,
+        kind: &str,
+        code: Option<&str>,
+        fault: Option<&str>,
+        reason: Option<&str>,
+        retry_after: Option<f64>,
+        missing: Option<Vec<String>>,
+        message: Option<&str>,
+        cause_json: Option<String>,
+        description: Option<&str>,
+        used: Option<&str>,
+    ) -> PyResult<Answer> {
+        entry(py, || {
+            let used = used.map(parse_scheme).transpose();
+            let used = to_py(py, used)?;
+            let code = code.unwrap_or("");
+            let refusal = match kind {
+                "coded" => Refusal::Coded {
+                    code,
+                    fault: fault.unwrap_or(""),
+                    reason: reason.unwrap_or(""),
+                    retry_after,
+                    nonce: None,
+                },
+                "missingScopes" => Refusal::MissingScopes(missing),
+                "described" => Refusal::Described {
+                    code,
+                    message: message.unwrap_or(""),
+                    cause_json,
+                },
+                "server" => Refusal::Server {
+                    code,
+                    description: description.unwrap_or(""),
+                },
+                _ => Refusal::Unexpected,
+            };
+            Ok(answer(self.flow.refuse(&refusal, used), None))
+        })
+    }
+
+    /// The replacement for a handler's own Bearer 403 insufficient_scope
+    /// challenge on a request accepted with `used` (DPoP resources only).
+    fn rechallenge(&self, py: Python<'_>, used: &str, header: &str) -> PyResult<Option<String>> {
+        entry(py, || {
+            let used = to_py(py, parse_scheme(used))?;
+            Ok(self.flow.decider.rechallenge(used, header))
+        })
+    }
+}
+
+impl Authenticator {
+    /// An awaitable for the fleet's DPoP claim of an accepted proof.
+    fn claim_later<'py>(
+        &self,
+        py: Python<'py>,
+        outcome: Outcome,
+        timing: Option<Timing>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let flow = self.flow.clone();
+        awaitable(
+            py,
+            async move { Ok(flow.claimed(outcome).await) },
+            move |py, outcome| to_python(py, outcome, timing),
+        )
+    }
+
+    /// An awaitable for a verifier step that runs on a worker or fetches
+    /// keys; the rest of the decision runs there too.
+    fn later<'py>(
+        &self,
+        py: Python<'py>,
+        job: Job,
+        pending: Pending,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let flow = self.flow.clone();
+        let work = async move {
+            let result = mcp_auth_core::panic_guard::guarded(async {
+                match job {
+                    Job::Step(step) => {
+                        let verifier = flow
+                            .verifier
+                            .clone()
+                            .ok_or_else(|| internal("no verifier"))?;
+                        match step {
+                            Step::Settled(result) => result,
+                            Step::Offload(ready) => verifier.complete(ready),
+                            Step::Fetch(wait) => verifier.resolve(wait).await,
+                        }
+                    }
+                    Job::Introspect => flow.introspect(&pending.token).await,
+                }
+            })
+            .await;
+            let timing = pending
+                .timer
+                .map(|start| Timing::since(start, result.is_ok()));
+            let outcome = flow.verified(
+                result,
+                &pending.token,
+                pending.scheme,
+                pending.proof.as_deref(),
+                &pending.method,
+                &pending.htu,
+            );
+            Ok((flow.claimed(outcome).await, timing))
+        };
+        awaitable(py, work, |py, (outcome, timing)| {
+            to_python(py, outcome, timing)
+        })
+    }
+}
