@@ -39,15 +39,32 @@ class AuthServer:
 
     def sign(self, claims: dict[str, Any], *, typ: str = "at+jwt") -> str:
         header = {"alg": "RS256", "kid": KID, "typ": typ}
-        signing_input = f"{b64url(json.dumps(header).encode())}.{b64url(json.dumps(claims).encode())}"
+        signing_input = (
+            f"{b64url(json.dumps(header).encode())}.{b64url(json.dumps(claims).encode())}"
+        )
         signature = self.key.sign(signing_input.encode(), padding.PKCS1v15(), hashes.SHA256())
         return f"{signing_input}.{b64url(signature)}"
 
-    def token(self, audience: str, *, subject: str = "user-1", scope: str = "", ttl: int = 3600,
-              **extra: Any) -> str:
+    def token(
+        self,
+        audience: str,
+        *,
+        subject: str = "user-1",
+        scope: str = "",
+        ttl: int = 3600,
+        **extra: Any,
+    ) -> str:
         now = int(time.time())
-        claims = {"iss": self.issuer, "sub": subject, "aud": audience, "iat": now, "exp": now + ttl,
-                  "client_id": "test-client", "scope": scope, "jti": f"{subject}-{time.monotonic_ns()}"}
+        claims = {
+            "iss": self.issuer,
+            "sub": subject,
+            "aud": audience,
+            "iat": now,
+            "exp": now + ttl,
+            "client_id": "test-client",
+            "scope": scope,
+            "jti": f"{subject}-{time.monotonic_ns()}",
+        }
         claims.update(extra)
         return self.sign(claims)
 
@@ -56,8 +73,20 @@ class AuthServer:
 def auth_server() -> Iterator[AuthServer]:
     key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
     numbers = key.public_key().public_numbers()
-    jwks = json.dumps({"keys": [{"kty": "RSA", "kid": KID, "use": "sig", "alg": "RS256",
-                                 "n": _uint(numbers.n), "e": _uint(numbers.e)}]}).encode()
+    jwks = json.dumps(
+        {
+            "keys": [
+                {
+                    "kty": "RSA",
+                    "kid": KID,
+                    "use": "sig",
+                    "alg": "RS256",
+                    "n": _uint(numbers.n),
+                    "e": _uint(numbers.e),
+                }
+            ]
+        }
+    ).encode()
     state: dict[str, Any] = {}
 
     class Handler(BaseHTTPRequestHandler):
@@ -65,17 +94,19 @@ def auth_server() -> Iterator[AuthServer]:
             server: AuthServer = state["server"]
             server.requests.append(self.path)
             if self.path == "/.well-known/openid-configuration":
-                body = json.dumps({
-                    "issuer": server.issuer,
-                    "authorization_endpoint": f"{server.issuer}/authorize",
-                    "token_endpoint": f"{server.issuer}/token",
-                    "jwks_uri": f"{server.issuer}/jwks",
-                    "response_types_supported": ["code"],
-                    "grant_types_supported": ["authorization_code"],
-                    "code_challenge_methods_supported": ["S256"],
-                    "subject_types_supported": ["public"],
-                    "id_token_signing_alg_values_supported": ["RS256"],
-                }).encode()
+                body = json.dumps(
+                    {
+                        "issuer": server.issuer,
+                        "authorization_endpoint": f"{server.issuer}/authorize",
+                        "token_endpoint": f"{server.issuer}/token",
+                        "jwks_uri": f"{server.issuer}/jwks",
+                        "response_types_supported": ["code"],
+                        "grant_types_supported": ["authorization_code"],
+                        "code_challenge_methods_supported": ["S256"],
+                        "subject_types_supported": ["public"],
+                        "id_token_signing_alg_values_supported": ["RS256"],
+                    }
+                ).encode()
             elif self.path == "/jwks":
                 body = jwks
             else:

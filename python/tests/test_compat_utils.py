@@ -39,6 +39,11 @@ def test_all_lists_what_is_importable() -> None:
             "AuthServerConfigWarning",
             "AuthServerConfigWarningCode",
             "BearerWWWAuthenticateHeader",
+            "create_resource_metadata_endpoint",
+            "fetch_server_config",
+            "fetch_server_config_async",
+            "fetch_server_config_by_well_known_url",
+            "fetch_server_config_by_well_known_url_async",
             "transpile_resource_metadata",
         ]
     )

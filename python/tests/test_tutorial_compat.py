@@ -22,11 +22,12 @@ from pathlib import Path
 from typing import Any
 
 import anyio
+import httpx
 import pytest
-from mcp import ClientSession
-from mcp.client.streamable_http import streamablehttp_client
-
 from authserver import AuthServer, auth_server
+from mcp import ClientSession
+from mcp.client.streamable_http import streamable_http_client
+from mcp.types import TextContent
 
 COMPAT = Path(__file__).parent / "compat"
 SEEDS = Path(__file__).resolve().parents[3] / "shared" / "seeds"
@@ -75,7 +76,10 @@ def todo_server(issuer: AuthServer) -> Iterator[str]:
     env = {**os.environ, "ISSUER": issuer.issuer, "PYTHONPATH": str(COMPAT)}
     process = subprocess.Popen(
         [sys.executable, "-m", "uvicorn", "server:app", "--host", "127.0.0.1", "--port", str(port)],
-        cwd=COMPAT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+        cwd=COMPAT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
     )
     url = f"http://127.0.0.1:{port}"
     try:
@@ -86,7 +90,9 @@ def todo_server(issuer: AuthServer) -> Iterator[str]:
                 break
             except (urllib.error.URLError, ConnectionError):
                 if process.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError(process.stderr.read().decode() if process.stderr else "no output") from None
+                    raise RuntimeError(
+                        process.stderr.read().decode() if process.stderr else "no output"
+                    ) from None
                 time.sleep(0.1)
         yield url
     finally:
@@ -111,7 +117,9 @@ def test_metadata_and_challenge(todo_server: str, issuer: AuthServer) -> None:
     assert document["authorization_servers"] == [issuer.issuer]
     assert document["scopes_supported"] == ["create:todos", "read:todos", "delete:todos"]
 
-    status, headers, body = _get(f"{todo_server}/", {"Accept": "application/json, text/event-stream"})
+    status, headers, body = _get(
+        f"{todo_server}/", {"Accept": "application/json, text/event-stream"}
+    )
     assert status == 401
     assert headers["www-authenticate"] == (
         f'Bearer resource_metadata="{RESOURCE}/.well-known/oauth-protected-resource"'
@@ -124,13 +132,13 @@ def test_metadata_and_challenge(todo_server: str, issuer: AuthServer) -> None:
 
 
 async def _call(url: str, token: str, tool: str, arguments: dict[str, Any]) -> tuple[bool, Any]:
-    async with streamablehttp_client(f"{url}/", headers={"Authorization": f"Bearer {token}"}) as (
-        read, write, _,
-    ):
+    client = httpx.AsyncClient(headers={"Authorization": f"Bearer {token}"})
+    async with client, streamable_http_client(f"{url}/", http_client=client) as (read, write, _):
         async with ClientSession(read, write) as session:
             await session.initialize()
             result = await session.call_tool(tool, arguments)
-            text = result.content[0].text if result.content else ""  # type: ignore[union-attr]
+            first = result.content[0] if result.content else None
+            text = first.text if isinstance(first, TextContent) else ""
             try:
                 return result.isError, json.loads(text)
             except json.JSONDecodeError:

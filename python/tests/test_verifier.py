@@ -14,7 +14,7 @@ import jwt
 import pytest
 from cryptography.hazmat.primitives.asymmetric import rsa
 
-from mcp_auth_rs import NativeAuthError, Verifier
+from mcp_auth_rs._native import NativeAuthError, Verifier
 
 AUDIENCE = "https://mcp.example.com/mcp"
 KID = "rsa-1"

@@ -12,8 +12,8 @@ from __future__ import annotations
 import inspect
 import json
 import time
-from dataclasses import dataclass
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from typing import Any, Literal
 
 from mcp_auth_rs import _native
@@ -100,7 +100,7 @@ class Gate:
                 return reply(outcome)
             settled = await self._verify_then_finish(method, url, original_url, outcome)
             return reply(settled) if isinstance(settled, Answer) else settled
-        except Exception:  # noqa: BLE001 - the decision fails closed
+        except Exception:
             return _INTERNAL_ERROR
 
     def _accepted(self, headers: list[str], text: str) -> AuthInfo:
@@ -132,7 +132,7 @@ class Gate:
             result = self._verify(outcome.token)
             auth = await result if inspect.isawaitable(result) else result
             self._check(auth)
-        except Exception as error:  # noqa: BLE001 - every failure is judged by the core
+        except Exception as error:
             kind, details = self._refusal(error)
             return self._native.refuse(kind, used=scheme, **details)
         if not isinstance(auth, AuthInfo) or not all(isinstance(s, str) for s in auth.scopes):
@@ -176,8 +176,7 @@ class Gate:
         assert self._audiences is not None
         values = [audience] if isinstance(audience, str) else audience or []
         return any(
-            isinstance(v, str) and _native.normalize_audience(v) in self._audiences
-            for v in values
+            isinstance(v, str) and _native.normalize_audience(v) in self._audiences for v in values
         )
 
     def _refusal(self, error: Exception) -> tuple[Refusal, dict[str, Any]]:
@@ -222,4 +221,3 @@ def _auth_info(**fields: Any) -> AuthInfo:
 def _code_text(code: object) -> str:
     value = getattr(code, "value", code)
     return value if isinstance(value, str) else str(value)
-

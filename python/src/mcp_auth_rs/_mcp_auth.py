@@ -21,6 +21,7 @@ from mcp_auth_rs.config import AuthServerConfig, ServerMetadataPaths
 from mcp_auth_rs.middleware.asgi import BearerAuthMiddleware
 from mcp_auth_rs.types import AuthInfo, ResourceServerConfig
 
+
 class JwtVerifyOptions(TypedDict, total=False):
     """Extra checks for 'jwt' mode (the Node package's ``jwtVerify``)."""
 
@@ -82,7 +83,9 @@ class MCPAuth:
             stacklevel=2,
         )
         if not isinstance(self._resolved, Legacy):
-            raise invalid_config("`metadata_route` is only available with the `server` configuration.")
+            raise invalid_config(
+                "`metadata_route` is only available with the `server` configuration."
+            )
         document = json.dumps(self._resolved.server.metadata.model_dump(exclude_none=True))
         return Route(ServerMetadataPaths.OAUTH.value, endpoint=MetadataDocument(document, ""))
 
@@ -105,13 +108,16 @@ class MCPAuth:
         ``JwtVerifyOptions``.
         """
         if mode_or_verify != "jwt" and not callable(mode_or_verify):
-            raise ValueError("mode_or_verify must be 'jwt' or a callable function that verifies tokens.")
+            raise ValueError(
+                "mode_or_verify must be 'jwt' or a callable function that verifies tokens."
+            )
         target = self._target(resource)
         servers = list(target.authorization_servers) if target else self._legacy_servers()
         audiences = [audience] if audience is not None else [resource] if resource else None
         if audiences is None:
             warnings.warn(
-                "bearer_auth_middleware accepts tokens for any audience: set `resource` or `audience`.",
+                "bearer_auth_middleware accepts tokens for any audience: "
+                "set `resource` or `audience`.",
                 stacklevel=2,
             )
         max_token_length = self._bearer_limits(audiences)
@@ -122,14 +128,21 @@ class MCPAuth:
                 checks.setdefault("clock_tolerance", leeway)
             verifier = self._verifier(servers, audiences, checks, max_token_length)
         native = self._authenticator(
-            target, required_scopes or [], show_error_details, max_token_length, verifier is not None, verifier
+            target,
+            required_scopes or [],
+            show_error_details,
+            max_token_length,
+            verifier is not None,
+            verifier,
         )
         gate = Gate(
             native,
             verify=None if mode_or_verify == "jwt" else mode_or_verify,
             resource=target.resource if target else None,
             trusted_issuers=None,
-            audiences=tuple(audiences) if audiences is not None and mode_or_verify != "jwt" else None,
+            audiences=tuple(audiences)
+            if audiences is not None and mode_or_verify != "jwt"
+            else None,
             show_error_details=show_error_details,
         )
         attributes: dict[str, Any] = {"gate": gate, "context_var": self._context_var}
@@ -171,13 +184,20 @@ class MCPAuth:
         for server in servers:
             metadata = server.metadata
             if not metadata.jwks_uri:
-                from mcp_auth_rs.exceptions import AuthServerExceptionCode, MCPAuthAuthServerException
+                from mcp_auth_rs.exceptions import (
+                    AuthServerExceptionCode,
+                    MCPAuthAuthServerException,
+                )
 
                 raise MCPAuthAuthServerException(
                     AuthServerExceptionCode.MISSING_JWKS_URI,
-                    cause={"error_description": f"The metadata of {metadata.issuer} has no jwks_uri."},
+                    cause={
+                        "error_description": f"The metadata of {metadata.issuer} has no jwks_uri."
+                    },
                 )
-            issuers.append({"issuer": metadata.issuer, "jwksUri": metadata.jwks_uri, "type": server.type.value})
+            issuers.append(
+                {"issuer": metadata.issuer, "jwksUri": metadata.jwks_uri, "type": server.type.value}
+            )
         options: dict[str, Any] = {"issuers": issuers, "maxTokenLength": max_token_length}
         if audiences is None:
             options["allowAnyAudience"] = True

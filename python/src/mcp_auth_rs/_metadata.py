@@ -32,10 +32,14 @@ class MetadataDocument:
         if method in ("GET", "HEAD"):
             body = b"" if method == "HEAD" else self._body
             length = str(len(self._body))
-            await _send(send, 200, [*cors, ("Content-Type", _JSON), ("Content-Length", length)], body)
+            await _send(
+                send, 200, [*cors, ("Content-Type", _JSON), ("Content-Length", length)], body
+            )
         elif method == "OPTIONS":
             headers = [*cors, ("Access-Control-Allow-Methods", _ALLOWED)]
-            requested = [v for n, v in scope["headers"] if n.lower() == b"access-control-request-headers"]
+            requested = [
+                v for n, v in scope["headers"] if n.lower() == b"access-control-request-headers"
+            ]
             if requested:
                 # Public documents without credentials: any header may be sent.
                 headers.append(("Access-Control-Allow-Headers", requested[0].decode("latin-1")))

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
 from mcp_auth_rs import _native
 from mcp_auth_rs.config import AuthServerConfig
@@ -82,7 +82,7 @@ def resolve(
     return Resources(by_resource)
 
 
-def check_server_url(value: str, what: str) -> None:
+def check_server_url(value: str, what: Literal["resource", "issuer"]) -> None:
     """The core's one rule for resources and issuers (https, http only for loopback)."""
     try:
         _native.check_server_url(value, what)

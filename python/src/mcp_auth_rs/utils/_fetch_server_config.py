@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import inspect
 from collections.abc import Awaitable, Callable, Mapping
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import ValidationError
 
@@ -31,7 +31,7 @@ def fetch_server_config(
     issuer: str, type: AuthServerType, transpile_data: Callable[[Record], Record] | None = None
 ) -> AuthServerConfig:
     """Discovers ``issuer``'s metadata (``type`` picks the well-known path)."""
-    kind = AuthServerType(type).value
+    kind = _kind(type)
     try:
         if transpile_data is None:
             return _model(_native.fetch_server_config(issuer, kind))
@@ -45,12 +45,14 @@ async def fetch_server_config_async(
     issuer: str, type: AuthServerType, transpile_data: Transpile | None = None
 ) -> AuthServerConfig:
     """``fetch_server_config`` for asyncio; ``transpile_data`` may be async."""
-    kind = AuthServerType(type).value
+    kind = _kind(type)
     try:
         if transpile_data is None:
             return _model(await _native.fetch_server_config_async(issuer, kind))
         _, document = await _native.fetch_server_metadata_async(issuer, kind)
-        return _model(_native.to_server_config(kind, await _settle(transpile_data(document)), issuer))
+        return _model(
+            _native.to_server_config(kind, await _settle(transpile_data(document)), issuer)
+        )
     except _native.NativeAuthError as error:
         raise from_native(error, fetching=True) from None
 
@@ -61,7 +63,7 @@ def fetch_server_config_by_well_known_url(
     transpile_data: Callable[[Record], Record] | None = None,
 ) -> AuthServerConfig:
     """Fetches the metadata at one URL (no fallback, no issuer to compare with)."""
-    kind = AuthServerType(type).value
+    kind = _kind(type)
     try:
         if transpile_data is None:
             return _model(_native.fetch_server_config_by_well_known_url(well_known_url, kind))
@@ -74,7 +76,7 @@ def fetch_server_config_by_well_known_url(
 async def fetch_server_config_by_well_known_url_async(
     well_known_url: str, type: AuthServerType, transpile_data: Transpile | None = None
 ) -> AuthServerConfig:
-    kind = AuthServerType(type).value
+    kind = _kind(type)
     try:
         if transpile_data is None:
             config = await _native.fetch_server_config_by_well_known_url_async(well_known_url, kind)
@@ -83,6 +85,10 @@ async def fetch_server_config_by_well_known_url_async(
         return _model(_native.to_server_config(kind, await _settle(transpile_data(document)), None))
     except _native.NativeAuthError as error:
         raise from_native(error, fetching=True) from None
+
+
+def _kind(type: AuthServerType) -> Literal["oidc", "oauth"]:
+    return "oidc" if AuthServerType(type) is AuthServerType.OIDC else "oauth"
 
 
 async def _settle(value: Record | Awaitable[Record]) -> Record:
