@@ -139,7 +139,8 @@ class MCPAuth:
             native,
             verify=None if mode_or_verify == "jwt" else mode_or_verify,
             resource=target.resource if target else None,
-            trusted_issuers=None,
+            # A custom verifier's answer must name a configured issuer, as 'jwt' mode's tokens do.
+            trusted_issuers=frozenset(server.metadata.issuer for server in servers),
             audiences=tuple(audiences)
             if audiences is not None and mode_or_verify != "jwt"
             else None,
