@@ -100,6 +100,7 @@ def auth_server() -> Iterator[AuthServer]:
                         "authorization_endpoint": f"{server.issuer}/authorize",
                         "token_endpoint": f"{server.issuer}/token",
                         "jwks_uri": f"{server.issuer}/jwks",
+                        "registration_endpoint": f"{server.issuer}/register",
                         "response_types_supported": ["code"],
                         "grant_types_supported": ["authorization_code"],
                         "code_challenge_methods_supported": ["S256"],

@@ -45,6 +45,7 @@ def test_all_lists_what_is_importable() -> None:
             "fetch_server_config_by_well_known_url",
             "fetch_server_config_by_well_known_url_async",
             "transpile_resource_metadata",
+            "validate_server_config",
         ]
     )
     for name in utils.__all__:
@@ -165,3 +166,35 @@ def test_transpile_resource_metadata() -> None:
         assert transpile_resource_metadata(bare).model_dump(exclude_none=True) == {
             "resource": "https://r"
         }
+
+
+def test_validate_server_config_uses_the_cores_rules() -> None:
+    from mcp_auth_rs.config import AuthorizationServerMetadata, AuthServerConfig, AuthServerType
+
+    def config(**extra: object) -> AuthServerConfig:
+        fields: dict[str, object] = {
+            "issuer": "https://as.example.com",
+            "authorization_endpoint": "https://as.example.com/authorize",
+            "token_endpoint": "https://as.example.com/token",
+            "response_types_supported": ["code"],
+        }
+        fields.update(extra)
+        return AuthServerConfig(
+            type=AuthServerType.OAUTH, metadata=AuthorizationServerMetadata.model_validate(fields)
+        )
+
+    complete = utils.validate_server_config(
+        config(
+            grant_types_supported=["authorization_code"],
+            code_challenge_methods_supported=["S256"],
+            registration_endpoint="https://as.example.com/register",
+        )
+    )
+    assert complete.is_valid and complete.errors == [] and complete.warnings == []
+
+    bare = utils.validate_server_config(config(response_types_supported=["token"]))
+    assert not bare.is_valid
+    codes = {error.code.value for error in bare.errors}
+    assert {"code_response_type_not_supported", "pkce_not_supported"} <= codes
+    assert [w.code.value for w in bare.warnings] == ["dynamic_registration_not_supported"]
+    assert all(error.description for error in bare.errors)

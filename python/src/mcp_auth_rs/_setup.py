@@ -8,6 +8,7 @@ cannot work (duplicates, both modes at once) and keeps the result.
 from __future__ import annotations
 
 import json
+import warnings
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -105,11 +106,37 @@ def _resolve_resource(metadata: ResourceServerMetadata) -> Resource:
             )
         issuers.add(issuer)
         check_server_url(issuer, "issuer")
+        _check_can_serve_clients(server)
     try:
         url, document = _native.protected_resource_metadata(_document_options(metadata))
     except _native.NativeAuthError as error:
         raise invalid_config(error.reason) from None
     return Resource(resource, metadata, servers, url, document)
+
+
+# Findings a resource server can live with: clients need PKCE and dynamic
+# registration, checking tokens does not. They are warnings (as in Node).
+_TOLERATED = {
+    "pkce_not_supported",
+    "s256_code_challenge_method_not_supported",
+    "dynamic_registration_not_supported",
+}
+
+
+def _check_can_serve_clients(server: AuthServerConfig) -> None:
+    from mcp_auth_rs.utils import validate_server_config
+
+    result = validate_server_config(server)
+    findings = [(e.code.value, e.description) for e in result.errors]
+    findings += [(w.code.value, w.description) for w in result.warnings]
+    blocking = [code for code, _ in findings if code not in _TOLERATED]
+    issuer = server.metadata.issuer
+    if blocking:
+        raise invalid_config(
+            f"The authorization server {issuer} cannot serve MCP clients: {', '.join(blocking)}."
+        )
+    for _, description in findings:
+        warnings.warn(f"Authorization server {issuer}: {description}", stacklevel=4)
 
 
 def _document_options(metadata: ResourceServerMetadata) -> str:

@@ -1,8 +1,8 @@
 """Helpers with mcpauth's names (``mcpauth.utils``, 0.2.0b1).
 
 Discovery and the resource-metadata URL come from the native core (the
-rules live there once). Still to come: ``validate_server_config`` and
-``create_verify_jwt``.
+rules live there once). Not provided: ``create_verify_jwt`` (it takes a
+PyJWT key client; ``bearer_auth_middleware('jwt')`` verifies through the core).
 """
 
 from mcp_auth_rs.utils._fetch_server_config import (
@@ -20,6 +20,7 @@ from mcp_auth_rs.utils._server_config_validation import (
     AuthServerConfigWarningCode,
 )
 from mcp_auth_rs.utils._transpile_resource_metadata import transpile_resource_metadata
+from mcp_auth_rs.utils._validate_server_config import validate_server_config
 from mcp_auth_rs.utils._www_authenticate import BearerWWWAuthenticateHeader
 
 __all__ = [
@@ -35,4 +36,5 @@ __all__ = [
     "fetch_server_config_by_well_known_url",
     "fetch_server_config_by_well_known_url_async",
     "transpile_resource_metadata",
+    "validate_server_config",
 ]
