@@ -36,6 +36,8 @@ class AuthServer:
         self.issuer = issuer
         self.key = key
         self.requests: list[str] = []
+        #: When set, the key set answers 503: an outage.
+        self.jwks_down = False
 
     def sign(self, claims: dict[str, Any], *, typ: str = "at+jwt") -> str:
         header = {"alg": "RS256", "kid": KID, "typ": typ}
@@ -108,6 +110,11 @@ def auth_server() -> Iterator[AuthServer]:
                         "id_token_signing_alg_values_supported": ["RS256"],
                     }
                 ).encode()
+            elif self.path == "/jwks" and server.jwks_down:
+                self.send_response(503)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+                return
             elif self.path == "/jwks":
                 body = jwks
             else:

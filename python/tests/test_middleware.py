@@ -231,3 +231,14 @@ def test_lifespan_passes_through(issuer: AuthServer) -> None:
 
     anyio.run(run)
     assert seen == ["lifespan"]
+
+
+def test_a_key_set_outage_is_503_not_401() -> None:
+    with auth_server() as down:
+        down.jwks_down = True
+        app, _ = build(down)
+        response = request(app, "GET", "/mcp/", headers=bearer(down.token(RESOURCE)))
+        assert response.status_code == 503
+        assert int(response.headers["retry-after"]) > 0
+        assert response.json()["error"] == "server_error"
+        assert "/jwks" in down.requests
