@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from starlette.routing import Route, Router
 
-from mcp_auth_rs._setup import Resource
+from mcp_auth_rs._setup import Resource, url_target
 from mcp_auth_rs.middleware.asgi import Receive, Scope, Send
 
 _ALLOWED = "GET, HEAD, OPTIONS"
@@ -55,16 +55,9 @@ def metadata_router(resources: list[Resource]) -> Router:
     """One route per resource, at its well-known path (from the host's root)."""
     routes = []
     for resource in resources:
-        path, _, query = _path_and_query(resource.metadata_url)
+        path, query = url_target(resource.metadata_url)
         routes.append(Route(path, endpoint=MetadataDocument(resource.document, query)))
     return Router(routes=routes)
-
-
-def _path_and_query(url: str) -> tuple[str, str, str]:
-    rest = url.split("://", 1)[-1]
-    slash = rest.find("/")
-    target = rest[slash:] if slash >= 0 else "/"
-    return target.partition("?")
 
 
 async def _send(send: Send, status: int, headers: list[tuple[str, str]], body: bytes) -> None:

@@ -72,7 +72,9 @@ def resolve(
         resolved = _resolve_resource(entry.metadata)
         if resolved.resource in by_resource:
             raise invalid_config(f"The resource metadata ('{resolved.resource}') is duplicated.")
-        path = _path_and_query(resolved.metadata_url)
+        path, query = url_target(resolved.metadata_url)
+        if query:
+            path += "?" + query
         if path in paths:
             raise invalid_config(
                 f"Two resources would be described at the same path {path}; "
@@ -157,7 +159,9 @@ def camel_case(name: str) -> str:
     return head + "".join(part[:1].upper() + part[1:] for part in rest)
 
 
-def _path_and_query(url: str) -> str:
+def url_target(url: str) -> tuple[str, str]:
+    """(path, query) of an absolute URL the core built; a root URL's path is ``/``."""
     rest = url.split("://", 1)[-1]
     slash = rest.find("/")
-    return rest[slash:] if slash >= 0 else "/"
+    path, _, query = (rest[slash:] if slash >= 0 else "/").partition("?")
+    return path, query
