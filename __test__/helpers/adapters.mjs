@@ -3,14 +3,19 @@
 // a plain web-standard fetch handler (webBearerAuth +
 // protectedResourceMetadataResponse, served the way Bun.serve/Deno.serve
 // would, through @hono/node-server's Request/Response bridge), Hono and
-// Fastify. Tests run one table against all of them.
+// Fastify. Tests run one table against all of them. PYTHON_ADAPTERS serves
+// the same routes with the Python package under uvicorn (a child process).
 //
 // A route: { path, methods: ['GET', …] or 'ALL', mode ('jwt' or a verifier),
 // options, reply: 'echo' | 'headers' | 204 }. 'echo' answers the accepted
 // AuthInfo's subject, scopes and clientId as JSON; 'headers' the
 // Authorization header the handler still sees.
 
+import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import http from 'node:http';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { getRequestListener } from '@hono/node-server';
 import Fastify from 'fastify';
 import { Hono } from 'hono';
@@ -103,3 +108,91 @@ export const ADAPTERS = Object.freeze({
   hono,
   fastify,
 });
+
+// ---------------------------------------------------------------- Python
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+/** The venv `npm run build:python` makes (scripts/python-build.sh), the native module built into it. */
+export const PYTHON = path.join(ROOT, 'target/py-venv/bin/python');
+const PYTHON_APP = path.join(ROOT, 'python/tests/conformance_app.py');
+
+// The Node option names the tables use → mcp_auth_rs's keyword arguments.
+const PY_OPTIONS = { resource: 'resource', requiredScopes: 'required_scopes', jwtVerify: 'jwt_verify' };
+const PY_JWT_VERIFY = {
+  algorithms: 'algorithms',
+  clockTolerance: 'clock_tolerance',
+  maxTokenAge: 'max_token_age',
+  requiredClaims: 'required_claims',
+  typ: 'typ',
+};
+
+function renamed(options, names, where) {
+  return Object.fromEntries(
+    Object.entries(options ?? {}).map(([name, value]) => {
+      const pyName = names[name];
+      if (!pyName) throw new Error(`the Python adapter has no mapping for ${where}.${name}`);
+      return [pyName, name === 'jwtVerify' ? renamed(value, PY_JWT_VERIFY, 'jwtVerify') : value];
+    }),
+  );
+}
+
+/** A route for the Python program: a verifier function must name its Python twin (`fn.python`). */
+function pythonRoute(route) {
+  const mode = route.mode === 'jwt' ? 'jwt' : route.mode?.python;
+  if (!mode) throw new Error(`the Python adapter cannot run mode ${String(route.mode)} on ${route.path}`);
+  return { path: route.path, methods: route.methods, mode, reply: route.reply, options: renamed(route.options, PY_OPTIONS, 'options') };
+}
+
+/**
+ * The routes on mcp_auth_rs (Starlette + uvicorn, python/tests/conformance_app.py).
+ * `config` ({ issuer, resource, scopesSupported }) describes what `mcpAuth` was
+ * built from, since the Node instance cannot cross the process boundary.
+ */
+export async function python(_mcpAuth, routes, config) {
+  if (!config?.issuer || !config.resource) throw new Error('the Python adapter needs { issuer, resource, scopesSupported }');
+  for (const file of [PYTHON, PYTHON_APP]) {
+    if (!existsSync(file)) throw new Error(`${file} is missing: run \`npm run build:python\` first`);
+  }
+  const description = {
+    issuer: config.issuer,
+    resource: config.resource,
+    scopes_supported: config.scopesSupported ?? null,
+    routes: routes.map(pythonRoute),
+  };
+  const child = spawn(PYTHON, [PYTHON_APP, JSON.stringify(description)], { stdio: ['pipe', 'pipe', 'pipe'] });
+  let stderr = '';
+  child.stderr.on('data', (chunk) => (stderr += chunk));
+  const exited = new Promise((resolve) => child.on('exit', (code, signal) => resolve({ code, signal })));
+  const port = await new Promise((resolve, reject) => {
+    let stdout = '';
+    const timer = setTimeout(() => reject(new Error(`the Python app was not ready within 30 s:\n${stderr}`)), 30_000);
+    child.stdout.on('data', (chunk) => {
+      stdout += chunk;
+      const ready = /^READY (\d+)$/m.exec(stdout);
+      if (ready) (clearTimeout(timer), resolve(Number(ready[1])));
+    });
+    // `import mcp_auth_rs` failing (module not built) lands here, with Python's message.
+    exited.then(({ code, signal }) => (clearTimeout(timer), reject(new Error(`the Python app exited (${code ?? signal}):\n${stderr}`))));
+  });
+  let closing = null;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    port,
+    // uvicorn answers some requests itself, before the app (see conformance.test.mjs).
+    runtime: 'uvicorn',
+    stderr: () => stderr,
+    close() {
+      // End of stdin is the program's signal to stop; SIGKILL if it does not within 5 s.
+      closing ??= (async () => {
+        child.stdin.end();
+        const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
+        await exited;
+        clearTimeout(timer);
+      })();
+      return closing;
+    },
+  };
+}
+
+/** Adapter label → `(mcpAuth, routes, config) => Promise<{ port, url, close }>`, other languages. */
+export const PYTHON_ADAPTERS = Object.freeze({ 'python (uvicorn, ASGI)': python });

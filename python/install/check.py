@@ -20,7 +20,7 @@ import urllib.request
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
-from authserver import auth_server  # noqa: E402
+from authserver import auth_server
 
 RESOURCE = "http://127.0.0.1/mcp"
 
@@ -44,7 +44,16 @@ def main(python: str, server_file: str) -> None:
             port = s.getsockname()[1]
         env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "VIRTUAL_ENV")}
         env.update(ISSUER=issuer.issuer, RESOURCE=RESOURCE)
-        command = [python, "-m", "uvicorn", "server:app", "--host", "127.0.0.1", "--port", str(port)]
+        command = [
+            python,
+            "-m",
+            "uvicorn",
+            "server:app",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+        ]
         process = subprocess.Popen(command, cwd=workdir, env=env, stderr=subprocess.PIPE)
         base = f"http://127.0.0.1:{port}"
         try:
@@ -55,7 +64,11 @@ def main(python: str, server_file: str) -> None:
                 time.sleep(0.2)
             where = subprocess.run(
                 [python, "-c", "import mcp_auth_rs, sys; sys.stdout.write(mcp_auth_rs.__file__)"],
-                cwd=workdir, env=env, capture_output=True, text=True, check=True,
+                cwd=workdir,
+                env=env,
+                capture_output=True,
+                text=True,
+                check=True,
             ).stdout
             assert "site-packages" in where, f"not the installed package: {where}"
             status, _, body = get(f"{base}/.well-known/oauth-protected-resource/mcp")

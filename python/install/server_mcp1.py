@@ -45,7 +45,9 @@ async def lifespan(app: Starlette) -> AsyncIterator[None]:
         yield
 
 
-gate = Middleware(mcp_auth.bearer_auth_middleware("jwt", resource=RESOURCE, required_scopes=["read"]))
+gate = Middleware(
+    mcp_auth.bearer_auth_middleware("jwt", resource=RESOURCE, required_scopes=["read"])
+)
 app = Starlette(
     routes=[
         *mcp_auth.resource_metadata_router().routes,

@@ -87,7 +87,7 @@ class MCPAuth:
                 "`metadata_route` is only available with the `server` configuration."
             )
         document = json.dumps(self._resolved.server.metadata.model_dump(exclude_none=True))
-        return Route(ServerMetadataPaths.OAUTH.value, endpoint=MetadataDocument(document, ""))
+        return Route(ServerMetadataPaths.OAUTH.value, endpoint=MetadataDocument({"": document}))
 
     def bearer_auth_middleware(
         self,

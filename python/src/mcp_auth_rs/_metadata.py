@@ -17,21 +17,25 @@ _JSON = "application/json; charset=utf-8"
 
 
 class MetadataDocument:
-    """An ASGI app serving one document (mount it at the document's path)."""
+    """An ASGI app serving the documents of one path, each at its exact query.
 
-    def __init__(self, document: str, query: str) -> None:
-        self._body = document.encode()
-        self._query = query.encode()
+    Resources that differ only by query (``…/mcp`` and ``…/mcp?tenant=2``)
+    share a path, hence one route: the query picks the document (C27).
+    """
+
+    def __init__(self, documents: dict[str, str]) -> None:
+        self._bodies = {query.encode(): doc.encode() for query, doc in documents.items()}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope.get("query_string", b"") != self._query:
+        document = self._bodies.get(scope.get("query_string", b""))
+        if document is None:
             await _send(send, 404, [("Content-Type", _JSON)], b'{"error":"not_found"}')
             return
         method = scope["method"]
         cors = [("Access-Control-Allow-Origin", "*")]
         if method in ("GET", "HEAD"):
-            body = b"" if method == "HEAD" else self._body
-            length = str(len(self._body))
+            body = b"" if method == "HEAD" else document
+            length = str(len(document))
             await _send(
                 send, 200, [*cors, ("Content-Type", _JSON), ("Content-Length", length)], body
             )
@@ -52,12 +56,12 @@ class MetadataDocument:
 
 
 def metadata_router(resources: list[Resource]) -> Router:
-    """One route per resource, at its well-known path (from the host's root)."""
-    routes = []
+    """One route per well-known path (from the host's root), in configuration order."""
+    by_path: dict[str, dict[str, str]] = {}
     for resource in resources:
         path, query = url_target(resource.metadata_url)
-        routes.append(Route(path, endpoint=MetadataDocument(resource.document, query)))
-    return Router(routes=routes)
+        by_path.setdefault(path, {})[query] = resource.document
+    return Router(routes=[Route(p, endpoint=MetadataDocument(d)) for p, d in by_path.items()])
 
 
 async def _send(send: Send, status: int, headers: list[tuple[str, str]], body: bytes) -> None:
