@@ -25,15 +25,25 @@ from authserver import auth_server
 RESOURCE = "http://127.0.0.1/mcp"
 
 
-def get(url: str, token: str | None = None) -> tuple[int, dict[str, str], bytes]:
+def get(
+    url: str, token: str | None = None, *, body: bool = True
+) -> tuple[int, dict[str, str], bytes]:
     headers = {"Accept": "application/json, text/event-stream"}
     if token:
         headers["Authorization"] = f"Bearer {token}"
     try:
         with urllib.request.urlopen(urllib.request.Request(url, headers=headers), timeout=5) as r:
-            return r.status, dict(r.headers), r.read()
+            # Past the gate, a GET opens the SDK's event stream: its body never ends.
+            return r.status, dict(r.headers), r.read() if body else b""
     except urllib.error.HTTPError as error:
         return error.code, dict(error.headers), error.read()
+
+
+def ready(url: str) -> bool:
+    try:
+        return get(url)[0] == 200
+    except (urllib.error.URLError, ConnectionError):
+        return False
 
 
 def main(python: str, server_file: str) -> None:
@@ -58,7 +68,7 @@ def main(python: str, server_file: str) -> None:
         base = f"http://127.0.0.1:{port}"
         try:
             deadline = time.monotonic() + 30
-            while get(f"{base}/.well-known/oauth-protected-resource/mcp")[0] != 200:
+            while not ready(f"{base}/.well-known/oauth-protected-resource/mcp"):
                 if process.poll() is not None or time.monotonic() > deadline:
                     raise SystemExit(process.stderr.read().decode() if process.stderr else "failed")
                 time.sleep(0.2)
@@ -77,7 +87,7 @@ def main(python: str, server_file: str) -> None:
             assert status == 401 and "resource_metadata=" in headers["www-authenticate"], status
             status, _, _ = get(f"{base}/", issuer.token(RESOURCE, scope="other"))
             assert status == 403, status
-            status, _, _ = get(f"{base}/", issuer.token(RESOURCE, scope="read"))
+            status, _, _ = get(f"{base}/", issuer.token(RESOURCE, scope="read"), body=False)
             # Past the gate: the SDK answers a GET without a session itself (not 401/403).
             assert status not in (401, 403), status
             print(f"install check passed: {Path(server_file).name} from {where}")
