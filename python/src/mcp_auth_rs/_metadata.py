@@ -55,12 +55,13 @@ def metadata_router(resources: list[Resource]) -> Router:
     """One route per resource, at its well-known path (from the host's root)."""
     routes = []
     for resource in resources:
-        path, _, query = _path_and_query(resource.metadata_url)
+        path, _, query = split_target(resource.metadata_url)
         routes.append(Route(path, endpoint=MetadataDocument(resource.document, query)))
     return Router(routes=routes)
 
 
-def _path_and_query(url: str) -> tuple[str, str, str]:
+def split_target(url: str) -> tuple[str, str, str]:
+    """(path, "?" or "", query) of an absolute URL."""
     rest = url.split("://", 1)[-1]
     slash = rest.find("/")
     target = rest[slash:] if slash >= 0 else "/"
