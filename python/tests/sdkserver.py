@@ -54,7 +54,7 @@ def serve(module: str, port: int, env: dict[str, str]) -> Iterator[str]:
     process = subprocess.Popen(
         [sys.executable, "-m", "uvicorn", f"sdk_apps.{module}:app", "--port", str(port)],
         cwd=APPS.parent,
-        env={**os.environ, **env, "PYTHONPATH": str(APPS.parent)},
+        env={**os.environ, **env, "PYTHONPATH": _path_with(str(APPS.parent))},
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
     )
@@ -75,6 +75,11 @@ def serve(module: str, port: int, env: dict[str, str]) -> Iterator[str]:
     finally:
         process.terminate()
         process.wait(10)
+
+
+def _path_with(directory: str) -> str:
+    current = os.environ.get("PYTHONPATH")
+    return directory + os.pathsep + current if current else directory
 
 
 def post(url: str, headers: dict[str, str] | None = None) -> tuple[int, dict[str, str], bytes]:

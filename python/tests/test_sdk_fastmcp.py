@@ -24,13 +24,13 @@ if importlib.util.find_spec("fastmcp") is None:
         allow_module_level=True,
     )
 
-from fastmcp import Client  # noqa: E402
-from fastmcp.server.auth import AccessToken, AuthProvider, TokenVerificationError  # noqa: E402
+from fastmcp import Client
+from fastmcp.server.auth import AccessToken, AuthProvider, TokenVerificationError
 
-from mcp_auth_rs import MCPAuth  # noqa: E402
-from mcp_auth_rs.config import AuthServerType  # noqa: E402
-from mcp_auth_rs.types import ResourceServerConfig, ResourceServerMetadata  # noqa: E402
-from mcp_auth_rs.utils import fetch_server_config  # noqa: E402
+from mcp_auth_rs import MCPAuth
+from mcp_auth_rs.config import AuthServerType
+from mcp_auth_rs.types import ResourceServerConfig, ResourceServerMetadata
+from mcp_auth_rs.utils import fetch_server_config
 
 
 @pytest.fixture(scope="module")
@@ -92,7 +92,7 @@ def test_no_token_gets_the_cores_bare_challenge(server: tuple[str, str]) -> None
     status, headers, _ = post(f"{url}/mcp")
     assert status == 401
     assert headers["www-authenticate"] == (
-        f'Bearer resource_metadata="{url}/.well-known/oauth-protected-resource/mcp"'
+        f'Bearer resource_metadata="{url}/.well-known/oauth-protected-resource/mcp", scope="read"'
     )
 
 

@@ -15,9 +15,9 @@ from sdkserver import free_port, mcp_major, post, serve
 if mcp_major() != 1:
     pytest.skip("mcp 1.x: runs in target/py-venv (scripts/python-test.sh)", allow_module_level=True)
 
-from mcp import ClientSession  # noqa: E402
-from mcp.client.streamable_http import streamable_http_client  # noqa: E402
-from mcp.types import TextContent  # noqa: E402
+from mcp import ClientSession
+from mcp.client.streamable_http import streamable_http_client
+from mcp.types import TextContent
 
 
 @pytest.fixture(scope="module")

@@ -16,10 +16,10 @@ if mcp_major() != 2:
         "mcp 2.x: runs in target/py-venv-mcp2 (scripts/python-test.sh)", allow_module_level=True
     )
 
-import httpx2  # noqa: E402
-from mcp import ClientSession  # noqa: E402
-from mcp.client.streamable_http import streamable_http_client  # noqa: E402
-from mcp.types import TextContent  # noqa: E402
+import httpx2
+from mcp import ClientSession
+from mcp.client.streamable_http import streamable_http_client
+from mcp.types import TextContent
 
 
 @pytest.fixture(scope="module")

@@ -12,6 +12,7 @@ from mcp.server.auth.provider import AccessToken, TokenVerifier
 
 from mcp_auth_rs import MCPAuth
 from mcp_auth_rs.config import AuthServerConfig, AuthServerType
+from mcp_auth_rs.exceptions import MCPAuthAuthServerException
 from mcp_auth_rs.sdk import MCPAuthVerificationUnavailableException, McpTokenVerifier
 from mcp_auth_rs.types import ResourceServerConfig, ResourceServerMetadata
 from mcp_auth_rs.utils import fetch_server_config
@@ -65,9 +66,7 @@ def test_a_valid_token_becomes_an_access_token(
     assert abs(access.expires_at - (time.time() + 3600)) < 10
 
 
-def test_no_client_id_is_empty_not_invented(
-    verifier: McpTokenVerifier, issuer: AuthServer
-) -> None:
+def test_no_client_id_is_empty_not_invented(verifier: McpTokenVerifier, issuer: AuthServer) -> None:
     now = int(time.time())
     claims = {"iss": issuer.issuer, "sub": "bob", "aud": RESOURCE, "iat": now, "exp": now + 60}
     access = _verify(verifier, issuer.sign(claims))
@@ -114,5 +113,6 @@ def test_legacy_server_mode_and_unknown_resource(issuer: AuthServer) -> None:
     config = fetch_server_config(issuer.issuer, AuthServerType.OIDC)
     legacy = MCPAuth(server=config).token_verifier(resource=RESOURCE)
     assert _verify(legacy, issuer.token(RESOURCE)) is not None
-    with pytest.raises(Exception, match="not configured"):
+    with pytest.raises(MCPAuthAuthServerException) as raised:
         _mcp_auth(config).token_verifier(resource="https://other.example.com")
+    assert "is not configured" in str(raised.value.cause)

@@ -41,9 +41,7 @@ class MCPAuthVerificationUnavailableException(MCPAuthException):
     """
 
     def __init__(self, status: int, retry_after: int | None) -> None:
-        super().__init__(
-            "verification_unavailable", "The access token could not be verified now."
-        )
+        super().__init__("verification_unavailable", "The access token could not be verified now.")
         self.status = status
         self.retry_after = retry_after
 

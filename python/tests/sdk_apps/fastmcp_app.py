@@ -1,10 +1,11 @@
 """FastMCP 4 with ``MCPAuth.fastmcp_auth``, plus a public custom route."""
 
-from sdk_apps.common import REQUIRED, RESOURCE, describe, mcp_auth
 from fastmcp import FastMCP
 from fastmcp.server.dependencies import get_access_token
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
+
+from sdk_apps.common import REQUIRED, RESOURCE, describe, mcp_auth
 
 mcp = FastMCP("fastmcp-4", auth=mcp_auth.fastmcp_auth(RESOURCE, required_scopes=REQUIRED))
 

@@ -1,10 +1,11 @@
 """The official SDK 1.x's FastMCP with ``MCPAuth.token_verifier``."""
 
-from sdk_apps.common import ISSUER, REQUIRED, RESOURCE, describe, mcp_auth
 from mcp.server.auth.middleware.auth_context import get_access_token
 from mcp.server.auth.settings import AuthSettings
 from mcp.server.fastmcp import FastMCP
 from pydantic import AnyHttpUrl
+
+from sdk_apps.common import ISSUER, REQUIRED, RESOURCE, describe, mcp_auth
 
 mcp = FastMCP(
     "sdk-1",

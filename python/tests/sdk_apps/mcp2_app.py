@@ -1,10 +1,11 @@
 """The official SDK 2.x's MCPServer with ``MCPAuth.token_verifier``."""
 
-from sdk_apps.common import ISSUER, REQUIRED, RESOURCE, describe, mcp_auth
 from mcp.server.auth.middleware.auth_context import get_access_token
 from mcp.server.auth.settings import AuthSettings
 from mcp.server.mcpserver import MCPServer
 from pydantic import AnyHttpUrl
+
+from sdk_apps.common import ISSUER, REQUIRED, RESOURCE, describe, mcp_auth
 
 mcp = MCPServer(
     "sdk-2",
