@@ -1,12 +1,38 @@
 #!/usr/bin/env bash
-# The Python package's checks and tests, from a clone with Rust and CPython 3.10+.
-# Builds (or refreshes) the virtualenv and native module (python-build.sh),
-# then runs ruff, mypy --strict and pytest. pytest's summary line comes last.
+# The Python package's checks and tests, from a clone with Rust and CPython 3.10+
+# (3.11+ for the FastMCP environment).
+# Builds a virtualenv under target/ (kept between runs), installs the pinned
+# test requirements, builds the native module into it (maturin develop), then
+# runs ruff and mypy --strict. Two more environments test the SDK integrations
+# that cannot share it: target/py-venv-mcp2 (mcp 2.x) and target/py-venv-fastmcp
+# (FastMCP 4); they reuse the one build (abi3, in python/src) through a .pth file
+# and run only their own test files. The main pytest run comes last, so its
+# summary line is the last line of output.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 venv=target/py-venv
+python=${PYTHON:-python3}
 bash scripts/python-build.sh
 "$venv/bin/ruff" check python
 "$venv/bin/ruff" format --check python
 "$venv/bin/mypy" --config-file python/pyproject.toml python/src python/tests python/install
+
+# extra NAME PYTEST_FILE [MYPY_FILES...]: refresh target/py-venv-NAME, type-check, test.
+extra() {
+  local name=$1 tests=$2 env=target/py-venv-$1
+  shift 2
+  if [ ! -x "$env/bin/python" ]; then
+    "$python" -m venv "$env"
+  fi
+  "$env/bin/pip" install -q --disable-pip-version-check -r "python/requirements-$name.txt"
+  local site
+  site=$("$env/bin/python" -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')
+  echo "$PWD/python/src" >"$site/mcp_auth_rs_dev.pth"
+  "$env/bin/mypy" --config-file python/pyproject.toml --python-version 3.11 "$tests" "$@"
+  "$env/bin/pytest" -q -p no:cacheprovider "$tests"
+}
+extra mcp2 python/tests/test_sdk_mcp2.py python/tests/sdk_apps/mcp2_app.py
+extra fastmcp python/tests/test_sdk_fastmcp.py python/tests/sdk_apps/fastmcp_app.py \
+  python/src/mcp_auth_rs/fastmcp.py
+
 "$venv/bin/pytest" -q python/tests "$@"

@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import warnings
 from contextvars import ContextVar
-from typing import Any, Literal, TypedDict
+from typing import TYPE_CHECKING, Any, Literal, TypedDict
 
 from starlette.routing import Route, Router
 
@@ -20,6 +20,10 @@ from mcp_auth_rs._setup import Legacy, Resource, Resources, camel_case, invalid_
 from mcp_auth_rs.config import AuthServerConfig, ServerMetadataPaths
 from mcp_auth_rs.middleware.asgi import BearerAuthMiddleware
 from mcp_auth_rs.types import AuthInfo, ResourceServerConfig
+
+if TYPE_CHECKING:
+    from mcp_auth_rs.fastmcp import FastMCPAuthProvider
+    from mcp_auth_rs.sdk import McpTokenVerifier
 
 
 class JwtVerifyOptions(TypedDict, total=False):
@@ -111,6 +115,76 @@ class MCPAuth:
             raise ValueError(
                 "mode_or_verify must be 'jwt' or a callable function that verifies tokens."
             )
+        gate = self._gate(
+            mode_or_verify,
+            audience,
+            required_scopes,
+            show_error_details,
+            leeway,
+            resource,
+            jwt_verify,
+        )
+        attributes: dict[str, Any] = {"gate": gate, "context_var": self._context_var}
+        return type("BearerAuth", (BearerAuthMiddleware,), attributes)
+
+    def token_verifier(
+        self,
+        resource: str,
+        audience: str | None = None,
+        leeway: float | None = None,
+        *,
+        jwt_verify: JwtVerifyOptions | None = None,
+    ) -> McpTokenVerifier:
+        """A ``TokenVerifier`` for the official ``mcp`` SDK (1.x ``FastMCP``, 2.x ``MCPServer``).
+
+        Tokens are verified by the core exactly as ``bearer_auth_middleware('jwt',
+        resource=resource)`` verifies them (``audience`` defaults to ``resource``);
+        the SDK then answers the HTTP side itself (see ``docs/sdk.md`` for what
+        that loses). ``mcp`` is imported on first use only.
+        """
+        from mcp_auth_rs.sdk import McpTokenVerifier
+
+        gate = self._gate("jwt", audience, None, False, leeway, resource, jwt_verify)
+        return McpTokenVerifier(gate, resource)
+
+    def fastmcp_auth(
+        self,
+        resource: str,
+        audience: str | None = None,
+        required_scopes: list[str] | None = None,
+        show_error_details: bool = False,
+        leeway: float | None = None,
+        *,
+        jwt_verify: JwtVerifyOptions | None = None,
+    ) -> FastMCPAuthProvider:
+        """An auth provider for FastMCP 4: ``FastMCP(..., auth=mcp_auth.fastmcp_auth(R))``.
+
+        Its middleware is this package's gate on the MCP endpoint (the core's
+        400/401/403/503 and challenges), its route serves this resource's RFC 9728
+        document, and tools see the caller through ``get_access_token()``.
+        Needs ``fastmcp`` (imported here, not before).
+        """
+        from mcp_auth_rs.fastmcp import new_provider
+
+        target = self._target(resource)
+        if target is None:
+            raise invalid_config("`fastmcp_auth` needs the `protected_resources` configuration.")
+        gate = self._gate(
+            "jwt", audience, required_scopes, show_error_details, leeway, resource, jwt_verify
+        )
+        verifier_gate = self._gate("jwt", audience, None, False, leeway, resource, jwt_verify)
+        return new_provider(target, gate, verifier_gate, self._context_var)
+
+    def _gate(
+        self,
+        mode_or_verify: Literal["jwt"] | Verify_,
+        audience: str | None,
+        required_scopes: list[str] | None,
+        show_error_details: bool,
+        leeway: float | None,
+        resource: str | None,
+        jwt_verify: JwtVerifyOptions | None,
+    ) -> Gate:
         target = self._target(resource)
         servers = list(target.authorization_servers) if target else self._legacy_servers()
         audiences = [audience] if audience is not None else [resource] if resource else None
@@ -118,7 +192,7 @@ class MCPAuth:
             warnings.warn(
                 "bearer_auth_middleware accepts tokens for any audience: "
                 "set `resource` or `audience`.",
-                stacklevel=2,
+                stacklevel=3,
             )
         max_token_length = self._bearer_limits(audiences)
         verifier = None
@@ -135,7 +209,7 @@ class MCPAuth:
             verifier is not None,
             verifier,
         )
-        gate = Gate(
+        return Gate(
             native,
             verify=None if mode_or_verify == "jwt" else mode_or_verify,
             resource=target.resource if target else None,
@@ -146,8 +220,6 @@ class MCPAuth:
             else None,
             show_error_details=show_error_details,
         )
-        attributes: dict[str, Any] = {"gate": gate, "context_var": self._context_var}
-        return type("BearerAuth", (BearerAuthMiddleware,), attributes)
 
     def _target(self, resource: str | None) -> Resource | None:
         if isinstance(self._resolved, Legacy):

@@ -1,0 +1,155 @@
+"""``MCPAuth.fastmcp_auth`` in FastMCP 4, over HTTP with FastMCP's client.
+
+The provider's middleware is this package's gate, so the answers on the MCP
+endpoint are the core's (not FastMCP's or the SDK's), its route serves our
+RFC 9728 document, and tools see the caller through ``get_access_token()``.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import time
+from collections.abc import Iterator
+from typing import Any
+
+import anyio
+import pytest
+from authserver import AuthServer, auth_server
+from sdkserver import free_port, get, post, serve
+
+if importlib.util.find_spec("fastmcp") is None:
+    pytest.skip(
+        "FastMCP 4: runs in target/py-venv-fastmcp (scripts/python-test.sh)",
+        allow_module_level=True,
+    )
+
+from fastmcp import Client
+from fastmcp.server.auth import AccessToken, AuthProvider, TokenVerificationError
+
+from mcp_auth_rs import MCPAuth
+from mcp_auth_rs.config import AuthServerType
+from mcp_auth_rs.types import ResourceServerConfig, ResourceServerMetadata
+from mcp_auth_rs.utils import fetch_server_config
+
+
+@pytest.fixture(scope="module")
+def issuer() -> Iterator[AuthServer]:
+    with auth_server() as server:
+        yield server
+
+
+@pytest.fixture(scope="module")
+def server(issuer: AuthServer) -> Iterator[tuple[str, str]]:
+    port = free_port()
+    resource = f"http://127.0.0.1:{port}/mcp"
+    with serve("fastmcp_app", port, {"ISSUER": issuer.issuer, "RESOURCE": resource}) as url:
+        yield url, resource
+
+
+def _mcp_auth(issuer: AuthServer, resource: str, jwks_uri: str | None = None) -> MCPAuth:
+    config = fetch_server_config(issuer.issuer, AuthServerType.OIDC)
+    if jwks_uri is not None:
+        config = config.model_copy(
+            update={"metadata": config.metadata.model_copy(update={"jwks_uri": jwks_uri})}
+        )
+    metadata = ResourceServerMetadata(
+        resource=resource, authorization_servers=[config], scopes_supported=["read", "write"]
+    )
+    return MCPAuth(protected_resources=ResourceServerConfig(metadata=metadata))
+
+
+async def _whoami(url: str, token: str) -> Any:
+    async with Client(url, auth=token) as client:
+        result = await client.call_tool("whoami", {})
+        return json.loads(result.content[0].text)
+
+
+def test_a_tool_sees_the_caller(server: tuple[str, str], issuer: AuthServer) -> None:
+    url, resource = server
+    token = issuer.token(resource, subject="alice", scope="read write")
+    seen = anyio.run(_whoami, f"{url}/mcp", token)
+    assert seen["type"] == "fastmcp.server.auth.auth.AccessToken"
+    assert seen["subject"] == "alice"
+    assert seen["client_id"] == "test-client"
+    assert seen["scopes"] == ["read", "write"]
+    assert seen["resource"] == resource
+    assert seen["iss"] == issuer.issuer
+    assert seen["same_token"] is True
+
+
+def test_the_metadata_document_is_ours(server: tuple[str, str], issuer: AuthServer) -> None:
+    url, resource = server
+    status, body = get(f"{url}/.well-known/oauth-protected-resource/mcp")
+    assert status == 200
+    expected = _mcp_auth(issuer, resource)._resolved.by_resource[resource].document  # type: ignore[union-attr]
+    assert body == expected.encode()
+    assert json.loads(body)["authorization_servers"] == [issuer.issuer]
+
+
+def test_no_token_gets_the_cores_bare_challenge(server: tuple[str, str]) -> None:
+    url, _ = server
+    status, headers, _ = post(f"{url}/mcp")
+    assert status == 401
+    assert headers["www-authenticate"] == (
+        f'Bearer resource_metadata="{url}/.well-known/oauth-protected-resource/mcp", scope="read"'
+    )
+
+
+def test_another_audience_is_the_cores_401(server: tuple[str, str], issuer: AuthServer) -> None:
+    url, _ = server
+    token = issuer.token("https://elsewhere.example.com/mcp", scope="read")
+    status, headers, _ = post(f"{url}/mcp", {"Authorization": f"Bearer {token}"})
+    assert status == 401
+    challenge = headers["www-authenticate"]
+    assert challenge.startswith('Bearer error="invalid_token"')
+    assert "Authentication failed" not in challenge  # FastMCP's own text
+
+
+def test_a_missing_scope_is_the_cores_403(server: tuple[str, str], issuer: AuthServer) -> None:
+    url, resource = server
+    token = issuer.token(resource, scope="write")
+    status, headers, _ = post(f"{url}/mcp", {"Authorization": f"Bearer {token}"})
+    assert status == 403
+    assert 'error="insufficient_scope"' in headers["www-authenticate"]
+    assert 'scope="read"' in headers["www-authenticate"]
+
+
+def test_bad_header_grammar_is_400(server: tuple[str, str]) -> None:
+    url, _ = server
+    status, _, body = post(f"{url}/mcp", {"Authorization": "Bearer a b"})
+    assert status == 400
+    assert json.loads(body)["error"] == "invalid_request"
+
+
+def test_other_routes_stay_public(server: tuple[str, str]) -> None:
+    url, _ = server
+    assert get(f"{url}/health") == (200, b"ok")
+
+
+def test_verify_token_directly(issuer: AuthServer) -> None:
+    resource = "https://mcp.example.com/mcp"
+    provider = _mcp_auth(issuer, resource).fastmcp_auth(resource)
+    assert isinstance(provider, AuthProvider)
+
+    async def verify(token: str) -> AccessToken | None:
+        result: AccessToken | None = await provider.verify_token(token)
+        return result
+
+    access = anyio.run(verify, issuer.token(resource, subject="carol", scope="read"))
+    assert isinstance(access, AccessToken)
+    assert access.subject == "carol" and access.resource == resource
+    assert access.claims["iss"] == issuer.issuer
+    assert access.expires_at is not None and access.expires_at > time.time()
+    assert anyio.run(verify, issuer.token("https://elsewhere.example.com")) is None
+
+
+def test_an_outage_raises_token_verification_error(issuer: AuthServer) -> None:
+    resource = "https://mcp.example.com/mcp"
+    provider = _mcp_auth(issuer, resource, "http://127.0.0.1:9/").fastmcp_auth(resource)
+
+    async def verify() -> None:
+        await provider.verify_token(issuer.token(resource))
+
+    with pytest.raises(TokenVerificationError):
+        anyio.run(verify)

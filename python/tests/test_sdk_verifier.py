@@ -1,0 +1,118 @@
+"""``MCPAuth.token_verifier`` in process: the core's verdict as the SDK's ``AccessToken``."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+
+import anyio
+import pytest
+from authserver import AuthServer, auth_server
+from mcp.server.auth.provider import AccessToken, TokenVerifier
+
+from mcp_auth_rs import MCPAuth
+from mcp_auth_rs.config import AuthServerConfig, AuthServerType
+from mcp_auth_rs.exceptions import MCPAuthAuthServerException
+from mcp_auth_rs.sdk import MCPAuthVerificationUnavailableException, McpTokenVerifier
+from mcp_auth_rs.types import ResourceServerConfig, ResourceServerMetadata
+from mcp_auth_rs.utils import fetch_server_config
+
+RESOURCE = "https://mcp.example.com/mcp"
+
+
+@pytest.fixture(scope="module")
+def issuer() -> Iterator[AuthServer]:
+    with auth_server() as server:
+        yield server
+
+
+def _mcp_auth(config: AuthServerConfig) -> MCPAuth:
+    metadata = ResourceServerMetadata(resource=RESOURCE, authorization_servers=[config])
+    return MCPAuth(protected_resources=ResourceServerConfig(metadata=metadata))
+
+
+@pytest.fixture(scope="module")
+def verifier(issuer: AuthServer) -> McpTokenVerifier:
+    return _mcp_auth(fetch_server_config(issuer.issuer, AuthServerType.OIDC)).token_verifier(
+        resource=RESOURCE
+    )
+
+
+def _verify(verifier: McpTokenVerifier, token: str) -> AccessToken | None:
+    async def run() -> AccessToken | None:
+        return await verifier.verify_token(token)
+
+    return anyio.run(run)
+
+
+def test_satisfies_the_sdk_protocol(verifier: McpTokenVerifier) -> None:
+    typed: TokenVerifier = verifier  # mypy checks the structural match
+    assert typed is verifier
+
+
+def test_a_valid_token_becomes_an_access_token(
+    verifier: McpTokenVerifier, issuer: AuthServer
+) -> None:
+    token = issuer.token(RESOURCE, subject="alice", scope="read write")
+    access = _verify(verifier, token)
+    assert type(access) is AccessToken
+    assert access.token == token
+    assert access.client_id == "test-client"
+    assert access.scopes == ["read", "write"]
+    assert access.subject == "alice"
+    assert access.resource == RESOURCE
+    assert access.claims is not None and access.claims["iss"] == issuer.issuer
+    assert isinstance(access.expires_at, int)
+    assert abs(access.expires_at - (time.time() + 3600)) < 10
+
+
+def test_no_client_id_is_empty_not_invented(verifier: McpTokenVerifier, issuer: AuthServer) -> None:
+    now = int(time.time())
+    claims = {"iss": issuer.issuer, "sub": "bob", "aud": RESOURCE, "iat": now, "exp": now + 60}
+    access = _verify(verifier, issuer.sign(claims))
+    assert access is not None and access.client_id == "" and access.subject == "bob"
+    with_azp = _verify(verifier, issuer.sign({**claims, "azp": "app-2"}))
+    assert with_azp is not None and with_azp.client_id == "app-2"
+
+
+@pytest.mark.parametrize(
+    "case",
+    ["other audience", "expired", "garbage", "spaces", "empty"],
+)
+def test_refused_tokens_are_none(verifier: McpTokenVerifier, issuer: AuthServer, case: str) -> None:
+    token = {
+        "other audience": issuer.token("https://elsewhere.example.com/mcp"),
+        "expired": issuer.token(RESOURCE, ttl=-3600),
+        "garbage": "not-a-jwt",
+        "spaces": "a b",
+        "empty": "",
+    }[case]
+    assert _verify(verifier, token) is None
+
+
+def test_audience_can_be_given(issuer: AuthServer) -> None:
+    auth = _mcp_auth(fetch_server_config(issuer.issuer, AuthServerType.OIDC))
+    verifier = auth.token_verifier(resource=RESOURCE, audience="api://todo")
+    assert _verify(verifier, issuer.token("api://todo")) is not None
+    assert _verify(verifier, issuer.token(RESOURCE)) is None
+
+
+def test_an_outage_raises_rather_than_refusing(issuer: AuthServer) -> None:
+    config = fetch_server_config(issuer.issuer, AuthServerType.OIDC)
+    dead = config.model_copy(
+        update={"metadata": config.metadata.model_copy(update={"jwks_uri": "http://127.0.0.1:9/"})}
+    )
+    verifier = _mcp_auth(dead).token_verifier(resource=RESOURCE)
+    with pytest.raises(MCPAuthVerificationUnavailableException) as raised:
+        _verify(verifier, issuer.token(RESOURCE))
+    assert raised.value.status == 503
+    assert raised.value.code == "verification_unavailable"
+
+
+def test_legacy_server_mode_and_unknown_resource(issuer: AuthServer) -> None:
+    config = fetch_server_config(issuer.issuer, AuthServerType.OIDC)
+    legacy = MCPAuth(server=config).token_verifier(resource=RESOURCE)
+    assert _verify(legacy, issuer.token(RESOURCE)) is not None
+    with pytest.raises(MCPAuthAuthServerException) as raised:
+        _mcp_auth(config).token_verifier(resource="https://other.example.com")
+    assert "is not configured" in str(raised.value.cause)
