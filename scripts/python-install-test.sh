@@ -13,12 +13,14 @@ rm -rf target/wheels
 wheel=$(ls target/wheels/mcp_auth_rs-*.whl)
 echo "built $(basename "$wheel")"
 
-check() { # <name> <sdk requirement> <server file>
+check() { # <name> <sdk requirement> <server file> [<endpoint>]
   local venv="$PWD/target/py-install-$1"
   rm -rf "$venv"
   "$python" -m venv "$venv"
   "$venv/bin/pip" install -q --disable-pip-version-check "$wheel" "$2" uvicorn==0.55.0 mypy==2.4.1
-  "$test_venv/bin/python" python/install/check.py "$venv/bin/python" "$3"
+  "$test_venv/bin/python" python/install/check.py "$venv/bin/python" "$3" "${4:-/}"
   (cd "$(mktemp -d)" && cp "$OLDPWD/$3" server.py && "$venv/bin/mypy" --strict server.py)
 }
 check mcp1 "mcp==1.30.0" python/install/server_mcp1.py
+check mcp2 "mcp==2.3.0" python/install/server_mcp2.py /mcp
+check fastmcp "fastmcp==4.2.3" python/install/server_fastmcp.py /mcp

@@ -2,7 +2,7 @@
 virtualenv, its own working directory outside the repository) against a
 loopback authorization server, and checks metadata, a 401, a 403 and a 200.
 
-    python check.py <venv python> <server module file>
+    python check.py <venv python> <server module file> [<MCP endpoint path, default />]
 """
 
 from __future__ import annotations
@@ -46,7 +46,7 @@ def ready(url: str) -> bool:
         return False
 
 
-def main(python: str, server_file: str) -> None:
+def main(python: str, server_file: str, endpoint: str = "/") -> None:
     with auth_server() as issuer, tempfile.TemporaryDirectory() as workdir:
         shutil.copy(server_file, Path(workdir) / "server.py")
         with socket.socket() as s:
@@ -83,11 +83,12 @@ def main(python: str, server_file: str) -> None:
             assert "site-packages" in where, f"not the installed package: {where}"
             status, _, body = get(f"{base}/.well-known/oauth-protected-resource/mcp")
             assert json.loads(body)["resource"] == RESOURCE
-            status, headers, _ = get(f"{base}/")
+            status, headers, _ = get(f"{base}{endpoint}")
             assert status == 401 and "resource_metadata=" in headers["www-authenticate"], status
-            status, _, _ = get(f"{base}/", issuer.token(RESOURCE, scope="other"))
+            status, _, _ = get(f"{base}{endpoint}", issuer.token(RESOURCE, scope="other"))
             assert status == 403, status
-            status, _, _ = get(f"{base}/", issuer.token(RESOURCE, scope="read"), body=False)
+            accepted = issuer.token(RESOURCE, scope="read")
+            status, _, _ = get(f"{base}{endpoint}", accepted, body=False)
             # Past the gate: the SDK answers a GET without a session itself (not 401/403).
             assert status not in (401, 403), status
             print(f"install check passed: {Path(server_file).name} from {where}")
@@ -97,4 +98,4 @@ def main(python: str, server_file: str) -> None:
 
 
 if __name__ == "__main__":
-    main(sys.argv[1], sys.argv[2])
+    main(*sys.argv[1:4])
