@@ -58,25 +58,28 @@ impl DpopChecker {
 
     /// `'off'`, `'allowed'` or `'required'`.
     #[getter]
-    fn mode(&self) -> &'static str {
-        self.inner.mode.as_str()
+    fn mode(&self, py: Python<'_>) -> PyResult<&'static str> {
+        entry(py, || Ok(self.inner.mode.as_str()))
     }
 
     /// The accepted proof algorithms, for challenges and metadata.
     #[getter]
-    fn algorithms(&self) -> Vec<&'static str> {
-        self.inner
-            .rules
-            .algorithms
-            .iter()
-            .map(|alg| mcp_auth_core::keys::algorithms::name(*alg))
-            .collect()
+    fn algorithms(&self, py: Python<'_>) -> PyResult<Vec<&'static str>> {
+        entry(py, || {
+            Ok(self
+                .inner
+                .rules
+                .algorithms
+                .iter()
+                .map(|alg| mcp_auth_core::keys::algorithms::name(*alg))
+                .collect())
+        })
     }
 
     /// Whether server nonces are required.
     #[getter]
-    fn nonces(&self) -> bool {
-        self.inner.nonces.is_some()
+    fn nonces(&self, py: Python<'_>) -> PyResult<bool> {
+        entry(py, || Ok(self.inner.nonces.is_some()))
     }
 
     /// A fresh server nonce, when nonces are enabled.

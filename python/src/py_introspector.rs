@@ -50,7 +50,11 @@ impl Introspector {
                     let bytes = secret_bytes(store_secret.as_ref())?;
                     Some(to_py(
                         py,
-                        StoreSecret::new(bytes.as_deref(), "introspection.storeSecret", SECRET_TYPES),
+                        StoreSecret::new(
+                            bytes.as_deref(),
+                            "introspection.storeSecret",
+                            SECRET_TYPES,
+                        ),
                     )?)
                 }
                 None => None,

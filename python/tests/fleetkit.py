@@ -192,7 +192,9 @@ class Redis:
 def redis_server() -> Iterator[Redis]:
     binary = shutil.which("redis-server") or "/usr/bin/redis-server"
     if not os.path.exists(binary):
-        raise RuntimeError("redis-server is needed for the fleet tests (apt-get install redis-server)")
+        raise RuntimeError(
+            "redis-server is needed for the fleet tests (apt-get install redis-server)"
+        )
     port = _free_port()
     workdir = tempfile.mkdtemp(prefix="py-fleet-redis-")
     process = subprocess.Popen(
@@ -252,7 +254,9 @@ class ProofKey:
             "ath": b64url(hashlib.sha256(token.encode()).digest()),
             **extra,
         }
-        signing_input = f"{b64url(json.dumps(header).encode())}.{b64url(json.dumps(claims).encode())}"
+        signing_input = (
+            f"{b64url(json.dumps(header).encode())}.{b64url(json.dumps(claims).encode())}"
+        )
         der = self.key.sign(signing_input.encode(), ec.ECDSA(hashes.SHA256()))
         r, s = decode_dss_signature(der)
         return f"{signing_input}.{b64url(r.to_bytes(32, 'big') + s.to_bytes(32, 'big'))}"

@@ -40,6 +40,15 @@ async def settle(value: object) -> object:
     return await value if inspect.isawaitable(value) else value
 
 
+def answer_now(a: Authenticator, headers: list[str]) -> object:
+    """One request from a running asyncio loop (an awaitable needs one)."""
+
+    async def run() -> object:
+        return await settle(a.authenticate("GET", "/mcp", None, headers, False))
+
+    return asyncio.run(run())
+
+
 def bearer(a: Authenticator, token: str) -> object:
     return a.authenticate("GET", "/mcp", None, ["Authorization", f"Bearer {token}"], False)
 
@@ -71,7 +80,9 @@ def test_an_active_token_is_accepted_and_cached(endpoint: IntrospectionServer) -
     assert endpoint.tokens == ["good-1"]
 
 
-def test_an_inactive_token_is_refused_once_per_cache_lifetime(endpoint: IntrospectionServer) -> None:
+def test_an_inactive_token_is_refused_once_per_cache_lifetime(
+    endpoint: IntrospectionServer,
+) -> None:
     introspector = Introspector(introspector_options(endpoint.issuer))
     a = Authenticator(authenticator_options(), None, introspector=introspector)
 
@@ -92,8 +103,12 @@ def test_an_inactive_token_is_refused_once_per_cache_lifetime(endpoint: Introspe
 
 def test_missing_scopes_are_refused_with_403(endpoint: IntrospectionServer) -> None:
     endpoint.answer = lambda token: endpoint.active(scope="other")
-    a = Authenticator(authenticator_options(), None, introspector=Introspector(introspector_options(endpoint.issuer)))
-    answer = asyncio.run(settle(bearer(a, "good-narrow")))
+    a = Authenticator(
+        authenticator_options(),
+        None,
+        introspector=Introspector(introspector_options(endpoint.issuer)),
+    )
+    answer = answer_now(a, ["Authorization", "Bearer good-narrow"])
     assert isinstance(answer, Answer)
     assert answer.status == 403
 
@@ -130,7 +145,9 @@ def test_auto_route_sends_a_trusted_issuers_jwt_to_the_verifier(
     )
     verifier.prepare()
     a = Authenticator(
-        authenticator_options("auto"), verifier, introspector=Introspector(introspector_options(endpoint.issuer))
+        authenticator_options("auto"),
+        verifier,
+        introspector=Introspector(introspector_options(endpoint.issuer)),
     )
 
     async def run() -> tuple[object, object]:

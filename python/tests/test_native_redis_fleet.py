@@ -17,9 +17,23 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 from conftest import PRM, RESOURCE, Signer
-from fleetkit import IntrospectionServer, ProofKey, Redis, introspection_server, introspector_options, redis_server
+from fleetkit import (
+    IntrospectionServer,
+    ProofKey,
+    Redis,
+    introspection_server,
+    introspector_options,
+    redis_server,
+)
 
-from mcp_auth_rs._native import Answer, Authenticator, DpopChecker, Introspector, RedisStore, Verifier
+from mcp_auth_rs._native import (
+    Answer,
+    Authenticator,
+    DpopChecker,
+    Introspector,
+    RedisStore,
+    Verifier,
+)
 
 if TYPE_CHECKING:
     from mcp_auth_rs._native import StoreEvent
@@ -75,6 +89,15 @@ async def settle(value: object) -> object:
     return await value if inspect.isawaitable(value) else value
 
 
+def answer_now(a: Authenticator, headers: list[str]) -> object:
+    """One request from a running asyncio loop (an awaitable needs one)."""
+
+    async def run() -> object:
+        return await settle(a.authenticate("GET", "/mcp", None, headers, False))
+
+    return asyncio.run(run())
+
+
 def bearer(a: Authenticator, token: str) -> object:
     return a.authenticate("GET", "/mcp", None, ["Authorization", f"Bearer {token}"], False)
 
@@ -113,7 +136,9 @@ def test_concurrent_first_requests_make_one_call(
     one, two = introspecting(endpoint, store), introspecting(endpoint, store)
 
     async def run() -> list[object]:
-        return list(await asyncio.gather(*(settle(bearer(a, "good-b")) for a in (one, two, one, two))))
+        return list(
+            await asyncio.gather(*(settle(bearer(a, "good-b")) for a in (one, two, one, two)))
+        )
 
     for answer in asyncio.run(run()):
         assert isinstance(answer, str), answer
@@ -124,8 +149,12 @@ def test_a_record_with_a_wrong_mac_is_refused_and_reported(
     endpoint: IntrospectionServer, store: RedisStore, redis: Redis
 ) -> None:
     writer = introspecting(endpoint, store)
-    asyncio.run(settle(bearer(writer, "good-c")))
-    [known] = [k for k in redis.command("KEYS", f"{PREFIX}introspection:*") if k.endswith(token_hash("good-c"))]
+    answer_now(writer, ["Authorization", "Bearer good-c"])
+    [known] = [
+        k
+        for k in redis.command("KEYS", f"{PREFIX}introspection:*")
+        if k.endswith(token_hash("good-c"))
+    ]
     # The same scope, another token: the endpoint says it is inactive.
     forged_key = known[: -len(token_hash("good-c"))] + token_hash("bad-forged")
     record = json.loads(redis.command("GET", known)[44:])
@@ -134,7 +163,7 @@ def test_a_record_with_a_wrong_mac_is_refused_and_reported(
 
     events: list[StoreEvent] = []
     reader = introspecting(endpoint, store, events)
-    answer = asyncio.run(settle(bearer(reader, "bad-forged")))
+    answer = answer_now(reader, ["Authorization", "Bearer bad-forged"])
     assert isinstance(answer, Answer)
     assert answer.status == 401
     assert endpoint.calls == before + 1, "the forged record is a miss: the endpoint decides"
@@ -151,7 +180,9 @@ def test_another_secret_does_not_read_the_fleets_records(
     other = Authenticator(
         options("introspection"),
         None,
-        introspector=Introspector(introspector_options(endpoint.issuer), store, "another-secret-" * 3, RESOURCE),
+        introspector=Introspector(
+            introspector_options(endpoint.issuer), store, "another-secret-" * 3, RESOURCE
+        ),
     )
 
     async def run() -> None:
@@ -212,7 +243,7 @@ def test_the_dpop_claim_fails_closed_without_redis(verifier: Verifier, sign: Sig
     token = sign(cnf={"jkt": key.jkt})
     a = dpop_fleet(verifier, down)
     headers = ["Authorization", f"DPoP {token}", "DPoP", key.proof("GET", RESOURCE, token)]
-    answer = asyncio.run(settle(a.authenticate("GET", "/mcp", None, headers, False)))
+    answer = answer_now(a, headers)
     assert isinstance(answer, Answer)
     assert answer.status == 503
     assert any(n.lower() == "retry-after" for n, _ in answer.headers)
