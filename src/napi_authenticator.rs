@@ -13,12 +13,11 @@ use crate::js_store::Readiness;
 use crate::napi_dpop::JsDpopChecker;
 use crate::napi_introspector::Introspector;
 use crate::napi_verifier::Verifier;
-use mcp_auth_core::decision::{Decider, DpopMode, DpopSettings, Refusal, Request};
-use mcp_auth_core::dpop::proof::Mode;
+use mcp_auth_core::decision::{Decider, Refusal, Request};
 use mcp_auth_core::error::AuthResult;
 use mcp_auth_core::flow::{Bound, Flow, Job, Outcome, Pending, Started, Timing};
 use mcp_auth_core::options::authenticator::{
-    AuthenticatorOptions as CoreAuthenticatorOptions, ScopeRule as CoreScopeRule,
+    dpop_settings, AuthenticatorOptions as CoreAuthenticatorOptions, ScopeRule as CoreScopeRule,
 };
 use mcp_auth_core::panic_guard::guarded;
 use mcp_auth_core::tokens::verifier::Step;
@@ -84,20 +83,7 @@ impl Authenticator {
         let dpop_fleet = dpop.as_ref().and_then(|d| d.fleet.clone());
         let introspection_fleet = introspector.as_ref().and_then(|i| i.fleet.clone());
         let checker = dpop.map(|d| d.inner.clone());
-        let dpop_settings = checker.as_ref().and_then(|c| {
-            let mode = match c.mode {
-                Mode::Off => return None,
-                Mode::Allowed => DpopMode::Allowed,
-                Mode::Required => DpopMode::Required,
-            };
-            let algorithms = c
-                .rules
-                .algorithms
-                .iter()
-                .map(|alg| mcp_auth_core::keys::algorithms::name(*alg).to_owned())
-                .collect();
-            Some(DpopSettings { mode, algorithms })
-        });
+        let dpop_settings = dpop_settings(checker.as_deref());
         // The core reads the options (one rule for every binding).
         let core_options = CoreAuthenticatorOptions {
             resource_metadata_url: options.resource_metadata_url,

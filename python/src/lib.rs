@@ -4,8 +4,11 @@
 
 mod py_authenticator;
 mod py_discovery;
+mod py_dpop;
 mod py_error;
+mod py_fleet;
 mod py_functions;
+mod py_introspector;
 mod py_json;
 mod py_outcome;
 mod py_runtime;
@@ -21,6 +24,9 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     )?;
     m.add_class::<py_verifier::Verifier>()?;
     m.add_class::<py_authenticator::Authenticator>()?;
+    m.add_class::<py_introspector::Introspector>()?;
+    m.add_class::<py_dpop::DpopChecker>()?;
+    m.add_class::<py_fleet::RedisStore>()?;
     m.add_class::<py_outcome::Answer>()?;
     m.add_class::<py_outcome::Verify>()?;
     m.add_class::<py_outcome::Accepted>()?;

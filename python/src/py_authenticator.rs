@@ -1,19 +1,22 @@
 //! The `Authenticator` class: one resource's request decision. One call per
-//! request (`authenticate`) answers a cached or inline-checked JWT
-//! synchronously; a worker check or a key fetch is one awaitable. Tokens the
+//! request (`authenticate`) answers a cached or inline-checked JWT (or a
+//! cached introspection verdict) synchronously; a worker check, key fetch,
+//! introspection call (with or without a fleet store) or fleet DPoP claim
+//! is one awaitable. Tokens the
 //! caller verifies go through `finish`, errors the caller meets through
 //! `refuse`. The logic is the core's (`flow.rs`, `decision/`); this file
 //! converts, as `src/napi_authenticator.rs` does for Node.
 
+use crate::py_dpop::DpopChecker;
 use crate::py_error::{entry, to_py};
+use crate::py_introspector::Introspector;
 use crate::py_json::options_value;
 use crate::py_outcome::{answer, parse_scheme, to_python, Answer};
 use crate::py_runtime::awaitable;
 use crate::py_verifier::Verifier;
 use mcp_auth_core::decision::{Refusal, Request};
-use mcp_auth_core::error::AuthError;
 use mcp_auth_core::flow::{Bound as Binding, Flow, Job, Outcome, Pending, Started, Timing};
-use mcp_auth_core::options::authenticator::AuthenticatorOptions;
+use mcp_auth_core::options::authenticator::{dpop_settings, AuthenticatorOptions};
 use mcp_auth_core::panic_guard::internal;
 use mcp_auth_core::tokens::verifier::Step;
 use pyo3::prelude::*;
@@ -24,45 +27,38 @@ pub struct Authenticator {
     flow: Arc<Flow>,
 }
 
-/// A parameter kept for a part not in the Python binding yet: only None.
-fn not_yet(value: Option<&Bound<'_, PyAny>>, what: &str) -> Result<(), AuthError> {
-    match value {
-        Some(v) if !v.is_none() => Err(AuthError::config(format!(
-            "{what} is not supported by the Python binding yet; pass None."
-        ))),
-        _ => Ok(()),
-    }
-}
-
 #[pymethods]
 impl Authenticator {
     /// `options_json`: the core's authenticator options as one JSON text
-    /// (`options/authenticator.rs`).
+    /// (`options/authenticator.rs`). `dpop` takes DPoP proofs (and, with its
+    /// store, claims them fleet-wide); `introspector` answers the
+    /// 'introspection' and 'auto' routes (through its store when it has one).
     #[new]
     #[pyo3(signature = (options_json, verifier, dpop = None, introspector = None))]
     fn new(
         py: Python<'_>,
         options_json: &str,
         verifier: Option<Bound<'_, Verifier>>,
-        dpop: Option<Bound<'_, PyAny>>,
-        introspector: Option<Bound<'_, PyAny>>,
+        dpop: Option<Bound<'_, DpopChecker>>,
+        introspector: Option<Bound<'_, Introspector>>,
     ) -> PyResult<Self> {
         entry(py, || {
-            to_py(py, not_yet(dpop.as_ref(), "a DPoP checker"))?;
-            to_py(py, not_yet(introspector.as_ref(), "an introspector"))?;
             let value = options_value(py, options_json)?;
+            let checker = dpop.as_ref().map(|d| d.get().inner.clone());
             let (config, route) = to_py(
                 py,
-                AuthenticatorOptions::from_json(value).and_then(|o| o.to_config(None)),
+                AuthenticatorOptions::from_json(value)
+                    .and_then(|o| o.to_config(dpop_settings(checker.as_deref()))),
             )?;
+            let introspector = introspector.as_ref().map(Bound::get);
             let flow = Flow {
                 decider: mcp_auth_core::decision::Decider::new(config),
                 verifier: verifier.map(|v| v.get().inner.clone()),
-                introspector: None,
-                introspection_fleet: None,
+                introspector: introspector.map(|i| i.inner.clone()),
+                introspection_fleet: introspector.and_then(|i| i.fleet.clone()),
                 route,
-                dpop: None,
-                dpop_fleet: None,
+                dpop: checker,
+                dpop_fleet: dpop.as_ref().and_then(|d| d.get().fleet.clone()),
             };
             Ok(Self {
                 flow: Arc::new(flow),

@@ -20,7 +20,10 @@ fn options_from_json(text: &str) -> AuthResult<VerifierOptions> {
     VerifierOptions::from_json(value)
 }
 
-fn to_dict<'py>(py: Python<'py>, v: &verifier::Verified) -> PyResult<Bound<'py, PyDict>> {
+pub(crate) fn to_dict<'py>(
+    py: Python<'py>,
+    v: &verifier::Verified,
+) -> PyResult<Bound<'py, PyDict>> {
     let dict = PyDict::new(py);
     dict.set_item("issuer", v.issuer.as_str())?;
     dict.set_item("subject", v.identity.subject.as_deref())?;

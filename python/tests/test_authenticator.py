@@ -222,9 +222,8 @@ def test_bad_options_are_typed_errors(auth_server: str) -> None:
             Authenticator(bad, None)
         assert caught.value.code == "invalid_config"
         assert named in caught.value.reason
-    with pytest.raises(NativeAuthError) as caught:
+    with pytest.raises(TypeError):
         Authenticator(options(), None, dpop=object())  # type: ignore[arg-type]
-    assert caught.value.code == "invalid_config"
     a = Authenticator(options(route="caller"), None)
     with pytest.raises(NativeAuthError):
         a.finish("mac", False, None, None, "GET", "/mcp", "t", [])  # type: ignore[arg-type]

@@ -9,14 +9,17 @@
 # Every failure is a `NativeAuthError`; a Rust panic is one too
 # (`internal_error`). Blocking functions release the GIL and refuse to run
 # on a tokio runtime thread; their `_async` forms need a running asyncio loop.
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Callable
 from typing import Any, Literal, TypedDict, final
 
 __all__ = [
     "Accepted",
     "Answer",
     "Authenticator",
+    "DpopChecker",
+    "Introspector",
     "NativeAuthError",
+    "RedisStore",
     "Verifier",
     "Verify",
     "check_bearer_limits",
@@ -69,6 +72,17 @@ class ServerConfigValidation(TypedDict):
     warnings: list[ValidationFinding]
     # None unless `verbose`.
     successes: list[ValidationFinding] | None
+
+class StoreEvent(TypedDict, total=False):
+    type: Literal["store_unavailable", "store_recovered", "store_record_rejected"]
+    # store_unavailable only.
+    operation: Literal["get", "set", "setIfAbsent", "delete"]
+    # store_unavailable: why; store_record_rejected: 'bad_mac' or 'unreadable'.
+    reason: str
+
+# A listener runs on a worker thread, in event order; what it raises is
+# reported as unraisable and changes nothing.
+_StoreListener = Callable[[StoreEvent], object]
 
 class NativeAuthError(Exception):
     code: str
@@ -127,22 +141,69 @@ class Accepted:
     def effective_scopes(self) -> list[str]: ...
 
 @final
+class RedisStore:
+    # The core's own Redis client, shared with Node processes using
+    # `redisStore(url)` (same keys, prefix, records and TTLs). options_json:
+    # {url, prefix?, connectTimeout?, responseTimeout?, reconnectMaxDelay?,
+    # maxInFlight?}. Does no I/O: it connects on first use.
+    def __new__(cls, options_json: str) -> RedisStore: ...
+    def is_ready(self) -> bool: ...
+
+@final
+class Introspector:
+    # options_json: the core's introspector options (the Node addon's keys:
+    # issuer, issuerType?, endpoint?, audiences?, clientId, clientSecret?, …).
+    # `store` needs `store_secret` (a str or bytes of at least 32 bytes, the
+    # same for the whole fleet); `resource` is part of the records' scope.
+    def __new__(
+        cls,
+        options_json: str,
+        store: RedisStore | None = None,
+        store_secret: str | bytes | None = None,
+        resource: str | None = None,
+        on_store_event: _StoreListener | None = None,
+    ) -> Introspector: ...
+    # The local cache only: None on a miss; raises for a cached inactive token.
+    def cached(self, token: str) -> VerifiedToken | None: ...
+    def check_async(self, token: str) -> Awaitable[VerifiedToken]: ...
+
+@final
+class DpopChecker:
+    # options_json: {resource, mode?, algorithms?, iatWindow?, nonce?,
+    # nonceSecret?, nonceLifetime?, replayCacheSize?, replayCachePerKey?,
+    # storeTimeout?}. With `store`, an accepted proof is claimed fleet-wide.
+    def __new__(
+        cls,
+        options_json: str,
+        store: RedisStore | None = None,
+        on_store_event: _StoreListener | None = None,
+    ) -> DpopChecker: ...
+    @property
+    def mode(self) -> Literal["off", "allowed", "required"]: ...
+    @property
+    def algorithms(self) -> list[str]: ...
+    @property
+    def nonces(self) -> bool: ...
+    def nonce(self) -> str | None: ...
+
+@final
 class Authenticator:
     # options_json: {resourceMetadataUrl?, requiredScopes?, scopeHierarchy?:
     # [{scope, implies}], showErrorDetails?, maxTokenLength?, route:
-    # 'jwt' | 'auto' | 'introspection' | 'caller'}. `dpop` and `introspector`
-    # are reserved: only None for now.
+    # 'jwt' | 'auto' | 'introspection' | 'caller'}. `introspector` serves
+    # the 'introspection' and 'auto' routes.
     def __new__(
         cls,
         options_json: str,
         verifier: Verifier | None,
-        dpop: None = None,
-        introspector: None = None,
+        dpop: DpopChecker | None = None,
+        introspector: Introspector | None = None,
     ) -> Authenticator: ...
     # A `str` is the accepted request as the Node addon's JSON text:
     # {scheme, tokenLength, issuer, subject?, clientId?, scopes, expiresAt,
     # effectiveScopes?, verifyMs?, claims}. An awaitable only when keys must
-    # be fetched or a check runs on a worker.
+    # be fetched, a check runs on a worker, the introspection endpoint (or
+    # the fleet store) is asked, or a proof is claimed in the fleet store.
     def authenticate(
         self,
         method: str,

@@ -2,7 +2,8 @@
 //! in Node, `Authenticator(options_json, …)` in Python), and their one
 //! reading into the decision's settings and the flow's route.
 
-use crate::decision::{DecisionConfig, DpopSettings, ScopeHierarchy};
+use crate::decision::{DecisionConfig, DpopMode, DpopSettings, ScopeHierarchy};
+use crate::dpop::proof::{DpopChecker, Mode};
 use crate::error::{AuthError, AuthResult};
 use crate::flow::Route;
 use crate::options::decode::{self, decode};
@@ -39,6 +40,24 @@ pub struct AuthenticatorOptions {
 
 fn public_path(keys: &[&str]) -> String {
     keys.join(".")
+}
+
+/// The decision's DPoP settings for a resource with `checker`: `None`
+/// (Bearer only) without one or when its mode is `'off'`.
+pub fn dpop_settings(checker: Option<&DpopChecker>) -> Option<DpopSettings> {
+    let checker = checker?;
+    let mode = match checker.mode {
+        Mode::Off => return None,
+        Mode::Allowed => DpopMode::Allowed,
+        Mode::Required => DpopMode::Required,
+    };
+    let algorithms = checker
+        .rules
+        .algorithms
+        .iter()
+        .map(|alg| crate::keys::algorithms::name(*alg).to_owned())
+        .collect();
+    Some(DpopSettings { mode, algorithms })
 }
 
 impl AuthenticatorOptions {
@@ -119,6 +138,34 @@ mod tests {
         assert_eq!(
             config.scope_hierarchy.expand(&["admin".into()]),
             ["admin", "read"]
+        );
+    }
+
+    #[test]
+    fn dpop_settings_follow_the_checker() {
+        use crate::options::dpop::DpopOptions;
+        let checker = |value: Value| {
+            DpopOptions::from_json(value)
+                .and_then(|o| o.to_checker())
+                .unwrap()
+        };
+        assert_eq!(dpop_settings(None), None);
+        let off = checker(json!({"resource": "https://r.example", "mode": "off"}));
+        assert_eq!(dpop_settings(Some(&off)), None);
+        let required = checker(json!({
+            "resource": "https://r.example", "mode": "required", "algorithms": ["ES256", "EdDSA"]
+        }));
+        assert_eq!(
+            dpop_settings(Some(&required)),
+            Some(DpopSettings {
+                mode: DpopMode::Required,
+                algorithms: vec!["ES256".into(), "EdDSA".into()],
+            })
+        );
+        let allowed = checker(json!({"resource": "https://r.example"}));
+        assert_eq!(
+            dpop_settings(Some(&allowed)).map(|s| s.mode),
+            Some(DpopMode::Allowed)
         );
     }
 

@@ -1,0 +1,111 @@
+//! The fleet store from Python: `RedisStore` (the core's own Redis client,
+//! configured by URL, the same keys, records and TTLs as the Node addon's
+//! `redisStore(url)`), the fleet secret (`str` as UTF-8, or `bytes`, for
+//! the core to check) and the listener that receives the store's events.
+
+use crate::py_error::{entry, to_py};
+use crate::py_json::options_value;
+use crate::py_runtime::runtime;
+use mcp_auth_core::fleet::guard::{EventSink, StoreEvent};
+use mcp_auth_core::fleet::redis_store;
+use mcp_auth_core::fleet::store::SharedStore;
+use mcp_auth_core::options::redis_store::RedisStoreOptions;
+use pyo3::prelude::*;
+use pyo3::types::{PyBytes, PyDict, PyString};
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::sync::Arc;
+
+/// A fleet store the module speaks to itself.
+#[pyclass(frozen, module = "mcp_auth_rs._native")]
+pub struct RedisStore {
+    pub(crate) inner: Arc<dyn SharedStore>,
+}
+
+#[pymethods]
+impl RedisStore {
+    /// `options_json`: the core's Redis store options (`url`, `prefix`,
+    /// `connectTimeout`, …). Does no I/O: it connects on first use and in
+    /// the background. Refusals name the option, never the URL or its password.
+    #[new]
+    fn new(py: Python<'_>, options_json: &str) -> PyResult<Self> {
+        entry(py, || {
+            let value = options_value(py, options_json)?;
+            let config = to_py(
+                py,
+                RedisStoreOptions::from_json(value).and_then(|o| o.to_config()),
+            )?;
+            Ok(Self {
+                inner: Arc::new(redis_store::RedisStore::new(config)),
+            })
+        })
+    }
+
+    /// `False` while the store cannot send (disconnected, reconnecting);
+    /// `True` before its first use.
+    fn is_ready(&self, py: Python<'_>) -> PyResult<bool> {
+        entry(py, || Ok(self.inner.is_ready()))
+    }
+}
+
+/// The secret's bytes: a `str`'s UTF-8 (as the Node addon takes a string)
+/// or `bytes`; `None` for any other value, which the core refuses by name.
+pub fn secret_bytes(value: Option<&Bound<'_, PyAny>>) -> PyResult<Option<Vec<u8>>> {
+    let Some(value) = value else {
+        return Ok(None);
+    };
+    if let Ok(text) = value.cast::<PyString>() {
+        return Ok(Some(text.to_str()?.as_bytes().to_vec()));
+    }
+    if let Ok(bytes) = value.cast::<PyBytes>() {
+        return Ok(Some(bytes.as_bytes().to_vec()));
+    }
+    Ok(None)
+}
+
+/// How the refusal names the accepted secret types.
+pub const SECRET_TYPES: &str = "a str or bytes";
+
+fn event_dict<'py>(py: Python<'py>, event: &StoreEvent) -> PyResult<Bound<'py, PyDict>> {
+    let dict = PyDict::new(py);
+    dict.set_item("type", event.kind())?;
+    match event {
+        StoreEvent::Unavailable { operation, reason } => {
+            dict.set_item("operation", operation.as_str())?;
+            dict.set_item("reason", reason.as_str())?;
+        }
+        StoreEvent::Recovered => {}
+        StoreEvent::RecordRejected { reason } => {
+            dict.set_item("reason", reason.as_str())?;
+        }
+    }
+    Ok(dict)
+}
+
+/// Calls the listener with the GIL; an exception it raises changes nothing
+/// (reported as unraisable, as Python does for a callback with no caller).
+fn deliver(listener: &Py<PyAny>, event: &StoreEvent) {
+    let _ = catch_unwind(AssertUnwindSafe(|| {
+        Python::attach(|py| {
+            let called = event_dict(py, event).and_then(|dict| listener.call1(py, (dict,)));
+            if let Err(err) = called {
+                err.write_unraisable(py, Some(listener.bind(py)));
+            }
+        })
+    }));
+}
+
+/// Events reach `listener` in order, off the runtime's workers (a listener
+/// holding the GIL must not stall the store's deadlines).
+pub fn event_sink(listener: Py<PyAny>) -> EventSink {
+    let (sender, mut receiver) = tokio::sync::mpsc::unbounded_channel::<StoreEvent>();
+    let listener = Arc::new(listener);
+    runtime().spawn(async move {
+        while let Some(event) = receiver.recv().await {
+            let listener = listener.clone();
+            let _ = tokio::task::spawn_blocking(move || deliver(&listener, &event)).await;
+        }
+    });
+    Arc::new(move |event: StoreEvent| {
+        let _ = sender.send(event);
+    })
+}
