@@ -27,6 +27,7 @@ from mcp_auth_rs.exceptions import (
 )
 from mcp_auth_rs.types import AuthInfo
 
+Scheme = Literal["bearer", "dpop"]
 Refusal = Literal["coded", "missingScopes", "described", "server", "unexpected"]
 
 #: A custom verifier: mcpauth's are synchronous; an awaitable result is awaited.
@@ -100,6 +101,13 @@ class Gate:
                 return reply(outcome)
             settled = await self._verify_then_finish(method, url, original_url, outcome)
             return reply(settled) if isinstance(settled, Answer) else settled
+        except Exception:
+            return _INTERNAL_ERROR
+
+    def insufficient_scope(self, missing: list[str], used: Scheme | None) -> Reply:
+        """The core's 403 ``insufficient_scope`` for scopes a tool demanded (``_step_up``)."""
+        try:
+            return reply(self._native.refuse("missingScopes", missing=missing, used=used))
         except Exception:
             return _INTERNAL_ERROR
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import warnings
+from collections.abc import Iterable
 from contextvars import ContextVar
 from typing import TYPE_CHECKING, Any, Literal, TypedDict
 
@@ -17,6 +18,7 @@ from mcp_auth_rs import _native
 from mcp_auth_rs._gate import Gate, Verify_
 from mcp_auth_rs._metadata import MetadataDocument, metadata_router
 from mcp_auth_rs._setup import Legacy, Resource, Resources, camel_case, invalid_config, resolve
+from mcp_auth_rs._step_up import require_scopes
 from mcp_auth_rs.config import AuthServerConfig, ServerMetadataPaths
 from mcp_auth_rs.middleware.asgi import BearerAuthMiddleware
 from mcp_auth_rs.types import AuthInfo, ResourceServerConfig
@@ -70,6 +72,17 @@ class MCPAuth:
     def auth_info(self) -> AuthInfo | None:
         """The caller of the current request, set by the bearer middleware."""
         return self._context_var.get()
+
+    def require_scopes(self, scopes: Iterable[str], description: str | None = None) -> None:
+        """In a tool: returns when the caller holds every scope in ``scopes``.
+
+        Otherwise raises ``MCPAuthBearerAuthException`` (``missing_required_scopes``)
+        and, when the response has not started yet (stateless Streamable HTTP with
+        ``json_response=True``), the bearer middleware answers the request with the
+        core's 403 ``insufficient_scope`` naming the missing scopes, so an OAuth
+        client steps up and retries. ``description`` is the tool error's message.
+        """
+        require_scopes(self.auth_info, scopes, description)
 
     def resource_metadata_router(self) -> Router:
         """RFC 9728 documents for every resource, at ``/.well-known/oauth-protected-resource…``."""

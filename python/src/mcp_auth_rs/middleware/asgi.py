@@ -3,7 +3,8 @@
 It hands each HTTP request's method, path and credential headers to the
 decision (``_gate.Gate``) and either sends the decision's exact response or
 calls the app with the caller's ``AuthInfo`` in the context variable. Other
-scopes (``lifespan``, ``websocket``) pass through untouched.
+scopes (``lifespan``, ``websocket``) pass through untouched. A tool's scope
+demand (``_step_up``) replaces the app's response with the core's 403.
 """
 
 from __future__ import annotations
@@ -12,7 +13,8 @@ from collections.abc import Awaitable, Callable, MutableMapping
 from contextvars import ContextVar
 from typing import Any, ClassVar
 
-from mcp_auth_rs._gate import Gate, Reply
+from mcp_auth_rs._gate import Gate, Reply, Scheme
+from mcp_auth_rs._step_up import Demand, current_demand
 from mcp_auth_rs.types import AuthInfo
 
 Scope = MutableMapping[str, Any]
@@ -57,10 +59,35 @@ class BearerAuthMiddleware:
         if isinstance(state, dict):
             state["auth_info"] = decided
         token = self.context_var.set(decided)
+        demand = Demand()
+        demanded = current_demand.set(demand)
         try:
-            await self.app(scope, receive, expose_challenge(send))
+            sending = expose_challenge(send)
+            await self.app(scope, receive, self._step_up(send, sending, demand, headers, method))
         finally:
+            current_demand.reset(demanded)
             self.context_var.reset(token)
+
+    def _step_up(
+        self, raw: Send, sending: Send, demand: Demand, headers: list[str], method: str
+    ) -> Send:
+        """``sending``, unless a tool demanded scopes before the response started."""
+        replaced = False
+
+        async def send(message: Message) -> None:
+            nonlocal replaced
+            if replaced:
+                return  # the app's own response, dropped for the 403
+            if message["type"] == "http.response.start":
+                demand.started = True
+                if demand.missing:
+                    replaced = True
+                    answer = self.gate.insufficient_scope(demand.missing, scheme_used(headers))
+                    await send_reply(raw, answer, head=method == "HEAD")
+                    return
+            await sending(message)
+
+        return send
 
 
 def credential_headers(raw: Any) -> list[str]:
@@ -78,6 +105,12 @@ def credential_headers(raw: Any) -> list[str]:
     for value in proofs:
         flat += ("dpop", value)
     return flat
+
+
+def scheme_used(headers: list[str]) -> Scheme | None:
+    """The scheme of the (first) Authorization value, which the gate accepted."""
+    scheme = headers[1].split(" ", 1)[0].lower() if len(headers) > 1 else ""
+    return "dpop" if scheme == "dpop" else "bearer" if scheme == "bearer" else None
 
 
 def is_cors_preflight(raw: Any) -> bool:
