@@ -13,9 +13,11 @@ cd "$(dirname "$0")/.."
 venv=target/py-venv
 python=${PYTHON:-python3}
 bash scripts/python-build.sh
-"$venv/bin/ruff" check python
-"$venv/bin/ruff" format --check python
+demo=examples/python-todo-manager
+"$venv/bin/ruff" check python "$demo"
+"$venv/bin/ruff" format --check python "$demo"
 "$venv/bin/mypy" --config-file python/pyproject.toml python/src python/tests python/install
+"$venv/bin/mypy" --config-file python/pyproject.toml "$demo"
 
 # extra NAME PYTEST_FILE [MYPY_FILES...]: refresh target/py-venv-NAME, type-check, test.
 extra() {
