@@ -753,7 +753,7 @@ for (const [label, serve] of Object.entries({ ...ADAPTERS, ...PYTHON_ADAPTERS })
         },
       });
       // What mcpAuth was built from, for adapters in another process (Python).
-      server = await serve(mcpAuth, ROUTE_TABLE, { issuer: as.issuer, resource: RESOURCE, scopesSupported: SCOPES });
+      server = await serve(mcpAuth, ROUTE_TABLE, { issuer: as.issuer, resource: RESOURCE, scopesSupported: SCOPES, dpop: 'off' });
     });
     after(() => server?.close());
 

@@ -145,7 +145,7 @@ function pythonRoute(route) {
 
 /**
  * The routes on mcp_auth_rs (Starlette + uvicorn, python/tests/conformance_app.py).
- * `config` ({ issuer, resource, scopesSupported }) describes what `mcpAuth` was
+ * `config` ({ issuer, resource, scopesSupported, dpop? }) describes what `mcpAuth` was
  * built from, since the Node instance cannot cross the process boundary.
  */
 export async function python(_mcpAuth, routes, config) {
@@ -157,6 +157,7 @@ export async function python(_mcpAuth, routes, config) {
     issuer: config.issuer,
     resource: config.resource,
     scopes_supported: config.scopesSupported ?? null,
+    dpop: config.dpop ?? null,
     routes: routes.map(pythonRoute),
   };
   const child = spawn(PYTHON, [PYTHON_APP, JSON.stringify(description)], { stdio: ['pipe', 'pipe', 'pipe'] });

@@ -67,7 +67,9 @@ def build_app(description: Record) -> Starlette:
                 resource=description["resource"],
                 authorization_servers=[server],
                 scopes_supported=description["scopes_supported"],
-            )
+            ),
+            # The Node table's resource sets it too ('off': one challenge per response).
+            dpop=description.get("dpop"),
         )
     )
     routes: list[BaseRoute] = [*mcp_auth.resource_metadata_router().routes]

@@ -34,6 +34,7 @@ from mcp_auth_rs.utils import fetch_server_config
 
 RESOURCE = "https://mcp.example.com/mcp"
 PRM = "https://mcp.example.com/.well-known/oauth-protected-resource/mcp"
+ALGS = "RS256 RS384 RS512 PS256 PS384 PS512 ES256 ES384 EdDSA"
 
 
 @pytest.fixture(scope="module")
@@ -103,8 +104,12 @@ def test_challenges_as_the_core_decides(issuer: AuthServer) -> None:
     app, _ = build(issuer, required_scopes=["write"])
     missing = request(app, "GET", "/mcp/")
     assert missing.status_code == 401
-    # A bare challenge (no error): where the metadata is, and the scope this route needs.
-    assert missing.headers["www-authenticate"] == f'Bearer resource_metadata="{PRM}", scope="write"'
+    # A bare challenge (no error): where the metadata is, and the scope this route needs,
+    # for each accepted scheme (DPoP is 'allowed' by default, as in Node).
+    assert missing.headers["www-authenticate"] == (
+        f'Bearer resource_metadata="{PRM}", scope="write", '
+        f'DPoP algs="{ALGS}", resource_metadata="{PRM}", scope="write"'
+    )
     assert missing.json()["error"] == "missing_auth_header"
 
     malformed = request(app, "GET", "/mcp/", headers={"Authorization": "Bearer a b"})

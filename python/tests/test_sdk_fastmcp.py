@@ -91,8 +91,11 @@ def test_no_token_gets_the_cores_bare_challenge(server: tuple[str, str]) -> None
     url, _ = server
     status, headers, _ = post(f"{url}/mcp")
     assert status == 401
+    prm = f"{url}/.well-known/oauth-protected-resource/mcp"
+    # DPoP is 'allowed' by default (as in the Node package): both schemes are offered.
     assert headers["www-authenticate"] == (
-        f'Bearer resource_metadata="{url}/.well-known/oauth-protected-resource/mcp", scope="read"'
+        f'Bearer resource_metadata="{prm}", scope="read", DPoP algs="RS256 RS384 RS512 '
+        f'PS256 PS384 PS512 ES256 ES384 EdDSA", resource_metadata="{prm}", scope="read"'
     )
 
 

@@ -121,8 +121,11 @@ def test_metadata_and_challenge(todo_server: str, issuer: AuthServer) -> None:
         f"{todo_server}/", {"Accept": "application/json, text/event-stream"}
     )
     assert status == 401
+    # DPoP is 'allowed' by default (as in the Node package): both schemes are offered.
+    prm = f"{RESOURCE}/.well-known/oauth-protected-resource"
     assert headers["www-authenticate"] == (
-        f'Bearer resource_metadata="{RESOURCE}/.well-known/oauth-protected-resource"'
+        f'Bearer resource_metadata="{prm}", DPoP algs="RS256 RS384 RS512 PS256 PS384 PS512 '
+        f'ES256 ES384 EdDSA", resource_metadata="{prm}"'
     )
     # A token for another resource: 401 invalid_token, the same challenge plus the error.
     token = issuer.token("https://elsewhere.example.com", scope=ALL)

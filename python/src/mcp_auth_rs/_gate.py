@@ -18,6 +18,7 @@ from typing import Any, Literal
 
 from mcp_auth_rs import _native
 from mcp_auth_rs._native import Answer, NativeAuthError, Verify
+from mcp_auth_rs.events import Emitter, token_id
 from mcp_auth_rs.exceptions import (
     BearerAuthExceptionCode,
     MCPAuthAuthServerException,
@@ -75,8 +76,10 @@ class Gate:
         trusted_issuers: frozenset[str] | None,
         audiences: tuple[str, ...] | None,
         show_error_details: bool,
+        events: Emitter | None = None,
     ) -> None:
         self._native = native
+        self._events = events if events is not None and events.active else None
         self._verify = verify
         self._resource = resource
         self._trusted_issuers = trusted_issuers
@@ -92,17 +95,51 @@ class Gate:
     ) -> AuthInfo | Reply:
         """Never raises: a bug or a hostile value becomes a 500, never a pass."""
         try:
-            outcome = self._native.authenticate(method, url, original_url, headers, False)
-            if inspect.isawaitable(outcome):
-                outcome = await outcome
-            if isinstance(outcome, str):
-                return self._accepted(headers, outcome)
-            if isinstance(outcome, Answer):
-                return reply(outcome)
-            settled = await self._verify_then_finish(method, url, original_url, outcome)
-            return reply(settled) if isinstance(settled, Answer) else settled
+            decided = await self._decide(method, url, original_url, headers)
         except Exception:
+            if self._events:
+                self._rejected(500, "server_error", "internal_error")
             return _INTERNAL_ERROR
+        if isinstance(decided, Answer):
+            if self._events:
+                self._rejected(decided.status, decided.error, decided.reason)
+            return reply(decided)
+        if self._events:
+            self._events.emit(
+                {
+                    "type": "accepted",
+                    "resource": self._resource,
+                    "issuer": decided.issuer,
+                    "subject": decided.subject,
+                    "client_id": decided.client_id,
+                    "token_id": token_id(decided.token),
+                }
+            )
+        return decided
+
+    async def _decide(
+        self, method: str, url: str, original_url: str | None, headers: list[str]
+    ) -> AuthInfo | Answer:
+        outcome = self._native.authenticate(method, url, original_url, headers, False)
+        if inspect.isawaitable(outcome):
+            outcome = await outcome
+        if isinstance(outcome, str):
+            return self._accepted(headers, outcome)
+        if isinstance(outcome, Answer):
+            return outcome
+        return await self._verify_then_finish(method, url, original_url, outcome)
+
+    def _rejected(self, status: int, error: str | None, reason: str) -> None:
+        assert self._events is not None
+        self._events.emit(
+            {
+                "type": "rejected",
+                "resource": self._resource,
+                "status": status,
+                "error": error,
+                "reason": reason,
+            }
+        )
 
     def insufficient_scope(self, missing: list[str], used: Scheme | None) -> Reply:
         """The core's 403 ``insufficient_scope`` for scopes a tool demanded (``_step_up``)."""

@@ -15,11 +15,15 @@ from typing import TYPE_CHECKING, Any, Literal, TypedDict
 from starlette.routing import Route, Router
 
 from mcp_auth_rs import _native
+from mcp_auth_rs._dpop import resolve_dpop
 from mcp_auth_rs._gate import Gate, Verify_
 from mcp_auth_rs._metadata import MetadataDocument, metadata_router
 from mcp_auth_rs._setup import Legacy, Resource, Resources, camel_case, invalid_config, resolve
 from mcp_auth_rs._step_up import require_scopes
 from mcp_auth_rs.config import AuthServerConfig, ServerMetadataPaths
+from mcp_auth_rs.dpop import DpopSetting
+from mcp_auth_rs.events import AuthEventListener, Emitter
+from mcp_auth_rs.introspection import IntrospectionOptions, new_introspector
 from mcp_auth_rs.middleware.asgi import BearerAuthMiddleware
 from mcp_auth_rs.types import AuthInfo, ResourceServerConfig
 
@@ -43,6 +47,10 @@ class JwtVerifyOptions(TypedDict, total=False):
     typ: str
 
 
+#: The modes the core verifies itself ('introspection' and 'auto' need ``introspection``).
+Mode = Literal["jwt", "introspection", "auto"]
+_MODES = ("jwt", "introspection", "auto")
+
 # mcpauth's default: one variable for every instance unless one is passed.
 _DEFAULT_CONTEXT_VAR: ContextVar[AuthInfo | None] = ContextVar("mcp_auth_context", default=None)
 
@@ -53,6 +61,7 @@ class MCPAuth:
     Give ``protected_resources`` (one ``ResourceServerConfig`` or a list), or
     the deprecated ``server``, not both. Raises ``MCPAuthAuthServerException``
     (``invalid_server_config``) when the configuration cannot work.
+    ``on_auth_event`` (added) hears every middleware's events (``mcp_auth_rs.events``).
     """
 
     def __init__(
@@ -60,10 +69,13 @@ class MCPAuth:
         server: AuthServerConfig | None = None,
         protected_resources: ResourceServerConfig | list[ResourceServerConfig] | None = None,
         context_var: ContextVar[AuthInfo | None] = _DEFAULT_CONTEXT_VAR,
+        *,
+        on_auth_event: AuthEventListener | None = None,
     ) -> None:
         self.server = server
         self.protected_resources = protected_resources
         self._context_var = context_var
+        self._on_auth_event = on_auth_event
         self._resolved = resolve(server, protected_resources)
         # Verifiers with the same trust settings share one key-set cache.
         self._verifiers: dict[str, _native.Verifier] = {}
@@ -108,7 +120,7 @@ class MCPAuth:
 
     def bearer_auth_middleware(
         self,
-        mode_or_verify: Literal["jwt"] | Verify_,
+        mode_or_verify: Mode | Verify_,
         audience: str | None = None,
         required_scopes: list[str] | None = None,
         show_error_details: bool = False,
@@ -116,17 +128,25 @@ class MCPAuth:
         resource: str | None = None,
         *,
         jwt_verify: JwtVerifyOptions | None = None,
+        introspection: IntrospectionOptions | None = None,
+        dpop: DpopSetting | None = None,
+        on_auth_event: AuthEventListener | None = None,
     ) -> type[BearerAuthMiddleware]:
         """A pure ASGI middleware class admitting only acceptable tokens.
 
         ``audience`` defaults to ``resource`` (RFC 8707). ``leeway`` is the
         clock tolerance in seconds for ``exp``/``nbf`` (default 30, at most 300).
-        ``jwt_verify`` ('jwt' mode) narrows the checks further; see
-        ``JwtVerifyOptions``.
+        ``jwt_verify`` ('jwt' and 'auto') narrows the checks further; see
+        ``JwtVerifyOptions``. 'introspection' and 'auto' (opaque tokens, RFC
+        7662) need ``introspection`` (see ``IntrospectionOptions``). DPoP is
+        set on the protected resource; ``dpop`` here is for the deprecated
+        ``server`` mode only (default off there). ``on_auth_event`` hears this
+        middleware's events, after the ``MCPAuth`` one.
         """
-        if mode_or_verify != "jwt" and not callable(mode_or_verify):
+        if mode_or_verify not in _MODES and not callable(mode_or_verify):
             raise ValueError(
-                "mode_or_verify must be 'jwt' or a callable function that verifies tokens."
+                "mode_or_verify must be 'jwt', 'introspection', 'auto' or a callable "
+                "function that verifies tokens."
             )
         gate = self._gate(
             mode_or_verify,
@@ -136,6 +156,9 @@ class MCPAuth:
             leeway,
             resource,
             jwt_verify,
+            introspection=introspection,
+            dpop=dpop,
+            on_auth_event=on_auth_event,
         )
         attributes: dict[str, Any] = {"gate": gate, "context_var": self._context_var}
         return type("BearerAuth", (BearerAuthMiddleware,), attributes)
@@ -190,15 +213,20 @@ class MCPAuth:
 
     def _gate(
         self,
-        mode_or_verify: Literal["jwt"] | Verify_,
+        mode_or_verify: Mode | Verify_,
         audience: str | None,
         required_scopes: list[str] | None,
         show_error_details: bool,
         leeway: float | None,
         resource: str | None,
         jwt_verify: JwtVerifyOptions | None,
+        *,
+        introspection: IntrospectionOptions | None = None,
+        dpop: DpopSetting | None = None,
+        on_auth_event: AuthEventListener | None = None,
     ) -> Gate:
         target = self._target(resource)
+        events = Emitter([self._on_auth_event, on_auth_event])
         servers = list(target.authorization_servers) if target else self._legacy_servers()
         audiences = [audience] if audience is not None else [resource] if resource else None
         if audiences is None:
@@ -208,30 +236,58 @@ class MCPAuth:
                 stacklevel=3,
             )
         max_token_length = self._bearer_limits(audiences)
+        checks: dict[str, Any] = dict(jwt_verify or {})
+        if leeway is not None:
+            checks.setdefault("clock_tolerance", leeway)
         verifier = None
-        if mode_or_verify == "jwt":
-            checks = dict(jwt_verify or {})
-            if leeway is not None:
-                checks.setdefault("clock_tolerance", leeway)
+        if mode_or_verify in ("jwt", "auto"):
             verifier = self._verifier(servers, audiences, checks, max_token_length)
+        introspector = None
+        if mode_or_verify in ("introspection", "auto"):
+            # The same verdict settings as the Node wrapper's, so a mixed fleet shares records.
+            introspector = new_introspector(
+                introspection,
+                servers,
+                audiences,
+                max_token_length,
+                checks.get("clock_tolerance"),
+                checks.get("required_claims"),
+                target.resource if target else resource,
+                events,
+            )
+        if target is not None:
+            if dpop is not None:
+                raise invalid_config(
+                    "With `protected_resources`, set `dpop` on the protected resource, "
+                    "not on bearer_auth_middleware."
+                )
+            checker = target.dpop
+            if target.dpop_events is not None:
+                target.dpop_events.add(self._on_auth_event)
+                target.dpop_events.add(on_auth_event)
+        else:
+            checker = resolve_dpop(dpop if dpop is not None else "off", resource, events)
         native = self._authenticator(
             target,
             required_scopes or [],
             show_error_details,
             max_token_length,
-            verifier is not None,
+            mode_or_verify if isinstance(mode_or_verify, str) else "caller",
             verifier,
+            checker,
+            introspector,
         )
         return Gate(
             native,
-            verify=None if mode_or_verify == "jwt" else mode_or_verify,
+            verify=None if isinstance(mode_or_verify, str) else mode_or_verify,
             resource=target.resource if target else None,
             # A custom verifier's answer must name a configured issuer, as 'jwt' mode's tokens do.
             trusted_issuers=frozenset(server.metadata.issuer for server in servers),
             audiences=tuple(audiences)
-            if audiences is not None and mode_or_verify != "jwt"
+            if audiences is not None and not isinstance(mode_or_verify, str)
             else None,
             show_error_details=show_error_details,
+            events=events,
         )
 
     def _target(self, resource: str | None) -> Resource | None:
@@ -308,18 +364,20 @@ class MCPAuth:
         required_scopes: list[str],
         show_error_details: bool,
         max_token_length: int,
-        native_jwt: bool,
+        route: str,
         verifier: _native.Verifier | None,
+        dpop: _native.DpopChecker | None,
+        introspector: _native.Introspector | None,
     ) -> _native.Authenticator:
         options: dict[str, Any] = {
             "requiredScopes": required_scopes,
             "showErrorDetails": show_error_details,
             "maxTokenLength": max_token_length,
-            "route": "jwt" if native_jwt else "caller",
+            "route": route,
         }
         if target is not None:
             options["resourceMetadataUrl"] = target.metadata_url
         try:
-            return _native.Authenticator(json.dumps(options), verifier, None, None)
+            return _native.Authenticator(json.dumps(options), verifier, dpop, introspector)
         except _native.NativeAuthError as error:
             raise invalid_config(error.reason) from None

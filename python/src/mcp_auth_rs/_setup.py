@@ -13,16 +13,12 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from mcp_auth_rs import _native
+from mcp_auth_rs._convert import camel_case as camel_case
+from mcp_auth_rs._convert import invalid_config as invalid_config
+from mcp_auth_rs._dpop import resolve_dpop
 from mcp_auth_rs.config import AuthServerConfig
-from mcp_auth_rs.exceptions import AuthServerExceptionCode, MCPAuthAuthServerException
+from mcp_auth_rs.events import Emitter
 from mcp_auth_rs.types import ResourceServerConfig, ResourceServerMetadata
-
-
-def invalid_config(description: str) -> MCPAuthAuthServerException:
-    """mcpauth's setup error: ``invalid_server_config`` with the reason in ``cause``."""
-    return MCPAuthAuthServerException(
-        AuthServerExceptionCode.INVALID_SERVER_CONFIG, cause={"error_description": description}
-    )
 
 
 @dataclass(frozen=True)
@@ -36,6 +32,10 @@ class Resource:
     metadata_url: str
     #: The document's exact JSON text, built by the core.
     document: str
+    #: The resource's DPoP proof checker (``dpop``, default 'allowed'); ``None`` when off.
+    dpop: _native.DpopChecker | None = None
+    #: Listeners for the DPoP replay store's events (added per middleware).
+    dpop_events: Emitter | None = None
 
 
 @dataclass(frozen=True)
@@ -69,7 +69,7 @@ def resolve(
     by_resource: dict[str, Resource] = {}
     paths: set[str] = set()
     for entry in entries:
-        resolved = _resolve_resource(entry.metadata)
+        resolved = _resolve_resource(entry.metadata, entry.dpop)
         if resolved.resource in by_resource:
             raise invalid_config(f"The resource metadata ('{resolved.resource}') is duplicated.")
         path, query = url_target(resolved.metadata_url)
@@ -93,7 +93,7 @@ def check_server_url(value: str, what: Literal["resource", "issuer"]) -> None:
         raise invalid_config(error.reason) from None
 
 
-def _resolve_resource(metadata: ResourceServerMetadata) -> Resource:
+def _resolve_resource(metadata: ResourceServerMetadata, dpop_setting: object) -> Resource:
     resource = metadata.resource
     check_server_url(resource, "resource")
     if "#" in resource:
@@ -109,11 +109,13 @@ def _resolve_resource(metadata: ResourceServerMetadata) -> Resource:
         issuers.add(issuer)
         check_server_url(issuer, "issuer")
         _check_can_serve_clients(server)
+    events = Emitter()
+    dpop = resolve_dpop(dpop_setting, resource, events)
     try:
-        url, document = _native.protected_resource_metadata(_document_options(metadata))
+        url, document = _native.protected_resource_metadata(_document_options(metadata, dpop))
     except _native.NativeAuthError as error:
         raise invalid_config(error.reason) from None
-    return Resource(resource, metadata, servers, url, document)
+    return Resource(resource, metadata, servers, url, document, dpop, events)
 
 
 # Findings a resource server can live with: clients need PKCE and dynamic
@@ -141,8 +143,9 @@ def _check_can_serve_clients(server: AuthServerConfig) -> None:
         warnings.warn(f"Authorization server {issuer}: {description}", stacklevel=4)
 
 
-def _document_options(metadata: ResourceServerMetadata) -> str:
-    """The core's metadata option: the members in camelCase, servers by issuer."""
+def _document_options(metadata: ResourceServerMetadata, dpop: _native.DpopChecker | None) -> str:
+    """The core's metadata option: the members in camelCase, servers by issuer,
+    and the DPoP members the middleware enforces (RFC 9449 §5.2)."""
     members: dict[str, Any] = {}
     for name, value in metadata.model_dump(exclude_none=True).items():
         if name == "authorization_servers":
@@ -151,12 +154,10 @@ def _document_options(metadata: ResourceServerMetadata) -> str:
     members["authorizationServers"] = [
         {"issuer": server.metadata.issuer} for server in metadata.authorization_servers or ()
     ]
-    return json.dumps({"metadata": json.dumps(members)})
-
-
-def camel_case(name: str) -> str:
-    head, *rest = name.split("_")
-    return head + "".join(part[:1].upper() + part[1:] for part in rest)
+    options: dict[str, Any] = {"metadata": json.dumps(members)}
+    if dpop is not None:
+        options["dpop"] = {"required": dpop.mode == "required", "algorithms": dpop.algorithms}
+    return json.dumps(options)
 
 
 def url_target(url: str) -> tuple[str, str]:

@@ -10,9 +10,10 @@ from __future__ import annotations
 from collections.abc import Awaitable
 from typing import Annotated, Any, Protocol
 
-from pydantic import BaseModel, StringConstraints
+from pydantic import BaseModel, ConfigDict, SkipValidation, StringConstraints
 
 from mcp_auth_rs.config import AuthServerConfig, ProtectedResourceMetadataBase
+from mcp_auth_rs.dpop import DpopSetting
 
 __all__ = [
     "AuthInfo",
@@ -42,9 +43,20 @@ class ResourceServerMetadata(ProtectedResourceMetadataBase):
 
 
 class ResourceServerConfig(BaseModel):
-    """One protected resource (an MCP server) and its metadata."""
+    """One protected resource (an MCP server) and its metadata.
+
+    Added (optional): ``dpop``, the resource's DPoP setting as in the Node
+    package's ``protectedResources[].dpop``: ``'allowed'`` (the default),
+    ``'required'``, ``'off'`` or ``DpopOptions``.
+    """
+
+    # The DPoP options hold a native store object; the core validates them all.
+    model_config = ConfigDict(arbitrary_types_allowed=True)
 
     metadata: ResourceServerMetadata
+
+    dpop: SkipValidation[DpopSetting | None] = None
+    """Added: DPoP (RFC 9449) for this resource; see ``mcp_auth_rs.dpop``."""
 
 
 class AuthInfo(BaseModel):

@@ -1,0 +1,86 @@
+"""Auth events, as the Node package's ``onAuthEvent``: an optional hook for logs and metrics.
+
+Events name a token by ``token_id`` (``sha256:`` + the first 16 hex digits
+of the token's SHA-256), never by the token or a claim such as ``jti``.
+A listener that raises changes nothing: the request is decided the same.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable, Mapping
+from typing import Literal
+
+from typing_extensions import NotRequired, TypedDict
+
+__all__ = [
+    "AcceptedEvent",
+    "AuthEvent",
+    "AuthEventListener",
+    "RejectedEvent",
+    "StoreEvent",
+    "token_id",
+]
+
+
+class AcceptedEvent(TypedDict):
+    type: Literal["accepted"]
+    resource: str | None
+    issuer: str
+    subject: str | None
+    client_id: str | None
+    token_id: str
+
+
+class RejectedEvent(TypedDict):
+    type: Literal["rejected"]
+    resource: str | None
+    status: int
+    #: The RFC 6750 error sent, ``None`` for a bare 401 challenge.
+    error: str | None
+    #: Why, as a stable code of the core (``expired``, ``audience_mismatch``, ``dpop_replayed``…).
+    reason: str
+
+
+class StoreEvent(TypedDict):
+    """A fleet store (introspection cache or DPoP replay store) failed, recovered,
+    or held a record that failed its check (``reason`` ``bad_mac`` / ``unreadable``)."""
+
+    type: Literal["store_unavailable", "store_recovered", "store_record_rejected"]
+    operation: NotRequired[str]
+    reason: NotRequired[str]
+
+
+AuthEvent = AcceptedEvent | RejectedEvent | StoreEvent
+
+#: Store events arrive on a worker thread of the core; the others on the request's task.
+AuthEventListener = Callable[[AuthEvent], object]
+
+
+def token_id(token: str) -> str:
+    """A token's id for events: derived from the token itself, never from its claims."""
+    return "sha256:" + hashlib.sha256(token.encode()).hexdigest()[:16]
+
+
+class Emitter:
+    """Fans events out to listeners; a listener's failure never reaches the request."""
+
+    def __init__(self, listeners: list[AuthEventListener | None] | None = None) -> None:
+        self._listeners: list[AuthEventListener] = []
+        for listener in listeners or []:
+            self.add(listener)
+
+    def add(self, listener: AuthEventListener | None) -> None:
+        if listener is not None and listener not in self._listeners:
+            self._listeners.append(listener)
+
+    @property
+    def active(self) -> bool:
+        return bool(self._listeners)
+
+    def emit(self, event: Mapping[str, object]) -> None:
+        for listener in list(self._listeners):
+            try:
+                listener(event)  # type: ignore[arg-type]  # one of AuthEvent's shapes
+            except Exception:  # observability must not change an outcome
+                pass
