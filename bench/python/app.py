@@ -35,9 +35,10 @@ from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Mount, Route
+from starlette.types import Receive, Scope, Send
 
 
-async def ok_app(scope: dict[str, Any], receive: Any, send: Any) -> None:
+async def ok_app(scope: Scope, receive: Receive, send: Send) -> None:
     """The protected app: the same 11-byte JSON body on every route."""
     await send(
         {

@@ -28,17 +28,21 @@ import gc
 import json
 import sys
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable, Sequence
 from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any
 
-from common import AuthServer, Signer, command_line, environment, fixed, median, today
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 from fastmcp.server.auth.middleware import RequireAuthMiddleware
 from fastmcp.server.auth.providers.jwt import JWTVerifier
 from jwt import PyJWKClient
+from mcp_auth_rs import MCPAuth
+from mcp_auth_rs._native import Verifier
+from mcp_auth_rs.config import AuthServerType
+from mcp_auth_rs.types import AuthInfo, ResourceServerConfig, ResourceServerMetadata
+from mcp_auth_rs.utils import fetch_server_config
 from mcpauth import MCPAuth as PeerMCPAuth  # type: ignore[import-untyped]
 from mcpauth.auth.token_verifier import TokenVerifier  # type: ignore[import-untyped]
 from mcpauth.config import AuthServerType as PeerAuthServerType  # type: ignore[import-untyped]
@@ -50,15 +54,11 @@ from mcpauth.types import (
 )
 from mcpauth.utils import create_verify_jwt  # type: ignore[import-untyped]
 from mcpauth.utils import fetch_server_config as peer_fetch_server_config
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from mcp_auth_rs import MCPAuth
-from mcp_auth_rs._native import Verifier
-from mcp_auth_rs.config import AuthServerType
-from mcp_auth_rs.types import AuthInfo, ResourceServerConfig, ResourceServerMetadata
-from mcp_auth_rs.utils import fetch_server_config
+from common import AuthServer, Signer, command_line, environment, fixed, median, today
 
 RESOURCE = "http://127.0.0.1:3001/mcp"
-ASGIApp = Callable[[dict[str, Any], Any, Any], Awaitable[None]]
 Call = Callable[[str], Any]
 
 
@@ -87,7 +87,7 @@ def asgi_caller(app: ASGIApp, var: ContextVar[Any] | None = None) -> Call:
     """
 
     async def call(token: str) -> None:
-        scope: dict[str, Any] = {
+        scope: Scope = {
             "type": "http",
             "asgi": {"version": "3.0"},
             "http_version": "1.1",
@@ -108,7 +108,7 @@ def asgi_caller(app: ASGIApp, var: ContextVar[Any] | None = None) -> Call:
         sent_request = False
         status = 0
 
-        async def receive() -> dict[str, Any]:
+        async def receive() -> Message:
             nonlocal sent_request
             if not sent_request:
                 sent_request = True
@@ -116,7 +116,7 @@ def asgi_caller(app: ASGIApp, var: ContextVar[Any] | None = None) -> Call:
             await asyncio.sleep(3600)  # a client that stays connected
             return {"type": "http.disconnect"}
 
-        async def send(message: dict[str, Any]) -> None:
+        async def send(message: Message) -> None:
             nonlocal status
             if message["type"] == "http.response.start":
                 status = message["status"]
@@ -130,7 +130,7 @@ def asgi_caller(app: ASGIApp, var: ContextVar[Any] | None = None) -> Call:
     return call
 
 
-async def ok_app(scope: dict[str, Any], receive: Any, send: Any) -> None:
+async def ok_app(scope: Scope, receive: Receive, send: Send) -> None:
     """The protected app: a small JSON body, as every route of the server bench."""
     body = b'{"ok":true}'
     await send(
@@ -204,8 +204,18 @@ def build(issuer: str, jwks_uri: str, public_key: rsa.RSAPublicKey, pool: list[s
         Impl("mcpauth 'jwt' as shipped (new PyJWKClient per token)", peer_shipped, False, OURS_LIB),
         Impl("FastMCP JWTVerifier.verify_token (JWKS, warm)", fast_verify, True, OURS_LIB),
         Impl(OURS_GATE, asgi_caller(ours_gate), True, None),
-        Impl("mcpauth bearer_auth_middleware('jwt'), ASGI in process", asgi_caller(peer_gate, peer_var), True, OURS_GATE),
-        Impl("FastMCP auth middleware + RequireAuthMiddleware, ASGI in process", asgi_caller(fast_gate), True, OURS_GATE),
+        Impl(
+            "mcpauth bearer_auth_middleware('jwt'), ASGI in process",
+            asgi_caller(peer_gate, peer_var),
+            True,
+            OURS_GATE,
+        ),
+        Impl(
+            "FastMCP auth middleware + RequireAuthMiddleware, ASGI in process",
+            asgi_caller(fast_gate),
+            True,
+            OURS_GATE,
+        ),
         Impl(FLOOR, floor, False, None, ("distinct",)),
     ]
 
@@ -237,8 +247,11 @@ async def main() -> None:
     parser.add_argument("--pool", type=int, default=6000, help="distinct tokens (keep > 4096)")
     args = parser.parse_args()
     if args.pool <= 4096:
-        print(f"warning: a pool of {args.pool} fits our 4096-entry cache: "
-              "later rounds measure cache hits", file=sys.stderr)
+        print(
+            f"warning: a pool of {args.pool} fits our 4096-entry cache: "
+            "later rounds measure cache hits",
+            file=sys.stderr,
+        )
 
     signer = Signer()
     server = AuthServer(signer.jwks())
@@ -246,8 +259,10 @@ async def main() -> None:
         started = time.perf_counter()
         pool = [signer.token(server.issuer, RESOURCE, f"t{i}") for i in range(args.pool)]
         repeated = signer.token(server.issuer, RESOURCE, "repeated")
-        print(f"verify: {len(pool)} tokens signed in {time.perf_counter() - started:.1f} s",
-              file=sys.stderr)
+        print(
+            f"verify: {len(pool)} tokens signed in {time.perf_counter() - started:.1f} s",
+            file=sys.stderr,
+        )
         impls = build(server.issuer, server.jwks_uri, signer.key.public_key(), pool)
         cursors = {impl.name: 0 for impl in impls}
 
@@ -261,8 +276,12 @@ async def main() -> None:
         # Correctness first, then a short warm-up (keys fetched, code paths hot).
         for impl in impls:
             await measure(impl, [repeated, pool[-1]])
-        cells = [(kind, impl) for kind in ("distinct", "repeated") for impl in impls
-                 if kind in impl.kinds]
+        cells = [
+            (kind, impl)
+            for kind in ("distinct", "repeated")
+            for impl in impls
+            if kind in impl.kinds
+        ]
         for kind, impl in cells:
             await measure(impl, tokens_for(kind, impl)[: max(1, args.ops // 10)])
 
@@ -274,8 +293,9 @@ async def main() -> None:
                 micros = await measure(impl, tokens_for(kind, impl))
                 fetches[(kind, impl.name)] += server.hits() - before
                 results[(kind, impl.name)].append(micros)
-                print(f"  round {round_ + 1} {kind:9} {micros:9.1f} µs  {impl.name}",
-                      file=sys.stderr)
+                print(
+                    f"  round {round_ + 1} {kind:9} {micros:9.1f} µs  {impl.name}", file=sys.stderr
+                )
     finally:
         server.close()
 
@@ -284,33 +304,40 @@ async def main() -> None:
 
 def report(
     args: argparse.Namespace,
-    cells: list[tuple[str, Impl]],
+    cells: Sequence[tuple[str, Impl]],
     results: dict[tuple[str, str], list[float]],
     fetches: dict[tuple[str, str], int],
 ) -> None:
     med = {key: median(xs) for key, xs in results.items()}
     floor = med[("distinct", FLOOR)]
-    print(f"verify (Python): {today()}, `{command_line()}`; {environment()}; "
-          f"RS256 2048, {args.rounds} interleaved rounds × {args.ops} tokens per cell, "
-          f"distinct tokens from a pool of {args.pool}")
+    print(
+        f"verify (Python): {today()}, `{command_line()}`; {environment()}; "
+        f"RS256 2048, {args.rounds} interleaved rounds × {args.ops} tokens per cell, "
+        f"distinct tokens from a pool of {args.pool}"
+    )
     print()
-    print("| tokens | implementation | µs/token (median) | range µs | JWKS fetches/token "
-          "| × ours (peer ÷ ours) | × floor (÷ floor) |")
+    print(
+        "| tokens | implementation | µs/token (median) | range µs | JWKS fetches/token "
+        "| × ours (peer ÷ ours) | × floor (÷ floor) |"
+    )
     print("|---|---|---:|---:|---:|---:|---:|")
     for kind, impl in cells:
         xs = results[(kind, impl.name)]
         m = med[(kind, impl.name)]
         per_token = fetches[(kind, impl.name)] / (args.rounds * args.ops)
         versus = f"{m / med[(kind, impl.ours)]:.2f}" if impl.ours else "—"
-        print(f"| {kind} | {impl.name} | {fixed(m)} | {fixed(min(xs))}–{fixed(max(xs))} "
-              f"| {per_token:.2f} | {versus} | {m / floor:.2f} |")
+        print(
+            f"| {kind} | {impl.name} | {fixed(m)} | {fixed(min(xs))}–{fixed(max(xs))} "
+            f"| {per_token:.2f} | {versus} | {m / floor:.2f} |"
+        )
 
     # The issue's in-process goals, on this run; a ratio per round shows the spread.
     print()
 
     def ratio_range(kind: str, peer: str, ours: str) -> str:
-        per_round = [p / o for p, o in zip(results[(kind, peer)], results[(kind, ours)],
-                                           strict=True)]
+        per_round = [
+            p / o for p, o in zip(results[(kind, peer)], results[(kind, ours)], strict=True)
+        ]
         return f"rounds {min(per_round):.2f}–{max(per_round):.2f}"
 
     for kind, goal in (("distinct", 2.0), ("repeated", 20.0)):
@@ -318,13 +345,17 @@ def report(
             assert impl.ours is not None
             r = med[(kind, impl.name)] / med[(kind, impl.ours)]
             verdict = "met" if r >= goal else "NOT met"
-            print(f"- {kind}: {impl.name} takes {r:.2f}× {impl.ours} "
-                  f"({ratio_range(kind, impl.name, impl.ours)}; goal ≥ {goal:g}×): {verdict}")
+            print(
+                f"- {kind}: {impl.name} takes {r:.2f}× {impl.ours} "
+                f"({ratio_range(kind, impl.name, impl.ours)}; goal ≥ {goal:g}×): {verdict}"
+            )
     for ours in (OURS_LIB, OURS_GATE):
         r = med[("distinct", ours)] / floor
         verdict = "met" if r <= 1.3 else "NOT met"
-        print(f"- distinct: {ours} takes {r:.2f}× the signature-only floor "
-              f"({ratio_range('distinct', ours, FLOOR)}; goal ≤ 1.3×): {verdict}")
+        print(
+            f"- distinct: {ours} takes {r:.2f}× the signature-only floor "
+            f"({ratio_range('distinct', ours, FLOOR)}; goal ≤ 1.3×): {verdict}"
+        )
 
 
 if __name__ == "__main__":
