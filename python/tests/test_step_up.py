@@ -68,9 +68,12 @@ def test_a_missing_scope_in_a_tool_is_the_core_403(issuer: AuthServer) -> None:
     # The core's challenge: its `scope` parameter would name the middleware's
     # required scopes (none here), so the client asks for the metadata's
     # scopes_supported; the body names what the tool demanded.
+    # The resource takes DPoP too (the default, 'allowed'): its challenge follows.
     assert response.headers["www-authenticate"] == (
         'Bearer error="insufficient_scope", error_description='
         '"The token does not contain the necessary scopes for this request.", '
+        f'resource_metadata="{PRM}", '
+        'DPoP algs="RS256 RS384 RS512 PS256 PS384 PS512 ES256 ES384 EdDSA", '
         f'resource_metadata="{PRM}"'
     )
     assert response.json() == {
