@@ -7,7 +7,11 @@
 //     paths; `mod x;` is ownership, not an edge; test-only code is left out;
 //   - no file in lib/, src/ or crates/ over 500 lines of code, blank lines
 //     and comment-only lines not counted;
-//   - every folder under lib/, src/ and crates/*/src/ says what it owns.
+//   - every folder under lib/, src/ and crates/*/src/ says what it owns;
+//   - the Python binding: no module cycle in the PyO3 crate (python/src/*.rs)
+//     or in the package (python/src/mcp_auth_rs, lazy and TYPE_CHECKING
+//     imports included), no file over 500 lines of code, every package
+//     folder's __init__.py opens with a docstring.
 // The last block runs each check on small broken trees, so each can fail.
 
 import assert from 'node:assert/strict';
@@ -28,12 +32,14 @@ import {
   tsGraph,
   tsImports,
 } from './helpers/architecture.mjs';
+import { pythonFolderHeader, pythonGraph, pythonImports, pythonLinesOfCode } from './helpers/architecture-python.mjs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const MAX_LINES_OF_CODE = 500;
 const shown = (path) => relative(root, path).split(sep).join('/');
 const rustSources = (at) => [
   join(at, 'src'),
+  ...(existsSync(join(at, 'python', 'src', 'lib.rs')) ? [join(at, 'python', 'src')] : []),
   ...readdirSync(join(at, 'crates'), { withFileTypes: true })
     .filter((entry) => entry.isDirectory() && existsSync(join(at, 'crates', entry.name, 'src')))
     .map((entry) => join(at, 'crates', entry.name, 'src')),
@@ -60,23 +66,41 @@ function crateCycles(srcDir) {
   return findCycles(rustGraph(srcDir));
 }
 
+const PYTHON_PACKAGE = 'mcp_auth_rs';
+const pythonPackage = (at) => join(at, 'python', 'src', PYTHON_PACKAGE);
+
+function pythonCycles(at) {
+  return findCycles(pythonGraph(pythonPackage(at), PYTHON_PACKAGE));
+}
+
 function oversized(at) {
   const code = [
     ...filesUnder(join(at, 'lib'), (name) => name.endsWith('.ts')).map((file) => [file, 'ts']),
     ...filesUnder(join(at, 'src'), (name) => name.endsWith('.rs')).map((file) => [file, 'rust']),
     ...filesUnder(join(at, 'crates'), (name) => name.endsWith('.rs')).map((file) => [file, 'rust']),
+    ...filesUnder(join(at, 'python', 'src'), (name) => name.endsWith('.rs')).map((file) => [file, 'rust']),
+    ...filesUnder(join(at, 'python', 'src'), (name) => name.endsWith('.py') || name.endsWith('.pyi')).map((file) => [file, 'python']),
   ];
+  const count = (text, language) => (language === 'python' ? pythonLinesOfCode(text) : linesOfCode(text, language));
   return code
-    .map(([file, language]) => ({ file, lines: linesOfCode(readFileSync(file, 'utf8'), language) }))
+    .map(([file, language]) => ({ file, lines: count(readFileSync(file, 'utf8'), language) }))
     .filter(({ lines }) => lines > MAX_LINES_OF_CODE);
 }
 
 function silentFolders(at) {
   const folders = [
     ...foldersUnder(join(at, 'lib')).map((folder) => [folder, 'ts']),
-    ...rustSources(at).flatMap((src) => foldersUnder(src).map((folder) => [folder, 'rust'])),
+    ...rustSources(at).flatMap((src) =>
+      foldersUnder(src)
+        .filter((folder) => !folder.startsWith(pythonPackage(at)))
+        .map((folder) => [folder, 'rust']),
+    ),
+    ...foldersUnder(pythonPackage(at))
+      .filter((folder) => !folder.endsWith('__pycache__'))
+      .map((folder) => [folder, 'python']),
   ];
-  return folders.map(([folder, language]) => ({ folder, ...folderHeader(folder, language) })).filter(({ ok }) => !ok);
+  const header = (folder, language) => (language === 'python' ? pythonFolderHeader(folder) : folderHeader(folder, language));
+  return folders.map(([folder, language]) => ({ folder, ...header(folder, language) })).filter(({ ok }) => !ok);
 }
 
 describe('import graph', () => {
@@ -88,6 +112,11 @@ describe('import graph', () => {
   it('no framework-neutral module in lib/ imports lib/adapters/ (only index.ts and mcp-auth.ts do)', () => {
     const found = neutralImportsOfAdapters(root);
     if (found.length) assert.fail(`neutral modules importing an adapter:\n${found.join('\n')}`);
+  });
+
+  it('the Python package has no import cycle (lazy and TYPE_CHECKING imports included)', () => {
+    const cycles = pythonCycles(root);
+    if (cycles.length) assert.fail(`import cycles in python/src/${PYTHON_PACKAGE}:\n${describeCycles(cycles)}`);
   });
 
   for (const src of rustSources(root)) {
@@ -171,6 +200,49 @@ describe('the checks fail on broken trees', () => {
     });
     assert.deepEqual(libCycles(at)[0].path, ['a.ts', 'adapters/b.ts', 'c.ts', 'a.ts']);
     assert.deepEqual(neutralImportsOfAdapters(at), ["a.ts:1 './adapters/b.js'"]);
+  });
+
+  it('reads Python imports in every form, and none in a comment or a string', () => {
+    const source = [
+      '"""Docstring: from mcp_auth_rs.fake import nothing."""',
+      'from mcp_auth_rs.a import (',
+      '    b,',
+      '    c as d,',
+      ')',
+      'import mcp_auth_rs.e, os',
+      '# from mcp_auth_rs.commented import x',
+      "text = 'import mcp_auth_rs.in_a_string'",
+      'def lazy():',
+      '    from .f import g',
+      'from ..h import i',
+    ].join('\n');
+    assert.deepEqual(
+      pythonImports(source, 'mcp_auth_rs.sub').map(({ module, names }) => [module, names]),
+      [
+        ['mcp_auth_rs.a', ['b', 'c']],
+        ['mcp_auth_rs.e', []],
+        ['os', []],
+        ['mcp_auth_rs.sub.f', ['g']],
+        ['mcp_auth_rs.h', ['i']],
+      ],
+    );
+  });
+
+  it('finds a Python import cycle hidden in a function, and a package folder without a docstring', () => {
+    const at = tree({
+      'python/src/mcp_auth_rs/__init__.py': '"""The package."""\n',
+      'python/src/mcp_auth_rs/_setup.py': 'def check():\n    from mcp_auth_rs.utils import validate\n',
+      'python/src/mcp_auth_rs/utils/__init__.py': 'from mcp_auth_rs.utils._validate import validate\n',
+      'python/src/mcp_auth_rs/utils/_validate.py': 'from mcp_auth_rs._setup import check\n',
+    });
+    const cycles = pythonCycles(at);
+    assert.equal(cycles.length, 1);
+    assert.deepEqual(cycles[0].members, ['_setup.py', 'utils/__init__.py', 'utils/_validate.py']);
+    const python = silentFolders(at).filter(({ folder }) => folder.startsWith(pythonPackage(at)));
+    assert.deepEqual(
+      python.map(({ folder, why }) => [relative(pythonPackage(at), folder), why]),
+      [['utils', '__init__.py does not open with a docstring']],
+    );
   });
 
   it('finds a Rust module cycle made by use and by written-out paths', () => {

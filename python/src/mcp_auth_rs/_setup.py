@@ -19,6 +19,7 @@ from mcp_auth_rs._dpop import resolve_dpop
 from mcp_auth_rs.config import AuthServerConfig
 from mcp_auth_rs.events import Emitter
 from mcp_auth_rs.types import ResourceServerConfig, ResourceServerMetadata
+from mcp_auth_rs.utils._validate_server_config import validate_server_config
 
 
 @dataclass(frozen=True)
@@ -128,8 +129,6 @@ _TOLERATED = {
 
 
 def _check_can_serve_clients(server: AuthServerConfig) -> None:
-    from mcp_auth_rs.utils import validate_server_config
-
     result = validate_server_config(server)
     findings = [(e.code.value, e.description) for e in result.errors]
     findings += [(w.code.value, w.description) for w in result.warnings]

@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from mcp_auth_rs import _native
-from mcp_auth_rs._setup import camel_case
+from mcp_auth_rs._convert import camel_case
 from mcp_auth_rs.config import AuthServerConfig
 from mcp_auth_rs.utils._server_config_validation import (
     AuthServerConfigError,
