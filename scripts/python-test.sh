@@ -17,6 +17,8 @@ demo=examples/python-todo-manager
 "$venv/bin/ruff" check python "$demo"
 "$venv/bin/ruff" format --check python "$demo"
 "$venv/bin/mypy" --config-file python/pyproject.toml python/src python/tests python/install
+# The hand-written stubs of the native module against the built module.
+(cd python && "../$venv/bin/python" -m mypy.stubtest mcp_auth_rs._native --allowlist stubtest-allowlist.txt)
 "$venv/bin/mypy" --config-file python/pyproject.toml "$demo"
 
 # extra NAME PYTEST_FILE [MYPY_FILES...]: refresh target/py-venv-NAME, type-check, test.
