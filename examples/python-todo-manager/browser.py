@@ -23,6 +23,14 @@ _ACCOUNT = re.compile(
 )
 
 
+class AuthorizationRefused(Exception):
+    """The authorization server answered the redirect with an error (e.g. ``access_denied``)."""
+
+    def __init__(self, error: str) -> None:
+        super().__init__(f"the authorization server refused: {error}")
+        self.error = error
+
+
 class Browser:
     """Signs in as ``account`` whenever the client sends the user to authorize."""
 
@@ -65,7 +73,11 @@ class Browser:
                 raise RuntimeError("Too many redirects after login.")
         callback = {k: v[0] for k, v in parse_qs(urlsplit(url).query).items()}
         if "error" in callback:
-            raise RuntimeError(f"Authorization failed: {callback['error']}")
+            self.logins += 1
+            self.log(
+                f"browser: login page → POST /interaction/…/login login={self.account} → {callback['error']}"
+            )
+            raise AuthorizationRefused(callback["error"])
         if callback.get("iss", self.issuer) != self.issuer:
             raise RuntimeError(
                 "The callback's iss is not the authorization server's issuer."

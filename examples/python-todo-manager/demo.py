@@ -30,7 +30,7 @@ sys.path.insert(0, str(HERE))
 import anyio
 import httpx
 import uvicorn
-from browser import Browser
+from browser import AuthorizationRefused, Browser
 from mcp import ClientSession
 from mcp.client.auth import OAuthClientProvider, TokenStorage
 from mcp.client.streamable_http import streamable_http_client
@@ -201,6 +201,12 @@ class Account:
                 await session.initialize()
                 result = await session.call_tool(tool, arguments or {})
         except Exception as error:  # the SDK surfaces a final 4xx as an exception group
+            refused = _refusal(error)
+            if refused is not None:
+                self.log(
+                    f"{tool}: the step-up was refused ({refused.error}); the call is not retried"
+                )
+                return ("refused", refused.error)
             status = _http_status(error)
             if status is None:
                 raise
@@ -212,6 +218,17 @@ class Account:
         if value is not None and set(value) == {"result"}:
             value = value["result"]
         return value
+
+
+def _refusal(error: BaseException) -> AuthorizationRefused | None:
+    if isinstance(error, AuthorizationRefused):
+        return error
+    for inner in getattr(error, "exceptions", ()):
+        found = _refusal(inner)
+        if found is not None:
+            return found
+    cause = error.__cause__ or error.__context__
+    return _refusal(cause) if cause is not None else None
 
 
 def _http_status(error: BaseException) -> int | None:
@@ -313,10 +330,14 @@ async def scenario(
         "the SDK re-authorized, asking for delete:todos",
     )
     expect(
-        calls == [403, 403]
-        and refused == ("http", 403)
+        'scope="delete:todos"' in challenge,
+        "the 403 names the scope the tool demanded",
+    )
+    expect(
+        calls == [403]
+        and refused == ("refused", "access_denied")
         and todos.get_todo_by_id(review["id"]),
-        "delete:todos not granted: the retry gets 403 too, admin's todo stays",
+        "delete:todos refused by the account policy (access_denied): no retry, admin's todo stays",
     )
 
     section("admin: all todos")

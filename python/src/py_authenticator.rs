@@ -204,6 +204,25 @@ impl Authenticator {
         })
     }
 
+    /// 403 for scopes a tool demanded of an accepted request: the challenge's
+    /// `scope` names them; `description` (sanitised by the core) says why.
+    #[pyo3(signature = (missing, description=None, used=None))]
+    fn step_up(
+        &self,
+        py: Python<'_>,
+        missing: Vec<String>,
+        description: Option<&str>,
+        used: Option<&str>,
+    ) -> PyResult<Answer> {
+        entry(py, || {
+            let used = to_py(py, used.map(parse_scheme).transpose())?;
+            Ok(answer(
+                self.flow.decider.step_up(&missing, description, used),
+                None,
+            ))
+        })
+    }
+
     /// The replacement for a handler's own Bearer 403 insufficient_scope
     /// challenge on a request accepted with `used` (DPoP resources only).
     fn rechallenge(&self, py: Python<'_>, used: &str, header: &str) -> PyResult<Option<String>> {

@@ -32,9 +32,10 @@ def test_the_demo_passes_every_check() -> None:
     )
     assert done.returncode == 0, done.stdout + done.stderr
     lines = done.stdout.splitlines()
-    assert lines[-1].startswith("All 17 checks passed"), done.stdout
+    assert lines[-1].startswith("All 18 checks passed"), done.stdout
     assert not any(line.lstrip().startswith("✘") for line in lines)
     # The step-up happened both ways: refused by the account policy, then granted.
-    assert "the client gave up with HTTP 403" in done.stdout
+    assert 'scope="delete:todos"' in done.stdout
+    assert "the step-up was refused (access_denied)" in done.stdout
     assert "the retried call deletes admin's todo" in done.stdout
     assert "Bearer " in done.stdout and "eyJ" not in done.stdout  # challenges shown, no token

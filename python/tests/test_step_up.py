@@ -65,20 +65,18 @@ def _post(issuer: AuthServer, scope: str, tool: str, *, json_response: bool = Tr
 def test_a_missing_scope_in_a_tool_is_the_core_403(issuer: AuthServer) -> None:
     response = _post(issuer, "read", "remove")
     assert response.status_code == 403
-    # The core's challenge: its `scope` parameter would name the middleware's
-    # required scopes (none here), so the client asks for the metadata's
-    # scopes_supported; the body names what the tool demanded.
+    # The core's step-up challenge: `scope` names what the tool demanded, so the
+    # client asks for exactly that; the tool's reason is the error_description.
     # The resource takes DPoP too (the default, 'allowed'): its challenge follows.
     assert response.headers["www-authenticate"] == (
-        'Bearer error="insufficient_scope", error_description='
-        '"The token does not contain the necessary scopes for this request.", '
-        f'resource_metadata="{PRM}", '
+        'Bearer error="insufficient_scope", error_description="Deleting needs read and delete", '
+        f'resource_metadata="{PRM}", scope="delete", '
         'DPoP algs="RS256 RS384 RS512 PS256 PS384 PS512 ES256 ES384 EdDSA", '
-        f'resource_metadata="{PRM}"'
+        f'resource_metadata="{PRM}", scope="delete"'
     )
     assert response.json() == {
         "error": "insufficient_scope",
-        "error_description": "The token does not contain the necessary scopes for this request.",
+        "error_description": "Deleting needs read and delete",
         "missing_scopes": ["delete"],
     }
     assert response.headers["content-length"] == str(len(response.content))
@@ -88,7 +86,8 @@ def test_a_missing_scope_in_a_tool_is_the_core_403(issuer: AuthServer) -> None:
 def test_every_missing_scope_is_named(issuer: AuthServer) -> None:
     response = _post(issuer, "", "remove")
     assert response.status_code == 403
-    assert 'error="insufficient_scope"' in response.headers["www-authenticate"]
+    challenge = response.headers["www-authenticate"]
+    assert 'error="insufficient_scope"' in challenge and 'scope="read delete"' in challenge
     assert response.json()["missing_scopes"] == ["read", "delete"]
 
 

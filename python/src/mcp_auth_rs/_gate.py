@@ -141,10 +141,13 @@ class Gate:
             }
         )
 
-    def insufficient_scope(self, missing: list[str], used: Scheme | None) -> Reply:
-        """The core's 403 ``insufficient_scope`` for scopes a tool demanded (``_step_up``)."""
+    def insufficient_scope(
+        self, missing: list[str], used: Scheme | None, description: str | None = None
+    ) -> Reply:
+        """The core's 403 ``insufficient_scope`` for scopes a tool demanded (``_step_up``):
+        its challenge names them, so the client asks for exactly those."""
         try:
-            return reply(self._native.refuse("missingScopes", missing=missing, used=used))
+            return reply(self._native.step_up(missing, description, used))
         except Exception:
             return _INTERNAL_ERROR
 

@@ -33,11 +33,13 @@ from mcp_auth_rs.types import AuthInfo
 class Demand:
     """One request's scope demand, written by a tool, read by the middleware."""
 
-    __slots__ = ("missing", "started")
+    __slots__ = ("description", "missing", "started")
 
     def __init__(self) -> None:
         #: The scopes a tool asked for and the caller lacks, in the tool's order.
         self.missing: list[str] = []
+        #: The first demanding tool's reason, for the challenge's error_description.
+        self.description: str | None = None
         #: The response has started: a demand can no longer change it.
         self.started = False
 
@@ -59,7 +61,8 @@ def require_scopes(
     The raised ``MCPAuthBearerAuthException`` (``missing_required_scopes``,
     ``cause.missing_scopes`` set) is what the caller sees as the tool's error
     when the demand cannot become the 403 (see the module's text);
-    ``description`` replaces its message then. The 403's own texts are the core's.
+    ``description`` replaces its message then, and is the 403 challenge's
+    ``error_description`` otherwise (sanitised by the core).
     """
     wanted = list(dict.fromkeys(scopes))
     held = _held(auth_info)
@@ -69,6 +72,8 @@ def require_scopes(
     demand = current_demand.get()
     if demand is not None and demand.answerable:
         demand.missing.extend(s for s in missing if s not in demand.missing)
+        if demand.description is None:
+            demand.description = description
     error = MCPAuthBearerAuthException(
         BearerAuthExceptionCode.MISSING_REQUIRED_SCOPES,
         MCPAuthBearerAuthExceptionDetails(missing_scopes=missing),

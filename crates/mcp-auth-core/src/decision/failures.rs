@@ -168,6 +168,48 @@ impl Decider {
         )
     }
 
+    /// 403 for scopes a handler demanded of a request already accepted (a
+    /// tool's step-up): unlike [`Self::insufficient_scope`], the challenge's
+    /// `scope` names exactly those scopes, so a client asks for them, and the
+    /// handler's `description` (sanitised; empty falls back to the fixed
+    /// text) explains why.
+    pub fn step_up(
+        &self,
+        missing: &[String],
+        description: Option<&str>,
+        used: Option<Scheme>,
+    ) -> Response {
+        let sanitized = description.map(sanitize_description).unwrap_or_default();
+        let text = if sanitized.is_empty() {
+            MISSING_REQUIRED_SCOPES
+        } else {
+            sanitized.as_str()
+        };
+        let body = JsonObject::new()
+            .string("error", "insufficient_scope")
+            .string("error_description", text)
+            .strings("missing_scopes", missing);
+        let scope = (!missing.is_empty()).then(|| missing.join(" "));
+        let challenge = self.challenge_with(
+            Some("insufficient_scope"),
+            Some(text),
+            used,
+            scope.as_deref().or(self.scope.as_deref()),
+            self.config.resource_metadata_url.as_deref(),
+        );
+        Response {
+            status: 403,
+            headers: vec![
+                ("WWW-Authenticate".to_owned(), challenge),
+                (EXPOSE_HEADERS.to_owned(), "WWW-Authenticate".to_owned()),
+                ("Content-Type".to_owned(), JSON_CONTENT_TYPE.to_owned()),
+            ],
+            body: body.finish(),
+            error: Some("insufficient_scope".to_owned()),
+            reason: "insufficient_scope".to_owned(),
+        }
+    }
+
     /// 401 for a code: `error` is `invalid_token`, `invalid_dpop_proof` or `use_dpop_nonce`.
     pub(crate) fn coded(
         &self,
@@ -238,5 +280,69 @@ impl Decider {
             }
             Refusal::Unexpected => server_failure(None, false),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::decide::{Decider, DecisionConfig, DpopMode, DpopSettings};
+    use super::super::scopes::ScopeHierarchy;
+    use super::super::Scheme;
+
+    fn decider(dpop: bool) -> Decider {
+        Decider::new(DecisionConfig {
+            dpop: dpop.then(|| DpopSettings {
+                mode: DpopMode::Allowed,
+                algorithms: vec!["ES256".to_owned()],
+            }),
+            resource_metadata_url: Some(
+                "https://mcp.example.com/.well-known/oauth-protected-resource".to_owned(),
+            ),
+            required_scopes: vec!["read".to_owned()],
+            scope_hierarchy: ScopeHierarchy::none(),
+            show_error_details: false,
+            max_token_length: 8192,
+        })
+    }
+
+    fn challenge(response: &super::Response) -> &str {
+        &response
+            .headers
+            .iter()
+            .find(|(n, _)| n == "WWW-Authenticate")
+            .unwrap()
+            .1
+    }
+
+    #[test]
+    fn step_up_names_the_demanded_scopes_and_the_handlers_reason() {
+        let missing = vec!["delete:todos".to_owned()];
+        let response = decider(false).step_up(
+            &missing,
+            Some("Deleting another user's todo needs delete:todos\r\n"),
+            None,
+        );
+        assert_eq!(response.status, 403);
+        assert_eq!(
+            challenge(&response),
+            "Bearer error=\"insufficient_scope\", error_description=\"Deleting another user's todo needs delete:todos\", \
+             resource_metadata=\"https://mcp.example.com/.well-known/oauth-protected-resource\", scope=\"delete:todos\""
+        );
+        assert_eq!(
+            response.body,
+            r#"{"error":"insufficient_scope","error_description":"Deleting another user's todo needs delete:todos","missing_scopes":["delete:todos"]}"#
+        );
+    }
+
+    #[test]
+    fn step_up_without_a_description_keeps_the_fixed_text_and_offers_dpop_too() {
+        let missing = vec!["a".to_owned(), "b".to_owned()];
+        let response = decider(true).step_up(&missing, Some("\u{1}"), Some(Scheme::Dpop));
+        let text = challenge(&response);
+        assert!(text.starts_with("Bearer resource_metadata="), "{text}");
+        let expected = "DPoP algs=\"ES256\", error=\"insufficient_scope\", \
+            error_description=\"The token does not contain the necessary scopes for this request.\"";
+        assert!(text.contains(expected), "{text}");
+        assert!(text.contains("scope=\"a b\""), "{text}");
     }
 }

@@ -82,7 +82,8 @@ class BearerAuthMiddleware:
                 demand.started = True
                 if demand.missing:
                     replaced = True
-                    answer = self.gate.insufficient_scope(demand.missing, scheme_used(headers))
+                    used = scheme_used(headers)
+                    answer = self.gate.insufficient_scope(demand.missing, used, demand.description)
                     await send_reply(raw, answer, head=method == "HEAD")
                     return
             await sending(message)
