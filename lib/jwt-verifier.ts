@@ -128,7 +128,13 @@ export function toAuthInfo(
 export type VerifiedIdentity = Pick<native.VerifiedToken, 'issuer' | 'clientId' | 'scopes' | 'expiresAt' | 'subject'>;
 
 /** The AuthInfo of a verified token whose payload is already parsed (`claims`, fresh for this request). */
-export function authInfoOf(token: string, verified: VerifiedIdentity, claims: Record<string, unknown>, resource: string | undefined): AuthInfo {
+export function authInfoOf(
+  token: string,
+  verified: VerifiedIdentity,
+  claims: Record<string, unknown>,
+  resource: string | undefined,
+  accepted?: { effectiveScopes: string[]; resourceMetadataUrl: string | undefined },
+): AuthInfo {
   const auth: AuthInfo = {
     issuer: verified.issuer,
     clientId: verified.clientId ?? '',
@@ -141,6 +147,10 @@ export function authInfoOf(token: string, verified: VerifiedIdentity, claims: Re
   };
   // A fresh URL each time: handlers may mutate what they receive.
   if (resource !== undefined) auth.resource = new URL(resource);
+  if (accepted !== undefined) {
+    auth.effectiveScopes = accepted.effectiveScopes;
+    if (accepted.resourceMetadataUrl !== undefined) auth.resourceMetadataUrl = accepted.resourceMetadataUrl;
+  }
   return auth;
 }
 

@@ -6,7 +6,6 @@
 
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import { isCorsPreflight, type AuthDecision, type Authenticator } from '../authenticate.js';
-import { isPromiseLike } from '../maybe-promise.js';
 import { createStandaloneAuthenticator } from '../standalone-authenticator.js';
 import { rechallengeNodeResponse } from '../step-up.js';
 import type { AuthInfo, BearerAuthConfig } from '../types.js';
@@ -41,10 +40,11 @@ export function toExpressMiddleware(authenticate: Authenticator, options: Expres
 
   return (req, res, next) => {
     // Preflights carry no credentials; the CORS layer answers them (C9).
-    if (isCorsPreflight(req)) return next();
+    if (req.method === 'OPTIONS' && isCorsPreflight(req)) return next();
     const decision = authenticate(req);
-    // A cache hit or an inline check: no closure, no promise.
-    if (!isPromiseLike(decision)) return settle(req, res, next, decision);
+    // A cache hit or an inline check: no closure, no promise. (The decision
+    // is a native promise when it is one; `instanceof` reads no property.)
+    if (!(decision instanceof Promise)) return settle(req, res, next, decision);
     // A rejection here can only come from downstream handlers reached through next() (the decision never rejects).
     decision.then((settled) => settle(req, res, next, settled)).catch(next);
   };
