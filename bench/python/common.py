@@ -1,8 +1,9 @@
-"""Shared by the Python benchmarks: keys and tokens, the loopback provider, statistics."""
+"""Shared by the Python benchmarks: keys and tokens, the loopback provider, statistics.
+
+The provider is the tests' (python/tests/authserver.py), run as a process of its own."""
 
 from __future__ import annotations
 
-import base64
 import json
 import os
 import platform
@@ -15,33 +16,25 @@ from dataclasses import dataclass, field
 from importlib.metadata import version
 from typing import Any
 
-from cryptography.hazmat.primitives import hashes
-from cryptography.hazmat.primitives.asymmetric import padding, rsa
+from cryptography.hazmat.primitives.asymmetric import rsa
+
+# The tests' loopback provider and RS256 signing (python/tests/authserver.py).
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "..", "python", "tests"))
+from authserver import jwks_of, new_key, sign_rs256
 
 HERE = os.path.dirname(os.path.abspath(__file__))
+TESTS = os.path.join(os.path.dirname(os.path.dirname(HERE)), "python", "tests")
 KID = "bench-rs256"
-
-
-def b64url(raw: bytes) -> str:
-    return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
-
-
-def _uint(n: int) -> str:
-    return b64url(n.to_bytes((n.bit_length() + 7) // 8, "big"))
 
 
 @dataclass
 class Signer:
     """One RSA 2048 key: its JWKS and RS256 access tokens (RFC 9068 claims)."""
 
-    key: rsa.RSAPrivateKey = field(
-        default_factory=lambda: rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    )
+    key: rsa.RSAPrivateKey = field(default_factory=new_key)
 
     def jwks(self) -> dict[str, Any]:
-        numbers = self.key.public_key().public_numbers()
-        jwk = {"kty": "RSA", "kid": KID, "use": "sig", "alg": "RS256"}
-        return {"keys": [{**jwk, "n": _uint(numbers.n), "e": _uint(numbers.e)}]}
+        return jwks_of(self.key, KID)
 
     def token(self, issuer: str, audience: str, jti: str, ttl: int = 3600) -> str:
         now = int(time.time())
@@ -55,20 +48,15 @@ class Signer:
             "scope": "mcp:read",
             "jti": jti,
         }
-        header = {"alg": "RS256", "typ": "at+jwt", "kid": KID}
-        signing_input = (
-            f"{b64url(json.dumps(header).encode())}.{b64url(json.dumps(claims).encode())}"
-        )
-        signature = self.key.sign(signing_input.encode(), padding.PKCS1v15(), hashes.SHA256())
-        return f"{signing_input}.{b64url(signature)}"
+        return sign_rs256(self.key, claims, kid=KID)
 
 
 class AuthServer:
-    """``authserver.py`` in a child process; ``hits()`` counts requests per path."""
+    """The tests' ``authserver.py`` in a child process; ``hits()`` counts requests per path."""
 
     def __init__(self, jwks: dict[str, Any]) -> None:
         self._process = subprocess.Popen(
-            [sys.executable, os.path.join(HERE, "authserver.py")],
+            [sys.executable, os.path.join(TESTS, "authserver.py")],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             text=True,

@@ -13,7 +13,6 @@ use mcp_auth_core::issuers::server_config::{self, Finding, ServerConfig};
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyList, PyTuple};
 use serde_json::{json, Map, Value};
-use std::future::Future;
 
 fn config_value(config: ServerConfig) -> Value {
     json!({ "type": config.kind.as_str(), "metadata": Value::Object(config.metadata) })
@@ -56,121 +55,56 @@ async fn server_metadata_by_url(url: String) -> AuthResult<Discovered> {
     discovery::fetch_well_known(&url, None, &Default::default()).await
 }
 
-/// The blocking form of a fetch.
-fn blocking<T: Send, F: Future<Output = AuthResult<T>> + Send>(
-    py: Python<'_>,
-    name: &str,
-    work: impl FnOnce() -> F,
-    convert: fn(Python<'_>, T) -> PyResult<Py<PyAny>>,
-) -> PyResult<Py<PyAny>> {
-    entry(py, || {
-        let value = block_on(py, name, work())?;
-        convert(py, value)
-    })
+/// One fetch in both forms, its work written once: `$sync` blocks its thread
+/// on the shared runtime (the GIL released) for start-up code; `$async_` is
+/// the asyncio awaitable. Both names and parameter lists are the stubs'.
+macro_rules! fetch_entry {
+    (
+        $(#[$doc:meta])*
+        $sync:ident / $async_:ident ($($arg:ident: $ty:ty),*) => $work:expr, $convert:path
+    ) => {
+        $(#[$doc])*
+        #[pyfunction]
+        pub fn $sync(py: Python<'_>, $($arg: $ty),*) -> PyResult<Py<PyAny>> {
+            entry(py, || {
+                let value = block_on(py, stringify!($sync), $work)?;
+                $convert(py, value)
+            })
+        }
+
+        $(#[$doc])*
+        #[pyfunction]
+        pub fn $async_<'py>(py: Python<'py>, $($arg: $ty),*) -> PyResult<Bound<'py, PyAny>> {
+            entry(py, || awaitable(py, $work, $convert))
+        }
+    };
 }
 
-/// Discovers an authorization server's metadata (MCP discovery order),
-/// checks that its `issuer` is exactly `issuer`, and returns the server
-/// config. Blocks this thread (the GIL released).
-#[pyfunction]
-pub fn fetch_server_config(py: Python<'_>, issuer: String, kind: &str) -> PyResult<Py<PyAny>> {
-    blocking(
-        py,
-        "fetch_server_config",
-        || server_config(issuer, ServerType::parse(kind)),
-        config_to_python,
-    )
+fetch_entry! {
+    /// Discovers an authorization server's metadata (MCP discovery order),
+    /// checks that its `issuer` is exactly `issuer`, and returns the server config.
+    fetch_server_config / fetch_server_config_async (issuer: String, kind: &str)
+        => server_config(issuer, ServerType::parse(kind)), config_to_python
 }
 
-#[pyfunction]
-pub fn fetch_server_config_async<'py>(
-    py: Python<'py>,
-    issuer: String,
-    kind: &str,
-) -> PyResult<Bound<'py, PyAny>> {
-    entry(py, || {
-        awaitable(
-            py,
-            server_config(issuer, ServerType::parse(kind)),
-            config_to_python,
-        )
-    })
+fetch_entry! {
+    /// Fetches metadata from one well-known URL (no fallback, no issuer to compare with).
+    fetch_server_config_by_well_known_url / fetch_server_config_by_well_known_url_async
+        (url: String, kind: &str)
+        => server_config_by_url(url, ServerType::parse(kind)), config_to_python
 }
 
-/// Fetches metadata from one well-known URL (no fallback, no issuer to compare with).
-#[pyfunction]
-pub fn fetch_server_config_by_well_known_url(
-    py: Python<'_>,
-    url: String,
-    kind: &str,
-) -> PyResult<Py<PyAny>> {
-    blocking(
-        py,
-        "fetch_server_config_by_well_known_url",
-        || server_config_by_url(url, ServerType::parse(kind)),
-        config_to_python,
-    )
+fetch_entry! {
+    /// Discovers the raw (snake_case) metadata document: `(url, document)`.
+    fetch_server_metadata / fetch_server_metadata_async (issuer: String, kind: &str)
+        => server_metadata(issuer, ServerType::parse(kind)), metadata_to_python
 }
 
-#[pyfunction]
-pub fn fetch_server_config_by_well_known_url_async<'py>(
-    py: Python<'py>,
-    url: String,
-    kind: &str,
-) -> PyResult<Bound<'py, PyAny>> {
-    entry(py, || {
-        awaitable(
-            py,
-            server_config_by_url(url, ServerType::parse(kind)),
-            config_to_python,
-        )
-    })
-}
-
-/// Discovers the raw (snake_case) metadata document: `(url, document)`.
-#[pyfunction]
-pub fn fetch_server_metadata(py: Python<'_>, issuer: String, kind: &str) -> PyResult<Py<PyAny>> {
-    blocking(
-        py,
-        "fetch_server_metadata",
-        || server_metadata(issuer, ServerType::parse(kind)),
-        metadata_to_python,
-    )
-}
-
-#[pyfunction]
-pub fn fetch_server_metadata_async<'py>(
-    py: Python<'py>,
-    issuer: String,
-    kind: &str,
-) -> PyResult<Bound<'py, PyAny>> {
-    entry(py, || {
-        awaitable(
-            py,
-            server_metadata(issuer, ServerType::parse(kind)),
-            metadata_to_python,
-        )
-    })
-}
-
-#[pyfunction]
-pub fn fetch_server_metadata_by_well_known_url(py: Python<'_>, url: String) -> PyResult<Py<PyAny>> {
-    blocking(
-        py,
-        "fetch_server_metadata_by_well_known_url",
-        || server_metadata_by_url(url),
-        metadata_to_python,
-    )
-}
-
-#[pyfunction]
-pub fn fetch_server_metadata_by_well_known_url_async<'py>(
-    py: Python<'py>,
-    url: String,
-) -> PyResult<Bound<'py, PyAny>> {
-    entry(py, || {
-        awaitable(py, server_metadata_by_url(url), metadata_to_python)
-    })
+fetch_entry! {
+    /// Fetches the raw metadata document at one well-known URL: `(url, document)`.
+    fetch_server_metadata_by_well_known_url / fetch_server_metadata_by_well_known_url_async
+        (url: String)
+        => server_metadata_by_url(url), metadata_to_python
 }
 
 fn bad_document() -> AuthError {

@@ -1,10 +1,9 @@
-"""Real parts for the fleet tests: a loopback RFC 7662 introspection
-endpoint that counts its calls, a throwaway ``redis-server`` on a free
-127.0.0.1 port with a minimal RESP client, and ES256 DPoP proofs."""
+"""Real parts for the fleet tests: introspector options for the loopback
+endpoint (``authserver.introspection_server``), a throwaway ``redis-server``
+on a free 127.0.0.1 port with a minimal RESP client, and ES256 DPoP proofs."""
 
 from __future__ import annotations
 
-import base64
 import hashlib
 import json
 import os
@@ -12,115 +11,17 @@ import shutil
 import socket
 import subprocess
 import tempfile
-import threading
 import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
-from urllib.parse import parse_qs
 
+from authserver import RESOURCE, b64url
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature
-
-RESOURCE = "https://mcp.example.com/mcp"
-
-
-def b64url(raw: bytes) -> str:
-    return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
-
-
-# An answer for a token: the RFC 7662 JSON body.
-Answerer = Callable[[str], dict[str, Any]]
-
-
-class IntrospectionServer:
-    """Metadata at the RFC 8414 well-known path and a POST /introspect that
-    answers ``answer(token)`` and counts calls (per token too)."""
-
-    def __init__(self) -> None:
-        self.calls = 0
-        self.tokens: list[str] = []
-        self._lock = threading.Lock()
-        self.answer: Answerer = self.default_answer
-        self.delay = 0.0
-        self.issuer = ""
-
-    def active(self, **extra: Any) -> dict[str, Any]:
-        return {
-            "active": True,
-            "iss": self.issuer,
-            "aud": RESOURCE,
-            "exp": int(time.time()) + 600,
-            "scope": "mcp:read",
-            "sub": "alice",
-            "client_id": "app",
-            **extra,
-        }
-
-    def default_answer(self, token: str) -> dict[str, Any]:
-        if token.startswith("good"):
-            return self.active(sub=f"user-of-{token}")
-        return {"active": False}
-
-    def record(self, token: str) -> None:
-        with self._lock:
-            self.calls += 1
-            self.tokens.append(token)
-
-
-@contextmanager
-def introspection_server() -> Iterator[IntrospectionServer]:
-    state = IntrospectionServer()
-
-    class Handler(BaseHTTPRequestHandler):
-        def reply(self, status: int, document: object) -> None:
-            body = json.dumps(document).encode()
-            self.send_response(status)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-
-        def do_GET(self) -> None:
-            if self.path != "/.well-known/oauth-authorization-server":
-                return self.reply(404, {})
-            self.reply(
-                200,
-                {
-                    "issuer": state.issuer,
-                    "authorization_endpoint": f"{state.issuer}/authorize",
-                    "token_endpoint": f"{state.issuer}/token",
-                    "introspection_endpoint": f"{state.issuer}/introspect",
-                    "response_types_supported": ["code"],
-                },
-            )
-
-        def do_POST(self) -> None:
-            length = int(self.headers.get("Content-Length", "0"))
-            form = parse_qs(self.rfile.read(length).decode())
-            if self.path != "/introspect":
-                return self.reply(404, {})
-            token = form.get("token", [""])[0]
-            state.record(token)
-            if state.delay:
-                time.sleep(state.delay)
-            self.reply(200, state.answer(token))
-
-        def log_message(self, format: str, *args: Any) -> None:
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    state.issuer = f"http://127.0.0.1:{server.server_port}"
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield state
-    finally:
-        server.shutdown()
-        server.server_close()
+from sdkserver import free_port
 
 
 def introspector_options(issuer: str, **overrides: Any) -> str:
@@ -136,13 +37,6 @@ def introspector_options(issuer: str, **overrides: Any) -> str:
 
 
 # --- Redis -------------------------------------------------------------------
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
 
 
 def _encode(args: tuple[str, ...]) -> bytes:
@@ -195,7 +89,7 @@ def redis_server() -> Iterator[Redis]:
         raise RuntimeError(
             "redis-server is needed for the fleet tests (apt-get install redis-server)"
         )
-    port = _free_port()
+    port = free_port()
     workdir = tempfile.mkdtemp(prefix="py-fleet-redis-")
     process = subprocess.Popen(
         [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],

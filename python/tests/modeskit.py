@@ -9,7 +9,7 @@ from typing import Any
 
 import anyio
 import httpx
-from fleetkit import RESOURCE
+from authserver import RESOURCE
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.requests import Request

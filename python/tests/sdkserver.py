@@ -1,8 +1,12 @@
-"""An MCP app under uvicorn in a subprocess, for the SDK integration tests.
+"""What the SDK integration tests share: an MCP app under uvicorn in a
+subprocess, raw HTTP requests to it, a tool call through the installed
+official client (1.x or 2.x), and the cases both official SDKs must pass.
 
 The apps (``sdk_apps/``) read the issuer and the resource from the
 environment and expose one tool, ``whoami``, returning what
-``get_access_token()`` shows as JSON.
+``get_access_token()`` shows as JSON. Each SDK test file runs in its own
+virtualenv (scripts/python-test.sh), so nothing here imports an SDK at
+module level: the client is imported when a call is made.
 """
 
 from __future__ import annotations
@@ -16,9 +20,14 @@ import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
+from importlib import import_module
 from importlib.metadata import version
 from pathlib import Path
+from typing import Any
+
+import anyio
+from authserver import AuthServer
 
 APPS = Path(__file__).parent / "sdk_apps"
 
@@ -49,12 +58,13 @@ def free_port() -> int:
 
 
 @contextmanager
-def serve(module: str, port: int, env: dict[str, str]) -> Iterator[str]:
-    """Runs ``sdk_apps/<module>.py``'s ``app``; yields ``http://127.0.0.1:<port>``."""
+def run_uvicorn(app: str, port: int, env: dict[str, str], cwd: Path) -> Iterator[str]:
+    """Runs ``uvicorn app`` from ``cwd`` (put on ``PYTHONPATH``) with ``env``
+    added; yields ``http://127.0.0.1:<port>`` once it accepts connections."""
     process = subprocess.Popen(
-        [sys.executable, "-m", "uvicorn", f"sdk_apps.{module}:app", "--port", str(port)],
-        cwd=APPS.parent,
-        env={**os.environ, **env, "PYTHONPATH": _path_with(str(APPS.parent))},
+        [sys.executable, "-m", "uvicorn", app, "--host", "127.0.0.1", "--port", str(port)],
+        cwd=cwd,
+        env={**os.environ, **env, "PYTHONPATH": _path_with(str(cwd))},
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
     )
@@ -75,6 +85,20 @@ def serve(module: str, port: int, env: dict[str, str]) -> Iterator[str]:
     finally:
         process.terminate()
         process.wait(10)
+
+
+def serve(module: str, port: int, env: dict[str, str]) -> AbstractContextManager[str]:
+    """Runs ``sdk_apps/<module>.py``'s ``app``; yields ``http://127.0.0.1:<port>``."""
+    return run_uvicorn(f"sdk_apps.{module}:app", port, env, APPS.parent)
+
+
+@contextmanager
+def serve_app(module: str, issuer: str) -> Iterator[tuple[str, str]]:
+    """``serve`` on a free port, protecting ``<url>/mcp`` for ``issuer``: (url, resource)."""
+    port = free_port()
+    resource = f"http://127.0.0.1:{port}/mcp"
+    with serve(module, port, {"ISSUER": issuer, "RESOURCE": resource}) as url:
+        yield url, resource
 
 
 def _path_with(directory: str) -> str:
@@ -108,3 +132,97 @@ def get(url: str) -> tuple[int, bytes]:
             return response.status, response.read()
     except urllib.error.HTTPError as error:
         return error.code, error.read()
+
+
+def bearer(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}
+
+
+async def call_tool(
+    url: str, token: str, tool: str, arguments: dict[str, Any] | None = None
+) -> tuple[bool, str]:
+    """One ``tools/call`` through the installed official client (1.x: httpx,
+    2.x: httpx2) with ``token``: (whether the result is an error, its first
+    text content or "")."""
+    from mcp import ClientSession
+    from mcp.client.streamable_http import streamable_http_client
+    from mcp.types import TextContent
+
+    http = import_module("httpx" if mcp_major() == 1 else "httpx2")
+    client = http.AsyncClient(headers=bearer(token))
+    # 1.x yields (read, write, session id getter), 2.x (read, write).
+    async with client, streamable_http_client(url, http_client=client) as streams:
+        async with ClientSession(streams[0], streams[1]) as session:
+            await session.initialize()
+            result = await session.call_tool(tool, arguments or {})
+    first = result.content[0] if result.content else None
+    failed = getattr(result, "isError" if mcp_major() == 1 else "is_error")  # renamed in 2.x
+    return bool(failed), first.text if isinstance(first, TextContent) else ""
+
+
+def whoami(url: str, token: str) -> Any:
+    """The ``whoami`` tool's answer at ``<url>/mcp``, through the official client."""
+    failed, text = anyio.run(call_tool, f"{url}/mcp", token, "whoami")
+    assert not failed
+    return json.loads(text)
+
+
+def assert_caller(seen: dict[str, Any], kind: str, issuer: str, resource: str) -> None:
+    """``whoami``'s answer for alice's token (scopes read and write) at ``resource``."""
+    assert seen == {
+        "type": kind,
+        "client_id": "test-client",
+        "subject": "alice",
+        "scopes": ["read", "write"],
+        "resource": resource,
+        "expires_at": seen["expires_at"],
+        "iss": issuer,
+        "aud": resource,
+        "same_token": True,
+    }
+    assert isinstance(seen["expires_at"], int)
+
+
+def sdk_challenge(url: str) -> str:
+    """The official SDK's challenge for a request without a token."""
+    return (
+        'Bearer error="invalid_token", error_description="Authentication required", '
+        f'resource_metadata="{url}/.well-known/oauth-protected-resource/mcp"'
+    )
+
+
+class OfficialSdkCases:
+    """The cases both official SDKs' apps pass (``TokenVerifier`` behind the
+    SDK's own gate). A test module subclasses this as ``Test…`` and names
+    its app in ``SDK_APP`` (the ``sdk_app`` fixture, conftest.py)."""
+
+    def test_a_tool_sees_the_caller(self, sdk_app: tuple[str, str], issuer: AuthServer) -> None:
+        url, resource = sdk_app
+        seen = whoami(url, issuer.token(resource, subject="alice", scope="read write"))
+        assert_caller(seen, "mcp.server.auth.provider.AccessToken", issuer.issuer, resource)
+
+    def test_no_token_gets_the_sdk_challenge(self, sdk_app: tuple[str, str]) -> None:
+        url, _ = sdk_app
+        status, headers, body = post(f"{url}/mcp")
+        assert status == 401
+        assert headers["www-authenticate"] == sdk_challenge(url)
+        assert json.loads(body)["error"] == "invalid_token"
+
+    def test_a_token_for_another_audience_is_401(
+        self, sdk_app: tuple[str, str], issuer: AuthServer
+    ) -> None:
+        url, _ = sdk_app
+        token = issuer.token("https://elsewhere.example.com/mcp", scope="read")
+        status, headers, _ = post(f"{url}/mcp", bearer(token))
+        assert status == 401
+        assert 'error="invalid_token"' in headers["www-authenticate"]
+        assert "resource_metadata=" in headers["www-authenticate"]
+
+    def test_a_missing_scope_is_the_sdk_403(
+        self, sdk_app: tuple[str, str], issuer: AuthServer
+    ) -> None:
+        url, resource = sdk_app
+        status, headers, _ = post(f"{url}/mcp", bearer(issuer.token(resource, scope="write")))
+        assert status == 403
+        assert 'error="insufficient_scope"' in headers["www-authenticate"]
+        assert "Required scope: read" in headers["www-authenticate"]

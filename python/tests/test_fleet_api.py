@@ -10,8 +10,8 @@ import warnings
 from collections.abc import Iterator
 
 import pytest
-from authserver import AuthServer, auth_server
-from fleetkit import RESOURCE, IntrospectionServer, ProofKey, Redis, introspection_server
+from authserver import RESOURCE, AuthServer
+from fleetkit import ProofKey, Redis
 from fleetkit import redis_server as start_redis
 from modeskit import app_for, bearer, new_auth, server_config, with_proof
 from starlette.applications import Starlette
@@ -31,19 +31,7 @@ def redis() -> Iterator[Redis]:
         yield server
 
 
-@pytest.fixture()
-def endpoint() -> Iterator[IntrospectionServer]:
-    with introspection_server() as server:
-        yield server
-
-
-@pytest.fixture(scope="module")
-def issuer() -> Iterator[AuthServer]:
-    with auth_server() as server:
-        yield server
-
-
-def member(endpoint: IntrospectionServer, redis: Redis, events: list[AuthEvent]) -> MCPAuth:
+def member(endpoint: AuthServer, redis: Redis, events: list[AuthEvent]) -> MCPAuth:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         return new_auth(
@@ -64,7 +52,7 @@ def introspecting(mcp_auth: MCPAuth, redis: Redis) -> Starlette:
 
 
 def test_two_instances_share_verdicts_and_refuse_forged_records(
-    endpoint: IntrospectionServer, redis: Redis
+    endpoint: AuthServer, redis: Redis
 ) -> None:
     events: list[AuthEvent] = []
     one = introspecting(member(endpoint, redis, []), redis)

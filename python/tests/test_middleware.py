@@ -8,13 +8,11 @@ variable, custom verifiers (sync and async) and the checks applied to them.
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
 from contextvars import ContextVar
 from typing import Any
 
 import anyio
 import httpx
-import pytest
 from authserver import AuthServer, auth_server
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
@@ -35,12 +33,6 @@ from mcp_auth_rs.utils import fetch_server_config
 RESOURCE = "https://mcp.example.com/mcp"
 PRM = "https://mcp.example.com/.well-known/oauth-protected-resource/mcp"
 ALGS = "RS256 RS384 RS512 PS256 PS384 PS512 ES256 ES384 EdDSA"
-
-
-@pytest.fixture(scope="module")
-def issuer() -> Iterator[AuthServer]:
-    with auth_server() as server:
-        yield server
 
 
 def build(issuer: AuthServer, mode: Any = "jwt", **options: Any) -> tuple[Starlette, MCPAuth]:

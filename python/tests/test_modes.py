@@ -6,12 +6,11 @@ from __future__ import annotations
 import hashlib
 import json
 import warnings
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from authserver import AuthServer, auth_server
-from fleetkit import RESOURCE, IntrospectionServer, ProofKey, introspection_server
+from authserver import RESOURCE, AuthServer
+from fleetkit import ProofKey
 from modeskit import PRM, app_for, bearer, call, new_auth, server_config, with_proof
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
@@ -29,19 +28,7 @@ from mcp_auth_rs.store import RedisStore
 CLIENT: IntrospectionOptions = {"client_id": "rs", "client_secret": "s3cret"}
 
 
-@pytest.fixture(scope="module")
-def issuer() -> Iterator[AuthServer]:
-    with auth_server() as server:
-        yield server
-
-
-@pytest.fixture()
-def endpoint() -> Iterator[IntrospectionServer]:
-    with introspection_server() as server:
-        yield server
-
-
-def introspecting(endpoint: IntrospectionServer, **options: Any) -> MCPAuth:
+def introspecting(endpoint: AuthServer, **options: Any) -> MCPAuth:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # the endpoint's metadata lacks PKCE: a warning
         return new_auth([server_config(endpoint.issuer, AuthServerType.OAUTH)], **options)
@@ -54,7 +41,7 @@ def reason(error: pytest.ExceptionInfo[MCPAuthAuthServerException]) -> str:
     return text
 
 
-def test_introspection_asks_the_endpoint_once_per_token(endpoint: IntrospectionServer) -> None:
+def test_introspection_asks_the_endpoint_once_per_token(endpoint: AuthServer) -> None:
     app = app_for(introspecting(endpoint), "introspection", introspection=CLIENT)
     for _ in range(2):
         response = bearer(app, "good-1")
@@ -68,7 +55,7 @@ def test_introspection_asks_the_endpoint_once_per_token(endpoint: IntrospectionS
     assert endpoint.tokens == ["good-1", "revoked"]
 
 
-def test_introspection_options_are_the_cores(endpoint: IntrospectionServer) -> None:
+def test_introspection_options_are_the_cores(endpoint: AuthServer) -> None:
     mcp_auth = introspecting(endpoint)
     with pytest.raises(MCPAuthAuthServerException) as missing:
         mcp_auth.bearer_auth_middleware("introspection", resource=RESOURCE)
@@ -94,7 +81,7 @@ def test_introspection_options_are_the_cores(endpoint: IntrospectionServer) -> N
     assert "not a configured authorization server" in reason(untrusted)
 
 
-def test_secrets_are_never_shown(endpoint: IntrospectionServer) -> None:
+def test_secrets_are_never_shown(endpoint: AuthServer) -> None:
     mcp_auth = introspecting(endpoint)
     store = redis_store("redis://127.0.0.1:1")
     cases: list[dict[str, Any]] = [
@@ -122,7 +109,7 @@ def test_secrets_are_never_shown(endpoint: IntrospectionServer) -> None:
 
 
 def test_auto_verifies_trusted_jwts_locally_and_introspects_the_rest(
-    issuer: AuthServer, endpoint: IntrospectionServer
+    issuer: AuthServer, endpoint: AuthServer
 ) -> None:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")

@@ -8,20 +8,14 @@ from __future__ import annotations
 import asyncio
 import inspect
 import json
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from authserver import AuthServer
 from conftest import PRM, Signer
-from fleetkit import IntrospectionServer, introspection_server, introspector_options
+from fleetkit import introspector_options
 
 from mcp_auth_rs._native import Answer, Authenticator, Introspector, NativeAuthError, Verifier
-
-
-@pytest.fixture()
-def endpoint() -> Iterator[IntrospectionServer]:
-    with introspection_server() as server:
-        yield server
 
 
 def authenticator_options(route: str = "introspection") -> str:
@@ -59,7 +53,7 @@ def accepted(value: object) -> dict[str, Any]:
     return document
 
 
-def test_an_active_token_is_accepted_and_cached(endpoint: IntrospectionServer) -> None:
+def test_an_active_token_is_accepted_and_cached(endpoint: AuthServer) -> None:
     introspector = Introspector(introspector_options(endpoint.issuer))
     a = Authenticator(authenticator_options(), None, introspector=introspector)
 
@@ -81,7 +75,7 @@ def test_an_active_token_is_accepted_and_cached(endpoint: IntrospectionServer) -
 
 
 def test_an_inactive_token_is_refused_once_per_cache_lifetime(
-    endpoint: IntrospectionServer,
+    endpoint: AuthServer,
 ) -> None:
     introspector = Introspector(introspector_options(endpoint.issuer))
     a = Authenticator(authenticator_options(), None, introspector=introspector)
@@ -101,7 +95,7 @@ def test_an_inactive_token_is_refused_once_per_cache_lifetime(
     assert caught.value.code == "token_inactive"
 
 
-def test_missing_scopes_are_refused_with_403(endpoint: IntrospectionServer) -> None:
+def test_missing_scopes_are_refused_with_403(endpoint: AuthServer) -> None:
     endpoint.answer = lambda token: endpoint.active(scope="other")
     a = Authenticator(
         authenticator_options(),
@@ -114,7 +108,7 @@ def test_missing_scopes_are_refused_with_403(endpoint: IntrospectionServer) -> N
 
 
 def test_the_endpoint_is_discovered_from_metadata_and_checks_are_awaitable(
-    endpoint: IntrospectionServer,
+    endpoint: AuthServer,
 ) -> None:
     introspector = Introspector(introspector_options(endpoint.issuer))
 
@@ -133,7 +127,7 @@ def test_the_endpoint_is_discovered_from_metadata_and_checks_are_awaitable(
 
 
 def test_auto_route_sends_a_trusted_issuers_jwt_to_the_verifier(
-    endpoint: IntrospectionServer, sign: Signer, auth_server: str
+    endpoint: AuthServer, sign: Signer, auth_server: str
 ) -> None:
     verifier = Verifier(
         json.dumps(

@@ -16,15 +16,9 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
 import pytest
+from authserver import AuthServer
 from conftest import PRM, RESOURCE, Signer
-from fleetkit import (
-    IntrospectionServer,
-    ProofKey,
-    Redis,
-    introspection_server,
-    introspector_options,
-    redis_server,
-)
+from fleetkit import ProofKey, Redis, introspector_options, redis_server
 
 from mcp_auth_rs._native import (
     Answer,
@@ -49,12 +43,6 @@ def redis() -> Iterator[Redis]:
 
 
 @pytest.fixture()
-def endpoint() -> Iterator[IntrospectionServer]:
-    with introspection_server() as server:
-        yield server
-
-
-@pytest.fixture()
 def store(redis: Redis) -> RedisStore:
     return RedisStore(json.dumps({"url": redis.url, "prefix": PREFIX, "reconnectMaxDelay": 200}))
 
@@ -72,7 +60,7 @@ def options(route: str) -> str:
 
 
 def introspecting(
-    endpoint: IntrospectionServer, store: RedisStore, events: list[StoreEvent] | None = None
+    endpoint: AuthServer, store: RedisStore, events: list[StoreEvent] | None = None
 ) -> Authenticator:
     """An Authenticator with its own Introspector (its own local cache) on the shared store."""
     introspector = Introspector(
@@ -107,7 +95,7 @@ def token_hash(token: str) -> str:
 
 
 def test_one_endpoint_call_for_two_authenticators(
-    endpoint: IntrospectionServer, store: RedisStore, redis: Redis
+    endpoint: AuthServer, store: RedisStore, redis: Redis
 ) -> None:
     one, two = introspecting(endpoint, store), introspecting(endpoint, store)
 
@@ -129,9 +117,7 @@ def test_one_endpoint_call_for_two_authenticators(
     assert store.is_ready()
 
 
-def test_concurrent_first_requests_make_one_call(
-    endpoint: IntrospectionServer, store: RedisStore
-) -> None:
+def test_concurrent_first_requests_make_one_call(endpoint: AuthServer, store: RedisStore) -> None:
     endpoint.delay = 0.2
     one, two = introspecting(endpoint, store), introspecting(endpoint, store)
 
@@ -146,7 +132,7 @@ def test_concurrent_first_requests_make_one_call(
 
 
 def test_a_record_with_a_wrong_mac_is_refused_and_reported(
-    endpoint: IntrospectionServer, store: RedisStore, redis: Redis
+    endpoint: AuthServer, store: RedisStore, redis: Redis
 ) -> None:
     writer = introspecting(endpoint, store)
     answer_now(writer, ["Authorization", "Bearer good-c"])
@@ -174,7 +160,7 @@ def test_a_record_with_a_wrong_mac_is_refused_and_reported(
 
 
 def test_another_secret_does_not_read_the_fleets_records(
-    endpoint: IntrospectionServer, store: RedisStore
+    endpoint: AuthServer, store: RedisStore
 ) -> None:
     one = introspecting(endpoint, store)
     other = Authenticator(

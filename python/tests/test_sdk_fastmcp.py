@@ -10,13 +10,12 @@ from __future__ import annotations
 import importlib.util
 import json
 import time
-from collections.abc import Iterator
 from typing import Any
 
 import anyio
 import pytest
-from authserver import AuthServer, auth_server
-from sdkserver import free_port, get, post, serve
+from authserver import AuthServer
+from sdkserver import assert_caller, bearer, get, post
 
 if importlib.util.find_spec("fastmcp") is None:
     pytest.skip(
@@ -32,19 +31,7 @@ from mcp_auth_rs.config import AuthServerType
 from mcp_auth_rs.types import ResourceServerConfig, ResourceServerMetadata
 from mcp_auth_rs.utils import fetch_server_config
 
-
-@pytest.fixture(scope="module")
-def issuer() -> Iterator[AuthServer]:
-    with auth_server() as server:
-        yield server
-
-
-@pytest.fixture(scope="module")
-def server(issuer: AuthServer) -> Iterator[tuple[str, str]]:
-    port = free_port()
-    resource = f"http://127.0.0.1:{port}/mcp"
-    with serve("fastmcp_app", port, {"ISSUER": issuer.issuer, "RESOURCE": resource}) as url:
-        yield url, resource
+SDK_APP = "fastmcp_app"
 
 
 def _mcp_auth(issuer: AuthServer, resource: str, jwks_uri: str | None = None) -> MCPAuth:
@@ -65,21 +52,15 @@ async def _whoami(url: str, token: str) -> Any:
         return json.loads(result.content[0].text)
 
 
-def test_a_tool_sees_the_caller(server: tuple[str, str], issuer: AuthServer) -> None:
-    url, resource = server
+def test_a_tool_sees_the_caller(sdk_app: tuple[str, str], issuer: AuthServer) -> None:
+    url, resource = sdk_app
     token = issuer.token(resource, subject="alice", scope="read write")
     seen = anyio.run(_whoami, f"{url}/mcp", token)
-    assert seen["type"] == "fastmcp.server.auth.auth.AccessToken"
-    assert seen["subject"] == "alice"
-    assert seen["client_id"] == "test-client"
-    assert seen["scopes"] == ["read", "write"]
-    assert seen["resource"] == resource
-    assert seen["iss"] == issuer.issuer
-    assert seen["same_token"] is True
+    assert_caller(seen, "fastmcp.server.auth.auth.AccessToken", issuer.issuer, resource)
 
 
-def test_the_metadata_document_is_ours(server: tuple[str, str], issuer: AuthServer) -> None:
-    url, resource = server
+def test_the_metadata_document_is_ours(sdk_app: tuple[str, str], issuer: AuthServer) -> None:
+    url, resource = sdk_app
     status, body = get(f"{url}/.well-known/oauth-protected-resource/mcp")
     assert status == 200
     expected = _mcp_auth(issuer, resource)._resolved.by_resource[resource].document  # type: ignore[union-attr]
@@ -87,8 +68,8 @@ def test_the_metadata_document_is_ours(server: tuple[str, str], issuer: AuthServ
     assert json.loads(body)["authorization_servers"] == [issuer.issuer]
 
 
-def test_no_token_gets_the_cores_bare_challenge(server: tuple[str, str]) -> None:
-    url, _ = server
+def test_no_token_gets_the_cores_bare_challenge(sdk_app: tuple[str, str]) -> None:
+    url, _ = sdk_app
     status, headers, _ = post(f"{url}/mcp")
     assert status == 401
     prm = f"{url}/.well-known/oauth-protected-resource/mcp"
@@ -99,34 +80,34 @@ def test_no_token_gets_the_cores_bare_challenge(server: tuple[str, str]) -> None
     )
 
 
-def test_another_audience_is_the_cores_401(server: tuple[str, str], issuer: AuthServer) -> None:
-    url, _ = server
+def test_another_audience_is_the_cores_401(sdk_app: tuple[str, str], issuer: AuthServer) -> None:
+    url, _ = sdk_app
     token = issuer.token("https://elsewhere.example.com/mcp", scope="read")
-    status, headers, _ = post(f"{url}/mcp", {"Authorization": f"Bearer {token}"})
+    status, headers, _ = post(f"{url}/mcp", bearer(token))
     assert status == 401
     challenge = headers["www-authenticate"]
     assert challenge.startswith('Bearer error="invalid_token"')
     assert "Authentication failed" not in challenge  # FastMCP's own text
 
 
-def test_a_missing_scope_is_the_cores_403(server: tuple[str, str], issuer: AuthServer) -> None:
-    url, resource = server
+def test_a_missing_scope_is_the_cores_403(sdk_app: tuple[str, str], issuer: AuthServer) -> None:
+    url, resource = sdk_app
     token = issuer.token(resource, scope="write")
-    status, headers, _ = post(f"{url}/mcp", {"Authorization": f"Bearer {token}"})
+    status, headers, _ = post(f"{url}/mcp", bearer(token))
     assert status == 403
     assert 'error="insufficient_scope"' in headers["www-authenticate"]
     assert 'scope="read"' in headers["www-authenticate"]
 
 
-def test_bad_header_grammar_is_400(server: tuple[str, str]) -> None:
-    url, _ = server
+def test_bad_header_grammar_is_400(sdk_app: tuple[str, str]) -> None:
+    url, _ = sdk_app
     status, _, body = post(f"{url}/mcp", {"Authorization": "Bearer a b"})
     assert status == 400
     assert json.loads(body)["error"] == "invalid_request"
 
 
-def test_other_routes_stay_public(server: tuple[str, str]) -> None:
-    url, _ = server
+def test_other_routes_stay_public(sdk_app: tuple[str, str]) -> None:
+    url, _ = sdk_app
     assert get(f"{url}/health") == (200, b"ok")
 
 

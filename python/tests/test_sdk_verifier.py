@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
 
 import anyio
 import pytest
-from authserver import AuthServer, auth_server
+from authserver import AuthServer
 from mcp.server.auth.provider import AccessToken, TokenVerifier
 
 from mcp_auth_rs import MCPAuth
@@ -18,12 +17,6 @@ from mcp_auth_rs.types import ResourceServerConfig, ResourceServerMetadata
 from mcp_auth_rs.utils import fetch_server_config
 
 RESOURCE = "https://mcp.example.com/mcp"
-
-
-@pytest.fixture(scope="module")
-def issuer() -> Iterator[AuthServer]:
-    with auth_server() as server:
-        yield server
 
 
 def _mcp_auth(config: AuthServerConfig) -> MCPAuth:

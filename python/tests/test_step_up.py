@@ -14,15 +14,12 @@ from typing import Any
 import anyio
 import httpx
 import pytest
-from authserver import AuthServer, auth_server
-from sdkserver import free_port, mcp_major, serve
+from authserver import AuthServer
+from sdkserver import call_tool, mcp_major, serve_app
 
 if mcp_major() != 1:
     pytest.skip("mcp 1.x: runs in target/py-venv (scripts/python-test.sh)", allow_module_level=True)
 
-from mcp import ClientSession
-from mcp.client.streamable_http import streamable_http_client
-from mcp.types import TextContent
 from sdk_apps.step_up_app import build
 
 from mcp_auth_rs._step_up import Demand, current_demand, require_scopes
@@ -32,12 +29,6 @@ from mcp_auth_rs.types import AuthInfo
 RESOURCE = "http://127.0.0.1:9/mcp"
 PRM = "http://127.0.0.1:9/.well-known/oauth-protected-resource/mcp"
 ACCEPT = {"Accept": "application/json, text/event-stream", "Content-Type": "application/json"}
-
-
-@pytest.fixture(scope="module")
-def issuer() -> Iterator[AuthServer]:
-    with auth_server() as server:
-        yield server
 
 
 def _call(tool: str, arguments: dict[str, Any]) -> dict[str, Any]:
@@ -155,18 +146,8 @@ def test_effective_scopes_count_and_no_request_records_nothing() -> None:
 
 @pytest.fixture(scope="module")
 def served(issuer: AuthServer) -> Iterator[tuple[str, str]]:
-    port = free_port()
-    resource = f"http://127.0.0.1:{port}/mcp"
-    with serve("step_up_app", port, {"ISSUER": issuer.issuer, "RESOURCE": resource}) as url:
+    with serve_app("step_up_app", issuer.issuer) as (url, resource):
         yield f"{url}/mcp/", resource
-
-
-async def _client_call(url: str, token: str, tool: str) -> Any:
-    client = httpx.AsyncClient(headers={"Authorization": f"Bearer {token}"})
-    async with client, streamable_http_client(url, http_client=client) as (read, write, _):
-        async with ClientSession(read, write) as session:
-            await session.initialize()
-            return await session.call_tool(tool, {"id": "a"})
 
 
 def test_the_official_client_gets_the_403_over_http(
@@ -175,12 +156,12 @@ def test_the_official_client_gets_the_403_over_http(
     url, resource = served
     # Without an OAuth provider the client cannot step up: the 403 ends its call.
     with pytest.raises(BaseException) as raised:
-        anyio.run(_client_call, url, issuer.token(resource, scope="read"), "remove")
+        anyio.run(call_tool, url, issuer.token(resource, scope="read"), "remove", {"id": "a"})
     failures = [e for e in _leaves(raised.value) if isinstance(e, httpx.HTTPStatusError)]
     assert [e.response.status_code for e in failures] == [403]
-    result = anyio.run(_client_call, url, issuer.token(resource, scope="read delete"), "remove")
-    first = result.content[0]
-    assert isinstance(first, TextContent) and first.text == "removed a" and not result.isError
+    token = issuer.token(resource, scope="read delete")
+    failed, text = anyio.run(call_tool, url, token, "remove", {"id": "a"})
+    assert text == "removed a" and not failed
 
 
 def _leaves(error: BaseException) -> list[BaseException]:

@@ -9,12 +9,7 @@ users (``create:todos`` only) and an admin (every scope).
 from __future__ import annotations
 
 import json
-import os
 import re
-import socket
-import subprocess
-import sys
-import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
@@ -22,12 +17,9 @@ from pathlib import Path
 from typing import Any
 
 import anyio
-import httpx
 import pytest
-from authserver import AuthServer, auth_server
-from mcp import ClientSession
-from mcp.client.streamable_http import streamable_http_client
-from mcp.types import TextContent
+from authserver import AuthServer
+from sdkserver import call_tool, free_port, run_uvicorn
 
 COMPAT = Path(__file__).parent / "compat"
 SEEDS = Path(__file__).resolve().parents[3] / "shared" / "seeds"
@@ -58,46 +50,10 @@ def test_only_the_import_changed() -> None:
     assert (COMPAT / "service.py").read_text().strip() in _seed_text()
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-@pytest.fixture(scope="module")
-def issuer() -> Iterator[AuthServer]:
-    with auth_server() as server:
-        yield server
-
-
 @pytest.fixture(scope="module")
 def todo_server(issuer: AuthServer) -> Iterator[str]:
-    port = _free_port()
-    env = {**os.environ, "ISSUER": issuer.issuer, "PYTHONPATH": str(COMPAT)}
-    process = subprocess.Popen(
-        [sys.executable, "-m", "uvicorn", "server:app", "--host", "127.0.0.1", "--port", str(port)],
-        cwd=COMPAT,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-    )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                urllib.request.urlopen(f"{url}/.well-known/oauth-protected-resource", timeout=1)
-                break
-            except (urllib.error.URLError, ConnectionError):
-                if process.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError(
-                        process.stderr.read().decode() if process.stderr else "no output"
-                    ) from None
-                time.sleep(0.1)
+    with run_uvicorn("server:app", free_port(), {"ISSUER": issuer.issuer}, COMPAT) as url:
         yield url
-    finally:
-        process.terminate()
-        process.wait(10)
 
 
 def _get(url: str, headers: dict[str, str] | None = None) -> tuple[int, dict[str, str], bytes]:
@@ -135,17 +91,11 @@ def test_metadata_and_challenge(todo_server: str, issuer: AuthServer) -> None:
 
 
 async def _call(url: str, token: str, tool: str, arguments: dict[str, Any]) -> tuple[bool, Any]:
-    client = httpx.AsyncClient(headers={"Authorization": f"Bearer {token}"})
-    async with client, streamable_http_client(f"{url}/", http_client=client) as (read, write, _):
-        async with ClientSession(read, write) as session:
-            await session.initialize()
-            result = await session.call_tool(tool, arguments)
-            first = result.content[0] if result.content else None
-            text = first.text if isinstance(first, TextContent) else ""
-            try:
-                return result.isError, json.loads(text)
-            except json.JSONDecodeError:
-                return result.isError, text
+    failed, text = await call_tool(f"{url}/", token, tool, arguments)
+    try:
+        return failed, json.loads(text)
+    except json.JSONDecodeError:
+        return failed, text
 
 
 def test_rbac_through_the_sdk_client(todo_server: str, issuer: AuthServer) -> None:

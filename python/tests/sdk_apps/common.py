@@ -1,9 +1,14 @@
-"""What the SDK apps share: the configuration from the environment and the tool's answer."""
+"""What the SDK apps share: the protected resource, the configuration from the
+environment, the official SDK's auth settings, and the tool's answer.
+
+No SDK is imported at module level: the FastMCP 4 app shares this too.
+"""
 
 from __future__ import annotations
 
 import json
 import os
+from dataclasses import dataclass
 from typing import Any
 
 from mcp_auth_rs import MCPAuth
@@ -11,19 +16,49 @@ from mcp_auth_rs.config import AuthServerType
 from mcp_auth_rs.types import ResourceServerConfig, ResourceServerMetadata
 from mcp_auth_rs.utils import fetch_server_config
 
-ISSUER = os.environ["ISSUER"]
-RESOURCE = os.environ["RESOURCE"]
-REQUIRED = os.environ.get("REQUIRED_SCOPES", "read").split()
 
-mcp_auth = MCPAuth(
-    protected_resources=ResourceServerConfig(
-        metadata=ResourceServerMetadata(
-            resource=RESOURCE,
-            authorization_servers=[fetch_server_config(ISSUER, AuthServerType.OIDC)],
-            scopes_supported=["read", "write"],
+def protect(issuer: str, resource: str, scopes: list[str]) -> MCPAuth:
+    """An ``MCPAuth`` for ``resource``, trusting ``issuer`` (OIDC discovery)."""
+    return MCPAuth(
+        protected_resources=ResourceServerConfig(
+            metadata=ResourceServerMetadata(
+                resource=resource,
+                authorization_servers=[fetch_server_config(issuer, AuthServerType.OIDC)],
+                scopes_supported=scopes,
+            )
         )
     )
-)
+
+
+@dataclass(frozen=True)
+class AppEnv:
+    """An app's settings from ``ISSUER``, ``RESOURCE`` and ``REQUIRED_SCOPES``."""
+
+    issuer: str
+    resource: str
+    required: list[str]
+    mcp_auth: MCPAuth
+
+    def sdk_auth(self) -> dict[str, Any]:
+        """The official SDK's ``token_verifier`` and ``auth`` keywords (1.x and 2.x alike)."""
+        from mcp.server.auth.settings import AuthSettings
+        from pydantic import AnyHttpUrl
+
+        return {
+            "token_verifier": self.mcp_auth.token_verifier(resource=self.resource),
+            "auth": AuthSettings(
+                issuer_url=AnyHttpUrl(self.issuer),
+                resource_server_url=AnyHttpUrl(self.resource),
+                required_scopes=self.required,
+                validate_token_resource=True,
+            ),
+        }
+
+
+def from_env() -> AppEnv:
+    issuer, resource = os.environ["ISSUER"], os.environ["RESOURCE"]
+    required = os.environ.get("REQUIRED_SCOPES", "read").split()
+    return AppEnv(issuer, resource, required, protect(issuer, resource, ["read", "write"]))
 
 
 def describe(token: Any) -> str:

@@ -5,9 +5,11 @@ from fastmcp.server.dependencies import get_access_token
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 
-from sdk_apps.common import REQUIRED, RESOURCE, describe, mcp_auth
+from sdk_apps.common import describe, from_env
 
-mcp = FastMCP("fastmcp-4", auth=mcp_auth.fastmcp_auth(RESOURCE, required_scopes=REQUIRED))
+env = from_env()
+auth = env.mcp_auth.fastmcp_auth(env.resource, required_scopes=env.required)
+mcp = FastMCP("fastmcp-4", auth=auth)
 
 
 @mcp.tool()

@@ -1,24 +1,11 @@
 """The official SDK 1.x's FastMCP with ``MCPAuth.token_verifier``."""
 
 from mcp.server.auth.middleware.auth_context import get_access_token
-from mcp.server.auth.settings import AuthSettings
 from mcp.server.fastmcp import FastMCP
-from pydantic import AnyHttpUrl
 
-from sdk_apps.common import ISSUER, REQUIRED, RESOURCE, describe, mcp_auth
+from sdk_apps.common import describe, from_env
 
-mcp = FastMCP(
-    "sdk-1",
-    token_verifier=mcp_auth.token_verifier(resource=RESOURCE),
-    auth=AuthSettings(
-        issuer_url=AnyHttpUrl(ISSUER),
-        resource_server_url=AnyHttpUrl(RESOURCE),
-        required_scopes=REQUIRED,
-        validate_token_resource=True,
-    ),
-    stateless_http=True,
-    json_response=True,
-)
+mcp = FastMCP("sdk-1", **from_env().sdk_auth(), stateless_http=True, json_response=True)
 
 
 @mcp.tool()

@@ -1,22 +1,11 @@
 """The official SDK 2.x's MCPServer with ``MCPAuth.token_verifier``."""
 
 from mcp.server.auth.middleware.auth_context import get_access_token
-from mcp.server.auth.settings import AuthSettings
 from mcp.server.mcpserver import MCPServer
-from pydantic import AnyHttpUrl
 
-from sdk_apps.common import ISSUER, REQUIRED, RESOURCE, describe, mcp_auth
+from sdk_apps.common import describe, from_env
 
-mcp = MCPServer(
-    "sdk-2",
-    token_verifier=mcp_auth.token_verifier(resource=RESOURCE),
-    auth=AuthSettings(
-        issuer_url=AnyHttpUrl(ISSUER),
-        resource_server_url=AnyHttpUrl(RESOURCE),
-        required_scopes=REQUIRED,
-        validate_token_resource=True,
-    ),
-)
+mcp = MCPServer("sdk-2", **from_env().sdk_auth())
 
 
 @mcp.tool()

@@ -15,22 +15,11 @@ from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.routing import Mount
 
-from mcp_auth_rs import MCPAuth
-from mcp_auth_rs.config import AuthServerType
-from mcp_auth_rs.types import ResourceServerConfig, ResourceServerMetadata
-from mcp_auth_rs.utils import fetch_server_config
+from sdk_apps.common import protect
 
 
 def build(issuer: str, resource: str, *, json_response: bool = True) -> Starlette:
-    mcp_auth = MCPAuth(
-        protected_resources=ResourceServerConfig(
-            metadata=ResourceServerMetadata(
-                resource=resource,
-                authorization_servers=[fetch_server_config(issuer, AuthServerType.OIDC)],
-                scopes_supported=["read", "delete"],
-            )
-        )
-    )
+    mcp_auth = protect(issuer, resource, ["read", "delete"])
     mcp = FastMCP(
         "step-up", stateless_http=True, json_response=json_response, streamable_http_path="/"
     )
