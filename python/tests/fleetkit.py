@@ -43,6 +43,8 @@ class IntrospectionServer:
     def __init__(self) -> None:
         self.calls = 0
         self.tokens: list[str] = []
+        #: Each call's form, client authentication included.
+        self.forms: list[dict[str, list[str]]] = []
         self._lock = threading.Lock()
         self.answer: Answerer = self.default_answer
         self.delay = 0.0
@@ -104,6 +106,7 @@ def introspection_server() -> Iterator[IntrospectionServer]:
             if self.path != "/introspect":
                 return self.reply(404, {})
             token = form.get("token", [""])[0]
+            state.forms.append(form)
             state.record(token)
             if state.delay:
                 time.sleep(state.delay)
