@@ -19,6 +19,7 @@ from starlette.routing import Route
 
 from mcp_auth_rs import MCPAuth
 from mcp_auth_rs.config import AuthServerConfig, AuthServerType
+from mcp_auth_rs.events import AuthEvent
 from mcp_auth_rs.exceptions import MCPAuthAuthServerException
 from mcp_auth_rs.types import ResourceServerConfig, ResourceServerMetadata
 
@@ -50,26 +51,41 @@ def refusal(response: Any) -> tuple[int, str, str]:
     return response.status_code, error, response.json().get("error_description", "")
 
 
+# The Node package's answers (its conformance table): 401, invalid_token, these texts.
+MISSING = "The access token lacks a required claim."
+INVALID = "The access token has an invalid claim."
+
+
 def test_required_claim_values_refuse_a_token_without_them(
     issuer: AuthServer, servers: list[AuthServerConfig]
 ) -> None:
+    events: list[AuthEvent] = []
     app = app_for(
-        new_auth(servers), "jwt", claims={"required_claim_values": {"token_use": "access"}}
+        new_auth(servers, on_auth_event=events.append),
+        "jwt",
+        claims={"required_claim_values": {"token_use": "access"}},
     )
     assert bearer(app, issuer.token(RESOURCE, token_use="access")).status_code == 200
     missing = bearer(app, issuer.token(RESOURCE))
-    assert refusal(missing)[:2] == (401, "invalid_token")
+    assert refusal(missing) == (401, "invalid_token", MISSING)
+    assert missing.json() == {"error": "invalid_token", "error_description": MISSING}
     other = bearer(app, issuer.token(RESOURCE, token_use="id"))
-    assert refusal(other)[:2] == (401, "invalid_token")
+    assert refusal(other) == (401, "invalid_token", INVALID)
+    assert reasons(events) == ["missing_claim", "invalid_claim"]
     # jwt_verify's required_claims: present or refused, the same way.
     app = app_for(new_auth(servers), "jwt", jwt_verify={"required_claims": ["tenant"]})
     assert bearer(app, issuer.token(RESOURCE, tenant="t1")).status_code == 200
-    assert refusal(bearer(app, issuer.token(RESOURCE)))[:2] == (401, "invalid_token")
+    assert refusal(bearer(app, issuer.token(RESOURCE))) == (401, "invalid_token", MISSING)
+
+
+def reasons(events: list[AuthEvent]) -> list[str]:
+    return [str(event.get("reason")) for event in events if event["type"] == "rejected"]
 
 
 def test_scope_claims_and_client_ids(issuer: AuthServer, servers: list[AuthServerConfig]) -> None:
+    events: list[AuthEvent] = []
     app = app_for(
-        new_auth(servers),
+        new_auth(servers, on_auth_event=events.append),
         "jwt",
         required_scopes=["todos:read"],
         claims={"scope_claims": ["permissions"], "client_ids": ["test-client"]},
@@ -81,6 +97,7 @@ def test_scope_claims_and_client_ids(issuer: AuthServer, servers: list[AuthServe
     assert bearer(app, issuer.token(RESOURCE, scope="todos:read")).status_code == 403
     stranger = issuer.token(RESOURCE, client_id="someone-else", permissions=["todos:read"])
     assert refusal(bearer(app, stranger))[:2] == (401, "invalid_token")
+    assert reasons(events) == ["insufficient_scope", "client_not_allowed"]
 
 
 def test_claims_reach_the_introspector_too() -> None:

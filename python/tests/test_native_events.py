@@ -6,12 +6,13 @@ from __future__ import annotations
 import json
 import sys
 import time
+import warnings
 from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
 from authserver import AuthServer, auth_server
-from fleetkit import RESOURCE
+from fleetkit import RESOURCE, introspection_server
 from modeskit import app_for, bearer, new_auth, server_config
 
 from mcp_auth_rs import _native
@@ -154,3 +155,24 @@ def test_the_native_listener_runs_off_the_request_and_its_errors_are_swallowed(
         wait_for(lambda: bool(seen) and bool(unraisable))
     assert seen[0]["type"] == "jwks_refreshed"
     assert isinstance(unraisable[0], RuntimeError)
+
+
+def test_introspection_is_timed_as_a_verification() -> None:
+    events: list[AuthEvent] = []
+    with introspection_server() as endpoint:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # the endpoint's metadata lacks PKCE: a warning
+            config = server_config(endpoint.issuer, AuthServerType.OAUTH)
+            mcp_auth = new_auth([config], on_auth_event=events.append)
+        app = app_for(
+            mcp_auth,
+            "introspection",
+            introspection={"client_id": "rs", "client_secret": "s3cret"},
+        )
+        endpoint.answer = lambda token: (
+            endpoint.active() if token == "good-1" else {"active": False}
+        )
+        assert bearer(app, "good-1").status_code == 200
+        assert bearer(app, "revoked").status_code == 401
+    assert [t["valid"] for t in of_type(events, "verification")] == [True, False]
+    assert "good-1" not in json.dumps(events) and "s3cret" not in json.dumps(events)
