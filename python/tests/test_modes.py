@@ -229,7 +229,7 @@ def test_events_name_tokens_by_hash_only(issuer: AuthServer) -> None:
     assert call(app).status_code == 401
     # Key-set events depend on the process-wide cache; verifications come one per token.
     timings = [event for event in everywhere if event["type"] == "verification"]
-    assert [t["valid"] for t in timings] == [True, False]  # type: ignore[typeddict-item]
+    assert [t["valid"] for t in timings] == [True, False]
     verdicts = [event for event in everywhere if event["type"] in ("accepted", "rejected")]
     assert verdicts == [
         {
