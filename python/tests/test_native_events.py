@@ -98,11 +98,6 @@ def test_an_unreachable_key_set_is_reported_with_a_fixed_code() -> None:
     assert of_type(events, "rejected")[0]["status"] == 503
 
 
-def test_without_listeners_nothing_is_timed(issuer: AuthServer) -> None:
-    app = app_for(new_auth([server_config(issuer.issuer, AuthServerType.OIDC)]), "jwt")
-    assert bearer(app, issuer.token(RESOURCE)).status_code == 200
-
-
 def test_a_custom_verifier_is_timed_too(issuer: AuthServer) -> None:
     events: list[AuthEvent] = []
     mcp_auth = new_auth(
