@@ -7,6 +7,7 @@ use crate::js_error::js_error;
 use crate::js_options::JsOptions;
 use mcp_auth_core::error::{AuthError, AuthResult, ErrorCode};
 use mcp_auth_core::keys::key_set::{EventSink, KeySetEvent};
+use mcp_auth_core::keys::key_set_report::outage_code;
 use mcp_auth_core::options::verifier::VerifierOptions;
 use mcp_auth_core::panic_guard::guarded;
 use mcp_auth_core::tokens::verifier::{self, Offload, Spawner, Step};
@@ -96,41 +97,6 @@ impl From<KeySetEvent> for KeySetEventJs {
                 reason: Some(reason),
             },
         }
-    }
-}
-
-/// A key-set outage's reason as a fixed code, for metrics: the reason itself
-/// can echo what the server sent (its Content-Type, its status), so one
-/// label value per server choice would follow. Matches the phrases `http`,
-/// `jwk` and `key_set` write; anything new is `other` until named here.
-fn outage_code(reason: &str) -> &'static str {
-    const PREFIXES: [(&str, &str); 12] = [
-        ("timed out", "timeout"),
-        ("connection refused", "connection_failed"),
-        ("connection failed", "connection_failed"),
-        ("host name could not be resolved", "connection_failed"),
-        ("no valid HTTP response", "connection_failed"),
-        ("response body could not be read", "connection_failed"),
-        ("response body exceeds", "too_large"),
-        ("server answered HTTP", "http_status"),
-        ("key set not found", "not_found"),
-        ("expected JSON", "content_type"),
-        ("key set has no usable keys", "no_usable_keys"),
-        ("key set document", "invalid_key_set"),
-    ];
-    if let Some((_, code)) = PREFIXES
-        .iter()
-        .find(|(prefix, _)| reason.starts_with(prefix))
-    {
-        return code;
-    }
-    if reason.contains("redirect") {
-        "redirect_refused"
-    } else if reason.starts_with("response ") {
-        // `response <what strict_json found>`: the body is not one JSON object.
-        "invalid_json"
-    } else {
-        "other"
     }
 }
 
@@ -333,41 +299,5 @@ impl Verifier {
             ticket.settle(settle);
         });
         Ok(promise)
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::outage_code;
-
-    #[test]
-    fn outage_reasons_map_to_fixed_codes() {
-        for (reason, code) in [
-            ("timed out after 300 ms", "timeout"),
-            ("connection refused", "connection_failed"),
-            (
-                "no valid HTTP response (connection closed or protocol error)",
-                "connection_failed",
-            ),
-            ("response body exceeds 1024 bytes", "too_large"),
-            ("server answered HTTP 599", "http_status"),
-            ("key set not found (404)", "not_found"),
-            (
-                "expected JSON, got text/x-anything-the-server-chose",
-                "content_type",
-            ),
-            ("expected JSON, got no content type", "content_type"),
-            ("key set has no usable keys", "no_usable_keys"),
-            ("key set document has no keys array", "invalid_key_set"),
-            (
-                "a redirect to another origin was refused",
-                "redirect_refused",
-            ),
-            ("too many redirects", "redirect_refused"),
-            ("response is not valid JSON", "invalid_json"),
-            ("something new", "other"),
-        ] {
-            assert_eq!(outage_code(reason), code, "{reason}");
-        }
     }
 }

@@ -6,6 +6,7 @@ mod py_authenticator;
 mod py_discovery;
 mod py_dpop;
 mod py_error;
+mod py_events;
 mod py_fleet;
 mod py_functions;
 mod py_introspector;

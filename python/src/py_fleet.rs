@@ -5,14 +5,12 @@
 
 use crate::py_error::{entry, to_py};
 use crate::py_json::options_value;
-use crate::py_runtime::runtime;
 use mcp_auth_core::fleet::guard::{EventSink, StoreEvent};
 use mcp_auth_core::fleet::redis_store;
 use mcp_auth_core::fleet::store::SharedStore;
 use mcp_auth_core::options::redis_store::RedisStoreOptions;
 use pyo3::prelude::*;
-use pyo3::types::{PyBytes, PyDict, PyString};
-use std::panic::{catch_unwind, AssertUnwindSafe};
+use pyo3::types::{PyBytes, PyString};
 use std::sync::Arc;
 
 /// A fleet store the module speaks to itself.
@@ -65,47 +63,7 @@ pub fn secret_bytes(value: Option<&Bound<'_, PyAny>>) -> PyResult<Option<Vec<u8>
 /// How the refusal names the accepted secret types.
 pub const SECRET_TYPES: &str = "a str or bytes";
 
-fn event_dict<'py>(py: Python<'py>, event: &StoreEvent) -> PyResult<Bound<'py, PyDict>> {
-    let dict = PyDict::new(py);
-    dict.set_item("type", event.kind())?;
-    match event {
-        StoreEvent::Unavailable { operation, reason } => {
-            dict.set_item("operation", operation.as_str())?;
-            dict.set_item("reason", reason.as_str())?;
-        }
-        StoreEvent::Recovered => {}
-        StoreEvent::RecordRejected { reason } => {
-            dict.set_item("reason", reason.as_str())?;
-        }
-    }
-    Ok(dict)
-}
-
-/// Calls the listener with the GIL; an exception it raises changes nothing
-/// (reported as unraisable, as Python does for a callback with no caller).
-fn deliver(listener: &Py<PyAny>, event: &StoreEvent) {
-    let _ = catch_unwind(AssertUnwindSafe(|| {
-        Python::attach(|py| {
-            let called = event_dict(py, event).and_then(|dict| listener.call1(py, (dict,)));
-            if let Err(err) = called {
-                err.write_unraisable(py, Some(listener.bind(py)));
-            }
-        })
-    }));
-}
-
-/// Events reach `listener` in order, off the runtime's workers (a listener
-/// holding the GIL must not stall the store's deadlines).
+/// The store's events for `listener` (`py_events.rs`).
 pub fn event_sink(listener: Py<PyAny>) -> EventSink {
-    let (sender, mut receiver) = tokio::sync::mpsc::unbounded_channel::<StoreEvent>();
-    let listener = Arc::new(listener);
-    runtime().spawn(async move {
-        while let Some(event) = receiver.recv().await {
-            let listener = listener.clone();
-            let _ = tokio::task::spawn_blocking(move || deliver(&listener, &event)).await;
-        }
-    });
-    Arc::new(move |event: StoreEvent| {
-        let _ = sender.send(event);
-    })
+    crate::py_events::event_sink::<StoreEvent>(listener)
 }

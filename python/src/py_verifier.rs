@@ -3,9 +3,11 @@
 //! the checks, and runs key fetches on the one process-wide tokio runtime.
 
 use crate::py_error::{entry, to_py};
+use crate::py_events::key_set_sink;
 use crate::py_json::loads;
 use crate::py_runtime::{awaitable, block_on, runtime_spawner};
 use mcp_auth_core::error::{AuthError, AuthResult, ErrorCode};
+use mcp_auth_core::keys::key_set_report::JwksIssuers;
 use mcp_auth_core::options::verifier::VerifierOptions;
 use mcp_auth_core::tokens::verifier::{self, Step};
 use pyo3::prelude::*;
@@ -45,14 +47,22 @@ pub struct Verifier {
 
 #[pymethods]
 impl Verifier {
+    /// `on_event` receives the key-set events (`jwks_refreshed`,
+    /// `jwks_unavailable`) as dicts, on a worker thread, in order.
     #[new]
-    fn new(py: Python<'_>, options_json: &str) -> PyResult<Self> {
+    #[pyo3(signature = (options_json, on_event = None))]
+    fn new(py: Python<'_>, options_json: &str, on_event: Option<Py<PyAny>>) -> PyResult<Self> {
         entry(py, || {
             let config = to_py(
                 py,
                 options_from_json(options_json).and_then(|o| o.to_config()),
             )?;
-            let inner = to_py(py, verifier::Verifier::new(config, None, runtime_spawner()))?;
+            let issuers = JwksIssuers::new(&config.issuers);
+            let events = on_event.map(|listener| key_set_sink(listener, issuers));
+            let inner = to_py(
+                py,
+                verifier::Verifier::new(config, events, runtime_spawner()),
+            )?;
             Ok(Self {
                 inner: Arc::new(inner),
             })

@@ -106,6 +106,8 @@ class AuthServer:
         #: Introspection calls, and the tokens asked about in order.
         self.calls = 0
         self.tokens: list[str] = []
+        #: Each introspection call's form, client authentication included.
+        self.forms: list[dict[str, list[str]]] = []
 
     @property
     def key(self) -> rsa.RSAPrivateKey:
@@ -223,6 +225,7 @@ class AuthServer:
         with self._lock:
             self.calls += 1
             self.tokens.append(token)
+            self.forms.append(form)
         if self.delay:
             time.sleep(self.delay)
         return 200, self.answer(token)

@@ -120,14 +120,30 @@ class Gate:
     async def _decide(
         self, method: str, url: str, original_url: str | None, headers: list[str]
     ) -> AuthInfo | Answer:
-        outcome = self._native.authenticate(method, url, original_url, headers, False)
+        # With listeners, the core also times its verifier (`verification` events).
+        timed = self._events is not None
+        outcome = self._native.authenticate(method, url, original_url, headers, timed)
         if inspect.isawaitable(outcome):
             outcome = await outcome
         if isinstance(outcome, str):
             return self._accepted(headers, outcome)
         if isinstance(outcome, Answer):
+            if timed and outcome.verify_ms is not None:
+                # The native verifier ran; `valid` is its verdict on the token alone.
+                self._verification(outcome.verify_ms, outcome.verify_valid is True)
             return outcome
         return await self._verify_then_finish(method, url, original_url, outcome)
+
+    def _verification(self, duration_ms: float, valid: bool) -> None:
+        assert self._events is not None
+        self._events.emit(
+            {
+                "type": "verification",
+                "resource": self._resource,
+                "duration_ms": duration_ms,
+                "valid": valid,
+            }
+        )
 
     def _rejected(self, status: int, error: str | None, reason: str) -> None:
         assert self._events is not None
@@ -153,6 +169,8 @@ class Gate:
 
     def _accepted(self, headers: list[str], text: str) -> AuthInfo:
         accepted: dict[str, Any] = json.loads(text)
+        if self._events is not None and accepted.get("verifyMs") is not None:
+            self._verification(accepted["verifyMs"], True)
         # The token is the end of the Authorization value (the first header passed).
         authorization = headers[1]
         token = authorization[len(authorization) - accepted["tokenLength"] :]
@@ -176,13 +194,19 @@ class Gate:
         scheme = outcome.scheme
         if self._verify is None:
             return self._native.refuse("unexpected", used=scheme)
+        start = time.perf_counter()
         try:
             result = self._verify(outcome.token)
             auth = await result if inspect.isawaitable(result) else result
             self._check(auth)
         except Exception as error:
+            if self._events is not None:
+                self._verification((time.perf_counter() - start) * 1000, False)
             kind, details = self._refusal(error)
             return self._native.refuse(kind, used=scheme, **details)
+        if self._events is not None:
+            # A custom verifier is timed here, as the Node wrapper times it.
+            self._verification((time.perf_counter() - start) * 1000, True)
         if not isinstance(auth, AuthInfo) or not all(isinstance(s, str) for s in auth.scopes):
             return self._native.refuse("unexpected", used=scheme)
         claims = auth.claims or {}

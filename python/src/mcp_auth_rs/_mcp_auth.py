@@ -18,6 +18,7 @@ from mcp_auth_rs import _native
 from mcp_auth_rs._dpop import resolve_dpop
 from mcp_auth_rs._gate import Gate, Verify_
 from mcp_auth_rs._metadata import MetadataDocument, metadata_router
+from mcp_auth_rs._scopes import HierarchyEntries, compile_scope_hierarchy, native_rules
 from mcp_auth_rs._setup import Legacy, Resource, Resources, camel_case, invalid_config, resolve
 from mcp_auth_rs._step_up import require_scopes
 from mcp_auth_rs.config import AuthServerConfig, ServerMetadataPaths
@@ -45,6 +46,25 @@ class JwtVerifyOptions(TypedDict, total=False):
     required_claims: list[str]
     #: Required JOSE ``typ`` (e.g. ``"at+jwt"`` for RFC 9068).
     typ: str
+
+
+class ClaimOptions(TypedDict, total=False):
+    """Claim rules beyond ``jwt_verify`` (the Node package's ``claims``), for
+    'jwt', 'introspection' and 'auto'; the core checks them at setup."""
+
+    #: Claims whose scopes are granted, all of them, in order (1 to 32 distinct
+    #: names, e.g. ``["scp", "roles"]``); default the first of ``scope``,
+    #: ``scopes``, ``scp`` present.
+    scope_claims: list[str]
+    #: Clients whose tokens are accepted, compared exactly (1 to 1000 ids); the
+    #: token's client is its first of ``client_id``, ``azp``, ``appid``, ``cid``.
+    client_ids: list[str]
+    #: Claims that must equal these strings exactly (at most 32), e.g.
+    #: ``{"token_use": "access"}``; absent → 401 ``missing_claim``.
+    required_claim_values: dict[str, str]
+
+
+_CLAIM_KEYS = ("scope_claims", "client_ids", "required_claim_values")
 
 
 #: The modes the core verifies itself ('introspection' and 'auto' need ``introspection``).
@@ -77,8 +97,9 @@ class MCPAuth:
         self._context_var = context_var
         self._on_auth_event = on_auth_event
         self._resolved = resolve(server, protected_resources)
-        # Verifiers with the same trust settings share one key-set cache.
-        self._verifiers: dict[str, _native.Verifier] = {}
+        # Verifiers with the same trust settings share one key-set cache; their
+        # key-set events go to every middleware using them.
+        self._verifiers: dict[str, tuple[_native.Verifier, Emitter]] = {}
 
     @property
     def auth_info(self) -> AuthInfo | None:
@@ -128,8 +149,10 @@ class MCPAuth:
         resource: str | None = None,
         *,
         jwt_verify: JwtVerifyOptions | None = None,
+        claims: ClaimOptions | None = None,
         introspection: IntrospectionOptions | None = None,
         dpop: DpopSetting | None = None,
+        scope_hierarchy: dict[str, list[str]] | None = None,
         on_auth_event: AuthEventListener | None = None,
     ) -> type[BearerAuthMiddleware]:
         """A pure ASGI middleware class admitting only acceptable tokens.
@@ -137,11 +160,13 @@ class MCPAuth:
         ``audience`` defaults to ``resource`` (RFC 8707). ``leeway`` is the
         clock tolerance in seconds for ``exp``/``nbf`` (default 30, at most 300).
         ``jwt_verify`` ('jwt' and 'auto') narrows the checks further; see
-        ``JwtVerifyOptions``. 'introspection' and 'auto' (opaque tokens, RFC
-        7662) need ``introspection`` (see ``IntrospectionOptions``). DPoP is
-        set on the protected resource; ``dpop`` here is for the deprecated
-        ``server`` mode only (default off there). ``on_auth_event`` hears this
-        middleware's events, after the ``MCPAuth`` one.
+        ``JwtVerifyOptions``; ``claims`` adds claim rules (``ClaimOptions``).
+        'introspection' and 'auto' (opaque tokens, RFC 7662) need
+        ``introspection`` (see ``IntrospectionOptions``). DPoP and the scope
+        hierarchy are set on the protected resource; ``dpop`` and
+        ``scope_hierarchy`` here are for the deprecated ``server`` mode only.
+        ``on_auth_event`` hears this middleware's events, after the
+        ``MCPAuth`` one.
         """
         if mode_or_verify not in _MODES and not callable(mode_or_verify):
             raise ValueError(
@@ -156,8 +181,10 @@ class MCPAuth:
             leeway,
             resource,
             jwt_verify,
+            claims=claims,
             introspection=introspection,
             dpop=dpop,
+            scope_hierarchy=scope_hierarchy,
             on_auth_event=on_auth_event,
         )
         attributes: dict[str, Any] = {"gate": gate, "context_var": self._context_var}
@@ -170,6 +197,7 @@ class MCPAuth:
         leeway: float | None = None,
         *,
         jwt_verify: JwtVerifyOptions | None = None,
+        claims: ClaimOptions | None = None,
     ) -> McpTokenVerifier:
         """A ``TokenVerifier`` for the official ``mcp`` SDK (1.x ``FastMCP``, 2.x ``MCPServer``).
 
@@ -180,7 +208,7 @@ class MCPAuth:
         """
         from mcp_auth_rs.sdk import McpTokenVerifier
 
-        gate = self._gate("jwt", audience, None, False, leeway, resource, jwt_verify)
+        gate = self._gate("jwt", audience, None, False, leeway, resource, jwt_verify, claims=claims)
         return McpTokenVerifier(gate, resource)
 
     def fastmcp_auth(
@@ -192,6 +220,7 @@ class MCPAuth:
         leeway: float | None = None,
         *,
         jwt_verify: JwtVerifyOptions | None = None,
+        claims: ClaimOptions | None = None,
     ) -> FastMCPAuthProvider:
         """An auth provider for FastMCP 4: ``FastMCP(..., auth=mcp_auth.fastmcp_auth(R))``.
 
@@ -206,9 +235,18 @@ class MCPAuth:
         if target is None:
             raise invalid_config("`fastmcp_auth` needs the `protected_resources` configuration.")
         gate = self._gate(
-            "jwt", audience, required_scopes, show_error_details, leeway, resource, jwt_verify
+            "jwt",
+            audience,
+            required_scopes,
+            show_error_details,
+            leeway,
+            resource,
+            jwt_verify,
+            claims=claims,
         )
-        verifier_gate = self._gate("jwt", audience, None, False, leeway, resource, jwt_verify)
+        verifier_gate = self._gate(
+            "jwt", audience, None, False, leeway, resource, jwt_verify, claims=claims
+        )
         return new_provider(target, gate, verifier_gate, self._context_var)
 
     def _gate(
@@ -221,12 +259,15 @@ class MCPAuth:
         resource: str | None,
         jwt_verify: JwtVerifyOptions | None,
         *,
+        claims: ClaimOptions | None = None,
         introspection: IntrospectionOptions | None = None,
         dpop: DpopSetting | None = None,
+        scope_hierarchy: dict[str, list[str]] | None = None,
         on_auth_event: AuthEventListener | None = None,
     ) -> Gate:
         target = self._target(resource)
-        events = Emitter([self._on_auth_event, on_auth_event])
+        listeners = [self._on_auth_event, on_auth_event]
+        events = Emitter(listeners)
         servers = list(target.authorization_servers) if target else self._legacy_servers()
         audiences = [audience] if audience is not None else [resource] if resource else None
         if audiences is None:
@@ -239,9 +280,12 @@ class MCPAuth:
         checks: dict[str, Any] = dict(jwt_verify or {})
         if leeway is not None:
             checks.setdefault("clock_tolerance", leeway)
+        claim_rules = _claim_options(claims)
         verifier = None
         if mode_or_verify in ("jwt", "auto"):
-            verifier = self._verifier(servers, audiences, checks, max_token_length)
+            verifier = self._verifier(
+                servers, audiences, checks, claim_rules, max_token_length, listeners
+            )
         introspector = None
         if mode_or_verify in ("introspection", "auto"):
             # The same verdict settings as the Node wrapper's, so a mixed fleet shares records.
@@ -252,20 +296,24 @@ class MCPAuth:
                 max_token_length,
                 checks.get("clock_tolerance"),
                 checks.get("required_claims"),
+                claim_rules,
                 target.resource if target else resource,
                 events,
             )
         if target is not None:
-            if dpop is not None:
-                raise invalid_config(
-                    "With `protected_resources`, set `dpop` on the protected resource, "
-                    "not on bearer_auth_middleware."
-                )
+            for name, value in (("scope_hierarchy", scope_hierarchy), ("dpop", dpop)):
+                if value is not None:
+                    raise invalid_config(
+                        f"With `protected_resources`, set `{name}` on the protected resource, "
+                        "not on bearer_auth_middleware."
+                    )
+            hierarchy = target.scope_hierarchy
             checker = target.dpop
             if target.dpop_events is not None:
                 target.dpop_events.add(self._on_auth_event)
                 target.dpop_events.add(on_auth_event)
         else:
+            hierarchy = compile_scope_hierarchy(scope_hierarchy, "scope_hierarchy")
             checker = resolve_dpop(dpop if dpop is not None else "off", resource, events)
         native = self._authenticator(
             target,
@@ -273,6 +321,7 @@ class MCPAuth:
             show_error_details,
             max_token_length,
             mode_or_verify if isinstance(mode_or_verify, str) else "caller",
+            hierarchy,
             verifier,
             checker,
             introspector,
@@ -320,7 +369,9 @@ class MCPAuth:
         servers: list[AuthServerConfig],
         audiences: list[str] | None,
         checks: dict[str, Any],
+        claim_rules: dict[str, Any],
         max_token_length: int,
+        listeners: list[AuthEventListener | None],
     ) -> _native.Verifier:
         issuers = []
         for server in servers:
@@ -348,15 +399,24 @@ class MCPAuth:
         if checks:
             # The core judges names, types and ranges; only the spelling changes here.
             options["jwtVerify"] = {camel_case(name): value for name, value in checks.items()}
-        text = json.dumps(options)
-        verifier = self._verifiers.get(text)
-        if verifier is None:
+        options.update(claim_rules)
+        try:
+            text = json.dumps(options)
+        except (TypeError, ValueError):
+            raise invalid_config("An option has a value of the wrong type.") from None
+        shared = self._verifiers.get(text)
+        if shared is None:
+            jwks_events = Emitter()
             try:
-                verifier = _native.Verifier(text)
+                verifier = _native.Verifier(text, jwks_events.emit)
             except _native.NativeAuthError as error:
                 raise invalid_config(error.reason) from None
-            self._verifiers[text] = verifier
-        return verifier
+            shared = (verifier, jwks_events)
+            self._verifiers[text] = shared
+        # Added once each, however many middlewares share the verifier.
+        for listener in listeners:
+            shared[1].add(listener)
+        return shared[0]
 
     @staticmethod
     def _authenticator(
@@ -365,6 +425,7 @@ class MCPAuth:
         show_error_details: bool,
         max_token_length: int,
         route: str,
+        hierarchy: HierarchyEntries | None,
         verifier: _native.Verifier | None,
         dpop: _native.DpopChecker | None,
         introspector: _native.Introspector | None,
@@ -377,7 +438,26 @@ class MCPAuth:
         }
         if target is not None:
             options["resourceMetadataUrl"] = target.metadata_url
+        if hierarchy is not None:
+            options["scopeHierarchy"] = native_rules(hierarchy)
         try:
             return _native.Authenticator(json.dumps(options), verifier, dpop, introspector)
         except _native.NativeAuthError as error:
             raise invalid_config(error.reason) from None
+
+
+def _claim_options(claims: object) -> dict[str, Any]:
+    """The core's claim options (top level of the verifier's and introspector's
+    options): only the known keys, so nothing else (issuers, audiences) can be
+    slipped in through ``claims``; the core checks their values."""
+    if claims is None:
+        return {}
+    if not isinstance(claims, dict):
+        raise invalid_config("`claims` must be a dict of claim options.")
+    unknown = sorted(str(key) for key in claims if key not in _CLAIM_KEYS)
+    if unknown:
+        raise invalid_config(
+            f"unknown option `claims.{unknown[0]}` (known: {', '.join(_CLAIM_KEYS)})."
+        )
+    # Claim names inside `required_claim_values` are kept as written.
+    return {camel_case(key): value for key, value in claims.items() if value is not None}

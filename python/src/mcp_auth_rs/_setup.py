@@ -16,6 +16,7 @@ from mcp_auth_rs import _native
 from mcp_auth_rs._convert import camel_case as camel_case
 from mcp_auth_rs._convert import invalid_config as invalid_config
 from mcp_auth_rs._dpop import resolve_dpop
+from mcp_auth_rs._scopes import HierarchyEntries, compile_scope_hierarchy
 from mcp_auth_rs.config import AuthServerConfig
 from mcp_auth_rs.events import Emitter
 from mcp_auth_rs.types import ResourceServerConfig, ResourceServerMetadata
@@ -37,6 +38,8 @@ class Resource:
     dpop: _native.DpopChecker | None = None
     #: Listeners for the DPoP replay store's events (added per middleware).
     dpop_events: Emitter | None = None
+    #: The validated ``scope_hierarchy``, if any.
+    scope_hierarchy: HierarchyEntries | None = None
 
 
 @dataclass(frozen=True)
@@ -70,7 +73,7 @@ def resolve(
     by_resource: dict[str, Resource] = {}
     paths: set[str] = set()
     for entry in entries:
-        resolved = _resolve_resource(entry.metadata, entry.dpop)
+        resolved = _resolve_resource(entry.metadata, entry.dpop, entry.scope_hierarchy)
         if resolved.resource in by_resource:
             raise invalid_config(f"The resource metadata ('{resolved.resource}') is duplicated.")
         path, query = url_target(resolved.metadata_url)
@@ -94,11 +97,14 @@ def check_server_url(value: str, what: Literal["resource", "issuer"]) -> None:
         raise invalid_config(error.reason) from None
 
 
-def _resolve_resource(metadata: ResourceServerMetadata, dpop_setting: object) -> Resource:
+def _resolve_resource(
+    metadata: ResourceServerMetadata, dpop_setting: object, scope_hierarchy: object
+) -> Resource:
     resource = metadata.resource
     check_server_url(resource, "resource")
     if "#" in resource:
         raise invalid_config(f"The resource {resource} must not have a fragment.")
+    hierarchy = compile_scope_hierarchy(scope_hierarchy, f"scope_hierarchy of {resource}")
     servers = tuple(metadata.authorization_servers or ())
     issuers: set[str] = set()
     for server in servers:
@@ -116,7 +122,7 @@ def _resolve_resource(metadata: ResourceServerMetadata, dpop_setting: object) ->
         url, document = _native.protected_resource_metadata(_document_options(metadata, dpop))
     except _native.NativeAuthError as error:
         raise invalid_config(error.reason) from None
-    return Resource(resource, metadata, servers, url, document, dpop, events)
+    return Resource(resource, metadata, servers, url, document, dpop, events, hierarchy)
 
 
 # Findings a resource server can live with: clients need PKCE and dynamic

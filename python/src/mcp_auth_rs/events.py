@@ -17,8 +17,12 @@ __all__ = [
     "AcceptedEvent",
     "AuthEvent",
     "AuthEventListener",
+    "JwksOutageCode",
+    "JwksRefreshedEvent",
+    "JwksUnavailableEvent",
     "RejectedEvent",
     "StoreEvent",
+    "VerificationEvent",
     "token_id",
 ]
 
@@ -51,9 +55,67 @@ class StoreEvent(TypedDict):
     reason: NotRequired[str]
 
 
-AuthEvent = AcceptedEvent | RejectedEvent | StoreEvent
+class JwksRefreshedEvent(TypedDict):
+    """A verifier fetched an issuer's key set."""
 
-#: Store events arrive on a worker thread of the core; the others on the request's task.
+    type: Literal["jwks_refreshed"]
+    #: The issuer whose key set this is, when the URL tells (else ``None``).
+    issuer: str | None
+    jwks_uri: str
+    key_count: int
+    #: Keys skipped as unusable, and similar findings.
+    warnings: list[str]
+
+
+#: Why a key set could not be fetched, one of a fixed set: safe as a metric label.
+JwksOutageCode = Literal[
+    "timeout",
+    "connection_failed",
+    "redirect_refused",
+    "http_status",
+    "not_found",
+    "content_type",
+    "too_large",
+    "invalid_json",
+    "invalid_key_set",
+    "no_usable_keys",
+    "other",
+]
+
+
+class JwksUnavailableEvent(TypedDict):
+    """A key-set fetch failed (requests needing it get 503 unless a stale set serves)."""
+
+    type: Literal["jwks_unavailable"]
+    issuer: str | None
+    jwks_uri: str
+    code: JwksOutageCode
+    #: The same in words; it may echo what the server sent, so keep it out of metric labels.
+    reason: str
+
+
+class VerificationEvent(TypedDict):
+    """How long verifying one token took (signature, claims, any key fetch it waited for)."""
+
+    type: Literal["verification"]
+    resource: str | None
+    #: Milliseconds, fractional.
+    duration_ms: float
+    #: Whether the verifier accepted the token (scopes are checked after).
+    valid: bool
+
+
+AuthEvent = (
+    AcceptedEvent
+    | RejectedEvent
+    | StoreEvent
+    | JwksRefreshedEvent
+    | JwksUnavailableEvent
+    | VerificationEvent
+)
+
+#: Store and key-set events arrive on a worker thread of the core; the others
+#: on the request's task.
 AuthEventListener = Callable[[AuthEvent], object]
 
 

@@ -33,8 +33,9 @@ class IntrospectionOptions(TypedDict, total=False):
     client_secret: str
     #: ``client_secret_basic`` (default), ``client_secret_post`` or ``private_key_jwt``.
     client_auth_method: Literal["client_secret_basic", "client_secret_post", "private_key_jwt"]
-    #: ``private_key_jwt``: a PKCS#8 PEM private key; never shown.
-    private_key: str
+    #: ``private_key_jwt``: the private key as PEM (PKCS#8, PKCS#1 or SEC1; str
+    #: or bytes) or a private JWK (a dict); never shown.
+    private_key: str | bytes | dict[str, Any]
     #: Assertion algorithm (default from the key: RS256, ES256, ES384, EdDSA).
     signing_algorithm: str
     #: ``kid`` header of the assertions.
@@ -74,6 +75,7 @@ def new_introspector(
     max_token_length: int,
     clock_tolerance: object,
     required_claims: object,
+    claim_rules: dict[str, Any],
     resource: str | None,
     events: Emitter,
 ) -> Introspector:
@@ -83,12 +85,14 @@ def new_introspector(
             "options (at least `client_id`)."
         )
     rest: dict[str, Any] = dict(options)
-    for secret in ("client_secret", "private_key"):
-        if rest.get(secret) is not None and not isinstance(rest[secret], str):
-            raise invalid_config(
-                f"`introspection.{secret}` must be a string (it is a secret: "
-                "its value is never shown)."
-            )
+    secret = rest.get("client_secret")
+    if secret is not None and not isinstance(secret, str):
+        raise invalid_config(
+            "`introspection.client_secret` must be a string (it is a secret: "
+            "its value is never shown)."
+        )
+    if rest.get("private_key") is not None:
+        rest["private_key"] = _private_key(rest["private_key"])
     store = rest.pop("store", None)
     store_secret = rest.pop("store_secret", None)
     store_timeout = rest.pop("store_timeout", None)
@@ -108,6 +112,7 @@ def new_introspector(
         native["clockTolerance"] = clock_tolerance
     if required_claims is not None:
         native["requiredClaims"] = required_claims
+    native.update(claim_rules)
     if store is not None and store_timeout is not None:
         native["storeTimeout"] = store_timeout
     if not native.get("endpoint") and metadata.introspection_endpoint:
@@ -132,6 +137,23 @@ def new_introspector(
             "`introspection.store_secret` must be a str or bytes of at least 32 bytes "
             "(it is a secret: its value is never shown)."
         ) from None
+
+
+def _private_key(key: object) -> str | dict[str, Any]:
+    """PEM text or a JWK as the core reads them (the core judges the key itself)."""
+    if isinstance(key, str):
+        return key
+    if isinstance(key, bytes):
+        try:
+            return key.decode("ascii")
+        except UnicodeDecodeError:
+            pass
+    elif isinstance(key, dict) and all(isinstance(k, str) for k in key):
+        return key
+    raise invalid_config(
+        "`introspection.private_key` must be a PEM private key (str or bytes) or a private "
+        "JWK (a dict); its value is never shown."
+    )
 
 
 def _pick_server(servers: list[AuthServerConfig], issuer: object) -> AuthServerConfig:

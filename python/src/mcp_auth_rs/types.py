@@ -47,7 +47,8 @@ class ResourceServerConfig(BaseModel):
 
     Added (optional): ``dpop``, the resource's DPoP setting as in the Node
     package's ``protectedResources[].dpop``: ``'allowed'`` (the default),
-    ``'required'``, ``'off'`` or ``DpopOptions``.
+    ``'required'``, ``'off'`` or ``DpopOptions``; and ``scope_hierarchy``,
+    as Node's ``protectedResources[].scopeHierarchy``.
     """
 
     # The DPoP options hold a native store object; the core validates them all.
@@ -57,6 +58,14 @@ class ResourceServerConfig(BaseModel):
 
     dpop: SkipValidation[DpopSetting | None] = None
     """Added: DPoP (RFC 9449) for this resource; see ``mcp_auth_rs.dpop``."""
+
+    # Checked by the core when ``MCPAuth`` is built (its errors name the option).
+    scope_hierarchy: SkipValidation[dict[str, list[str]] | None] = None
+    """Added: which scopes a broader scope implies (transitively), e.g.
+    ``{"todos:admin": ["todos:read", "todos:write"]}``. Every scope check of
+    this resource honours it (the middleware's ``required_scopes``,
+    ``require_scopes`` in tools). Cycles, invalid scopes and
+    ``offline_access`` are refused."""
 
 
 class AuthInfo(BaseModel):

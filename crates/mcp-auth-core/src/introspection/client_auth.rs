@@ -5,12 +5,13 @@
 //! Secrets and keys live only here. `Debug` prints neither, and no error
 //! built in this module names them.
 
+use super::signing_key::{PrivateKey, SigningKey};
 use crate::error::{AuthError, AuthResult};
 use crate::keys::algorithms;
 use aws_lc_rs::rand::{SecureRandom, SystemRandom};
+use aws_lc_rs::signature;
 #[cfg(test)]
 use aws_lc_rs::signature::KeyPair;
-use aws_lc_rs::signature::{self, EcdsaKeyPair, Ed25519KeyPair, RsaKeyPair};
 use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
 use base64::Engine;
 use jsonwebtoken::Algorithm;
@@ -54,12 +55,6 @@ pub struct Assertions {
     key: SigningKey,
 }
 
-enum SigningKey {
-    Rsa(RsaKeyPair),
-    Ecdsa(EcdsaKeyPair),
-    Ed25519(Ed25519KeyPair),
-}
-
 /// RFC 6749 §2.3.1: each part is form-urlencoded before they are joined and
 /// base64-encoded, so a `:` in the id cannot shift the split.
 pub fn basic_header(client_id: &str, secret: &str) -> String {
@@ -96,67 +91,24 @@ impl ClientAuth {
     }
 }
 
-fn key_error() -> AuthError {
-    AuthError::config(
-        "`introspection.privateKey` must be an unencrypted PKCS#8 private key (PEM) of an RSA (2048 bits or more), P-256, P-384 or Ed25519 key that fits `signingAlgorithm`",
-    )
-}
-
-/// The DER inside a `-----BEGIN PRIVATE KEY-----` block.
-fn pkcs8_der(pem: &str) -> AuthResult<Vec<u8>> {
-    let body = pem
-        .trim()
-        .strip_prefix("-----BEGIN PRIVATE KEY-----")
-        .and_then(|rest| rest.trim_end().strip_suffix("-----END PRIVATE KEY-----"))
-        .ok_or_else(key_error)?;
-    let text: String = body.chars().filter(|c| !c.is_ascii_whitespace()).collect();
-    STANDARD.decode(text).map_err(|_| key_error())
-}
-
-fn load(der: &[u8], alg: Algorithm) -> Option<SigningKey> {
-    match algorithms::name(alg) {
-        "ES256" => EcdsaKeyPair::from_pkcs8(&signature::ECDSA_P256_SHA256_FIXED_SIGNING, der)
-            .ok()
-            .map(SigningKey::Ecdsa),
-        "ES384" => EcdsaKeyPair::from_pkcs8(&signature::ECDSA_P384_SHA384_FIXED_SIGNING, der)
-            .ok()
-            .map(SigningKey::Ecdsa),
-        "EdDSA" => Ed25519KeyPair::from_pkcs8_maybe_unchecked(der)
-            .ok()
-            .map(SigningKey::Ed25519),
-        _ if algorithms::is_rsa(alg) => RsaKeyPair::from_pkcs8(der).ok().map(SigningKey::Rsa),
-        _ => None,
-    }
-}
-
 impl Assertions {
     /// `alg` defaults to what the key is: RS256, ES256, ES384 or EdDSA.
     pub fn new(
         client_id: String,
         key_id: Option<String>,
-        pem: &str,
+        key: &PrivateKey,
         alg: Option<&str>,
     ) -> AuthResult<Self> {
-        let der = pkcs8_der(pem)?;
-        let (alg, key) = match alg {
-            Some(name) => {
-                let alg = algorithms::parse(name).ok_or_else(|| {
+        let alg = alg
+            .map(|name| {
+                algorithms::parse(name).ok_or_else(|| {
                     AuthError::config(format!(
                         "`introspection.signingAlgorithm` {name:?} is not supported (asymmetric JWS algorithms only)"
                     ))
-                })?;
-                (alg, load(&der, alg).ok_or_else(key_error)?)
-            }
-            None => [
-                Algorithm::RS256,
-                Algorithm::ES256,
-                Algorithm::ES384,
-                Algorithm::EdDSA,
-            ]
-            .into_iter()
-            .find_map(|alg| load(&der, alg).map(|key| (alg, key)))
-            .ok_or_else(key_error)?,
-        };
+                })
+            })
+            .transpose()?;
+        let (alg, key) = key.load(alg)?;
         Ok(Self {
             client_id,
             key_id,

@@ -1,11 +1,14 @@
 //! Client authentication: what the endpoint receives, verified.
 use super::*;
+use crate::introspection::signing_key::PrivateKey;
 use crate::test_keys::{EC_P256_DER, ED25519_DER};
 use aws_lc_rs::signature::{UnparsedPublicKey, ECDSA_P256_SHA256_FIXED, ED25519};
 use serde_json::Value;
 
-fn pem(der: &str) -> String {
-    format!("-----BEGIN PRIVATE KEY-----\n{der}\n-----END PRIVATE KEY-----\n")
+fn pem(der: &str) -> PrivateKey {
+    PrivateKey::Pem(format!(
+        "-----BEGIN PRIVATE KEY-----\n{der}\n-----END PRIVATE KEY-----\n"
+    ))
 }
 
 fn part(segment: &str) -> Value {
@@ -62,13 +65,15 @@ fn assertions_are_signed_fresh_and_verify() {
 fn keys_are_refused_without_echo() {
     for (key, alg) in [
         (
-            "-----BEGIN PRIVATE KEY-----\nbm90IGEga2V5\n-----END PRIVATE KEY-----",
+            PrivateKey::Pem(
+                "-----BEGIN PRIVATE KEY-----\nbm90IGEga2V5\n-----END PRIVATE KEY-----".into(),
+            ),
             None,
         ),
-        (&*pem(EC_P256_DER), Some("HS256")),
-        (&*pem(EC_P256_DER), Some("RS256")),
+        (pem(EC_P256_DER), Some("HS256")),
+        (pem(EC_P256_DER), Some("RS256")),
     ] {
-        let err = Assertions::new("c".into(), None, key, alg).err().unwrap();
+        let err = Assertions::new("c".into(), None, &key, alg).err().unwrap();
         assert!(!err.reason.contains("bm90IGEga2V5"), "{}", err.reason);
     }
     let post = ClientAuth::Post {

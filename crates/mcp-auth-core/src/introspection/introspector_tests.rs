@@ -80,7 +80,7 @@ async fn client_secret_post_and_private_key_jwt_send_their_members() {
     );
     make(IntrospectorOptions {
         client_secret: None,
-        private_key: Some(pem),
+        private_key: Some(crate::introspection::signing_key::PrivateKey::Pem(pem)),
         assertion_audience: Some("endpoint".into()),
         ..options(&server)
     })

@@ -5,3 +5,4 @@ pub(crate) mod cache;
 pub mod client_auth;
 pub mod introspector;
 pub mod response;
+pub mod signing_key;

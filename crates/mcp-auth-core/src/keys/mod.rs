@@ -4,4 +4,5 @@
 pub mod algorithms;
 pub mod jwk;
 pub mod key_set;
+pub mod key_set_report;
 pub mod thumbprint;

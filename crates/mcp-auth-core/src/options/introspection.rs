@@ -5,6 +5,7 @@ use crate::error::{AuthError, AuthResult};
 use crate::http::FetchOptions;
 use crate::introspection::client_auth::{basic_header, Assertions, ClientAuth};
 use crate::introspection::response::ResponseRules;
+use crate::introspection::signing_key::PrivateKey;
 use crate::issuers::discovery::ServerType;
 use crate::issuers::trusted::{check_issuer, check_server_url};
 use crate::options::decode::{self, decode};
@@ -52,8 +53,8 @@ pub struct IntrospectorOptions {
     pub client_id: String,
     pub client_secret: Option<String>,
     pub client_auth_method: Option<String>,
-    /// PKCS#8 PEM (the wrapper converts JWKs and KeyObjects).
-    pub private_key: Option<String>,
+    /// PEM (PKCS#8, PKCS#1, SEC1) or a private JWK (`signing_key.rs`).
+    pub private_key: Option<PrivateKey>,
     pub signing_algorithm: Option<String>,
     pub key_id: Option<String>,
     /// `aud` of a client assertion: `issuer` (default), `endpoint`, or a URL.
@@ -139,13 +140,13 @@ fn client_auth(o: &IntrospectorOptions) -> AuthResult<ClientAuth> {
         }),
         "private_key_jwt" if o.client_secret.is_some() => Err(mismatch("clientSecret")),
         "private_key_jwt" => {
-            let pem = o.private_key.as_deref().ok_or_else(|| {
+            let key = o.private_key.as_ref().ok_or_else(|| {
                 AuthError::config("`introspection.privateKey` is required with private_key_jwt")
             })?;
             Ok(ClientAuth::PrivateKeyJwt(Box::new(Assertions::new(
                 o.client_id.clone(),
                 o.key_id.clone(),
-                pem,
+                key,
                 o.signing_algorithm.as_deref(),
             )?)))
         }
@@ -304,7 +305,7 @@ mod tests {
                 ..base()
             },
             IntrospectorOptions {
-                private_key: Some("not a key".into()),
+                private_key: Some(PrivateKey::Pem("not a key".into())),
                 client_secret: None,
                 ..base()
             },
