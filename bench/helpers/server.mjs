@@ -1,14 +1,16 @@
 // Child-process Express server for the HTTP benchmarks (express.mjs,
 // cold-start.mjs). Started with fork(); never run it by hand.
 //
-//   argv[2]: JSON { issuer, type, resource, impls: ['none' | 'floor' | 'mcp-auth' | 'ours' | 'base', ...],
+//   argv[2]: JSON { issuer, type, resource, impls: ['none' | 'floor' | 'handoff' | 'mcp-auth' | 'ours' | 'base', ...],
 //                   discovery: 'resolved' | 'lazy', cpu?: number (pin to this CPU),
 //                   base?: a directory holding another build of this package, served at GET /base }
 //
 // Routes: GET /none (no auth), GET /mcp-auth (mcp-auth 0.2's bearerAuth('jwt')),
 // GET /ours (mcp-auth-rs's bearerAuth('jwt')), GET /floor (the signature-only
 // floor: node:crypto checks the token's signature with the issuer's key and
-// nothing else, no claims, no cache), the auth routes with the same call
+// nothing else, no claims, no cache), GET /handoff (no check at all: only
+// what any gate that hands mcp-auth's AuthInfo to the handler must do on
+// Express, the hand-off floor a cache hit cannot go below), the auth routes with the same call
 // `bearerAuth('jwt', { resource, audience: resource })` and the same handler
 // returning a small JSON body, so the routes differ only by the middleware.
 //
@@ -58,12 +60,35 @@ async function signatureOnly() {
   };
 }
 
+// Per request: the credential read from rawHeaders, a fresh claims object
+// (JSON.parse of a token payload's text), a fresh AuthInfo with its URL set
+// as req.auth, and the Access-Control-Expose-Headers header our gate sets.
+function handOffOnly() {
+  const now = Math.floor(Date.now() / 1000);
+  const payload = JSON.stringify({ iss: issuer, sub: 'user-1', aud: resource, exp: now + 3600, iat: now, jti: crypto.randomUUID(), client_id: 'client-1', scope: 'mcp:read' });
+  return (req, res, next) => {
+    const raw = req.rawHeaders;
+    let authorization = '';
+    for (let i = 0; i + 1 < raw.length; i += 2) if (raw[i].length === 13 && raw[i].toLowerCase() === 'authorization') authorization = raw[i + 1];
+    const claims = JSON.parse(payload);
+    const scopes = claims.scope.split(' ');
+    req.auth = {
+      issuer: claims.iss, clientId: claims.client_id, scopes, token: authorization.slice(7), audience: claims.aud, claims,
+      expiresAt: claims.exp, subject: claims.sub, resource: new URL(resource), effectiveScopes: [...scopes],
+    };
+    res.setHeader('Access-Control-Expose-Headers', 'WWW-Authenticate');
+    next();
+  };
+}
+
 for (const impl of impls) {
   if (impl === 'none') {
     app.get('/none', handler);
   } else if (impl === 'mcp-auth') {
     const { MCPAuth, fetchServerConfig } = await import('mcp-auth');
     app.get('/mcp-auth', await protect(MCPAuth, fetchServerConfig), handler);
+  } else if (impl === 'handoff') {
+    app.get('/handoff', handOffOnly(), handler);
   } else if (impl === 'floor') {
     app.get('/floor', await signatureOnly(), handler);
   } else if (impl === 'ours') {

@@ -4,7 +4,7 @@
 //! the raw list, so a repeated header is seen, whatever its name's case.
 
 use super::challenge::Scheme;
-use super::chars::{is_b64token_char, is_tchar};
+use super::chars::{all_b64token_chars, is_tchar};
 
 /// The longest DPoP proof read (the addon's `DPOP_MAX_PROOF_LENGTH`).
 pub const MAX_PROOF_LENGTH: usize = 8 * 1024;
@@ -131,7 +131,7 @@ pub fn read_credentials(
     if token.len() > max_token_length && token.encode_utf16().count() > max_token_length {
         return Err(HeaderFailure::TokenTooLarge(scheme));
     }
-    if token.bytes().all(is_b64token_char) {
+    if all_b64token_chars(token.as_bytes()) {
         Ok((token, scheme))
     } else {
         Err(HeaderFailure::Malformed)
