@@ -18,6 +18,7 @@ __all__ = [
     "Authenticator",
     "DpopChecker",
     "Introspector",
+    "MetadataResponder",
     "NativeAuthError",
     "RedisStore",
     "Verifier",
@@ -34,6 +35,7 @@ __all__ = [
     "fetch_server_metadata_async",
     "fetch_server_metadata_by_well_known_url",
     "fetch_server_metadata_by_well_known_url_async",
+    "is_cors_preflight",
     "normalize_audience",
     "protected_resource_metadata",
     "protected_resource_metadata_url",
@@ -201,6 +203,7 @@ class MetadataResponder:
     @staticmethod
     def not_found() -> tuple[int, list[tuple[str, str]], int | None, str]: ...
 
+@final
 class Authenticator:
     # options_json: {resourceMetadataUrl?, requiredScopes?, scopeHierarchy?:
     # [{scope, implies}], showErrorDetails?, maxTokenLength?, route:
