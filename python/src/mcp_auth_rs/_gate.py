@@ -12,6 +12,7 @@ from __future__ import annotations
 import inspect
 import json
 import math
+import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any, Literal
