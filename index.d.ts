@@ -20,9 +20,10 @@ export declare class Authenticator {
   authenticate(method: string, url: string, originalUrl: string | undefined | null, headers: Array<string>, timed: boolean): string | AuthAnswer | AuthVerify | Promise<string | AuthAnswer>
   /**
    * After the caller verified `token`: `cnf` says the claims hold a
-   * `cnf`, `jkt` is their `cnf.jkt`; `scopes` are the granted ones.
+   * `cnf`, `jkt` is their `cnf.jkt`; `scopes` are the granted ones;
+   * `identity`, checked first when the options ask for `callerChecks`.
    */
-  finish(scheme: 'bearer' | 'dpop', cnf: boolean, jkt: string | undefined | null, proof: string | undefined | null, method: string, htu: string, token: string, scopes: Array<string>): AuthAccepted | AuthAnswer | Promise<AuthAccepted | AuthAnswer>
+  finish(scheme: 'bearer' | 'dpop', cnf: boolean, jkt: string | undefined | null, proof: string | undefined | null, method: string, htu: string, token: string, scopes: Array<string>, identity?: CallerIdentity | undefined | null): AuthAccepted | AuthAnswer | Promise<AuthAccepted | AuthAnswer>
   /** The response for a failure the caller met (`used`: the request's scheme). */
   refuse(refusal: AuthRefusal, used?: 'bearer' | 'dpop'): AuthAnswer
   /**
@@ -78,6 +79,16 @@ export declare class Introspector {
    * cached inactive token.
    */
   cached(token: string): VerifiedToken | null
+}
+
+/** The core's answers at the documents' exact paths (`decision/metadata_responder.rs`). */
+export declare class MetadataResponder {
+  constructor(endpoints: Array<MetadataEndpointOptions>)
+  /**
+   * `null`: not a request for a document (pass it on). `query`: after the
+   * first `?`, `null` without one.
+   */
+  answer(method: string, path: string, query?: string | undefined | null, requestedHeaders?: string | undefined | null): MetadataReply | null
 }
 
 /** A fleet store the addon speaks to itself, without a JavaScript client. */
@@ -184,6 +195,8 @@ export interface AuthenticatorOptions {
   maxTokenLength: number
   /** How tokens reach the verifier: every one, only those naming a trusted issuer, or none. */
   route: 'jwt' | 'auto' | 'introspection' | 'caller'
+  /** Present: `finish` holds a caller-verified identity to these (and its expiry). */
+  callerChecks?: CallerChecks
 }
 
 /** Why the caller's verification failed, as the core's `Refusal` takes it. */
@@ -215,6 +228,23 @@ export interface BearerLimitsOptions {
   audiences: readonly unknown[] | false
   /** Longest token accepted, in bytes (default 8192). */
   maxTokenLength?: unknown
+}
+
+/** The trusted issuers (absent: `finish` is told the verdict) and audiences (absent: any). */
+export interface CallerChecks {
+  issuers?: Array<string>
+  audiences?: Array<string>
+}
+
+/** What a caller's verify function returned, as `finish` checks it. */
+export interface CallerIdentity {
+  issuer?: string
+  /** The verdict of a user's issuer function, when it has one. */
+  issuerTrusted?: boolean
+  /** The string values of `audience`. */
+  audience: Array<string>
+  /** Absent when unknown; NaN for anything but a finite number. */
+  expiresAt?: number
 }
 
 /**
@@ -327,6 +357,11 @@ export interface IntrospectorOptions {
   issuerType?: 'oidc' | 'oauth'
   /** The introspection endpoint; default: the metadata's `introspection_endpoint`. */
   endpoint?: string
+  /**
+   * The issuer's `introspection_endpoint` from metadata already held: used
+   * when `endpoint` is absent, instead of discovering it (same fleet scope).
+   */
+  metadataEndpoint?: string
   audiences?: Array<string>
   allowAnyAudience?: boolean
   /** Accept an active response without `aud` (dangerous: see the README). */
@@ -395,6 +430,24 @@ export interface MetadataDocumentOptions {
   metadata: string
   /** Absent when DPoP is off for the resource. */
   dpop?: DpopAdvertOptions
+}
+
+/** Where one document is served: its exact path and query (`''`: none). */
+export interface MetadataEndpointOptions {
+  path: string
+  query: string
+}
+
+/**
+ * The answer for a request to one of the documents: `endpoint` (its index)
+ * when the body is that document, else `body` (absent for a preflight's 204).
+ */
+export interface MetadataReply {
+  status: number
+  /** `[name, value, …]` in wire order. */
+  headers: Array<string>
+  endpoint?: number
+  body?: string
 }
 
 /**

@@ -839,6 +839,7 @@ module.exports.Authenticator = nativeBinding.Authenticator
 module.exports.DpopChecker = nativeBinding.DpopChecker
 module.exports.JsDpopChecker = nativeBinding.JsDpopChecker
 module.exports.Introspector = nativeBinding.Introspector
+module.exports.MetadataResponder = nativeBinding.MetadataResponder
 module.exports.NativeStore = nativeBinding.NativeStore
 module.exports.VerifiedProof = nativeBinding.VerifiedProof
 module.exports.Verifier = nativeBinding.Verifier

@@ -10,6 +10,7 @@
 // (a custom verify function), emits the events and applies the result.
 
 import { isPlainObject, snakeCaseKeys } from './case.js';
+import { callerIdentity, type CallerChecks } from './custom-verifier.js';
 import { MCPAuthBearerAuthError, MCPAuthTokenVerificationError, MCPAuthAuthServerError, MCPAuthConfigError, nativeErrorKind } from './errors.js';
 import { boundKey, type DpopGate } from './dpop.js';
 import { AuthEventEmitter, tokenId } from './events.js';
@@ -74,6 +75,8 @@ export interface AuthenticatorConfig {
    * them, only to refuse it when it is bound (`cnf`).
    */
   claimsMayBeMissing?: boolean;
+  /** A custom verify function's identity: `finish` checks its issuer, audience and expiry. */
+  callerChecks?: CallerChecks;
 }
 
 /** Which native verifier takes which token; a token neither takes goes to `verifyToken`. */
@@ -120,6 +123,7 @@ export function createAuthenticator(config: AuthenticatorConfig): Authenticator 
       showErrorDetails,
       maxTokenLength: config.maxTokenLength,
       route: config.native?.route ?? 'caller',
+      callerChecks: config.callerChecks && { issuers: config.callerChecks.issuers, audiences: config.callerChecks.audiences },
     },
     config.native?.verifier ?? null,
     dpop?.checker ?? null,
@@ -188,6 +192,7 @@ export function createAuthenticator(config: AuthenticatorConfig): Authenticator 
           request.originalUrl ?? request.url,
           token,
           granted,
+          config.callerChecks && callerIdentity(config.callerChecks, auth),
         );
         // With a fleet replay store the addon claims the proof first: a promise.
         return thenMaybe(outcome, (settled) => ('status' in settled ? respond(settled) : accept(token, auth, settled)));

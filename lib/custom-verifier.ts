@@ -1,12 +1,13 @@
-// Checks applied to what a user-supplied verifyAccessToken returns: the
-// issuer must be trusted, the audience must match and the token must not have
-// expired, exactly as 'jwt' mode enforces them in the addon. Failures are 401
-// invalid_token; a verifier that does not settle in time is a 503.
+// A user-supplied verifyAccessToken: bounded in time here (a promise is a
+// JavaScript fact), its answer then checked by the addon's `finish` (the
+// issuer must be trusted, the audience must match and the token must not
+// have expired, exactly as 'jwt' mode enforces them). A user's issuer
+// function is asked here; the addon gets its verdict.
 
-import { createAudienceMatcher } from './audience.js';
-import { isPromiseLike, thenMaybe } from './maybe-promise.js';
+import { isPromiseLike } from './maybe-promise.js';
 import { warnOnce } from './setup-checks.js';
-import { codedError, MCPAuthBearerAuthError } from './errors.js';
+import { codedError } from './errors.js';
+import type * as native from './native.js';
 import type { AuthInfo, MaybePromise, ValidateIssuerFunction, VerifyAccessTokenFunction } from './types.js';
 
 export interface TokenChecks {
@@ -17,38 +18,39 @@ export interface TokenChecks {
   verifyTimeout: number;
 }
 
-// The addon's default leeway for `exp` (seconds), so both modes agree.
-const clockToleranceSeconds = 30;
+/** What the addon checks a custom verifier's identity against (`Authenticator` option `callerChecks`). */
+export interface CallerChecks extends native.CallerChecks {
+  /** A user's issuer function, judged here; its verdict goes to `finish`. */
+  judgeIssuer?: (issuer: unknown) => boolean;
+}
 
 export function withTokenChecks(
   verifyAccessToken: VerifyAccessTokenFunction,
   { issuer, audiences, verifyTimeout }: TokenChecks,
-): (token: string) => MaybePromise<AuthInfo> {
-  const issuerTrusted = typeof issuer === 'function' ? judgesTrusted(issuer) : (value: unknown) => issuer.includes(value as string);
-  const audienceMatches = audiences === 'any' ? () => true : createAudienceMatcher(audiences);
-
-  const check = (auth: AuthInfo): AuthInfo => {
-    if (typeof auth !== 'object' || auth === null) return auth; // not an AuthInfo: the decision answers 500
-    if (!issuerTrusted(auth.issuer)) throw new MCPAuthBearerAuthError('invalid_issuer');
-    if (!audienceMatches(auth.audience)) throw new MCPAuthBearerAuthError('invalid_audience');
-    checkExpiry(auth.expiresAt);
-    return auth;
+): { verifyToken: (token: string) => MaybePromise<AuthInfo>; callerChecks: CallerChecks } {
+  const callerChecks: CallerChecks = {
+    ...(typeof issuer === 'function' ? { judgeIssuer: judgesTrusted(issuer) } : { issuers: [...issuer] }),
+    ...(audiences === 'any' ? {} : { audiences: [...audiences] }),
   };
-
-  return (token) => {
+  const verifyToken = (token: string): MaybePromise<AuthInfo> => {
     const result = verifyAccessToken(token);
     // Only a verifier that answers with a promise can run out of time.
-    return thenMaybe(isPromiseLike(result) ? settleWithin(result, verifyTimeout) : result, check);
+    return isPromiseLike(result) ? settleWithin(result, verifyTimeout) : result;
   };
+  return { verifyToken, callerChecks };
 }
 
-// A missing expiresAt is accepted: a verifier of opaque tokens may not know it.
-function checkExpiry(expiresAt: unknown): void {
-  if (expiresAt === undefined) return;
-  if (typeof expiresAt !== 'number' || !Number.isFinite(expiresAt)) {
-    throw codedError('invalid_claim', 'expiresAt is not a finite number');
-  }
-  if (Date.now() / 1000 >= expiresAt + clockToleranceSeconds) throw codedError('expired', 'token expired');
+/** The identity `finish` checks, read from what the verifier returned. */
+export function callerIdentity(checks: CallerChecks, auth: AuthInfo): native.CallerIdentity {
+  const audience: unknown = auth.audience;
+  const expiresAt: unknown = auth.expiresAt;
+  return {
+    issuer: typeof auth.issuer === 'string' ? auth.issuer : undefined,
+    issuerTrusted: checks.judgeIssuer?.(auth.issuer),
+    audience: (Array.isArray(audience) ? audience : [audience]).filter((value): value is string => typeof value === 'string'),
+    // Absent is accepted (a verifier of opaque tokens may not know it); anything but a number is not.
+    expiresAt: expiresAt === undefined ? undefined : typeof expiresAt === 'number' ? expiresAt : NaN,
+  };
 }
 
 // "Untrusted" is a throw or a `false` return. A promise cannot be judged

@@ -49,8 +49,9 @@ export function createIntrospectionVerifyFunction(settings: IntrospectionSetting
     // Checked (by the addon) only with a store, as it always was.
     ...(store === undefined ? {} : definedMembers({ storeTimeout })),
   };
-  if (!options.endpoint && 'metadata' in server && typeof server.metadata.introspectionEndpoint === 'string') {
-    nativeOptions.endpoint = server.metadata.introspectionEndpoint;
+  // The issuer's own endpoint, when its metadata is at hand (the addon prefers a chosen `endpoint`).
+  if ('metadata' in server && typeof server.metadata.introspectionEndpoint === 'string') {
+    nativeOptions.metadataEndpoint = server.metadata.introspectionEndpoint;
   }
   const { resource } = settings;
   let introspector: native.NativeIntrospector;

@@ -9,7 +9,7 @@ import { resolveBearerPolicy } from './bearer-options.js';
 import { snakeCaseKeys } from './case.js';
 import { resolveConfig, type ResolvedConfig } from './config.js';
 import { assertCanonicalHost, invalidConfig, warnOnce } from './setup-checks.js';
-import { withTokenChecks } from './custom-verifier.js';
+import { withTokenChecks, type CallerChecks } from './custom-verifier.js';
 import { resolveDpop, type DpopGate } from './dpop.js';
 import { AuthEventEmitter, timeVerification, type AuthEventListener } from './events.js';
 import { createIntrospectionVerifyFunction, routeByTokenShape } from './introspection-verifier.js';
@@ -163,6 +163,7 @@ export class MCPAuth {
     let verifyToken: (token: string) => MaybePromise<AuthInfo>;
     // The native verifiers the addon's decision may call itself, in the same call.
     let nativeVerifiers: NativeVerifiers | undefined;
+    let callerChecks: CallerChecks | undefined;
     const acquireJwtVerifier = () =>
       this.#verifiers.acquire(
         {
@@ -204,11 +205,11 @@ export class MCPAuth {
       verifyToken = routeByTokenShape(verifier, jwt(verifier), introspection);
       nativeVerifiers = { route: 'auto', verifier, introspector: introspection.native };
     } else if (typeof modeOrVerify === 'function') {
-      verifyToken = withTokenChecks(modeOrVerify, {
+      ({ verifyToken, callerChecks } = withTokenChecks(modeOrVerify, {
         issuer: authorizationServers.map(getIssuer),
         audiences: policy.audiences,
         verifyTimeout: policy.verifyTimeout,
-      });
+      }));
     } else {
       throw new TypeError("bearerAuth expects 'jwt', 'introspection', 'auto' or a function that verifies an access token.");
     }
@@ -222,6 +223,7 @@ export class MCPAuth {
       scopeHierarchy,
       dpop,
       claimsMayBeMissing: typeof modeOrVerify === 'function',
+      callerChecks,
       showErrorDetails: policy.showErrorDetails,
       maxTokenLength: policy.maxTokenLength,
       events,

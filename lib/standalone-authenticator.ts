@@ -33,12 +33,14 @@ export function createStandaloneAuthenticator(config: BearerAuthConfig): Authent
   events.add(onAuthEvent);
   const dpop = resolveDpop(config.dpop ?? 'off', resource);
   dpop?.listen(onAuthEvent);
+  const { verifyToken, callerChecks } = withTokenChecks(verifyAccessToken, {
+    issuer: typeof issuer === 'function' ? issuer : [issuer],
+    audiences: policy.audiences,
+    verifyTimeout: policy.verifyTimeout,
+  });
   return createAuthenticator({
-    verifyToken: withTokenChecks(verifyAccessToken, {
-      issuer: typeof issuer === 'function' ? issuer : [issuer],
-      audiences: policy.audiences,
-      verifyTimeout: policy.verifyTimeout,
-    }),
+    verifyToken,
+    callerChecks,
     resource,
     resourceMetadataUrl: resource === undefined ? undefined : protectedResourceMetadataUrl(new URL(resource)).href,
     requiredScopes: policy.requiredScopes,

@@ -88,6 +88,9 @@ pub struct IntrospectorOptions {
     pub issuer_type: Option<String>,
     /// The introspection endpoint; default: the metadata's `introspection_endpoint`.
     pub endpoint: Option<String>,
+    /// The issuer's `introspection_endpoint` from metadata already held: used
+    /// when `endpoint` is absent, instead of discovering it (same fleet scope).
+    pub metadata_endpoint: Option<String>,
     pub audiences: Option<Vec<String>>,
     pub allow_any_audience: Option<bool>,
     /// Accept an active response without `aud` (dangerous: see the README).

@@ -13,11 +13,12 @@ use crate::js_store::Readiness;
 use crate::napi_dpop::JsDpopChecker;
 use crate::napi_introspector::Introspector;
 use crate::napi_verifier::Verifier;
-use mcp_auth_core::decision::{Decider, Refusal, Request};
+use mcp_auth_core::decision::{CallerIdentity as CoreCallerIdentity, Decider, Refusal, Request};
 use mcp_auth_core::error::AuthResult;
 use mcp_auth_core::flow::{Bound, Flow, Job, Outcome, Pending, Started, Timing};
 use mcp_auth_core::options::authenticator::{
-    dpop_settings, AuthenticatorOptions as CoreAuthenticatorOptions, ScopeRule as CoreScopeRule,
+    dpop_settings, AuthenticatorOptions as CoreAuthenticatorOptions,
+    CallerChecks as CoreCallerChecks, ScopeRule as CoreScopeRule,
 };
 use mcp_auth_core::panic_guard::guarded;
 use mcp_auth_core::tokens::verifier::Step;
@@ -43,6 +44,27 @@ pub struct AuthenticatorOptions {
     /// How tokens reach the verifier: every one, only those naming a trusted issuer, or none.
     #[napi(ts_type = "'jwt' | 'auto' | 'introspection' | 'caller'")]
     pub route: String,
+    /// Present: `finish` holds a caller-verified identity to these (and its expiry).
+    pub caller_checks: Option<CallerChecks>,
+}
+
+/// The trusted issuers (absent: `finish` is told the verdict) and audiences (absent: any).
+#[napi(object)]
+pub struct CallerChecks {
+    pub issuers: Option<Vec<String>>,
+    pub audiences: Option<Vec<String>>,
+}
+
+/// What a caller's verify function returned, as `finish` checks it.
+#[napi(object)]
+pub struct CallerIdentity {
+    pub issuer: Option<String>,
+    /// The verdict of a user's issuer function, when it has one.
+    pub issuer_trusted: Option<bool>,
+    /// The string values of `audience`.
+    pub audience: Vec<String>,
+    /// Absent when unknown; NaN for anything but a finite number.
+    pub expires_at: Option<f64>,
 }
 
 /// Settles a promise with the flow's outcome (or its error) on the JS thread.
@@ -100,7 +122,12 @@ impl Authenticator {
             show_error_details: options.show_error_details,
             max_token_length: Some(f64::from(options.max_token_length)),
             route: options.route,
+            caller_checks: options.caller_checks.map(|c| CoreCallerChecks {
+                issuers: c.issuers,
+                audiences: c.audiences,
+            }),
         };
+        let identity_checks = core_options.identity_checks();
         let (config, route) = core_options
             .to_config(dpop_settings)
             .map_err(|e| js_error(env, &e))?;
@@ -113,6 +140,7 @@ impl Authenticator {
             route,
             dpop: checker,
             dpop_fleet,
+            identity_checks,
         };
         Ok(Self {
             flow: Arc::new(flow),
@@ -169,7 +197,8 @@ impl Authenticator {
     }
 
     /// After the caller verified `token`: `cnf` says the claims hold a
-    /// `cnf`, `jkt` is their `cnf.jkt`; `scopes` are the granted ones.
+    /// `cnf`, `jkt` is their `cnf.jkt`; `scopes` are the granted ones;
+    /// `identity`, checked first when the options ask for `callerChecks`.
     #[napi(
         catch_unwind,
         ts_return_type = "AuthAccepted | AuthAnswer | Promise<AuthAccepted | AuthAnswer>"
@@ -186,12 +215,20 @@ impl Authenticator {
         htu: String,
         token: String,
         scopes: Vec<String>,
+        identity: Option<CallerIdentity>,
     ) -> Result<Unknown<'env>> {
         let bound = Bound {
             cnf_present: cnf,
             jkt: jkt.as_deref(),
         };
+        let caller = identity.as_ref().map(|i| CoreCallerIdentity {
+            issuer: i.issuer.as_deref(),
+            issuer_trusted: i.issuer_trusted,
+            audience: &i.audience,
+            expires_at: i.expires_at,
+        });
         let outcome = self.flow.finish(
+            caller.as_ref(),
             parse_scheme(&scheme),
             bound,
             proof.as_deref(),

@@ -11,6 +11,7 @@ mod py_fleet;
 mod py_functions;
 mod py_introspector;
 mod py_json;
+mod py_metadata;
 mod py_outcome;
 mod py_runtime;
 mod py_verifier;
@@ -28,6 +29,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<py_introspector::Introspector>()?;
     m.add_class::<py_dpop::DpopChecker>()?;
     m.add_class::<py_fleet::RedisStore>()?;
+    m.add_class::<py_metadata::MetadataResponder>()?;
     m.add_class::<py_outcome::Answer>()?;
     m.add_class::<py_outcome::Verify>()?;
     m.add_class::<py_outcome::Accepted>()?;
@@ -73,5 +75,6 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(py_functions::normalize_audience, m)?)?;
     m.add_function(wrap_pyfunction!(py_functions::check_bearer_limits, m)?)?;
     m.add_function(wrap_pyfunction!(py_functions::compile_scope_hierarchy, m)?)?;
+    m.add_function(wrap_pyfunction!(py_functions::is_cors_preflight, m)?)?;
     Ok(())
 }

@@ -14,13 +14,16 @@ use crate::py_json::options_value;
 use crate::py_outcome::{answer, parse_scheme, to_python, Answer};
 use crate::py_runtime::awaitable;
 use crate::py_verifier::Verifier;
-use mcp_auth_core::decision::{Refusal, Request};
+use mcp_auth_core::decision::{CallerIdentity, Refusal, Request};
 use mcp_auth_core::flow::{Bound as Binding, Flow, Job, Outcome, Pending, Started, Timing};
 use mcp_auth_core::options::authenticator::{dpop_settings, AuthenticatorOptions};
 use mcp_auth_core::panic_guard::internal;
 use mcp_auth_core::tokens::verifier::Step;
 use pyo3::prelude::*;
 use std::sync::Arc;
+
+/// A caller-verified identity: (issuer, the audience's strings, expiry).
+type PyIdentity = (Option<String>, Vec<String>, Option<f64>);
 
 #[pyclass(frozen, module = "mcp_auth_rs._native")]
 pub struct Authenticator {
@@ -45,11 +48,9 @@ impl Authenticator {
         entry(py, || {
             let value = options_value(py, options_json)?;
             let checker = dpop.as_ref().map(|d| d.get().inner.clone());
-            let (config, route) = to_py(
-                py,
-                AuthenticatorOptions::from_json(value)
-                    .and_then(|o| o.to_config(dpop_settings(checker.as_deref()))),
-            )?;
+            let options = to_py(py, AuthenticatorOptions::from_json(value))?;
+            let identity_checks = options.identity_checks();
+            let (config, route) = to_py(py, options.to_config(dpop_settings(checker.as_deref())))?;
             let introspector = introspector.as_ref().map(Bound::get);
             let flow = Flow {
                 decider: mcp_auth_core::decision::Decider::new(config),
@@ -59,6 +60,7 @@ impl Authenticator {
                 route,
                 dpop: checker,
                 dpop_fleet: dpop.as_ref().and_then(|d| d.get().fleet.clone()),
+                identity_checks,
             };
             Ok(Self {
                 flow: Arc::new(flow),
@@ -113,8 +115,11 @@ impl Authenticator {
 
     /// After the caller verified `token`: `cnf` says the claims hold a
     /// `cnf`, `jkt` is their `cnf.jkt`; `scopes` are the granted ones.
+    /// `identity` (issuer, the verdict of an issuer function, the audience's
+    /// strings, expiry with NaN for a non-number) is checked first when the
+    /// options ask for `callerChecks`.
     #[allow(clippy::too_many_arguments)]
-    #[pyo3(signature = (scheme, cnf, jkt, proof, method, htu, token, scopes))]
+    #[pyo3(signature = (scheme, cnf, jkt, proof, method, htu, token, scopes, identity = None))]
     fn finish<'py>(
         &self,
         py: Python<'py>,
@@ -126,6 +131,7 @@ impl Authenticator {
         htu: String,
         token: String,
         scopes: Vec<String>,
+        identity: Option<PyIdentity>,
     ) -> PyResult<Bound<'py, PyAny>> {
         entry(py, || {
             let scheme = to_py(py, parse_scheme(scheme))?;
@@ -135,7 +141,17 @@ impl Authenticator {
                     cnf_present: cnf,
                     jkt: jkt.as_deref(),
                 };
+                let caller =
+                    identity
+                        .as_ref()
+                        .map(|(issuer, audience, expires_at)| CallerIdentity {
+                            issuer: issuer.as_deref(),
+                            issuer_trusted: None,
+                            audience,
+                            expires_at: *expires_at,
+                        });
                 flow.finish(
+                    caller.as_ref(),
                     scheme,
                     bound,
                     proof.as_deref(),

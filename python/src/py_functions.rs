@@ -4,6 +4,7 @@
 
 use crate::py_error::{entry, py_error, to_py};
 use crate::py_json::options_value;
+use mcp_auth_core::decision::credentials;
 use mcp_auth_core::decision::texts::TOKEN_ERROR_DESCRIPTIONS;
 use mcp_auth_core::error::ErrorCode;
 use mcp_auth_core::issuers::trusted;
@@ -106,5 +107,22 @@ pub fn compile_scope_hierarchy(
             ScopeHierarchyOptions::from_json(value).and_then(|options| options.compile()),
         )?;
         Ok(compiled.0)
+    })
+}
+
+/// Whether a request is a CORS preflight (the core's rule), from its method
+/// and the names of the headers it carries (their values do not matter).
+#[pyfunction]
+pub fn is_cors_preflight(
+    py: Python<'_>,
+    method: &str,
+    header_names: Vec<String>,
+) -> PyResult<bool> {
+    entry(py, || {
+        let headers: Vec<(String, String)> = header_names
+            .into_iter()
+            .map(|name| (name, String::new()))
+            .collect();
+        Ok(credentials::is_cors_preflight(method, &headers))
     })
 }

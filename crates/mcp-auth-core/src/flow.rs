@@ -7,7 +7,10 @@
 //! one promise. Each binding converts the
 //! [`Outcome`] for its language (the Node addon: `src/napi_authenticator.rs`).
 
-use crate::decision::{Authorization, Decider, Decision, Refusal, Request, Response, Scheme};
+use crate::decision::{
+    Authorization, CallerIdentity, Decider, Decision, IdentityChecks, Refusal, Request, Response,
+    Scheme,
+};
 use crate::dpop::proof::{self as dpop, ProofRequest};
 use crate::error::{AuthError, Fault};
 use crate::fleet::dpop::DpopFleet;
@@ -40,6 +43,8 @@ pub struct Flow {
     pub dpop: Option<Arc<dpop::DpopChecker>>,
     /// A fleet replay store: an accepted proof is claimed there too.
     pub dpop_fleet: Option<Arc<DpopFleet>>,
+    /// What an identity from the caller's verify function must satisfy.
+    pub identity_checks: Option<IdentityChecks>,
 }
 
 /// What one step hands back.
@@ -192,7 +197,7 @@ impl Flow {
             jkt,
         };
         let granted = verified.identity.scopes.clone();
-        let mut outcome = self.finish(scheme, bound, proof, method, htu, token, &granted);
+        let mut outcome = self.finish(None, scheme, bound, proof, method, htu, token, &granted);
         if let Outcome::Accept(accepted) = &mut outcome {
             accepted.verified = Some((token.len(), verified));
         }
@@ -200,9 +205,12 @@ impl Flow {
     }
 
     /// Bind, proof, scopes, proof used up: everything after the token verified.
+    /// `caller`: the identity the caller's verify function returned, first
+    /// held to the resource's issuer, audience and expiry checks.
     #[allow(clippy::too_many_arguments)]
     pub fn finish(
         &self,
+        caller: Option<&CallerIdentity<'_>>,
         scheme: Scheme,
         bound: Bound<'_>,
         proof: Option<&str>,
@@ -211,6 +219,13 @@ impl Flow {
         token: &str,
         granted: &[String],
     ) -> Outcome {
+        let failed = match (caller, &self.identity_checks) {
+            (Some(identity), Some(checks)) => checks.refusal(identity),
+            _ => None,
+        };
+        if let Some(refusal) = failed {
+            return Outcome::Respond(self.refuse(&refusal, Some(scheme)));
+        }
         if let Err(response) = self
             .decider
             .bind(scheme, bound.cnf_present, bound.jkt.is_some())

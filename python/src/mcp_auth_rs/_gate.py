@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import inspect
 import json
+import math
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -34,9 +35,6 @@ Refusal = Literal["coded", "missingScopes", "described", "server", "unexpected"]
 #: A custom verifier: mcpauth's are synchronous; an awaitable result is awaited.
 Verify_ = Callable[[str], "AuthInfo | Awaitable[AuthInfo]"]
 
-# The core's default leeway for `exp` (seconds), so both modes agree.
-_CLOCK_TOLERANCE = 30
-
 
 @dataclass(frozen=True)
 class Reply:
@@ -55,15 +53,6 @@ _INTERNAL_ERROR = Reply(
 )
 
 
-class _Refused(Exception):
-    """A check here failed with one of the core's codes (as 'jwt' mode would)."""
-
-    def __init__(self, code: str, reason: str) -> None:
-        super().__init__(reason)
-        self.code = code
-        self.reason = reason
-
-
 class Gate:
     """One resource's decision: ``decide`` answers an ``AuthInfo`` or a ``Reply``."""
 
@@ -73,8 +62,6 @@ class Gate:
         *,
         verify: Verify_ | None,
         resource: str | None,
-        trusted_issuers: frozenset[str] | None,
-        audiences: tuple[str, ...] | None,
         show_error_details: bool,
         events: Emitter | None = None,
     ) -> None:
@@ -82,12 +69,6 @@ class Gate:
         self._events = events if events is not None and events.active else None
         self._verify = verify
         self._resource = resource
-        self._trusted_issuers = trusted_issuers
-        self._audiences = (
-            None
-            if audiences is None
-            else frozenset(_native.normalize_audience(a) for a in audiences)
-        )
         self._show_error_details = show_error_details
 
     async def decide(
@@ -198,7 +179,6 @@ class Gate:
         try:
             result = self._verify(outcome.token)
             auth = await result if inspect.isawaitable(result) else result
-            self._check(auth)
         except Exception as error:
             if self._events is not None:
                 self._verification((time.perf_counter() - start) * 1000, False)
@@ -221,6 +201,7 @@ class Gate:
             original_url or url,
             outcome.token,
             list(auth.scopes),
+            _identity(auth),
         )
         if inspect.isawaitable(finished):
             finished = await finished
@@ -228,33 +209,8 @@ class Gate:
             return finished
         return auth.model_copy(update={"effective_scopes": finished.effective_scopes})
 
-    def _check(self, auth: object) -> None:
-        """What 'jwt' mode enforces in the core, applied to a custom verifier's answer."""
-        if not isinstance(auth, AuthInfo):
-            return  # the caller answers 500
-        if self._trusted_issuers is not None and auth.issuer not in self._trusted_issuers:
-            raise MCPAuthBearerAuthException(BearerAuthExceptionCode.INVALID_ISSUER)
-        if self._audiences is not None and not self._audience_matches(auth.audience):
-            raise MCPAuthBearerAuthException(BearerAuthExceptionCode.INVALID_AUDIENCE)
-        expires_at = getattr(auth, "expires_at", None)
-        if expires_at is None:
-            return  # a verifier of opaque tokens may not know it
-        if not isinstance(expires_at, (int, float)) or expires_at != expires_at:
-            raise _Refused("invalid_claim", "expiresAt is not a finite number")
-        if time.time() >= expires_at + _CLOCK_TOLERANCE:
-            raise _Refused("expired", "token expired")
-
-    def _audience_matches(self, audience: str | list[str] | None) -> bool:
-        assert self._audiences is not None
-        values = [audience] if isinstance(audience, str) else audience or []
-        return any(
-            isinstance(v, str) and _native.normalize_audience(v) in self._audiences for v in values
-        )
-
     def _refusal(self, error: Exception) -> tuple[Refusal, dict[str, Any]]:
         """Which kind of failure ``error`` is, for the core's ``refuse``: never a decision."""
-        if isinstance(error, _Refused):
-            return "coded", {"code": error.code, "fault": "token", "reason": error.reason}
         if isinstance(error, NativeAuthError):
             return "coded", {
                 "code": error.code,
@@ -282,6 +238,23 @@ class Gate:
 
 def reply(answer: Answer) -> Reply:
     return Reply(answer.status, list(answer.headers), answer.body.encode())
+
+
+def _identity(auth: AuthInfo) -> tuple[str | None, list[str], float | None]:
+    """What the core's ``finish`` checks of a custom verifier's answer: the issuer,
+    the audience's strings and the expiry (NaN for anything but a number)."""
+    audience: object = auth.audience
+    values = [audience] if isinstance(audience, str) else audience or []
+    expires_at: object = getattr(auth, "expires_at", None)
+    return (
+        auth.issuer if isinstance(auth.issuer, str) else None,
+        [v for v in values if isinstance(v, str)] if isinstance(values, list) else [],
+        None
+        if expires_at is None
+        else float(expires_at)
+        if isinstance(expires_at, (int, float))
+        else math.nan,
+    )
 
 
 def _auth_info(**fields: Any) -> AuthInfo:

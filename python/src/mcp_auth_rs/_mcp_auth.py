@@ -315,6 +315,12 @@ class MCPAuth:
         else:
             hierarchy = compile_scope_hierarchy(scope_hierarchy, "scope_hierarchy")
             checker = resolve_dpop(dpop if dpop is not None else "off", resource, events)
+        caller_checks: dict[str, Any] | None = None
+        if not isinstance(mode_or_verify, str):
+            # A custom verifier's answer must name a configured issuer, as 'jwt' mode's tokens do.
+            caller_checks = {"issuers": [server.metadata.issuer for server in servers]}
+            if audiences is not None:
+                caller_checks["audiences"] = audiences
         native = self._authenticator(
             target,
             required_scopes or [],
@@ -325,16 +331,12 @@ class MCPAuth:
             verifier,
             checker,
             introspector,
+            caller_checks,
         )
         return Gate(
             native,
             verify=None if isinstance(mode_or_verify, str) else mode_or_verify,
             resource=target.resource if target else None,
-            # A custom verifier's answer must name a configured issuer, as 'jwt' mode's tokens do.
-            trusted_issuers=frozenset(server.metadata.issuer for server in servers),
-            audiences=tuple(audiences)
-            if audiences is not None and not isinstance(mode_or_verify, str)
-            else None,
             show_error_details=show_error_details,
             events=events,
         )
@@ -429,6 +431,7 @@ class MCPAuth:
         verifier: _native.Verifier | None,
         dpop: _native.DpopChecker | None,
         introspector: _native.Introspector | None,
+        caller_checks: dict[str, Any] | None,
     ) -> _native.Authenticator:
         options: dict[str, Any] = {
             "requiredScopes": required_scopes,
@@ -440,6 +443,8 @@ class MCPAuth:
             options["resourceMetadataUrl"] = target.metadata_url
         if hierarchy is not None:
             options["scopeHierarchy"] = native_rules(hierarchy)
+        if caller_checks is not None:
+            options["callerChecks"] = caller_checks
         try:
             return _native.Authenticator(json.dumps(options), verifier, dpop, introspector)
         except _native.NativeAuthError as error:

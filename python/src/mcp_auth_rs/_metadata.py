@@ -1,19 +1,21 @@
 """Serving RFC 9728 protected-resource metadata documents over ASGI.
 
-The documents are built by the core at setup (``_setup.Resource.document``);
-this module only answers: GET and HEAD 200, a CORS preflight 204, any other
-method 405, with the same headers as the Node package's routers.
+The documents are built by the core at setup (``_setup.Resource.document``)
+and the core decides each answer (``MetadataResponder``: GET and HEAD 200, a
+CORS preflight 204, any other method 405, every header); this module routes
+by path and sends it.
 """
 
 from __future__ import annotations
 
 from starlette.routing import Route, Router
 
+from mcp_auth_rs._native import MetadataResponder
 from mcp_auth_rs._setup import Resource, url_target
 from mcp_auth_rs.middleware.asgi import Receive, Scope, Send
 
-_ALLOWED = "GET, HEAD, OPTIONS"
-_JSON = "application/json; charset=utf-8"
+# The route matched the path, so every document of an app sits at this one.
+_PATH = ""
 
 
 class MetadataDocument:
@@ -24,35 +26,27 @@ class MetadataDocument:
     """
 
     def __init__(self, documents: dict[str, str]) -> None:
-        self._bodies = {query.encode(): doc.encode() for query, doc in documents.items()}
+        self._documents = [doc.encode() for doc in documents.values()]
+        self._responder = MetadataResponder([(_PATH, query) for query in documents])
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        document = self._bodies.get(scope.get("query_string", b""))
-        if document is None:
-            await _send(send, 404, [("Content-Type", _JSON)], b'{"error":"not_found"}')
-            return
-        method = scope["method"]
-        cors = [("Access-Control-Allow-Origin", "*")]
-        if method in ("GET", "HEAD"):
-            body = b"" if method == "HEAD" else document
-            length = str(len(document))
-            await _send(
-                send, 200, [*cors, ("Content-Type", _JSON), ("Content-Length", length)], body
-            )
-        elif method == "OPTIONS":
-            headers = [*cors, ("Access-Control-Allow-Methods", _ALLOWED)]
-            requested = [
-                v for n, v in scope["headers"] if n.lower() == b"access-control-request-headers"
-            ]
-            if requested:
-                # Public documents without credentials: any header may be sent.
-                headers.append(("Access-Control-Allow-Headers", requested[0].decode("latin-1")))
-                headers.append(("Vary", "Access-Control-Request-Headers"))
-            headers.append(("Access-Control-Max-Age", "86400"))
-            await _send(send, 204, headers, b"")
+        query: bytes = scope.get("query_string", b"")
+        requested = [
+            v for n, v in scope["headers"] if n.lower() == b"access-control-request-headers"
+        ]
+        method: str = scope["method"]
+        answer = self._responder.answer(
+            method,
+            _PATH,
+            query.decode("latin-1") if query else None,
+            requested[0].decode("latin-1") if requested else None,
+        )
+        # A route cannot pass the request on: another query is a 404 here.
+        status, headers, endpoint, text = answer or MetadataResponder.not_found()
+        if endpoint is None:
+            await _send(send, status, headers, text.encode(), head=False)
         else:
-            body = b'{"error":"method_not_allowed"}'
-            await _send(send, 405, [*cors, ("Allow", _ALLOWED), ("Content-Type", _JSON)], body)
+            await _send(send, status, headers, self._documents[endpoint], head=method == "HEAD")
 
 
 def metadata_router(resources: list[Resource]) -> Router:
@@ -64,9 +58,12 @@ def metadata_router(resources: list[Resource]) -> Router:
     return Router(routes=[Route(p, endpoint=MetadataDocument(d)) for p, d in by_path.items()])
 
 
-async def _send(send: Send, status: int, headers: list[tuple[str, str]], body: bytes) -> None:
+async def _send(
+    send: Send, status: int, headers: list[tuple[str, str]], body: bytes, *, head: bool
+) -> None:
     raw = [(n.lower().encode("latin-1"), v.encode("latin-1")) for n, v in headers]
-    if status != 204 and not any(n == b"content-length" for n, _ in raw):
+    if status != 204:
+        # A HEAD answer announces the document's length but carries no body.
         raw.append((b"content-length", str(len(body)).encode()))
     await send({"type": "http.response.start", "status": status, "headers": raw})
-    await send({"type": "http.response.body", "body": body})
+    await send({"type": "http.response.body", "body": b"" if head else body})

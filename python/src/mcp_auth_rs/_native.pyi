@@ -18,6 +18,7 @@ __all__ = [
     "Authenticator",
     "DpopChecker",
     "Introspector",
+    "MetadataResponder",
     "NativeAuthError",
     "RedisStore",
     "Verifier",
@@ -34,6 +35,7 @@ __all__ = [
     "fetch_server_metadata_async",
     "fetch_server_metadata_by_well_known_url",
     "fetch_server_metadata_by_well_known_url_async",
+    "is_cors_preflight",
     "normalize_audience",
     "protected_resource_metadata",
     "protected_resource_metadata_url",
@@ -191,6 +193,17 @@ class DpopChecker:
     def nonce(self) -> str | None: ...
 
 @final
+class MetadataResponder:
+    """The core's answers at the metadata documents' exact paths."""
+
+    def __new__(cls, endpoints: list[tuple[str, str]]) -> MetadataResponder: ...
+    def answer(
+        self, method: str, path: str, query: str | None, requested_headers: str | None
+    ) -> tuple[int, list[tuple[str, str]], int | None, str] | None: ...
+    @staticmethod
+    def not_found() -> tuple[int, list[tuple[str, str]], int | None, str]: ...
+
+@final
 class Authenticator:
     # options_json: {resourceMetadataUrl?, requiredScopes?, scopeHierarchy?:
     # [{scope, implies}], showErrorDetails?, maxTokenLength?, route:
@@ -226,6 +239,7 @@ class Authenticator:
         htu: str,
         token: str,
         scopes: list[str],
+        identity: tuple[str | None, list[str], float | None] | None = None,
     ) -> Accepted | Answer | Awaitable[Accepted | Answer]: ...
     # kind: 'coded' (code, fault, reason, retry_after), 'missingScopes'
     # (missing), 'described' (code, message, cause_json), 'server' (code,
@@ -282,6 +296,7 @@ def protected_resource_metadata_url(resource: str) -> str: ...
 # (code, fault) for every stable error code.
 def error_codes() -> list[tuple[str, _Fault]]: ...
 def token_error_descriptions() -> dict[str, str]: ...
+def is_cors_preflight(method: str, header_names: list[str]) -> bool: ...
 def check_server_url(value: str, what: Literal["resource", "issuer"]) -> None: ...
 def normalize_audience(audience: str) -> str: ...
 

@@ -115,8 +115,9 @@ def new_introspector(
     native.update(claim_rules)
     if store is not None and store_timeout is not None:
         native["storeTimeout"] = store_timeout
-    if not native.get("endpoint") and metadata.introspection_endpoint:
-        native["endpoint"] = metadata.introspection_endpoint
+    if metadata.introspection_endpoint:
+        # The issuer's own endpoint (the core prefers a chosen `endpoint`).
+        native["metadataEndpoint"] = metadata.introspection_endpoint
     try:
         text = json.dumps(native)
     except (TypeError, ValueError):

@@ -11,7 +11,9 @@ mod chars;
 pub mod credentials;
 pub mod decide;
 pub mod failures;
+pub mod identity;
 pub mod metadata;
+pub mod metadata_responder;
 pub mod response;
 pub mod scopes;
 pub mod step_up;
@@ -26,10 +28,12 @@ pub use decide::{
     Authorization, Decider, Decision, DecisionConfig, DpopMode, DpopSettings, Request,
 };
 pub use failures::Refusal;
+pub use identity::{CallerIdentity, IdentityChecks};
 pub use metadata::{
     advertised_issuers, build_resource_metadata_document, protected_resource_metadata_url,
     AdvertisedServer, DpopAdvert, ResourceMetadata,
 };
+pub use metadata_responder::{MetadataAnswer, MetadataEndpoint, MetadataResponder};
 pub use response::Response;
 pub use scopes::{missing_scopes, ScopeHierarchy};
 pub use step_up::{parse_insufficient_scope, ScopeChallengeParams};

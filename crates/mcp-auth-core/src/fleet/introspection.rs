@@ -22,10 +22,14 @@ use std::sync::Arc;
 use std::time::Duration;
 
 /// Options that shape no verdict: credentials (never hashed into a key),
-/// timing and sizes. Every other option (issuer, endpoint, audiences, claim
-/// rules, and any added later) splits the keyspace, so records are never
-/// shared between settings that could judge a token differently.
-const NOT_VERDICT_SETTINGS: [&str; 12] = [
+/// timing and sizes, and the issuer's own endpoint from its metadata (the
+/// issuer and its type name that endpoint, as they name a discovered one, so
+/// a process given the metadata and one that discovers it share records).
+/// Every other option (issuer, a chosen endpoint, audiences, claim rules, and
+/// any added later) splits the keyspace, so records are never shared between
+/// settings that could judge a token differently.
+const NOT_VERDICT_SETTINGS: [&str; 13] = [
+    "metadataEndpoint",
     "clientSecret",
     "privateKey",
     "signingAlgorithm",

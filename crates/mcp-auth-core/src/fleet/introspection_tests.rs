@@ -164,6 +164,48 @@ async fn an_inactive_verdict_is_shared_too_and_refused() {
     assert_eq!(server.hits("/introspect"), 1);
 }
 
+// A Python process's server config always holds the issuer's metadata (its
+// introspection endpoint); a Node process given `{ issuer, type }` discovers
+// it. The same server either way: one scope, one endpoint call for both.
+#[tokio::test]
+async fn the_issuers_endpoint_from_metadata_or_discovery_shares_one_scope() {
+    let server = TestServer::start().await;
+    server.route(
+        "/.well-known/oauth-authorization-server",
+        Response::json(
+            json!({ "issuer": server.origin(), "introspection_endpoint": server.url("/introspect") })
+                .to_string(),
+        ),
+    );
+    server.route("/introspect", active(&server, "alice", 0));
+    let shared = Arc::new(MemoryStore::new());
+    let with = |endpoint: Option<String>, metadata_endpoint: Option<String>| {
+        let o = IntrospectorOptions {
+            issuer_type: Some("oauth".into()),
+            endpoint,
+            metadata_endpoint,
+            ..options(&server)
+        };
+        let secret = StoreSecret::new(Some(SECRET), "introspection.storeSecret", "bytes").unwrap();
+        let fleet = IntrospectionFleet::new(shared.clone(), secret, &o, Some(AUD), None).unwrap();
+        (Introspector::new(o.to_config().unwrap()), fleet)
+    };
+    let given = with(None, Some(server.url("/introspect")));
+    let discovering = with(None, None);
+    assert_eq!(given.1.key("tok-1"), discovering.1.key("tok-1"));
+    given.1.verify(&given.0, "tok-1").await.unwrap();
+    discovering.1.verify(&discovering.0, "tok-1").await.unwrap();
+    assert_eq!(server.hits("/introspect"), 1, "the record was shared");
+    assert_eq!(
+        server.hits("/.well-known/oauth-authorization-server"),
+        0,
+        "the metadata's endpoint needs no discovery, the shared record none either"
+    );
+    // An endpoint chosen in the options is another setting: its own records.
+    let chosen = with(Some(server.url("/introspect")), None);
+    assert_ne!(chosen.1.key("tok-1"), given.1.key("tok-1"));
+}
+
 #[test]
 fn store_timeout_out_of_range_is_refused_by_name() {
     for value in [0.0, -1.0, 1.5, 60_001.0, f64::NAN] {

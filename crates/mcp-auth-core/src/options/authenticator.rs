@@ -2,7 +2,7 @@
 //! in Node, `Authenticator(options_json, …)` in Python), and their one
 //! reading into the decision's settings and the flow's route.
 
-use crate::decision::{DecisionConfig, DpopMode, DpopSettings, ScopeHierarchy};
+use crate::decision::{DecisionConfig, DpopMode, DpopSettings, IdentityChecks, ScopeHierarchy};
 use crate::dpop::proof::{DpopChecker, Mode};
 use crate::error::{AuthError, AuthResult};
 use crate::flow::Route;
@@ -36,6 +36,18 @@ pub struct AuthenticatorOptions {
     pub max_token_length: Option<f64>,
     /// `jwt`, `auto`, `introspection` or `caller`.
     pub route: String,
+    /// Present: an identity from the caller's verify function is checked.
+    pub caller_checks: Option<CallerChecks>,
+}
+
+/// The issuer and audience a caller-verified identity must have.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct CallerChecks {
+    /// Absent: the binding judges the issuer (a user's function).
+    pub issuers: Option<Vec<String>>,
+    /// Absent: any audience.
+    pub audiences: Option<Vec<String>>,
 }
 
 fn public_path(keys: &[&str]) -> String {
@@ -69,6 +81,12 @@ impl AuthenticatorOptions {
     /// The refusal for a value the binding could not express as JSON.
     pub fn unrepresentable(keys: &[String]) -> AuthError {
         decode::unrepresentable(keys, public_path)
+    }
+
+    /// The checks on a caller-verified identity, when asked for.
+    pub fn identity_checks(&self) -> Option<IdentityChecks> {
+        let checks = self.caller_checks.clone()?;
+        Some(IdentityChecks::new(checks.issuers, checks.audiences))
     }
 
     /// The decision's settings (with the binding's DPoP settings) and the route.

@@ -38,6 +38,11 @@ pub struct IntrospectorOptions {
     pub issuer_type: Option<String>,
     /// The introspection endpoint; default: the metadata's `introspection_endpoint`.
     pub endpoint: Option<String>,
+    /// The issuer's own `introspection_endpoint`, from metadata the binding
+    /// already holds: used when `endpoint` is absent, instead of discovering
+    /// it. Not in the fleet's scope: the issuer and its type name it, as for
+    /// a discovered one, so both ways of configuring one server share records.
+    pub metadata_endpoint: Option<String>,
     pub audiences: Option<Vec<String>>,
     pub allow_any_audience: Option<bool>,
     /// Accept an active response without `aud` (dangerous: see the README).
@@ -180,9 +185,13 @@ impl IntrospectorOptions {
     pub fn to_config(&self) -> AuthResult<IntrospectorConfig> {
         check_issuer(&self.issuer)?;
         let issuer_type = ServerType::parse(self.issuer_type.as_deref().unwrap_or("oauth"))?;
-        let endpoint = self
-            .endpoint
-            .as_deref()
+        // An empty `endpoint` gives way to the metadata's, as the wrappers always did.
+        let endpoint = match (&self.endpoint, &self.metadata_endpoint) {
+            (Some(chosen), Some(own)) if chosen.is_empty() => Some(own),
+            (Some(chosen), _) => Some(chosen),
+            (None, own) => own.as_ref(),
+        };
+        let endpoint = endpoint
             .map(|e| check_server_url(e, "introspection endpoint"))
             .transpose()?;
         let audiences = match (&self.audiences, self.allow_any_audience.unwrap_or(false)) {

@@ -13,6 +13,7 @@ from collections.abc import Awaitable, Callable, MutableMapping
 from contextvars import ContextVar
 from typing import Any, ClassVar
 
+from mcp_auth_rs import _native
 from mcp_auth_rs._gate import Gate, Reply, Scheme
 from mcp_auth_rs._step_up import Demand, current_demand
 from mcp_auth_rs.types import AuthInfo
@@ -46,7 +47,8 @@ class BearerAuthMiddleware:
             return
         method: str = scope["method"]
         headers = credential_headers(scope["headers"])
-        if method == "OPTIONS" and is_cors_preflight(scope["headers"]):
+        # The core's rule decides; asking only for OPTIONS spares converting the headers.
+        if method == "OPTIONS" and is_cors_preflight(method, scope["headers"]):
             # Preflights carry no credentials; the CORS layer answers them.
             await self.app(scope, receive, send)
             return
@@ -114,9 +116,8 @@ def scheme_used(headers: list[str]) -> Scheme | None:
     return "dpop" if scheme == "dpop" else "bearer" if scheme == "bearer" else None
 
 
-def is_cors_preflight(raw: Any) -> bool:
-    names = {name.lower() for name, _ in raw}
-    return b"origin" in names and b"access-control-request-method" in names
+def is_cors_preflight(method: str, raw: Any) -> bool:
+    return _native.is_cors_preflight(method, [name.decode("latin-1") for name, _ in raw])
 
 
 def request_target(scope: Scope) -> tuple[str, str]:
