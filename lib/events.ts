@@ -56,7 +56,11 @@ export type AuthEvent =
       type: 'verification';
       resource?: string;
       durationMs: number;
-      /** Whether the verifier accepted the token (scopes are checked after). */
+      /**
+       * Whether the verifier accepted the token (scopes are checked after). For a
+       * custom verify function: that it returned an identity; its issuer, audience
+       * and expiry are checked after it, by the core, with the scopes.
+       */
       valid: boolean;
     };
 

@@ -101,7 +101,9 @@ class VerificationEvent(TypedDict):
     resource: str | None
     #: Milliseconds, fractional.
     duration_ms: float
-    #: Whether the verifier accepted the token (scopes are checked after).
+    #: Whether the verifier accepted the token (scopes are checked after). For a
+    #: custom verify function: that it returned an identity; its issuer, audience
+    #: and expiry are checked after it, by the core, with the scopes.
     valid: bool
 
 
