@@ -19,6 +19,9 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from importlib.metadata import version
 from pathlib import Path
+from typing import Any
+
+from fleetkit import Answerer, IntrospectionServer
 
 APPS = Path(__file__).parent / "sdk_apps"
 
@@ -108,3 +111,16 @@ def get(url: str) -> tuple[int, bytes]:
             return response.status, response.read()
     except urllib.error.HTTPError as error:
         return error.code, error.read()
+
+
+def opaque_answers(endpoint: IntrospectionServer, resource: str) -> Answerer:
+    """Introspection answers for an app at ``resource``: a token starting with
+    ``good-`` is active for user ``user-of-<token>`` with scopes read and write;
+    any other is inactive."""
+
+    def answer(token: str) -> dict[str, Any]:
+        if token.startswith("good-"):
+            return endpoint.active(aud=resource, sub=f"user-of-{token}", scope="read write")
+        return {"active": False}
+
+    return answer

@@ -10,13 +10,15 @@ from __future__ import annotations
 import importlib.util
 import json
 import time
+import warnings
 from collections.abc import Iterator
 from typing import Any
 
 import anyio
 import pytest
 from authserver import AuthServer, auth_server
-from sdkserver import free_port, get, post, serve
+from fleetkit import IntrospectionServer, introspection_server
+from sdkserver import free_port, get, opaque_answers, post, serve
 
 if importlib.util.find_spec("fastmcp") is None:
     pytest.skip(
@@ -45,6 +47,18 @@ def server(issuer: AuthServer) -> Iterator[tuple[str, str]]:
     resource = f"http://127.0.0.1:{port}/mcp"
     with serve("fastmcp_app", port, {"ISSUER": issuer.issuer, "RESOURCE": resource}) as url:
         yield url, resource
+
+
+@pytest.fixture(scope="module")
+def introspecting() -> Iterator[tuple[str, str, IntrospectionServer]]:
+    """The app in 'introspection' mode, its tokens opaque (``sdkserver.opaque_answers``)."""
+    with introspection_server() as endpoint:
+        port = free_port()
+        resource = f"http://127.0.0.1:{port}/mcp"
+        endpoint.answer = opaque_answers(endpoint, resource)
+        env = {"ISSUER": endpoint.issuer, "RESOURCE": resource, "MODE": "introspection"}
+        with serve("fastmcp_app", port, env) as url:
+            yield url, resource, endpoint
 
 
 def _mcp_auth(issuer: AuthServer, resource: str, jwks_uri: str | None = None) -> MCPAuth:
@@ -156,3 +170,53 @@ def test_an_outage_raises_token_verification_error(issuer: AuthServer) -> None:
 
     with pytest.raises(TokenVerificationError):
         anyio.run(verify)
+
+
+def test_an_opaque_token_is_introspected(
+    introspecting: tuple[str, str, IntrospectionServer],
+) -> None:
+    url, resource, endpoint = introspecting
+    seen = anyio.run(_whoami, f"{url}/mcp", "good-alice")
+    assert seen["type"] == "fastmcp.server.auth.auth.AccessToken"
+    assert seen["subject"] == "user-of-good-alice"
+    assert seen["client_id"] == "app"
+    assert seen["scopes"] == ["read", "write"]
+    assert seen["resource"] == resource
+    assert seen["iss"] == endpoint.issuer
+    # Every request of the session carried the token; the core's cache answered after the first.
+    assert endpoint.tokens.count("good-alice") == 1
+
+
+def test_an_inactive_token_is_refused(introspecting: tuple[str, str, IntrospectionServer]) -> None:
+    url, _, endpoint = introspecting
+    status, headers, _ = post(f"{url}/mcp", {"Authorization": "Bearer revoked-1"})
+    assert status == 401
+    assert headers["www-authenticate"].startswith('Bearer error="invalid_token"')
+    assert "revoked-1" in endpoint.tokens, "the endpoint was asked"
+
+
+def test_verify_token_directly_through_introspection() -> None:
+    resource = "https://mcp.example.com/mcp"
+    with introspection_server() as endpoint, warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # the server's metadata lacks PKCE: a warning
+        endpoint.answer = opaque_answers(endpoint, resource)
+        config = fetch_server_config(endpoint.issuer, AuthServerType.OAUTH)
+        metadata = ResourceServerMetadata(resource=resource, authorization_servers=[config])
+        mcp_auth = MCPAuth(protected_resources=ResourceServerConfig(metadata=metadata))
+        provider = mcp_auth.fastmcp_auth(
+            resource,
+            required_scopes=["read"],
+            mode_or_verify="introspection",
+            introspection={"client_id": "rs", "client_secret": "s3cret"},
+        )
+
+        async def verify(token: str) -> AccessToken | None:
+            result: AccessToken | None = await provider.verify_token(token)
+            return result
+
+        access = anyio.run(verify, "good-carol")
+        assert isinstance(access, AccessToken)
+        assert access.subject == "user-of-good-carol" and access.resource == resource
+        assert anyio.run(verify, "good-carol") is not None
+        assert anyio.run(verify, "inactive") is None
+        assert endpoint.tokens == ["good-carol", "inactive"], "the answer is cached"

@@ -10,7 +10,8 @@ import anyio
 import httpx
 import pytest
 from authserver import AuthServer, auth_server
-from sdkserver import free_port, mcp_major, post, serve
+from fleetkit import IntrospectionServer, introspection_server
+from sdkserver import free_port, mcp_major, opaque_answers, post, serve
 
 if mcp_major() != 1:
     pytest.skip("mcp 1.x: runs in target/py-venv (scripts/python-test.sh)", allow_module_level=True)
@@ -32,6 +33,18 @@ def server(issuer: AuthServer) -> Iterator[tuple[str, str]]:
     resource = f"http://127.0.0.1:{port}/mcp"
     with serve("mcp1_app", port, {"ISSUER": issuer.issuer, "RESOURCE": resource}) as url:
         yield url, resource
+
+
+@pytest.fixture(scope="module")
+def introspecting() -> Iterator[tuple[str, str, IntrospectionServer]]:
+    """The app in 'introspection' mode, its tokens opaque (``sdkserver.opaque_answers``)."""
+    with introspection_server() as endpoint:
+        port = free_port()
+        resource = f"http://127.0.0.1:{port}/mcp"
+        endpoint.answer = opaque_answers(endpoint, resource)
+        env = {"ISSUER": endpoint.issuer, "RESOURCE": resource, "MODE": "introspection"}
+        with serve("mcp1_app", port, env) as url:
+            yield url, resource, endpoint
 
 
 async def _whoami(url: str, token: str) -> Any:
@@ -90,3 +103,26 @@ def test_a_missing_scope_is_the_sdk_403(server: tuple[str, str], issuer: AuthSer
     assert status == 403
     assert 'error="insufficient_scope"' in headers["www-authenticate"]
     assert "Required scope: read" in headers["www-authenticate"]
+
+
+def test_an_opaque_token_is_introspected(
+    introspecting: tuple[str, str, IntrospectionServer],
+) -> None:
+    url, resource, endpoint = introspecting
+    seen = anyio.run(_whoami, f"{url}/mcp", "good-alice")
+    assert seen["type"] == "mcp.server.auth.provider.AccessToken"
+    assert seen["subject"] == "user-of-good-alice"
+    assert seen["client_id"] == "app"
+    assert seen["scopes"] == ["read", "write"]
+    assert seen["resource"] == resource
+    assert seen["iss"] == endpoint.issuer
+    # Every request of the session carried the token; the core's cache answered after the first.
+    assert endpoint.tokens.count("good-alice") == 1
+
+
+def test_an_inactive_token_is_refused(introspecting: tuple[str, str, IntrospectionServer]) -> None:
+    url, _, endpoint = introspecting
+    status, headers, _ = post(f"{url}/mcp", {"Authorization": "Bearer revoked-1"})
+    assert status == 401
+    assert headers["www-authenticate"].startswith('Bearer error="invalid_token"')
+    assert "revoked-1" in endpoint.tokens, "the endpoint was asked"

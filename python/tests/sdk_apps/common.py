@@ -14,12 +14,25 @@ from mcp_auth_rs.utils import fetch_server_config
 ISSUER = os.environ["ISSUER"]
 RESOURCE = os.environ["RESOURCE"]
 REQUIRED = os.environ.get("REQUIRED_SCOPES", "read").split()
+# 'jwt' (an OpenID Provider's tokens) or 'introspection' (an RFC 8414 server's
+# opaque tokens, asked about at its endpoint as client "rs").
+MODE = os.environ.get("MODE", "jwt")
+#: The token options every app passes to its integration.
+MODE_OPTIONS: dict[str, Any] = (
+    {"mode_or_verify": MODE, "introspection": {"client_id": "rs", "client_secret": "s3cret"}}
+    if MODE != "jwt"
+    else {}
+)
 
 mcp_auth = MCPAuth(
     protected_resources=ResourceServerConfig(
         metadata=ResourceServerMetadata(
             resource=RESOURCE,
-            authorization_servers=[fetch_server_config(ISSUER, AuthServerType.OIDC)],
+            authorization_servers=[
+                fetch_server_config(
+                    ISSUER, AuthServerType.OIDC if MODE == "jwt" else AuthServerType.OAUTH
+                )
+            ],
             scopes_supported=["read", "write"],
         )
     )

@@ -5,9 +5,11 @@ from fastmcp.server.dependencies import get_access_token
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 
-from sdk_apps.common import REQUIRED, RESOURCE, describe, mcp_auth
+from sdk_apps.common import MODE_OPTIONS, REQUIRED, RESOURCE, describe, mcp_auth
 
-mcp = FastMCP("fastmcp-4", auth=mcp_auth.fastmcp_auth(RESOURCE, required_scopes=REQUIRED))
+mcp = FastMCP(
+    "fastmcp-4", auth=mcp_auth.fastmcp_auth(RESOURCE, required_scopes=REQUIRED, **MODE_OPTIONS)
+)
 
 
 @mcp.tool()

@@ -5,11 +5,11 @@ from mcp.server.auth.settings import AuthSettings
 from mcp.server.fastmcp import FastMCP
 from pydantic import AnyHttpUrl
 
-from sdk_apps.common import ISSUER, REQUIRED, RESOURCE, describe, mcp_auth
+from sdk_apps.common import ISSUER, MODE_OPTIONS, REQUIRED, RESOURCE, describe, mcp_auth
 
 mcp = FastMCP(
     "sdk-1",
-    token_verifier=mcp_auth.token_verifier(resource=RESOURCE),
+    token_verifier=mcp_auth.token_verifier(resource=RESOURCE, **MODE_OPTIONS),
     auth=AuthSettings(
         issuer_url=AnyHttpUrl(ISSUER),
         resource_server_url=AnyHttpUrl(RESOURCE),
