@@ -599,6 +599,12 @@ export interface VerifiedToken {
 
 export interface VerifierOptions {
   issuers: Array<TrustedIssuerOptions>
+  /**
+   * Instead of `issuers`: one key set whose signatures are trusted for
+   * tokens of any `iss` (mcpauth's `create_verify_jwt`); the caller must
+   * check the issuer of what it accepts.
+   */
+  anyIssuerJwksUri?: string
   /** Accepted `aud` values; URLs compare with scheme and host case-insensitive. */
   audiences?: Array<string>
   /** Explicitly skip the audience check (not recommended). */

@@ -46,6 +46,10 @@ pub struct RemoteJwkSetOptions {
 #[napi(object, object_from_js = false, object_to_js = false)]
 pub struct VerifierOptions {
     pub issuers: Vec<TrustedIssuerOptions>,
+    /// Instead of `issuers`: one key set whose signatures are trusted for
+    /// tokens of any `iss` (mcpauth's `create_verify_jwt`); the caller must
+    /// check the issuer of what it accepts.
+    pub any_issuer_jwks_uri: Option<String>,
     /// Accepted `aud` values; URLs compare with scheme and host case-insensitive.
     pub audiences: Option<Vec<String>>,
     /// Explicitly skip the audience check (not recommended).

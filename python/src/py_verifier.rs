@@ -88,6 +88,25 @@ impl Verifier {
         })
     }
 
+    /// Verifies `token`, fetching keys first when they are not cached (or the
+    /// token names an unknown key), blocking this thread while it does (the
+    /// GIL released). For synchronous callers such as mcpauth's
+    /// `create_verify_jwt`; from asyncio use the `Authenticator`.
+    fn verify<'py>(&self, py: Python<'py>, token: &str) -> PyResult<Bound<'py, PyDict>> {
+        entry(py, || {
+            let inner = &self.inner;
+            let result = match py.detach(|| inner.step(token, false)) {
+                Step::Settled(result) => to_py(py, result)?,
+                Step::Offload(ready) => to_py(py, py.detach(|| inner.complete(ready)))?,
+                Step::Fetch(pending) => {
+                    let inner = inner.clone();
+                    block_on(py, "verify", async move { inner.resolve(pending).await })?
+                }
+            };
+            to_dict(py, &result)
+        })
+    }
+
     /// Discovers metadata and loads keys for every trusted issuer, blocking
     /// this thread (not others: the GIL is released). For start-up code;
     /// from asyncio use `prepare_async`.

@@ -10,7 +10,7 @@ from typing import Any
 import authserver
 import pytest
 from authserver import AuthServer
-from sdkserver import serve_app
+from sdkserver import opaque_answers, serve_app
 
 RESOURCE = "https://mcp.example.com/mcp"
 PRM = "https://mcp.example.com/.well-known/oauth-protected-resource/mcp"
@@ -73,3 +73,14 @@ def sdk_app(request: pytest.FixtureRequest, issuer: AuthServer) -> Iterator[tupl
     trusting ``issuer``: (its base URL, the resource it protects)."""
     with serve_app(request.module.SDK_APP, issuer.issuer) as served:
         yield served
+
+
+@pytest.fixture(scope="module")
+def sdk_opaque_app(request: pytest.FixtureRequest) -> Iterator[tuple[str, str, AuthServer]]:
+    """The test module's ``SDK_APP`` in 'introspection' mode, trusting an
+    introspection server of its own whose tokens are ``sdkserver.opaque_answers``:
+    (its base URL, the resource it protects, the server)."""
+    with authserver.introspection_server() as server:
+        with serve_app(request.module.SDK_APP, server.issuer, "introspection") as (url, resource):
+            server.answer = opaque_answers(server, resource)
+            yield url, resource, server

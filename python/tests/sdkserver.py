@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import Any
 
 import anyio
-from authserver import AuthServer
+from authserver import Answerer, AuthServer
 
 APPS = Path(__file__).parent / "sdk_apps"
 
@@ -93,11 +93,12 @@ def serve(module: str, port: int, env: dict[str, str]) -> AbstractContextManager
 
 
 @contextmanager
-def serve_app(module: str, issuer: str) -> Iterator[tuple[str, str]]:
-    """``serve`` on a free port, protecting ``<url>/mcp`` for ``issuer``: (url, resource)."""
+def serve_app(module: str, issuer: str, mode: str = "jwt") -> Iterator[tuple[str, str]]:
+    """``serve`` on a free port, protecting ``<url>/mcp`` for ``issuer`` with
+    token mode ``mode`` (``sdk_apps/common.py``): (url, resource)."""
     port = free_port()
     resource = f"http://127.0.0.1:{port}/mcp"
-    with serve(module, port, {"ISSUER": issuer, "RESOURCE": resource}) as url:
+    with serve(module, port, {"ISSUER": issuer, "RESOURCE": resource, "MODE": mode}) as url:
         yield url, resource
 
 
@@ -183,6 +184,41 @@ def assert_caller(seen: dict[str, Any], kind: str, issuer: str, resource: str) -
     assert isinstance(seen["expires_at"], int)
 
 
+def opaque_answers(endpoint: AuthServer, resource: str) -> Answerer:
+    """Introspection answers for an app at ``resource``: a token starting with
+    ``good-`` is active for user ``user-of-<token>`` with scopes read and write;
+    any other is inactive."""
+
+    def answer(token: str) -> dict[str, Any]:
+        if token.startswith("good-"):
+            return endpoint.active(aud=resource, sub=f"user-of-{token}", scope="read write")
+        return {"active": False}
+
+    return answer
+
+
+def assert_opaque_caller(
+    seen: dict[str, Any], kind: str, endpoint: AuthServer, resource: str
+) -> None:
+    """``whoami``'s answer for the opaque token ``good-alice`` (``opaque_answers``)."""
+    assert seen["type"] == kind
+    assert seen["subject"] == "user-of-good-alice"
+    assert seen["client_id"] == "app"
+    assert seen["scopes"] == ["read", "write"]
+    assert seen["resource"] == resource
+    assert seen["iss"] == endpoint.issuer
+    # Every request of the session carried the token; the core's cache answered after the first.
+    assert endpoint.tokens.count("good-alice") == 1
+
+
+def assert_inactive_is_refused(url: str, endpoint: AuthServer) -> None:
+    """An inactive opaque token at ``<url>/mcp`` is a 401, after asking the endpoint."""
+    status, headers, _ = post(f"{url}/mcp", bearer("revoked-1"))
+    assert status == 401
+    assert headers["www-authenticate"].startswith('Bearer error="invalid_token"')
+    assert "revoked-1" in endpoint.tokens, "the endpoint was asked"
+
+
 def sdk_challenge(url: str) -> str:
     """The official SDK's challenge for a request without a token."""
     return (
@@ -194,7 +230,8 @@ def sdk_challenge(url: str) -> str:
 class OfficialSdkCases:
     """The cases both official SDKs' apps pass (``TokenVerifier`` behind the
     SDK's own gate). A test module subclasses this as ``Test…`` and names
-    its app in ``SDK_APP`` (the ``sdk_app`` fixture, conftest.py)."""
+    its app in ``SDK_APP`` (the ``sdk_app`` and ``sdk_opaque_app`` fixtures,
+    conftest.py)."""
 
     def test_a_tool_sees_the_caller(self, sdk_app: tuple[str, str], issuer: AuthServer) -> None:
         url, resource = sdk_app
@@ -226,3 +263,16 @@ class OfficialSdkCases:
         assert status == 403
         assert 'error="insufficient_scope"' in headers["www-authenticate"]
         assert "Required scope: read" in headers["www-authenticate"]
+
+    def test_an_opaque_token_is_introspected(
+        self, sdk_opaque_app: tuple[str, str, AuthServer]
+    ) -> None:
+        url, resource, endpoint = sdk_opaque_app
+        seen = whoami(url, "good-alice")
+        assert_opaque_caller(seen, "mcp.server.auth.provider.AccessToken", endpoint, resource)
+
+    def test_an_inactive_token_is_refused(
+        self, sdk_opaque_app: tuple[str, str, AuthServer]
+    ) -> None:
+        url, _, endpoint = sdk_opaque_app
+        assert_inactive_is_refused(url, endpoint)

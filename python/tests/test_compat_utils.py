@@ -40,6 +40,7 @@ def test_all_lists_what_is_importable() -> None:
             "AuthServerConfigWarningCode",
             "BearerWWWAuthenticateHeader",
             "create_resource_metadata_endpoint",
+            "create_verify_jwt",
             "fetch_server_config",
             "fetch_server_config_async",
             "fetch_server_config_by_well_known_url",

@@ -10,12 +10,21 @@ from __future__ import annotations
 import importlib.util
 import json
 import time
+import warnings
 from typing import Any
 
 import anyio
 import pytest
 from authserver import AuthServer
-from sdkserver import assert_caller, bearer, get, post
+from sdkserver import (
+    assert_caller,
+    assert_inactive_is_refused,
+    assert_opaque_caller,
+    bearer,
+    get,
+    opaque_answers,
+    post,
+)
 
 if importlib.util.find_spec("fastmcp") is None:
     pytest.skip(
@@ -137,3 +146,41 @@ def test_an_outage_raises_token_verification_error(issuer: AuthServer) -> None:
 
     with pytest.raises(TokenVerificationError):
         anyio.run(verify)
+
+
+def test_an_opaque_token_is_introspected(sdk_opaque_app: tuple[str, str, AuthServer]) -> None:
+    url, resource, endpoint = sdk_opaque_app
+    seen = anyio.run(_whoami, f"{url}/mcp", "good-alice")
+    assert_opaque_caller(seen, "fastmcp.server.auth.auth.AccessToken", endpoint, resource)
+
+
+def test_an_inactive_token_is_refused(sdk_opaque_app: tuple[str, str, AuthServer]) -> None:
+    url, _, endpoint = sdk_opaque_app
+    assert_inactive_is_refused(url, endpoint)
+
+
+def test_verify_token_directly_through_introspection(endpoint: AuthServer) -> None:
+    resource = "https://mcp.example.com/mcp"
+    endpoint.answer = opaque_answers(endpoint, resource)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # the server's metadata lacks PKCE: a warning
+        config = fetch_server_config(endpoint.issuer, AuthServerType.OAUTH)
+    metadata = ResourceServerMetadata(resource=resource, authorization_servers=[config])
+    mcp_auth = MCPAuth(protected_resources=ResourceServerConfig(metadata=metadata))
+    provider = mcp_auth.fastmcp_auth(
+        resource,
+        required_scopes=["read"],
+        mode_or_verify="introspection",
+        introspection={"client_id": "rs", "client_secret": "s3cret"},
+    )
+
+    async def verify(token: str) -> AccessToken | None:
+        result: AccessToken | None = await provider.verify_token(token)
+        return result
+
+    access = anyio.run(verify, "good-carol")
+    assert isinstance(access, AccessToken)
+    assert access.subject == "user-of-good-carol" and access.resource == resource
+    assert anyio.run(verify, "good-carol") is not None
+    assert anyio.run(verify, "inactive") is None
+    assert endpoint.tokens == ["good-carol", "inactive"], "the answer is cached"

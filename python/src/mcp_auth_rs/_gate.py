@@ -18,7 +18,9 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from mcp_auth_rs import _native
+from mcp_auth_rs._convert import invalid_config
 from mcp_auth_rs._native import Answer, NativeAuthError, Verify
+from mcp_auth_rs._scopes import HierarchyEntries, native_rules
 from mcp_auth_rs.events import Emitter, token_id
 from mcp_auth_rs.exceptions import (
     BearerAuthExceptionCode,
@@ -234,6 +236,50 @@ class Gate:
         if isinstance(error, (MCPAuthAuthServerException, MCPAuthConfigException)):
             return "server", {"code": _code_text(error.code), "description": error.message}
         return "unexpected", {}
+
+
+def new_authenticator(
+    metadata_url: str | None,
+    required_scopes: list[str],
+    show_error_details: bool,
+    max_token_length: int,
+    route: str,
+    verifier: _native.Verifier | None,
+    dpop: _native.DpopChecker | None,
+    introspector: _native.Introspector | None,
+    *,
+    hierarchy: HierarchyEntries | None = None,
+    caller_checks: dict[str, Any] | None = None,
+) -> _native.Authenticator:
+    """The native decision for one gate; the core checks every option.
+
+    ``caller_checks`` (``issuers``, ``audiences``): what a custom verifier's
+    identity must name, checked by the core after the verifier."""
+    options: dict[str, Any] = {
+        "requiredScopes": required_scopes,
+        "showErrorDetails": show_error_details,
+        "maxTokenLength": max_token_length,
+        "route": route,
+    }
+    if metadata_url is not None:
+        options["resourceMetadataUrl"] = metadata_url
+    if hierarchy is not None:
+        options["scopeHierarchy"] = native_rules(hierarchy)
+    if caller_checks is not None:
+        options["callerChecks"] = caller_checks
+    try:
+        return _native.Authenticator(json.dumps(options), verifier, dpop, introspector)
+    except _native.NativeAuthError as error:
+        raise invalid_config(error.reason) from None
+
+
+def bearer_limits(audiences: list[str] | None) -> int:
+    """The core's checks of the audiences; returns the longest token accepted."""
+    options = {"audiences": audiences if audiences is not None else False}
+    try:
+        return _native.check_bearer_limits(json.dumps(options))
+    except _native.NativeAuthError as error:
+        raise invalid_config(error.reason) from None
 
 
 def reply(answer: Answer) -> Reply:

@@ -10,15 +10,16 @@ import json
 import warnings
 from collections.abc import Iterable
 from contextvars import ContextVar
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal, TypedDict
 
 from starlette.routing import Route, Router
 
 from mcp_auth_rs import _native
 from mcp_auth_rs._dpop import resolve_dpop
-from mcp_auth_rs._gate import Gate, Verify_
+from mcp_auth_rs._gate import Gate, Verify_, bearer_limits, new_authenticator
 from mcp_auth_rs._metadata import MetadataDocument, metadata_router
-from mcp_auth_rs._scopes import HierarchyEntries, compile_scope_hierarchy, native_rules
+from mcp_auth_rs._scopes import HierarchyEntries, compile_scope_hierarchy
 from mcp_auth_rs._setup import Legacy, Resource, Resources, camel_case, invalid_config, resolve
 from mcp_auth_rs._step_up import require_scopes
 from mcp_auth_rs.config import AuthServerConfig, ServerMetadataPaths
@@ -70,6 +71,24 @@ _CLAIM_KEYS = ("scope_claims", "client_ids", "required_claim_values")
 #: The modes the core verifies itself ('introspection' and 'auto' need ``introspection``).
 Mode = Literal["jwt", "introspection", "auto"]
 _MODES = ("jwt", "introspection", "auto")
+
+
+@dataclass(frozen=True)
+class _Checks:
+    """What judges one call's tokens: shared by the gates built from it."""
+
+    target: Resource | None
+    verify: Verify_ | None
+    route: str
+    trusted_issuers: frozenset[str]
+    audiences: list[str] | None
+    max_token_length: int
+    verifier: _native.Verifier | None
+    introspector: _native.Introspector | None
+    dpop: _native.DpopChecker | None
+    hierarchy: HierarchyEntries | None
+    events: Emitter
+
 
 # mcpauth's default: one variable for every instance unless one is passed.
 _DEFAULT_CONTEXT_VAR: ContextVar[AuthInfo | None] = ContextVar("mcp_auth_context", default=None)
@@ -168,11 +187,6 @@ class MCPAuth:
         ``on_auth_event`` hears this middleware's events, after the
         ``MCPAuth`` one.
         """
-        if mode_or_verify not in _MODES and not callable(mode_or_verify):
-            raise ValueError(
-                "mode_or_verify must be 'jwt', 'introspection', 'auto' or a callable "
-                "function that verifies tokens."
-            )
         gate = self._gate(
             mode_or_verify,
             audience,
@@ -196,20 +210,34 @@ class MCPAuth:
         audience: str | None = None,
         leeway: float | None = None,
         *,
+        mode_or_verify: Mode | Verify_ = "jwt",
         jwt_verify: JwtVerifyOptions | None = None,
         claims: ClaimOptions | None = None,
+        introspection: IntrospectionOptions | None = None,
+        on_auth_event: AuthEventListener | None = None,
     ) -> McpTokenVerifier:
         """A ``TokenVerifier`` for the official ``mcp`` SDK (1.x ``FastMCP``, 2.x ``MCPServer``).
 
-        Tokens are verified by the core exactly as ``bearer_auth_middleware('jwt',
-        resource=resource)`` verifies them (``audience`` defaults to ``resource``);
-        the SDK then answers the HTTP side itself (see ``docs/sdk.md`` for what
-        that loses). ``mcp`` is imported on first use only.
+        Tokens are judged by the core exactly as ``bearer_auth_middleware(
+        mode_or_verify, resource=resource, …)`` judges them: 'jwt' (the
+        default), 'introspection' and 'auto' with ``introspection``, or a
+        custom verify function; ``audience`` defaults to ``resource``. The SDK
+        then answers the HTTP side itself (see ``docs/sdk.md`` for what that
+        loses). ``mcp`` is imported on first use only.
         """
         from mcp_auth_rs.sdk import McpTokenVerifier
 
-        gate = self._gate("jwt", audience, None, False, leeway, resource, jwt_verify, claims=claims)
-        return McpTokenVerifier(gate, resource)
+        checks = self._checks(
+            mode_or_verify,
+            audience,
+            leeway,
+            resource,
+            jwt_verify,
+            claims=claims,
+            introspection=introspection,
+            on_auth_event=on_auth_event,
+        )
+        return McpTokenVerifier(self._gate_from(checks, None, False), resource)
 
     def fastmcp_auth(
         self,
@@ -219,34 +247,38 @@ class MCPAuth:
         show_error_details: bool = False,
         leeway: float | None = None,
         *,
+        mode_or_verify: Mode | Verify_ = "jwt",
         jwt_verify: JwtVerifyOptions | None = None,
         claims: ClaimOptions | None = None,
+        introspection: IntrospectionOptions | None = None,
+        on_auth_event: AuthEventListener | None = None,
     ) -> FastMCPAuthProvider:
         """An auth provider for FastMCP 4: ``FastMCP(..., auth=mcp_auth.fastmcp_auth(R))``.
 
         Its middleware is this package's gate on the MCP endpoint (the core's
         400/401/403/503 and challenges), its route serves this resource's RFC 9728
         document, and tools see the caller through ``get_access_token()``.
-        Needs ``fastmcp`` (imported here, not before).
+        ``mode_or_verify``, ``introspection`` and the other options are
+        ``bearer_auth_middleware``'s. Needs ``fastmcp`` (imported here, not before).
         """
         from mcp_auth_rs.fastmcp import new_provider
 
         target = self._target(resource)
         if target is None:
             raise invalid_config("`fastmcp_auth` needs the `protected_resources` configuration.")
-        gate = self._gate(
-            "jwt",
+        # One verifier and one introspector (one cache) behind both gates.
+        checks = self._checks(
+            mode_or_verify,
             audience,
-            required_scopes,
-            show_error_details,
             leeway,
             resource,
             jwt_verify,
             claims=claims,
+            introspection=introspection,
+            on_auth_event=on_auth_event,
         )
-        verifier_gate = self._gate(
-            "jwt", audience, None, False, leeway, resource, jwt_verify, claims=claims
-        )
+        gate = self._gate_from(checks, required_scopes, show_error_details)
+        verifier_gate = self._gate_from(checks, None, False)
         return new_provider(target, gate, verifier_gate, self._context_var)
 
     def _gate(
@@ -265,6 +297,40 @@ class MCPAuth:
         scope_hierarchy: dict[str, list[str]] | None = None,
         on_auth_event: AuthEventListener | None = None,
     ) -> Gate:
+        checks = self._checks(
+            mode_or_verify,
+            audience,
+            leeway,
+            resource,
+            jwt_verify,
+            claims=claims,
+            introspection=introspection,
+            dpop=dpop,
+            scope_hierarchy=scope_hierarchy,
+            on_auth_event=on_auth_event,
+        )
+        return self._gate_from(checks, required_scopes, show_error_details)
+
+    def _checks(
+        self,
+        mode_or_verify: Mode | Verify_,
+        audience: str | None,
+        leeway: float | None,
+        resource: str | None,
+        jwt_verify: JwtVerifyOptions | None,
+        *,
+        claims: ClaimOptions | None = None,
+        introspection: IntrospectionOptions | None = None,
+        dpop: DpopSetting | None = None,
+        scope_hierarchy: dict[str, list[str]] | None = None,
+        on_auth_event: AuthEventListener | None = None,
+    ) -> _Checks:
+        """The native parts that judge tokens, built once for any number of gates."""
+        if mode_or_verify not in _MODES and not callable(mode_or_verify):
+            raise ValueError(
+                "mode_or_verify must be 'jwt', 'introspection', 'auto' or a callable "
+                "function that verifies tokens."
+            )
         target = self._target(resource)
         listeners = [self._on_auth_event, on_auth_event]
         events = Emitter(listeners)
@@ -274,9 +340,9 @@ class MCPAuth:
             warnings.warn(
                 "bearer_auth_middleware accepts tokens for any audience: "
                 "set `resource` or `audience`.",
-                stacklevel=3,
+                stacklevel=4,
             )
-        max_token_length = self._bearer_limits(audiences)
+        max_token_length = bearer_limits(audiences)
         checks: dict[str, Any] = dict(jwt_verify or {})
         if leeway is not None:
             checks.setdefault("clock_tolerance", leeway)
@@ -315,31 +381,55 @@ class MCPAuth:
         else:
             hierarchy = compile_scope_hierarchy(scope_hierarchy, "scope_hierarchy")
             checker = resolve_dpop(dpop if dpop is not None else "off", resource, events)
-        caller_checks: dict[str, Any] | None = None
-        if not isinstance(mode_or_verify, str):
+        return _Checks(
+            target=target,
+            verify=None if isinstance(mode_or_verify, str) else mode_or_verify,
+            route=mode_or_verify if isinstance(mode_or_verify, str) else "caller",
             # A custom verifier's answer must name a configured issuer, as 'jwt' mode's tokens do.
-            caller_checks = {"issuers": [server.metadata.issuer for server in servers]}
-            if audiences is not None:
-                caller_checks["audiences"] = audiences
-        native = self._authenticator(
-            target,
+            trusted_issuers=frozenset(server.metadata.issuer for server in servers),
+            audiences=audiences,
+            max_token_length=max_token_length,
+            verifier=verifier,
+            introspector=introspector,
+            dpop=checker,
+            hierarchy=hierarchy,
+            events=events,
+        )
+
+    def _gate_from(
+        self, checks: _Checks, required_scopes: list[str] | None, show_error_details: bool
+    ) -> Gate:
+        target = checks.target
+        native = new_authenticator(
+            target.metadata_url if target else None,
             required_scopes or [],
             show_error_details,
-            max_token_length,
-            mode_or_verify if isinstance(mode_or_verify, str) else "caller",
-            hierarchy,
-            verifier,
-            checker,
-            introspector,
-            caller_checks,
+            checks.max_token_length,
+            checks.route,
+            checks.verifier,
+            checks.dpop,
+            checks.introspector,
+            hierarchy=checks.hierarchy,
+            caller_checks=self._caller_checks(checks),
         )
         return Gate(
             native,
-            verify=None if isinstance(mode_or_verify, str) else mode_or_verify,
+            verify=checks.verify,
             resource=target.resource if target else None,
             show_error_details=show_error_details,
-            events=events,
+            events=checks.events,
         )
+
+    @staticmethod
+    def _caller_checks(checks: _Checks) -> dict[str, Any] | None:
+        # A custom verifier's answer must name a configured issuer, as 'jwt'
+        # mode's tokens do; the core checks it (and the audiences) in `finish`.
+        if checks.verify is None:
+            return None
+        caller_checks: dict[str, Any] = {"issuers": sorted(checks.trusted_issuers)}
+        if checks.audiences is not None:
+            caller_checks["audiences"] = checks.audiences
+        return caller_checks
 
     def _target(self, resource: str | None) -> Resource | None:
         if isinstance(self._resolved, Legacy):
@@ -357,14 +447,6 @@ class MCPAuth:
     def _legacy_servers(self) -> list[AuthServerConfig]:
         assert isinstance(self._resolved, Legacy)
         return [self._resolved.server]
-
-    @staticmethod
-    def _bearer_limits(audiences: list[str] | None) -> int:
-        options = {"audiences": audiences if audiences is not None else False}
-        try:
-            return _native.check_bearer_limits(json.dumps(options))
-        except _native.NativeAuthError as error:
-            raise invalid_config(error.reason) from None
 
     def _verifier(
         self,
@@ -419,36 +501,6 @@ class MCPAuth:
         for listener in listeners:
             shared[1].add(listener)
         return shared[0]
-
-    @staticmethod
-    def _authenticator(
-        target: Resource | None,
-        required_scopes: list[str],
-        show_error_details: bool,
-        max_token_length: int,
-        route: str,
-        hierarchy: HierarchyEntries | None,
-        verifier: _native.Verifier | None,
-        dpop: _native.DpopChecker | None,
-        introspector: _native.Introspector | None,
-        caller_checks: dict[str, Any] | None,
-    ) -> _native.Authenticator:
-        options: dict[str, Any] = {
-            "requiredScopes": required_scopes,
-            "showErrorDetails": show_error_details,
-            "maxTokenLength": max_token_length,
-            "route": route,
-        }
-        if target is not None:
-            options["resourceMetadataUrl"] = target.metadata_url
-        if hierarchy is not None:
-            options["scopeHierarchy"] = native_rules(hierarchy)
-        if caller_checks is not None:
-            options["callerChecks"] = caller_checks
-        try:
-            return _native.Authenticator(json.dumps(options), verifier, dpop, introspector)
-        except _native.NativeAuthError as error:
-            raise invalid_config(error.reason) from None
 
 
 def _claim_options(claims: object) -> dict[str, Any]:

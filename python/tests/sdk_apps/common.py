@@ -17,13 +17,18 @@ from mcp_auth_rs.types import ResourceServerConfig, ResourceServerMetadata
 from mcp_auth_rs.utils import fetch_server_config
 
 
-def protect(issuer: str, resource: str, scopes: list[str]) -> MCPAuth:
-    """An ``MCPAuth`` for ``resource``, trusting ``issuer`` (OIDC discovery)."""
+def protect(
+    issuer: str,
+    resource: str,
+    scopes: list[str],
+    server_type: AuthServerType = AuthServerType.OIDC,
+) -> MCPAuth:
+    """An ``MCPAuth`` for ``resource``, trusting ``issuer`` (discovery of ``server_type``)."""
     return MCPAuth(
         protected_resources=ResourceServerConfig(
             metadata=ResourceServerMetadata(
                 resource=resource,
-                authorization_servers=[fetch_server_config(issuer, AuthServerType.OIDC)],
+                authorization_servers=[fetch_server_config(issuer, server_type)],
                 scopes_supported=scopes,
             )
         )
@@ -32,12 +37,14 @@ def protect(issuer: str, resource: str, scopes: list[str]) -> MCPAuth:
 
 @dataclass(frozen=True)
 class AppEnv:
-    """An app's settings from ``ISSUER``, ``RESOURCE`` and ``REQUIRED_SCOPES``."""
+    """An app's settings from ``ISSUER``, ``RESOURCE``, ``REQUIRED_SCOPES`` and ``MODE``."""
 
     issuer: str
     resource: str
     required: list[str]
     mcp_auth: MCPAuth
+    #: The token options every app passes to its integration (none for 'jwt').
+    mode_options: dict[str, Any]
 
     def sdk_auth(self) -> dict[str, Any]:
         """The official SDK's ``token_verifier`` and ``auth`` keywords (1.x and 2.x alike)."""
@@ -45,7 +52,9 @@ class AppEnv:
         from pydantic import AnyHttpUrl
 
         return {
-            "token_verifier": self.mcp_auth.token_verifier(resource=self.resource),
+            "token_verifier": self.mcp_auth.token_verifier(
+                resource=self.resource, **self.mode_options
+            ),
             "auth": AuthSettings(
                 issuer_url=AnyHttpUrl(self.issuer),
                 resource_server_url=AnyHttpUrl(self.resource),
@@ -58,7 +67,17 @@ class AppEnv:
 def from_env() -> AppEnv:
     issuer, resource = os.environ["ISSUER"], os.environ["RESOURCE"]
     required = os.environ.get("REQUIRED_SCOPES", "read").split()
-    return AppEnv(issuer, resource, required, protect(issuer, resource, ["read", "write"]))
+    # 'jwt' (an OpenID Provider's tokens) or 'introspection' (an RFC 8414 server's
+    # opaque tokens, asked about at its endpoint as client "rs").
+    mode = os.environ.get("MODE", "jwt")
+    if mode == "jwt":
+        return AppEnv(issuer, resource, required, protect(issuer, resource, ["read", "write"]), {})
+    mcp_auth = protect(issuer, resource, ["read", "write"], AuthServerType.OAUTH)
+    options = {
+        "mode_or_verify": mode,
+        "introspection": {"client_id": "rs", "client_secret": "s3cret"},
+    }
+    return AppEnv(issuer, resource, required, mcp_auth, options)
 
 
 def describe(token: Any) -> str:

@@ -8,7 +8,7 @@ from starlette.responses import PlainTextResponse, Response
 from sdk_apps.common import describe, from_env
 
 env = from_env()
-auth = env.mcp_auth.fastmcp_auth(env.resource, required_scopes=env.required)
+auth = env.mcp_auth.fastmcp_auth(env.resource, required_scopes=env.required, **env.mode_options)
 mcp = FastMCP("fastmcp-4", auth=auth)
 
 

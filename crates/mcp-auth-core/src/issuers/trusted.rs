@@ -12,6 +12,12 @@ use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Instant;
 use url::Url;
 
+/// The issuer of a source that trusts a key set for tokens of any `iss`
+/// (`VerifierOptions::any_issuer_jwks_uri`): mcpauth's `create_verify_jwt`,
+/// whose caller checks the issuer itself. Never a valid issuer URL, so no
+/// configured issuer can mean it.
+pub const ANY_ISSUER: &str = "*";
+
 #[derive(Debug, Clone)]
 pub struct IssuerSource {
     pub issuer: String,
@@ -72,6 +78,10 @@ pub fn trusted_issuers(
     }
     let mut issuers: Vec<TrustedIssuer> = Vec::with_capacity(sources.len());
     for source in sources {
+        if source.issuer == ANY_ISSUER {
+            issuers.push(any_issuer(source, key_sets)?);
+            continue;
+        }
         let template = IssuerTemplate::parse(&source.issuer, source.tenants.as_deref())?;
         let url = match &template {
             Some(t) => check_issuer(&t.sample_issuer())?,
@@ -106,7 +116,32 @@ pub fn trusted_issuers(
     Ok(issuers)
 }
 
+/// A key set trusted for every `iss`: it needs its `jwks_uri` (nothing to discover).
+fn any_issuer(source: &IssuerSource, key_sets: &KeySetOptions) -> AuthResult<TrustedIssuer> {
+    let Some(jwks_uri) = &source.jwks_uri else {
+        return Err(AuthError::config(
+            "A key set trusted for any issuer needs its jwksUri.",
+        ));
+    };
+    let url = check_server_url(jwks_uri, "jwksUri")?;
+    let keys = OnceLock::new();
+    let _ = keys.set(key_set::shared(&url, key_sets));
+    Ok(TrustedIssuer {
+        issuer: ANY_ISSUER.to_owned(),
+        template: None,
+        kind: source.kind,
+        keys,
+        discovery_lock: tokio::sync::Mutex::new(()),
+        discovery_failure: Mutex::new(None),
+    })
+}
+
 impl TrustedIssuer {
+    /// Whether this source takes tokens of any issuer (`ANY_ISSUER`).
+    pub fn any(&self) -> bool {
+        self.issuer == ANY_ISSUER
+    }
+
     /// The key-set cache, once known (configured or discovered).
     pub fn keys(&self) -> Option<&Arc<KeySetCache>> {
         self.keys.get()

@@ -1,12 +1,13 @@
 //! Key-set events as every binding reports them: the issuer a JWKS URL
 //! belongs to, and an outage's reason as one of a fixed set of codes.
 
-use crate::issuers::trusted::IssuerSource;
+use crate::issuers::trusted::{IssuerSource, ANY_ISSUER};
 use std::collections::HashMap;
 
 /// Which issuer a key-set URL is for, from a verifier's trusted issuers: the
 /// one configured with that URL, else the only issuer when there is one
-/// (its URL then came from discovery).
+/// (its URL then came from discovery). A key set trusted for any issuer
+/// (`anyIssuerJwksUri`) names none: `*` is not an issuer.
 #[derive(Debug, Clone, Default)]
 pub struct JwksIssuers {
     by_uri: HashMap<String, String>,
@@ -15,12 +16,12 @@ pub struct JwksIssuers {
 
 impl JwksIssuers {
     pub fn new(issuers: &[IssuerSource]) -> Self {
-        let by_uri = issuers
-            .iter()
+        let named = || issuers.iter().filter(|s| s.issuer != ANY_ISSUER);
+        let by_uri = named()
             .filter_map(|s| Some((s.jwks_uri.clone()?, s.issuer.clone())))
             .collect();
         let only = match issuers {
-            [one] => Some(one.issuer.clone()),
+            [one] if one.issuer != ANY_ISSUER => Some(one.issuer.clone()),
             _ => None,
         };
         Self { by_uri, only }
@@ -130,5 +131,7 @@ mod tests {
             one.issuer_of("https://b.example/keys"),
             Some("https://b.example")
         );
+        let any = JwksIssuers::new(&[source(ANY_ISSUER, Some("https://keys.example/jwks"))]);
+        assert_eq!(any.issuer_of("https://keys.example/jwks"), None);
     }
 }

@@ -7,6 +7,7 @@
 use crate::error::{AuthError, AuthResult};
 use crate::http::FetchOptions;
 use crate::issuers::discovery::ServerType;
+use crate::issuers::trusted::{check_issuer, ANY_ISSUER};
 use crate::keys::algorithms;
 use crate::keys::key_set::KeySetOptions;
 use crate::options::decode::{self, decode};
@@ -61,7 +62,12 @@ pub struct RemoteJwkSetOptions {
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct VerifierOptions {
+    #[serde(default)]
     pub issuers: Vec<TrustedIssuerOptions>,
+    /// Instead of `issuers`: one key set whose signatures are trusted for
+    /// tokens of any `iss` (mcpauth's `create_verify_jwt`); the caller must
+    /// check the issuer of what it accepts.
+    pub any_issuer_jwks_uri: Option<String>,
     /// Accepted `aud` values; URLs compare with scheme and host case-insensitive.
     pub audiences: Option<Vec<String>>,
     /// Explicitly skip the audience check (not recommended).
@@ -198,10 +204,14 @@ impl VerifierOptions {
         let jose = self.jwt_verify.clone().unwrap_or_default();
         let remote = self.remote_jwk_set.clone().unwrap_or_default();
 
-        let issuers = self
+        let mut issuers = self
             .issuers
             .iter()
             .map(|i| {
+                if i.issuer == ANY_ISSUER {
+                    // Only `anyIssuerJwksUri` means it; as an issuer it is not a URL.
+                    check_issuer(&i.issuer)?;
+                }
                 Ok(IssuerSource {
                     issuer: i.issuer.clone(),
                     jwks_uri: i.jwks_uri.clone(),
@@ -210,6 +220,19 @@ impl VerifierOptions {
                 })
             })
             .collect::<AuthResult<Vec<_>>>()?;
+        if let Some(jwks_uri) = &self.any_issuer_jwks_uri {
+            if !issuers.is_empty() {
+                return Err(AuthError::config(
+                    "Give either `issuers` or `anyIssuerJwksUri`, not both.",
+                ));
+            }
+            issuers.push(IssuerSource {
+                issuer: ANY_ISSUER.to_owned(),
+                jwks_uri: Some(jwks_uri.clone()),
+                kind: ServerType::OAuth,
+                tenants: None,
+            });
+        }
 
         let any_audience = self.allow_any_audience.unwrap_or(false);
         let audiences = match (&self.audiences, any_audience) {

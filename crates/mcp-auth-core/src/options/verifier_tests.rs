@@ -328,3 +328,37 @@ fn bearer_limits_by_the_verifier_rules() {
         audience
     );
 }
+
+#[test]
+fn any_issuer_jwks_uri_replaces_issuers() {
+    let any = VerifierOptions {
+        any_issuer_jwks_uri: Some("https://keys.example.com/jwks".into()),
+        allow_any_audience: Some(true),
+        ..Default::default()
+    };
+    let c = any.to_config().unwrap();
+    assert_eq!(c.issuers.len(), 1);
+    assert_eq!(c.issuers[0].issuer, ANY_ISSUER);
+    assert_eq!(
+        c.issuers[0].jwks_uri.as_deref(),
+        Some("https://keys.example.com/jwks")
+    );
+    let both = VerifierOptions {
+        any_issuer_jwks_uri: Some("https://keys.example.com/jwks".into()),
+        ..base()
+    };
+    assert!(both.to_config().unwrap_err().reason.contains("not both"));
+    // As a configured issuer, "*" is what it always was: not a URL.
+    let mut star = base();
+    star.issuers[0].issuer = ANY_ISSUER.into();
+    assert!(star
+        .to_config()
+        .unwrap_err()
+        .reason
+        .contains("not an absolute URL"));
+    let json = serde_json::json!({"anyIssuerJwksUri": "https://k.example.com/j", "allowAnyAudience": true});
+    assert!(
+        VerifierOptions::from_json(json).is_ok(),
+        "no `issuers` needed"
+    );
+}

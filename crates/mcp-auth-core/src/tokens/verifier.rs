@@ -380,8 +380,12 @@ impl Verifier {
         let exact = self
             .issuers
             .iter()
-            .position(|i| i.template.is_none() && i.issuer == iss);
+            .position(|i| i.template.is_none() && !i.any() && i.issuer == iss);
         if let Some(index) = exact {
+            return Some(Ok(index));
+        }
+        // A key set trusted for any issuer (its caller checks `iss`) takes the rest.
+        if let Some(index) = self.issuers.iter().position(|i| i.any() && !iss.is_empty()) {
             return Some(Ok(index));
         }
         for (index, issuer) in self.issuers.iter().enumerate() {

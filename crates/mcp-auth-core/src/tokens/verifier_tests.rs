@@ -408,3 +408,67 @@ mod cache;
 
 #[path = "verifier_template_tests.rs"]
 mod templates;
+
+fn any_issuer_config(jwks_uri: Option<String>) -> VerifierConfig {
+    VerifierConfig {
+        issuers: vec![IssuerSource {
+            issuer: crate::issuers::trusted::ANY_ISSUER.into(),
+            jwks_uri,
+            kind: ServerType::OAuth,
+            tenants: None,
+        }],
+        algorithms: crate::keys::algorithms::all(),
+        rules: ClaimRules::default(),
+        max_token_length: DEFAULT_MAX_TOKEN_LENGTH,
+        key_sets: KeySetOptions::default(),
+        discovery: FetchOptions::default(),
+        token_cache_entries: 64,
+        token_cache_max_age: Duration::from_secs(300),
+        offload: Offload::Never,
+    }
+}
+
+#[tokio::test]
+async fn a_key_set_for_any_issuer_takes_every_non_empty_iss() {
+    let Err(err) = Verifier::new(any_issuer_config(None), None, spawner()) else {
+        panic!("nothing to discover for any issuer: a jwks_uri is required");
+    };
+    assert_eq!(err.code, ErrorCode::InvalidConfig);
+    let server = TestServer::start().await;
+    server.route("/jwks", jwks(default_keys()));
+    let verifier = Verifier::new(
+        any_issuer_config(Some(server.url("/jwks"))),
+        None,
+        spawner(),
+    )
+    .unwrap();
+    for iss in ["https://one.example.com", "https://two.example.com/tenant"] {
+        let v = verifier
+            .verify(&token(Algorithm::RS256, "rsa", &claims(iss)))
+            .await
+            .unwrap();
+        assert_eq!(v.issuer, iss, "the token's own iss");
+    }
+    let mut no_iss = claims("x");
+    no_iss.as_object_mut().unwrap().remove("iss");
+    let signed = |c: &Value| token(Algorithm::RS256, "rsa", c);
+    let shared = &verifier;
+    let refused = move |t: String| async move { shared.verify(&t).await.unwrap_err().code };
+    assert_eq!(refused(signed(&no_iss)).await, ErrorCode::MissingClaim);
+    assert_eq!(
+        refused(signed(&claims(""))).await,
+        ErrorCode::IssuerUntrusted
+    );
+    // Another payload under a valid signature: the key set still judges it.
+    let good = signed(&claims("https://one.example.com"));
+    let other = signed(&claims("https://three.example.com"));
+    let parts: Vec<&str> = good.split('.').collect();
+    let swapped = format!(
+        "{}.{}.{}",
+        parts[0],
+        other.split('.').nth(1).unwrap(),
+        parts[2]
+    );
+    assert_eq!(refused(swapped).await, ErrorCode::BadSignature);
+    assert_eq!(server.hits("/jwks"), 1);
+}

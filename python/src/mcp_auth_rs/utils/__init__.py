@@ -1,10 +1,10 @@
 """Helpers with mcpauth's names (``mcpauth.utils``, 0.2.0b1).
 
-Discovery and the resource-metadata URL come from the native core (the
-rules live there once). Not provided: ``create_verify_jwt`` (it takes a
-PyJWT key client; ``bearer_auth_middleware('jwt')`` verifies through the core).
+Discovery, the resource-metadata URL and ``create_verify_jwt``'s checks come
+from the native core (the rules live there once).
 """
 
+from mcp_auth_rs.utils._create_verify_jwt import create_verify_jwt
 from mcp_auth_rs.utils._fetch_server_config import (
     fetch_server_config,
     fetch_server_config_async,
@@ -31,6 +31,7 @@ __all__ = [
     "AuthServerConfigWarningCode",
     "BearerWWWAuthenticateHeader",
     "create_resource_metadata_endpoint",
+    "create_verify_jwt",
     "fetch_server_config",
     "fetch_server_config_async",
     "fetch_server_config_by_well_known_url",
