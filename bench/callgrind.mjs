@@ -8,6 +8,7 @@
 //
 //   node bench/callgrind.mjs [--routes none,handoff,ours] [--requests 2000] [--warmup 3000] [--rounds 2]
 //     [--top 0]  (also print the N functions whose count differs most from the no-auth route's)
+//     [--base DIR]  (another build of this package, e.g. the parent commit's, as the route `base`)
 //
 // Needs `valgrind` (Debian: apt-get install valgrind). One server process holds
 // every route (helpers/server.mjs); each cell zeroes the counters, sends
@@ -32,9 +33,10 @@ const { values } = parseArgs({
     warmup: { type: 'string', default: '3000' },
     rounds: { type: 'string', default: '2' },
     top: { type: 'string', default: '0' },
+    base: { type: 'string' },
   },
 });
-const ROUTES = values.routes.split(',');
+const ROUTES = [...values.routes.split(','), ...(values.base ? ['base'] : [])];
 const REQUESTS = Number(values.requests);
 const ROUNDS = Number(values.rounds);
 if (!ROUTES.includes('none')) throw new Error('--routes must include none, the baseline');
@@ -48,7 +50,7 @@ const RESOURCE = 'http://127.0.0.1:3001/mcp';
 const key = generateKey('RS256', { kid: 'bench' });
 const as = await startAuthServer({ keys: [key] });
 const dir = mkdtempSync(path.join(os.tmpdir(), 'callgrind-'));
-const serverArgs = JSON.stringify({ issuer: as.issuer, type: 'oidc', resource: RESOURCE, impls: ROUTES, discovery: 'resolved' });
+const serverArgs = JSON.stringify({ issuer: as.issuer, type: 'oidc', resource: RESOURCE, impls: ROUTES, discovery: 'resolved', ...(values.base ? { base: path.resolve(values.base) } : {}) });
 // Instrumentation starts off (a fast warm-up) and is switched on before the first cell.
 const child = spawn('valgrind', [
   '--tool=callgrind', '--smc-check=all-non-file', '--instr-atstart=no', '--separate-threads=yes', '--dump-instr=no',
