@@ -74,6 +74,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(py_functions::check_server_url, m)?)?;
     m.add_function(wrap_pyfunction!(py_functions::normalize_audience, m)?)?;
     m.add_function(wrap_pyfunction!(py_functions::check_bearer_limits, m)?)?;
+    m.add_function(wrap_pyfunction!(py_functions::check_verify_timeout, m)?)?;
     m.add_function(wrap_pyfunction!(py_functions::compile_scope_hierarchy, m)?)?;
     m.add_function(wrap_pyfunction!(py_functions::is_cors_preflight, m)?)?;
     Ok(())

@@ -10,7 +10,9 @@ use mcp_auth_core::error::ErrorCode;
 use mcp_auth_core::issuers::trusted;
 use mcp_auth_core::options::metadata::MetadataDocumentOptions;
 use mcp_auth_core::options::scopes::ScopeHierarchyOptions;
-use mcp_auth_core::options::verifier::check_bearer_limits as check_bearer_limits_in_core;
+use mcp_auth_core::options::verifier::{
+    check_bearer_limits as check_bearer_limits_in_core, check_verify_timeout_option,
+};
 use mcp_auth_core::tokens::claims;
 use pyo3::prelude::*;
 use std::collections::HashMap;
@@ -90,6 +92,16 @@ pub fn check_bearer_limits(py: Python<'_>, options_json: &str) -> PyResult<usize
     entry(py, || {
         let value = options_value(py, options_json)?;
         to_py(py, check_bearer_limits_in_core(value))
+    })
+}
+
+/// `{"verifyTimeout"?}` as JSON text: the effective milliseconds a custom
+/// verify function may take (the core's default and range).
+#[pyfunction]
+pub fn check_verify_timeout(py: Python<'_>, options_json: &str) -> PyResult<u64> {
+    entry(py, || {
+        let value = options_value(py, options_json)?;
+        to_py(py, check_verify_timeout_option(&value))
     })
 }
 

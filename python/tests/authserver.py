@@ -10,7 +10,8 @@ One HTTP server on 127.0.0.1 (an ephemeral port; its base URL is the issuer):
 - ``/hits``: requests per path as JSON, for a benchmark in another process.
 
 Misbehaviour switches, set on a running ``AuthServer``: ``jwks_down`` (the key
-set answers 503: an outage), ``delay`` (introspection answers late),
+set answers 503: an outage), ``jwks_delay`` (the key set answers late),
+``delay`` (introspection answers late),
 ``answer`` (the verdict per token). ``introspection=True`` serves an opaque
 token server's RFC 8414 document (an ``introspection_endpoint``, no
 ``jwks_uri`` and no PKCE).
@@ -100,6 +101,8 @@ class AuthServer:
         self.hits: Counter[str] = Counter()
         #: When set, the key set answers 503: an outage.
         self.jwks_down = False
+        #: Seconds the key set waits before it answers.
+        self.jwks_delay = 0.0
         #: Seconds the introspection endpoint waits before it answers.
         self.delay = 0.0
         self.answer: Answerer = self.default_answer
@@ -213,6 +216,8 @@ class AuthServer:
         if path.startswith(OAUTH_WELL_KNOWN):
             return 200, self.oauth_metadata(path[len(OAUTH_WELL_KNOWN) :])
         if path in ("/jwks", "/jwks.json"):
+            if self.jwks_delay:
+                time.sleep(self.jwks_delay)
             return (503, None) if self.jwks_down else (200, self.jwks())
         if path == "/hits":
             return 200, hits

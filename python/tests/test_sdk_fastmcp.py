@@ -37,6 +37,7 @@ from fastmcp.server.auth import AccessToken, AuthProvider, TokenVerificationErro
 
 from mcp_auth_rs import MCPAuth
 from mcp_auth_rs.config import AuthServerType
+from mcp_auth_rs.exceptions import MCPAuthAuthServerException
 from mcp_auth_rs.types import ResourceServerConfig, ResourceServerMetadata
 from mcp_auth_rs.utils import fetch_server_config
 
@@ -135,6 +136,21 @@ def test_verify_token_directly(issuer: AuthServer) -> None:
     assert access.claims["iss"] == issuer.issuer
     assert access.expires_at is not None and access.expires_at > time.time()
     assert anyio.run(verify, issuer.token("https://elsewhere.example.com")) is None
+
+
+def test_the_bearer_limits_apply(issuer: AuthServer) -> None:
+    resource = "https://mcp.example.com/mcp"
+    token = issuer.token(resource)
+    short = _mcp_auth(issuer, resource).fastmcp_auth(resource, max_token_length=len(token) - 1)
+
+    async def verify() -> AccessToken | None:
+        result: AccessToken | None = await short.verify_token(token)
+        return result
+
+    assert anyio.run(verify) is None
+    with pytest.raises(MCPAuthAuthServerException) as raised:
+        _mcp_auth(issuer, resource).fastmcp_auth(resource, verify_timeout=0)
+    assert "`verifyTimeout` must be" in str(raised.value.cause)
 
 
 def test_an_outage_raises_token_verification_error(issuer: AuthServer) -> None:

@@ -17,6 +17,8 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any, Literal
 
+import anyio
+
 from mcp_auth_rs import _native
 from mcp_auth_rs._convert import invalid_config
 from mcp_auth_rs._native import Answer, NativeAuthError, Verify
@@ -36,6 +38,13 @@ Refusal = Literal["coded", "missingScopes", "described", "server", "unexpected"]
 
 #: A custom verifier: mcpauth's are synchronous; an awaitable result is awaited.
 Verify_ = Callable[[str], "AuthInfo | Awaitable[AuthInfo]"]
+
+# The Node wrapper's refusal for a verifier that did not settle in time (503 + Retry-After).
+_VERIFY_TIMEOUT_REASON = "the token verifier did not answer in time"
+
+
+class _TimedOut(Exception):
+    """A custom verifier's awaitable outlived ``verify_timeout``."""
 
 
 @dataclass(frozen=True)
@@ -66,8 +75,11 @@ class Gate:
         resource: str | None,
         show_error_details: bool,
         events: Emitter | None = None,
+        verify_timeout: float = 10.0,
     ) -> None:
         self._native = native
+        # Seconds an awaitable verify result may take (a synchronous one cannot be stopped).
+        self._verify_timeout = verify_timeout
         self._events = events if events is not None and events.active else None
         self._verify = verify
         self._resource = resource
@@ -180,7 +192,17 @@ class Gate:
         start = time.perf_counter()
         try:
             result = self._verify(outcome.token)
-            auth = await result if inspect.isawaitable(result) else result
+            auth = await self._within(result) if inspect.isawaitable(result) else result
+        except _TimedOut:
+            if self._events is not None:
+                self._verification((time.perf_counter() - start) * 1000, False)
+            return self._native.refuse(
+                "coded",
+                code="verify_timeout",
+                fault="infrastructure",
+                reason=_VERIFY_TIMEOUT_REASON,
+                used=scheme,
+            )
         except Exception as error:
             if self._events is not None:
                 self._verification((time.perf_counter() - start) * 1000, False)
@@ -210,6 +232,14 @@ class Gate:
         if isinstance(finished, Answer):
             return finished
         return auth.model_copy(update={"effective_scopes": finished.effective_scopes})
+
+    async def _within(self, pending: Awaitable[AuthInfo]) -> AuthInfo:
+        """``pending``'s result, cancelled after ``verify_timeout`` (anyio: asyncio or trio)."""
+        with anyio.move_on_after(self._verify_timeout):
+            return await pending
+        # Only the deadline leaves the block without a result; the verifier's own
+        # TimeoutError propagates as any other error of it.
+        raise _TimedOut
 
     def _refusal(self, error: Exception) -> tuple[Refusal, dict[str, Any]]:
         """Which kind of failure ``error`` is, for the core's ``refuse``: never a decision."""
@@ -273,11 +303,19 @@ def new_authenticator(
         raise invalid_config(error.reason) from None
 
 
-def bearer_limits(audiences: list[str] | None) -> int:
-    """The core's checks of the audiences; returns the longest token accepted."""
-    options = {"audiences": audiences if audiences is not None else False}
+def bearer_limits(audiences: list[str] | None, max_token_length: object = None) -> int:
+    """The core's checks of the audiences and ``max_token_length`` (bytes);
+    returns the longest token accepted."""
+    options: dict[str, Any] = {"audiences": audiences if audiences is not None else False}
+    if max_token_length is not None:
+        options["maxTokenLength"] = max_token_length
     try:
-        return _native.check_bearer_limits(json.dumps(options))
+        text = json.dumps(options, allow_nan=False)
+    except (TypeError, ValueError):
+        # Not expressible as JSON (NaN, an object): refused by the core, naming the option.
+        text = json.dumps({**options, "maxTokenLength": "NaN"})
+    try:
+        return _native.check_bearer_limits(text)
     except _native.NativeAuthError as error:
         raise invalid_config(error.reason) from None
 

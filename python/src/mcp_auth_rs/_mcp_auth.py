@@ -11,7 +11,7 @@ import warnings
 from collections.abc import Iterable
 from contextvars import ContextVar
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Literal, TypedDict
+from typing import TYPE_CHECKING, Any, Literal
 
 from starlette.routing import Route, Router
 
@@ -22,6 +22,15 @@ from mcp_auth_rs._metadata import MetadataDocument, metadata_router
 from mcp_auth_rs._scopes import HierarchyEntries, compile_scope_hierarchy
 from mcp_auth_rs._setup import Legacy, Resource, Resources, camel_case, invalid_config, resolve
 from mcp_auth_rs._step_up import require_scopes
+from mcp_auth_rs.bearer_options import (
+    CacheOptions,
+    ClaimOptions,
+    JwtVerifyOptions,
+    RemoteJwkSetOptions,
+    claim_options,
+    key_set_options,
+    verify_timeout_ms,
+)
 from mcp_auth_rs.config import AuthServerConfig, ServerMetadataPaths
 from mcp_auth_rs.dpop import DpopSetting
 from mcp_auth_rs.events import AuthEventListener, Emitter
@@ -32,40 +41,6 @@ from mcp_auth_rs.types import AuthInfo, ResourceServerConfig
 if TYPE_CHECKING:
     from mcp_auth_rs.fastmcp import FastMCPAuthProvider
     from mcp_auth_rs.sdk import McpTokenVerifier
-
-
-class JwtVerifyOptions(TypedDict, total=False):
-    """Extra checks for 'jwt' mode (the Node package's ``jwtVerify``)."""
-
-    #: Accepted ``alg`` values, a subset of the asymmetric algorithms the core knows.
-    algorithms: list[str]
-    #: Seconds of leeway for ``exp``, ``nbf`` and ``iat`` (default 30, at most 300).
-    clock_tolerance: float
-    #: Oldest accepted ``iat``, in seconds.
-    max_token_age: float
-    #: Claims that must be present.
-    required_claims: list[str]
-    #: Required JOSE ``typ`` (e.g. ``"at+jwt"`` for RFC 9068).
-    typ: str
-
-
-class ClaimOptions(TypedDict, total=False):
-    """Claim rules beyond ``jwt_verify`` (the Node package's ``claims``), for
-    'jwt', 'introspection' and 'auto'; the core checks them at setup."""
-
-    #: Claims whose scopes are granted, all of them, in order (1 to 32 distinct
-    #: names, e.g. ``["scp", "roles"]``); default the first of ``scope``,
-    #: ``scopes``, ``scp`` present.
-    scope_claims: list[str]
-    #: Clients whose tokens are accepted, compared exactly (1 to 1000 ids); the
-    #: token's client is its first of ``client_id``, ``azp``, ``appid``, ``cid``.
-    client_ids: list[str]
-    #: Claims that must equal these strings exactly (at most 32), e.g.
-    #: ``{"token_use": "access"}``; absent → 401 ``missing_claim``.
-    required_claim_values: dict[str, str]
-
-
-_CLAIM_KEYS = ("scope_claims", "client_ids", "required_claim_values")
 
 
 #: The modes the core verifies itself ('introspection' and 'auto' need ``introspection``).
@@ -83,11 +58,23 @@ class _Checks:
     trusted_issuers: frozenset[str]
     audiences: list[str] | None
     max_token_length: int
+    #: Seconds a custom verifier's awaitable may take.
+    verify_timeout: float
     verifier: _native.Verifier | None
     introspector: _native.Introspector | None
     dpop: _native.DpopChecker | None
     hierarchy: HierarchyEntries | None
     events: Emitter
+
+
+@dataclass(frozen=True)
+class _Limits:
+    """The Node package's bearer limits, as given (the core checks them)."""
+
+    remote_jwk_set: RemoteJwkSetOptions | None = None
+    cache: CacheOptions | None = None
+    max_token_length: int | None = None
+    verify_timeout: float | None = None
 
 
 # mcpauth's default: one variable for every instance unless one is passed.
@@ -173,6 +160,11 @@ class MCPAuth:
         dpop: DpopSetting | None = None,
         scope_hierarchy: dict[str, list[str]] | None = None,
         on_auth_event: AuthEventListener | None = None,
+        remote_jwk_set: RemoteJwkSetOptions | None = None,
+        cache: CacheOptions | None = None,
+        max_token_length: int | None = None,
+        verify_timeout: float | None = None,
+        strip_authorization_header: bool = False,
     ) -> type[BearerAuthMiddleware]:
         """A pure ASGI middleware class admitting only acceptable tokens.
 
@@ -186,6 +178,19 @@ class MCPAuth:
         ``scope_hierarchy`` here are for the deprecated ``server`` mode only.
         ``on_auth_event`` hears this middleware's events, after the
         ``MCPAuth`` one.
+
+        The Node package's limits, in its units (the core checks every value):
+        ``remote_jwk_set`` (``RemoteJwkSetOptions``, ms) and ``cache``
+        (``CacheOptions``) tune the key-set fetches and the verified-token
+        cache ('jwt' and 'auto'); ``max_token_length`` is the longest token
+        accepted in bytes (default 8192, 1 to 1048576; a longer one gets 401
+        ``invalid_token``); ``verify_timeout`` is the milliseconds a custom
+        verify function's awaitable may take (default 10000, 1 to 300000),
+        after which the request gets 503 with ``Retry-After`` (a synchronous
+        verify function cannot be interrupted: it is not bounded);
+        ``strip_authorization_header=True`` removes ``Authorization`` from the
+        ASGI scope the app receives once the token is accepted, so handlers
+        cannot forward it.
         """
         gate = self._gate(
             mode_or_verify,
@@ -200,8 +205,15 @@ class MCPAuth:
             dpop=dpop,
             scope_hierarchy=scope_hierarchy,
             on_auth_event=on_auth_event,
+            limits=_Limits(remote_jwk_set, cache, max_token_length, verify_timeout),
         )
-        attributes: dict[str, Any] = {"gate": gate, "context_var": self._context_var}
+        if not isinstance(strip_authorization_header, bool):
+            raise invalid_config("`strip_authorization_header` must be True or False.")
+        attributes: dict[str, Any] = {
+            "gate": gate,
+            "context_var": self._context_var,
+            "strip_authorization": strip_authorization_header,
+        }
         return type("BearerAuth", (BearerAuthMiddleware,), attributes)
 
     def token_verifier(
@@ -215,6 +227,10 @@ class MCPAuth:
         claims: ClaimOptions | None = None,
         introspection: IntrospectionOptions | None = None,
         on_auth_event: AuthEventListener | None = None,
+        remote_jwk_set: RemoteJwkSetOptions | None = None,
+        cache: CacheOptions | None = None,
+        max_token_length: int | None = None,
+        verify_timeout: float | None = None,
     ) -> McpTokenVerifier:
         """A ``TokenVerifier`` for the official ``mcp`` SDK (1.x ``FastMCP``, 2.x ``MCPServer``).
 
@@ -223,7 +239,9 @@ class MCPAuth:
         default), 'introspection' and 'auto' with ``introspection``, or a
         custom verify function; ``audience`` defaults to ``resource``. The SDK
         then answers the HTTP side itself (see ``docs/sdk.md`` for what that
-        loses). ``mcp`` is imported on first use only.
+        loses). ``mcp`` is imported on first use only. ``remote_jwk_set``,
+        ``cache``, ``max_token_length`` and ``verify_timeout`` are
+        ``bearer_auth_middleware``'s.
         """
         from mcp_auth_rs.sdk import McpTokenVerifier
 
@@ -236,6 +254,7 @@ class MCPAuth:
             claims=claims,
             introspection=introspection,
             on_auth_event=on_auth_event,
+            limits=_Limits(remote_jwk_set, cache, max_token_length, verify_timeout),
         )
         return McpTokenVerifier(self._gate_from(checks, None, False), resource)
 
@@ -252,6 +271,10 @@ class MCPAuth:
         claims: ClaimOptions | None = None,
         introspection: IntrospectionOptions | None = None,
         on_auth_event: AuthEventListener | None = None,
+        remote_jwk_set: RemoteJwkSetOptions | None = None,
+        cache: CacheOptions | None = None,
+        max_token_length: int | None = None,
+        verify_timeout: float | None = None,
     ) -> FastMCPAuthProvider:
         """An auth provider for FastMCP 4: ``FastMCP(..., auth=mcp_auth.fastmcp_auth(R))``.
 
@@ -276,6 +299,7 @@ class MCPAuth:
             claims=claims,
             introspection=introspection,
             on_auth_event=on_auth_event,
+            limits=_Limits(remote_jwk_set, cache, max_token_length, verify_timeout),
         )
         gate = self._gate_from(checks, required_scopes, show_error_details)
         verifier_gate = self._gate_from(checks, None, False)
@@ -296,6 +320,7 @@ class MCPAuth:
         dpop: DpopSetting | None = None,
         scope_hierarchy: dict[str, list[str]] | None = None,
         on_auth_event: AuthEventListener | None = None,
+        limits: _Limits | None = None,
     ) -> Gate:
         checks = self._checks(
             mode_or_verify,
@@ -308,6 +333,7 @@ class MCPAuth:
             dpop=dpop,
             scope_hierarchy=scope_hierarchy,
             on_auth_event=on_auth_event,
+            limits=limits,
         )
         return self._gate_from(checks, required_scopes, show_error_details)
 
@@ -324,6 +350,7 @@ class MCPAuth:
         dpop: DpopSetting | None = None,
         scope_hierarchy: dict[str, list[str]] | None = None,
         on_auth_event: AuthEventListener | None = None,
+        limits: _Limits | None = None,
     ) -> _Checks:
         """The native parts that judge tokens, built once for any number of gates."""
         if mode_or_verify not in _MODES and not callable(mode_or_verify):
@@ -342,15 +369,18 @@ class MCPAuth:
                 "set `resource` or `audience`.",
                 stacklevel=4,
             )
-        max_token_length = bearer_limits(audiences)
+        limits = limits or _Limits()
+        max_token_length = bearer_limits(audiences, limits.max_token_length)
+        verify_timeout = verify_timeout_ms(limits.verify_timeout) / 1000
+        key_sets = key_set_options(limits.remote_jwk_set, limits.cache)
         checks: dict[str, Any] = dict(jwt_verify or {})
         if leeway is not None:
             checks.setdefault("clock_tolerance", leeway)
-        claim_rules = _claim_options(claims)
+        claim_rules = claim_options(claims)
         verifier = None
         if mode_or_verify in ("jwt", "auto"):
             verifier = self._verifier(
-                servers, audiences, checks, claim_rules, max_token_length, listeners
+                servers, audiences, checks, {**claim_rules, **key_sets}, max_token_length, listeners
             )
         introspector = None
         if mode_or_verify in ("introspection", "auto"):
@@ -389,6 +419,7 @@ class MCPAuth:
             trusted_issuers=frozenset(server.metadata.issuer for server in servers),
             audiences=audiences,
             max_token_length=max_token_length,
+            verify_timeout=verify_timeout,
             verifier=verifier,
             introspector=introspector,
             dpop=checker,
@@ -418,6 +449,7 @@ class MCPAuth:
             resource=target.resource if target else None,
             show_error_details=show_error_details,
             events=checks.events,
+            verify_timeout=checks.verify_timeout,
         )
 
     @staticmethod
@@ -453,7 +485,7 @@ class MCPAuth:
         servers: list[AuthServerConfig],
         audiences: list[str] | None,
         checks: dict[str, Any],
-        claim_rules: dict[str, Any],
+        members: dict[str, Any],
         max_token_length: int,
         listeners: list[AuthEventListener | None],
     ) -> _native.Verifier:
@@ -483,7 +515,8 @@ class MCPAuth:
         if checks:
             # The core judges names, types and ranges; only the spelling changes here.
             options["jwtVerify"] = {camel_case(name): value for name, value in checks.items()}
-        options.update(claim_rules)
+        # Claim rules, key-set and cache options: checked by the core.
+        options.update(members)
         try:
             text = json.dumps(options)
         except (TypeError, ValueError):
@@ -501,20 +534,3 @@ class MCPAuth:
         for listener in listeners:
             shared[1].add(listener)
         return shared[0]
-
-
-def _claim_options(claims: object) -> dict[str, Any]:
-    """The core's claim options (top level of the verifier's and introspector's
-    options): only the known keys, so nothing else (issuers, audiences) can be
-    slipped in through ``claims``; the core checks their values."""
-    if claims is None:
-        return {}
-    if not isinstance(claims, dict):
-        raise invalid_config("`claims` must be a dict of claim options.")
-    unknown = sorted(str(key) for key in claims if key not in _CLAIM_KEYS)
-    if unknown:
-        raise invalid_config(
-            f"unknown option `claims.{unknown[0]}` (known: {', '.join(_CLAIM_KEYS)})."
-        )
-    # Claim names inside `required_claim_values` are kept as written.
-    return {camel_case(key): value for key, value in claims.items() if value is not None}

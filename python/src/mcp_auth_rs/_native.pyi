@@ -25,6 +25,7 @@ __all__ = [
     "Verify",
     "check_bearer_limits",
     "check_server_url",
+    "check_verify_timeout",
     "compile_scope_hierarchy",
     "error_codes",
     "fetch_server_config",
@@ -304,6 +305,9 @@ def normalize_audience(audience: str) -> str: ...
 
 # options_json: {audiences: [...] | false, maxTokenLength?}; the effective maxTokenLength.
 def check_bearer_limits(options_json: str) -> int: ...
+
+# options_json: {verifyTimeout?}; the effective milliseconds a custom verifier may take.
+def check_verify_timeout(options_json: str) -> int: ...
 
 # options_json: {option, entries: [{scope, implies: [{scope} | {printed}]}]};
 # the entries in order, each implied list without repeats.

@@ -144,11 +144,37 @@ pub fn check_bearer_limits(options: Value) -> AuthResult<usize> {
     if let Some(list) = audiences {
         check_audiences(&list)?;
     }
-    check_max_token_length(match options.get("maxTokenLength") {
+    check_max_token_length(option_number(&options, "maxTokenLength"))
+}
+
+/// `verifyTimeout`'s default and upper bound, in milliseconds.
+pub const DEFAULT_VERIFY_TIMEOUT_MS: u64 = 10_000;
+pub const MAX_VERIFY_TIMEOUT_MS: u64 = 300_000;
+
+/// `verifyTimeout`: how long a binding lets a caller's own (asynchronous)
+/// verify function run before the request gets 503 `verify_timeout`
+/// (the default when absent). Bindings run the timer; the rule lives here.
+pub fn check_verify_timeout(value: Option<f64>) -> AuthResult<u64> {
+    integer(
+        value,
+        DEFAULT_VERIFY_TIMEOUT_MS,
+        "verifyTimeout",
+        "milliseconds",
+        1..=MAX_VERIFY_TIMEOUT_MS,
+    )
+}
+
+/// `check_verify_timeout` of `options.verifyTimeout` as a binding passes it (JSON).
+pub fn check_verify_timeout_option(options: &Value) -> AuthResult<u64> {
+    check_verify_timeout(option_number(options, "verifyTimeout"))
+}
+
+// A binding's spelling of a non-finite number (or a wrong type) reads as NaN, which no range holds.
+fn option_number(options: &Value, key: &str) -> Option<f64> {
+    match options.get(key) {
         None | Some(Value::Null) => None,
-        // A binding's spelling of a non-finite number reads as that number, as in every option.
         Some(value) => Some(number(value.clone()).ok().flatten().unwrap_or(f64::NAN)),
-    })
+    }
 }
 
 /// `check_bearer_limits`' refusal for a value a binding could not express as JSON.

@@ -362,3 +362,29 @@ fn any_issuer_jwks_uri_replaces_issuers() {
         "no `issuers` needed"
     );
 }
+
+#[test]
+fn verify_timeout_in_milliseconds_from_1_to_300000() {
+    use serde_json::json;
+    let timeout = |v| check_verify_timeout_option(&v).map_err(|e| e.reason);
+    assert_eq!(timeout(json!({})), Ok(10_000));
+    assert_eq!(timeout(json!({ "verifyTimeout": null })), Ok(10_000));
+    assert_eq!(timeout(json!({ "verifyTimeout": 1 })), Ok(1));
+    assert_eq!(timeout(json!({ "verifyTimeout": 300_000 })), Ok(300_000));
+    for bad in [
+        json!(0),
+        json!(300_001),
+        json!(2.5),
+        json!("10"),
+        json!(true),
+        json!("NaN"),
+    ] {
+        let r = timeout(json!({ "verifyTimeout": bad })).unwrap_err();
+        assert!(
+            r.starts_with(
+                "`verifyTimeout` must be an integer number of milliseconds from 1 to 300000"
+            ),
+            "{r}"
+        );
+    }
+}

@@ -37,6 +37,8 @@ class BearerAuthMiddleware:
 
     gate: ClassVar[Gate]
     context_var: ClassVar[ContextVar[AuthInfo | None]]
+    #: ``strip_authorization_header``: the app gets the request without ``Authorization``.
+    strip_authorization: ClassVar[bool] = False
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -60,6 +62,9 @@ class BearerAuthMiddleware:
         state = scope.get("state")
         if isinstance(state, dict):
             state["auth_info"] = decided
+        if self.strip_authorization:
+            # A copy: what the app sees has no token to forward; outer layers keep theirs.
+            scope = {**scope, "headers": without_authorization(scope["headers"])}
         token = self.context_var.set(decided)
         demand = Demand()
         demanded = current_demand.set(demand)
@@ -108,6 +113,11 @@ def credential_headers(raw: Any) -> list[str]:
     for value in proofs:
         flat += ("dpop", value)
     return flat
+
+
+def without_authorization(raw: Any) -> list[tuple[bytes, bytes]]:
+    """The ASGI headers minus every ``Authorization`` one."""
+    return [(name, value) for name, value in raw if name.lower() != b"authorization"]
 
 
 def scheme_used(headers: list[str]) -> Scheme | None:
