@@ -6,7 +6,6 @@ core, naming the option."""
 
 from __future__ import annotations
 
-import statistics
 import time
 from collections.abc import Iterator
 from typing import Any
@@ -23,9 +22,8 @@ from starlette.responses import JSONResponse
 from starlette.routing import Route
 
 from mcp_auth_rs import MCPAuth
-from mcp_auth_rs.bearer_options import CacheOptions, RemoteJwkSetOptions
+from mcp_auth_rs.bearer_options import RemoteJwkSetOptions
 from mcp_auth_rs.config import AuthServerType
-from mcp_auth_rs.events import AuthEvent
 from mcp_auth_rs.exceptions import MCPAuthAuthServerException
 from mcp_auth_rs.sdk import McpTokenVerifier
 from mcp_auth_rs.types import AuthInfo
@@ -87,39 +85,13 @@ def test_a_short_key_set_max_age_fetches_again(fresh: AuthServer) -> None:
 
 
 def test_a_slow_key_set_times_out(fresh: AuthServer) -> None:
-    fresh.jwks_delay = 1.0
+    fresh.jwks_delay = 3.0
     app = app_for(auth_for(fresh), remote_jwk_set={"timeout_duration": 100})
     started = time.monotonic()
     response = bearer(app, fresh.token(RESOURCE))
     assert response.status_code == 503
     assert "retry-after" in response.headers
-    assert time.monotonic() - started < 0.9
-
-
-def verify_times(server: AuthServer, cache: CacheOptions) -> list[float]:
-    """The core's verification time of each of 15 requests with one token after
-    the first (``verification`` events): a cache hit skips the signature."""
-    events: list[AuthEvent] = []
-    mcp_auth = new_auth(
-        [server_config(server.issuer, AuthServerType.OIDC)], on_auth_event=events.append
-    )
-    app = app_for(mcp_auth, cache=cache)
-    token = server.token(RESOURCE)
-    for _ in range(16):
-        assert bearer(app, token).status_code == 200
-    times = [e["duration_ms"] for e in events if e["type"] == "verification"]
-    assert len(times) == 16
-    return times[1:]
-
-
-def test_token_cache_off_verifies_every_request(fresh: AuthServer) -> None:
-    # Timing, but by a wide margin: a hit is a digest lookup (~0.02 ms), a
-    # miss an RSA signature check (~0.2 ms); medians shrug off a stall.
-    cached = statistics.median(verify_times(fresh, {}))
-    offs: list[CacheOptions] = [{"token_cache_size": 0}, {"token_cache_max_age": 0}]
-    for off in offs:
-        uncached = statistics.median(verify_times(fresh, off))
-        assert uncached > 3 * cached, (off, uncached, cached)
+    assert time.monotonic() - started < 2.5
 
 
 def test_stale_max_age_bounds_the_use_of_an_expired_key_set(fresh: AuthServer) -> None:
