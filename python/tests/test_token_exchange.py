@@ -37,15 +37,16 @@ def server() -> Iterator[AuthServer]:
         yield s
 
 
-def auth(server: AuthServer, with_endpoint: bool = True, **options: Any) -> MCPAuth:
+def auth(server: AuthServer, token_path: str = "/token", **options: Any) -> MCPAuth:
     fields: dict[str, Any] = {
         "issuer": server.issuer,
         "authorization_endpoint": f"{server.issuer}/authorize",
+        "token_endpoint": f"{server.issuer}{token_path}",
         "response_types_supported": ["code"],
+        "code_challenge_methods_supported": ["S256"],
+        "registration_endpoint": f"{server.issuer}/register",
         "jwks_uri": f"{server.issuer}/jwks",
     }
-    if with_endpoint:
-        fields["token_endpoint"] = f"{server.issuer}/token"
     config = AuthServerConfig(
         type=AuthServerType.OAUTH, metadata=AuthorizationServerMetadata.model_validate(fields)
     )
@@ -61,7 +62,13 @@ def auth(server: AuthServer, with_endpoint: bool = True, **options: Any) -> MCPA
 
 def caller(token: str = "caller.token") -> AuthInfo:
     return AuthInfo(
-        token=token, issuer="https://as", client_id="c", scopes=[], subject="u", audience=None, claims={}
+        token=token,
+        issuer="https://as",
+        client_id="c",
+        scopes=[],
+        subject="u",
+        audience=None,
+        claims={},
     )
 
 
@@ -75,16 +82,24 @@ def test_sends_the_grant_and_caches_the_answer(server: AuthServer) -> None:
 
     async def run() -> list[ExchangedToken]:
         first = await mcp_auth.exchange_token(
-            caller(), audience="billing-api", resource="https://billing.example.com/", scope=["invoices:read"]
+            caller(),
+            audience="billing-api",
+            resource="https://billing.example.com/",
+            scope=["invoices:read"],
         )
         again = await mcp_auth.exchange_token(
-            caller(), audience=["billing-api"], resource="https://billing.example.com/", scope="invoices:read"
+            caller(),
+            audience=["billing-api"],
+            resource="https://billing.example.com/",
+            scope="invoices:read",
         )
         other = await mcp_auth.exchange_token(caller("other.caller"), audience="billing-api")
         return [first, again, other]
 
     first, again, _ = asyncio.run(run())
-    assert first == ExchangedToken("upstream.token", "Bearer", ACCESS_TOKEN_TYPE, 600, "invoices:read")
+    assert first == ExchangedToken(
+        "upstream.token", "Bearer", ACCESS_TOKEN_TYPE, 600, "invoices:read"
+    )
     assert "upstream.token" not in repr(first)
     assert again == first
     assert server.token_calls == 2
@@ -153,7 +168,11 @@ def test_on_behalf_of_with_client_secret_post(server: AuthServer) -> None:
 
 HANG = 2.0
 CASES: list[tuple[tuple[int, object], int, str]] = [
-    ((400, {"error": "invalid_grant", "error_description": "caller.token bad"}), 403, r"invalid_grant \(HTTP 400\)"),
+    (
+        (400, {"error": "invalid_grant", "error_description": "caller.token bad"}),
+        403,
+        r"invalid_grant \(HTTP 400\)",
+    ),
     ((401, {"error": "invalid_client"}), 403, r"invalid_client \(HTTP 401\)"),
     ((403, b"no"), 403, r"refused \(HTTP 403\)"),
     ((500, b"oops"), 503, r"HTTP 500"),
@@ -184,7 +203,10 @@ def test_refusals_are_403_and_outages_503(
     assert "caller.token" not in shown and SECRET not in shown
     # Nothing failed was cached.
     server.token_answer = lambda _f: (200, issued_token())
-    assert asyncio.run(mcp_auth.exchange_token(caller(), audience="a")).access_token == "upstream.token"
+    assert (
+        asyncio.run(mcp_auth.exchange_token(caller(), audience="a")).access_token
+        == "upstream.token"
+    )
 
 
 def test_a_slow_or_gone_endpoint_is_503(server: AuthServer) -> None:
@@ -202,21 +224,23 @@ def test_a_slow_or_gone_endpoint_is_503(server: AuthServer) -> None:
     assert caught.value.status == 503
 
 
-def test_discovers_the_token_endpoint_when_the_metadata_lacks_it(server: AuthServer) -> None:
-    mcp_auth = auth(server, with_endpoint=False)
+def test_an_explicit_issuer_has_its_token_endpoint_discovered(server: AuthServer) -> None:
+    # The configured metadata's endpoint is not used for an explicit issuer.
+    mcp_auth = auth(server, token_path="/not-here", issuer=server.issuer)
     assert asyncio.run(mcp_auth.exchange_token(caller(), audience="a")).access_token
     assert server.hits["/.well-known/oauth-authorization-server"] >= 1
     assert server.token_calls == 1
 
 
 def test_options_and_parameters_are_checked_by_name(server: AuthServer) -> None:
-    for bad, name in [
+    cases: list[tuple[dict[str, Any], str]] = [
         ({"timeout": 0}, "tokenExchange.timeout"),
         ({"expiry_margin": -1}, "tokenExchange.expiryMargin"),
         ({"grant": "password"}, "tokenExchange.grant"),
         ({"cache_ttl": 5}, "tokenExchange.cacheTtl"),
         ({"client_secret": 5}, "token_exchange.client_secret"),
-    ]:
+    ]
+    for bad, name in cases:
         with pytest.raises(MCPAuthAuthServerException) as caught:
             auth(server, **bad)
         assert name in str(caught.value.cause), caught.value.cause
@@ -233,7 +257,10 @@ def test_options_and_parameters_are_checked_by_name(server: AuthServer) -> None:
         asyncio.run(mcp_auth.exchange_token(None, audience="a"))
 
 
-def test_the_docs_example_runs_as_written(server: AuthServer, monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.mark.filterwarnings("ignore:Authorization server")
+def test_the_docs_example_runs_as_written(
+    server: AuthServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
     doc = (Path(__file__).parents[2] / "docs" / "token-exchange.md").read_text()
     match = re.search(r"<!-- example: python -->\n```python\n(.*?)```", doc, re.S)
     assert match

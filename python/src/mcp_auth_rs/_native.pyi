@@ -20,6 +20,7 @@ __all__ = [
     "Introspector",
     "NativeAuthError",
     "RedisStore",
+    "TokenExchanger",
     "Verifier",
     "Verify",
     "check_bearer_limits",
@@ -181,9 +182,7 @@ class TokenExchanger:
     def __new__(cls, options_json: str) -> TokenExchanger: ...
     # params_json: {audience?, resource?, scope?, requestedTokenType?};
     # resolves to {accessToken, tokenType, issuedTokenType, expiresIn?, scope?}.
-    def exchange_async(
-        self, subject_token: str, params_json: str
-    ) -> Awaitable[dict[str, Any]]: ...
+    def exchange_async(self, subject_token: str, params_json: str) -> Awaitable[dict[str, Any]]: ...
 
 @final
 class DpopChecker:

@@ -84,9 +84,7 @@ class ExchangedToken:
     scope: str | None = None
 
 
-def new_token_exchanger(
-    options: object, servers: list[AuthServerConfig]
-) -> _native.TokenExchanger:
+def new_token_exchanger(options: object, servers: list[AuthServerConfig]) -> _native.TokenExchanger:
     """The core's exchanger for ``options``; the sole configured server fills
     in ``issuer`` and ``token_endpoint`` when neither is given."""
     if not isinstance(options, dict):
@@ -134,7 +132,9 @@ async def exchange(
     try:
         text = json.dumps(native)
     except (TypeError, ValueError):
-        raise invalid_config("`exchange_token`: a parameter has a value of the wrong type.") from None
+        raise invalid_config(
+            "`exchange_token`: a parameter has a value of the wrong type."
+        ) from None
     try:
         issued = await exchanger.exchange_async(auth_info.token, text)
     except _native.NativeAuthError as error:
