@@ -252,3 +252,67 @@ describe("docs/token-exchange.md's Node example", () => {
     assert.equal(refused.body.error, 'token_exchange_refused');
   });
 });
+
+// oidc-provider (the todo example's authorization server) with an RFC 8693
+// grant registered: it authenticates our client and looks the subject token
+// up itself; only the issued token is minted by the test's handler.
+describe('exchangeToken against oidc-provider with a token-exchange grant', () => {
+  let as;
+  let client;
+  const minted = [];
+  before(async () => {
+    const { startAuthorizationServer } = await import('../examples/todo-manager/authorization-server.mjs');
+    const { errors } = await import('oidc-provider');
+    as = await startAuthorizationServer();
+    as.addResource(RESOURCE, { tokenFormat: 'opaque' });
+    as.provider.registerGrantType(
+      TOKEN_EXCHANGE,
+      async (ctx, next) => {
+        const { subject_token: subjectToken, subject_token_type: type, audience, scope } = ctx.oidc.params;
+        if (type !== ACCESS_TOKEN) throw new errors.InvalidRequest('unsupported subject_token_type');
+        const subject = await ctx.oidc.provider.AccessToken.find(subjectToken);
+        if (!subject || subject.isExpired) throw new errors.InvalidGrant('subject token is not active');
+        const token = `exchanged-${minted.length}-${subject.accountId}`;
+        minted.push({ token, audience, scope, client: ctx.oidc.client.clientId });
+        ctx.body = { access_token: token, issued_token_type: ACCESS_TOKEN, token_type: 'Bearer', expires_in: 300, scope };
+        await next();
+      },
+      ['subject_token', 'subject_token_type', 'audience', 'scope', 'requested_token_type'],
+    );
+    const registration = await fetch(`${as.issuer}/reg`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ grant_types: [TOKEN_EXCHANGE], response_types: [], redirect_uris: [], token_endpoint_auth_method: 'client_secret_basic' }),
+    });
+    assert.equal(registration.status, 201, await registration.clone().text());
+    client = await registration.json();
+  });
+  after(() => as?.close());
+
+  it("trades a user's opaque token once per target; a token the AS never issued is refused (403)", async () => {
+    const { obtainAccessToken } = await import('../examples/todo-manager/client.mjs');
+    const { access_token: userToken } = await obtainAccessToken({ issuer: as.issuer, resource: RESOURCE, account: 'user', scope: 'create:todos' });
+    const mcpAuth = new MCPAuth({
+      protectedResources: { metadata: { resource: RESOURCE, authorizationServers: [{ issuer: as.issuer, type: 'oidc' }] } },
+      tokenExchange: { issuerType: 'oidc', clientId: client.client_id, clientSecret: client.client_secret },
+    });
+    const info = { token: userToken, clientId: 'x', scopes: [] };
+    const first = await mcpAuth.exchangeToken(info, { audience: 'billing-api', scope: 'openid' });
+    assert.equal(first.accessToken, 'exchanged-0-user');
+    assert.equal(first.expiresIn, 300);
+    assert.deepEqual(await mcpAuth.exchangeToken(info, { audience: 'billing-api', scope: 'openid' }), first);
+    assert.deepEqual(minted, [{ token: 'exchanged-0-user', audience: 'billing-api', scope: 'openid', client: client.client_id }]);
+    const error = await refusal(mcpAuth.exchangeToken({ ...info, token: 'never-issued' }, { audience: 'billing-api' }));
+    assert.ok(error instanceof MCPAuthTokenExchangeError);
+    assert.equal(error.status, 403);
+    assert.match(error.cause.reason, /invalid_grant \(HTTP 400\)/);
+    // Wrong client credentials: oidc-provider answers 401 invalid_client, also a refusal.
+    const impostor = new MCPAuth({
+      protectedResources: { metadata: { resource: RESOURCE, authorizationServers: [{ issuer: as.issuer, type: 'oidc' }] } },
+      tokenExchange: { issuerType: 'oidc', clientId: client.client_id, clientSecret: 'wrong-secret' },
+    });
+    const denied = await refusal(impostor.exchangeToken(info, { audience: 'other-api' }));
+    assert.equal(denied.status, 403);
+    assert.match(denied.cause.reason, /invalid_client \(HTTP 401\)/);
+  });
+});

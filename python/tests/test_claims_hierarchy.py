@@ -8,8 +8,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from authserver import AuthServer, auth_server
-from authserver import RESOURCE, introspection_server
+from authserver import RESOURCE, AuthServer, auth_server, introspection_server
 from modeskit import app_for, bearer, new_auth, server_config
 from starlette.applications import Starlette
 from starlette.middleware import Middleware

@@ -10,10 +10,10 @@ from typing import Any
 
 import jwt
 import pytest
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
 from authserver import RESOURCE, b64url, introspection_server
 from authserver import AuthServer as IntrospectionServer
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
 from modeskit import app_for, bearer, new_auth, server_config
 
 from mcp_auth_rs import MCPAuth
