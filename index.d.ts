@@ -106,6 +106,17 @@ export declare class NativeStore {
   isReady(): boolean
 }
 
+/** Trades a caller's access token for one aimed at an upstream API. */
+export declare class TokenExchanger {
+  constructor(options: TokenExchangeOptions)
+  /**
+   * Resolves to `{ accessToken, tokenType, issuedTokenType, expiresIn?, scope? }`;
+   * rejects with a coded error (`token_exchange_refused`,
+   * `token_exchange_unavailable`, `invalid_config` for bad parameters).
+   */
+  exchange(subjectToken: string, params: ExchangeParams): Promise<Record<string, any>>
+}
+
 /**
  * A proof that passed every check but the replay cache: hand it to
  * `record` once the request is otherwise accepted.
@@ -320,6 +331,18 @@ export interface ErrorCodeInfo {
 }
 
 export declare function errorCodes(): Array<ErrorCodeInfo>
+
+/** One exchange's target (`exchangeToken(authInfo, params)`). */
+export interface ExchangeParams {
+  /** RFC 8693 `audience`: the target service's logical name(s). */
+  audience?: string | string[]
+  /** RFC 8707 `resource`: absolute URI(s) of the target API, no fragment. */
+  resource?: string | string[]
+  /** The narrowed scope: a space-separated string or a list. */
+  scope?: string | string[]
+  /** RFC 8693 `requested_token_type` (a URI); default: the server's choice. */
+  requestedTokenType?: string
+}
 
 /**
  * Discovers an authorization server's metadata (MCP discovery order), checks
@@ -553,6 +576,39 @@ export interface StoreEvent {
  * the core's one table (`decision/texts.rs`).
  */
 export declare function tokenErrorDescriptions(): Record<string, string>
+
+/**
+ * `tokenExchange` (RFC 8693, or Entra ID's on-behalf-of): the token
+ * endpoint and how this server authenticates to it, set once.
+ */
+export interface TokenExchangeOptions {
+  /** The authorization server: where `tokenEndpoint` is discovered, and the default assertion `aud`. */
+  issuer?: string
+  issuerType?: 'oidc' | 'oauth'
+  /** Default: the issuer metadata's `token_endpoint`. */
+  tokenEndpoint?: string
+  /** `token_exchange` (RFC 8693, default) or `on_behalf_of` (Entra ID's jwt-bearer grant). */
+  grant?: 'token_exchange' | 'on_behalf_of'
+  clientId: string
+  clientSecret?: string
+  clientAuthMethod?: 'client_secret_basic' | 'client_secret_post' | 'private_key_jwt'
+  /** PKCS#8 PEM (the wrapper converts JWKs and KeyObjects). */
+  privateKey?: string
+  signingAlgorithm?: string
+  keyId?: string
+  /** `aud` of a client assertion: `issuer` (default with an issuer), `endpoint`, or a URL. */
+  assertionAudience?: string
+  /** ms, default 5000, 1..=60000. */
+  timeout?: number
+  /** bytes, default 65536, 1024..=1048576. */
+  maxResponseBytes?: number
+  /** entries, default 1000, 0..=100000 (0: no cache). */
+  cacheSize?: number
+  /** bytes, default 4194304, 0..=268435456 (0: no cache). */
+  cacheMaxBytes?: number
+  /** ms, default 30000, 0..=3600000: stop reusing an issued token this long before it expires. */
+  expiryMargin?: number
+}
 
 /**
  * Checks a raw metadata document (issuer exact match when `expectedIssuer`

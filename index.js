@@ -841,6 +841,7 @@ module.exports.JsDpopChecker = nativeBinding.JsDpopChecker
 module.exports.Introspector = nativeBinding.Introspector
 module.exports.MetadataResponder = nativeBinding.MetadataResponder
 module.exports.NativeStore = nativeBinding.NativeStore
+module.exports.TokenExchanger = nativeBinding.TokenExchanger
 module.exports.VerifiedProof = nativeBinding.VerifiedProof
 module.exports.Verifier = nativeBinding.Verifier
 module.exports.checkBearerLimits = nativeBinding.checkBearerLimits

@@ -122,10 +122,40 @@ function withoutFalsy(record: Record<string, unknown>): Record<string, unknown> 
   return Object.fromEntries(Object.entries(record).filter(([, value]) => Boolean(value)));
 }
 
+export type TokenExchangeErrorCode = 'token_exchange_refused' | 'token_exchange_unavailable';
+
+export const tokenExchangeErrorDescription: Readonly<Record<TokenExchangeErrorCode, string>> = Object.freeze({
+  token_exchange_refused: 'The authorization server refused to exchange the token for the upstream call.',
+  token_exchange_unavailable: 'The token exchange could not be completed; try again later.',
+});
+
+/**
+ * `exchangeToken` failed. `status` is what a tool should answer: 403 when
+ * the authorization server refused (the caller may not act upstream), 503
+ * (with `retryAfter` seconds) when it was unreachable, slow or answered
+ * garbage. `cause` keeps the core's `code`, `reason` (which names the
+ * server's OAuth `error` code, e.g. `invalid_grant`) and the endpoint `url`.
+ */
+export class MCPAuthTokenExchangeError extends MCPAuthError {
+  override name = 'MCPAuthTokenExchangeError';
+  readonly status: 403 | 503;
+  readonly retryAfter: number | undefined;
+
+  constructor(
+    override readonly code: TokenExchangeErrorCode,
+    override readonly cause?: { code: string; reason: string; url?: string },
+    retryAfter?: number,
+  ) {
+    super(code, tokenExchangeErrorDescription[code]);
+    this.status = code === 'token_exchange_refused' ? 403 : 503;
+    this.retryAfter = retryAfter;
+  }
+}
+
 // ---- addon codes ------------------------------------------------------------
 
 /** How the HTTP edge treats an addon error: blame the token, the network, or the setup. */
-export type NativeErrorKind = 'token' | 'infrastructure' | 'server' | 'proof' | 'nonce';
+export type NativeErrorKind = 'token' | 'infrastructure' | 'server' | 'proof' | 'nonce' | 'forbidden';
 
 // The fixed error_description per code the client is told about (the
 // token's, the DPoP proof's): the core's one table (`decision/texts.rs`),

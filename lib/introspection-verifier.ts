@@ -86,7 +86,7 @@ function pickServer(servers: readonly AuthServerConfig[], issuer: string | undef
 }
 
 // The addon signs with a PKCS#8 PEM; a JWK or KeyObject is converted here.
-function toPkcs8Pem(key: unknown): string {
+export function toPkcs8Pem(key: unknown, option = 'introspection.privateKey'): string {
   try {
     const object =
       key instanceof KeyObject
@@ -98,7 +98,7 @@ function toPkcs8Pem(key: unknown): string {
     return object.export({ type: 'pkcs8', format: 'pem' }) as string;
   } catch {
     // The key's text never goes into the message.
-    throw invalidConfig('`introspection.privateKey` must be a private key: PKCS#8/PKCS#1/SEC1 PEM, a private JWK, or a KeyObject.');
+    throw invalidConfig(`\`${option}\` must be a private key: PKCS#8/PKCS#1/SEC1 PEM, a private JWK, or a KeyObject.`);
   }
 }
 

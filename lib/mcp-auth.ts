@@ -22,13 +22,16 @@ import { buildResourceMetadataDocument, protectedResourceMetadataUrl } from './r
 import { compileScopeHierarchy, type ScopeHierarchy } from './scopes.js';
 import { loadSdkV2, toTokenVerifier, type TokenVerifier } from './adapters/sdk-v2.js';
 import { getIssuer, serverMetadataPaths } from './server-config.js';
+import { createTokenExchange, type ExchangeToken } from './token-exchange.js';
 import { createWebBearerAuth, toAuthRequest, toWebResponse, type WebBearerAuth } from './adapters/web.js';
 import type {
   AuthInfo,
   AuthServerConfig,
+  ExchangedToken,
   BearerAuthConfig,
   MaybePromise,
   MCPAuthConfig,
+  TokenExchangeParams,
   VerifyAccessTokenFunction,
   VerifyAccessTokenMode,
   VerifyJwtConfig,
@@ -49,6 +52,28 @@ export class MCPAuth {
   constructor(config: MCPAuthConfig) {
     this.#resolved = resolveConfig(config);
     this.config = config;
+    if (config.tokenExchange !== undefined) {
+      const servers =
+        this.#resolved.mode === 'legacy'
+          ? [this.#resolved.server]
+          : [...this.#resolved.resources.values()].flatMap((r) => r.authorizationServers);
+      this.#exchange = createTokenExchange(config.tokenExchange, servers);
+    }
+  }
+  readonly #exchange: ExchangeToken | undefined;
+
+  /**
+   * Trades the caller's access token (`authInfo.token`) for one aimed at an
+   * upstream API, at the `tokenExchange` authorization server (RFC 8693, or
+   * Entra ID's on-behalf-of grant). Issued tokens are reused until shortly
+   * before they expire; concurrent identical exchanges share one call.
+   *
+   * @throws {MCPAuthTokenExchangeError} `token_exchange_refused` (answer 403)
+   *   or `token_exchange_unavailable` (answer 503, `retryAfter` seconds).
+   */
+  exchangeToken(authInfo: AuthInfo, params?: TokenExchangeParams): Promise<ExchangedToken> {
+    if (!this.#exchange) return Promise.reject(invalidConfig('`exchangeToken` needs the `tokenExchange` configuration.'));
+    return this.#exchange(authInfo, params);
   }
 
   /**

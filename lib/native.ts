@@ -106,6 +106,7 @@ export const {
   protectedResourceMetadataUrl,
   toServerConfig,
   tokenErrorDescriptions,
+  TokenExchanger,
   validateServerConfig,
   Verifier,
 } = binding;
@@ -114,7 +115,7 @@ export const {
 export interface NativeError extends Error {
   code: string;
   /** Whose fault it is: decides 401, 503 or 500 (absent on the wrapper's own coded errors). */
-  fault?: 'token' | 'proof' | 'nonce' | 'infrastructure' | 'server';
+  fault?: 'token' | 'proof' | 'nonce' | 'infrastructure' | 'server' | 'forbidden';
   /** Short fixed phrase, safe for an error_description (no token, claim or URL content). */
   reason: string;
   url?: string;

@@ -161,6 +161,71 @@ export type ResourceServerConfig = {
 type CommonConfig = {
   /** Observability hook: accepted/rejected requests and JWKS refreshes. Never receives a token. */
   onAuthEvent?: AuthEventListener;
+  /** The token-exchange client behind `exchangeToken` (docs/token-exchange.md). */
+  tokenExchange?: TokenExchangeConfig;
+};
+
+/**
+ * How this server trades a caller's token for an upstream one (RFC 8693, or
+ * Entra ID's on-behalf-of grant): set once. Times in milliseconds.
+ */
+export type TokenExchangeConfig = {
+  /** The authorization server; default: the only one configured. Its metadata names the token endpoint. */
+  issuer?: string;
+  /** How its metadata is discovered: `'oauth'` (default) or `'oidc'`. */
+  issuerType?: 'oauth' | 'oidc';
+  /** The token endpoint; default: `token_endpoint` from the issuer's metadata. https (http for loopback only). */
+  tokenEndpoint?: string;
+  /** `'token_exchange'` (RFC 8693, default) or `'on_behalf_of'` (Entra ID: jwt-bearer grant, `scope` only). */
+  grant?: 'token_exchange' | 'on_behalf_of';
+  /** This server's client id at the authorization server (required). */
+  clientId: string;
+  /** For `client_secret_basic` / `client_secret_post`. Never logged nor echoed. */
+  clientSecret?: string;
+  /** Default `client_secret_basic`, or `private_key_jwt` when `privateKey` is given. */
+  clientAuthMethod?: 'client_secret_basic' | 'client_secret_post' | 'private_key_jwt';
+  /** `private_key_jwt` key: PKCS#8 PEM, a private JWK, or a private KeyObject. */
+  privateKey?: string | import('node:crypto').JsonWebKey | import('node:crypto').KeyObject;
+  /** Assertion algorithm (asymmetric only); default from the key. */
+  signingAlgorithm?: string;
+  /** `kid` header of client assertions. */
+  keyId?: string;
+  /** `aud` of client assertions: `'issuer'` (default with an issuer), `'endpoint'`, or a URL. */
+  assertionAudience?: string;
+  /** Deadline for one exchange, connect to last byte (default 5000, from 1 to 60000). */
+  timeout?: number;
+  /** Largest answer read, in bytes (default 65536, from 1024 to 1048576). */
+  maxResponseBytes?: number;
+  /** Issued tokens kept (default 1000, from 0 to 100000; 0 turns the cache off). */
+  cacheSize?: number;
+  /** Bytes the cache may hold (default 4194304, from 0 to 268435456; 0 turns it off). */
+  cacheMaxBytes?: number;
+  /** Stop reusing an issued token this long before `expires_in` runs out (default 30000, from 0 to 3600000). */
+  expiryMargin?: number;
+};
+
+/** What one `exchangeToken` call asks for. */
+export type TokenExchangeParams = {
+  /** RFC 8693 `audience`: the upstream service's logical name(s). */
+  audience?: string | string[];
+  /** RFC 8707 `resource`: absolute URI(s) of the upstream API, without fragment. */
+  resource?: string | string[];
+  /** The narrowed scope: a space-separated string or a list (required with `on_behalf_of`). */
+  scope?: string | string[];
+  /** RFC 8693 `requested_token_type` (a URI); the answer must then be of that type. */
+  requestedTokenType?: string;
+};
+
+/** The token to call upstream with. */
+export type ExchangedToken = {
+  accessToken: string;
+  /** Usually `Bearer`; `N_A` for a token that is not an access token. */
+  tokenType: string;
+  issuedTokenType: string;
+  /** Seconds; absent when the server did not say (such a token is not cached). */
+  expiresIn?: number;
+  /** The granted scope, when the server named it. */
+  scope?: string;
 };
 
 /** @deprecated Use `ResourceServerModeConfig`. */

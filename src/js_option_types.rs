@@ -131,6 +131,57 @@ pub struct IntrospectorOptions {
     pub store_timeout: Option<f64>,
 }
 
+/// `tokenExchange` (RFC 8693, or Entra ID's on-behalf-of): the token
+/// endpoint and how this server authenticates to it, set once.
+#[napi(object, object_from_js = false, object_to_js = false)]
+pub struct TokenExchangeOptions {
+    /// The authorization server: where `tokenEndpoint` is discovered, and the default assertion `aud`.
+    pub issuer: Option<String>,
+    #[napi(ts_type = "'oidc' | 'oauth'")]
+    pub issuer_type: Option<String>,
+    /// Default: the issuer metadata's `token_endpoint`.
+    pub token_endpoint: Option<String>,
+    /// `token_exchange` (RFC 8693, default) or `on_behalf_of` (Entra ID's jwt-bearer grant).
+    #[napi(ts_type = "'token_exchange' | 'on_behalf_of'")]
+    pub grant: Option<String>,
+    pub client_id: String,
+    pub client_secret: Option<String>,
+    #[napi(ts_type = "'client_secret_basic' | 'client_secret_post' | 'private_key_jwt'")]
+    pub client_auth_method: Option<String>,
+    /// PKCS#8 PEM (the wrapper converts JWKs and KeyObjects).
+    pub private_key: Option<String>,
+    pub signing_algorithm: Option<String>,
+    pub key_id: Option<String>,
+    /// `aud` of a client assertion: `issuer` (default with an issuer), `endpoint`, or a URL.
+    pub assertion_audience: Option<String>,
+    /// ms, default 5000, 1..=60000.
+    pub timeout: Option<f64>,
+    /// bytes, default 65536, 1024..=1048576.
+    pub max_response_bytes: Option<f64>,
+    /// entries, default 1000, 0..=100000 (0: no cache).
+    pub cache_size: Option<f64>,
+    /// bytes, default 4194304, 0..=268435456 (0: no cache).
+    pub cache_max_bytes: Option<f64>,
+    /// ms, default 30000, 0..=3600000: stop reusing an issued token this long before it expires.
+    pub expiry_margin: Option<f64>,
+}
+
+/// One exchange's target (`exchangeToken(authInfo, params)`).
+#[napi(object, object_from_js = false, object_to_js = false)]
+pub struct ExchangeParams {
+    /// RFC 8693 `audience`: the target service's logical name(s).
+    #[napi(ts_type = "string | string[]")]
+    pub audience: Option<Either<String, Vec<String>>>,
+    /// RFC 8707 `resource`: absolute URI(s) of the target API, no fragment.
+    #[napi(ts_type = "string | string[]")]
+    pub resource: Option<Either<String, Vec<String>>>,
+    /// The narrowed scope: a space-separated string or a list.
+    #[napi(ts_type = "string | string[]")]
+    pub scope: Option<Either<String, Vec<String>>>,
+    /// RFC 8693 `requested_token_type` (a URI); default: the server's choice.
+    pub requested_token_type: Option<String>,
+}
+
 #[napi(object, object_from_js = false, object_to_js = false)]
 pub struct DpopOptions {
     /// The configured resource URL: its origin plus the request path is the expected `htu`.
@@ -233,7 +284,10 @@ pub struct ScopeHierarchyOptions {
 // struct's, so the two cannot drift.
 #[cfg(test)]
 mod tests {
-    use mcp_auth_core::options::{dpop, introspection, metadata, redis_store, scopes, verifier};
+    use mcp_auth_core::exchange::request;
+    use mcp_auth_core::options::{
+        dpop, introspection, metadata, redis_store, scopes, token_exchange, verifier,
+    };
     use serde::de::{self, Deserialize, Deserializer, Visitor};
 
     /// The field names a serde struct declares (as they are spelled in JSON).
@@ -300,7 +354,7 @@ mod tests {
 
     #[test]
     fn every_declared_shape_has_the_core_struct_fields() {
-        let pairs: [(&str, Vec<String>); 12] = [
+        let pairs: [(&str, Vec<String>); 14] = [
             (
                 "TrustedIssuerOptions",
                 fields_of::<verifier::TrustedIssuerOptions>(),
@@ -319,6 +373,11 @@ mod tests {
                 fields_of::<introspection::IntrospectorOptions>(),
             ),
             ("DpopOptions", fields_of::<dpop::DpopOptions>()),
+            (
+                "TokenExchangeOptions",
+                fields_of::<token_exchange::TokenExchangeOptions>(),
+            ),
+            ("ExchangeParams", fields_of::<request::ExchangeParams>()),
             (
                 "NativeRedisStoreOptions",
                 fields_of::<redis_store::RedisStoreOptions>(),

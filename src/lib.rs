@@ -15,6 +15,7 @@ mod js_outcome;
 mod js_store;
 mod napi_authenticator;
 mod napi_dpop;
+mod napi_exchange;
 mod napi_introspector;
 mod napi_metadata;
 mod napi_scopes;
@@ -40,7 +41,11 @@ use std::future::Future;
 
 /// Runs `work` on the runtime, turning a panic into an error value, and
 /// settles a promise with its result on the JS thread.
-fn spawn<'env, T, V, F, C>(env: &'env Env, work: F, convert: C) -> Result<PromiseRaw<'env, V>>
+pub(crate) fn spawn<'env, T, V, F, C>(
+    env: &'env Env,
+    work: F,
+    convert: C,
+) -> Result<PromiseRaw<'env, V>>
 where
     T: Send + 'static,
     V: ToNapiValue,

@@ -7,6 +7,7 @@ mod py_discovery;
 mod py_dpop;
 mod py_error;
 mod py_events;
+mod py_exchange;
 mod py_fleet;
 mod py_functions;
 mod py_introspector;
@@ -28,6 +29,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<py_authenticator::Authenticator>()?;
     m.add_class::<py_introspector::Introspector>()?;
     m.add_class::<py_dpop::DpopChecker>()?;
+    m.add_class::<py_exchange::TokenExchanger>()?;
     m.add_class::<py_fleet::RedisStore>()?;
     m.add_class::<py_metadata::MetadataResponder>()?;
     m.add_class::<py_outcome::Answer>()?;

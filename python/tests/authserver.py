@@ -7,6 +7,10 @@ One HTTP server on 127.0.0.1 (an ephemeral port; its base URL is the issuer):
   ``{issuer}[/path]`` (the path ``/mismatch`` names another issuer);
 - ``/jwks`` and ``/jwks.json`` (any query): the key set of one RSA key;
 - ``POST /introspect``: RFC 7662 verdicts from ``answer(token)``, counted;
+- ``POST /token``: token exchange answers from ``token_answer(form)`` (a JSON
+  document, or bytes sent as they are), counted, each form and
+  ``Authorization`` header kept; ``token_delay`` makes it answer late;
+- ``/invoices``: an upstream API answering ``{"bearer": <Authorization>}``;
 - ``/hits``: requests per path as JSON, for a benchmark in another process.
 
 Misbehaviour switches, set on a running ``AuthServer``: ``jwks_down`` (the key
@@ -45,6 +49,21 @@ OAUTH_WELL_KNOWN = "/.well-known/oauth-authorization-server"
 
 #: An introspection verdict for a token: the RFC 7662 JSON body.
 Answerer = Callable[[str], dict[str, Any]]
+#: A token endpoint's answer to a form: (status, JSON document or raw bytes).
+TokenAnswerer = Callable[[dict[str, list[str]]], tuple[int, object]]
+ACCESS_TOKEN_TYPE = "urn:ietf:params:oauth:token-type:access_token"
+
+
+def issued_token(**extra: Any) -> dict[str, Any]:
+    """A well-formed RFC 8693 answer; a member given as None is left out."""
+    answer = {
+        "access_token": "upstream.token",
+        "token_type": "Bearer",
+        "issued_token_type": ACCESS_TOKEN_TYPE,
+        "expires_in": 600,
+        **extra,
+    }
+    return {k: v for k, v in answer.items() if v is not None}
 
 
 def b64url(raw: bytes) -> str:
@@ -111,6 +130,12 @@ class AuthServer:
         self.tokens: list[str] = []
         #: Each introspection call's form, client authentication included.
         self.forms: list[dict[str, list[str]]] = []
+        #: The token endpoint: its answer, delay, calls, forms and Authorization headers.
+        self.token_answer: TokenAnswerer = lambda _form: (200, issued_token())
+        self.token_delay = 0.0
+        self.token_calls = 0
+        self.token_forms: list[dict[str, list[str]]] = []
+        self.token_authorizations: list[str | None] = []
 
     @property
     def key(self) -> rsa.RSAPrivateKey:
@@ -209,8 +234,12 @@ class AuthServer:
             self.hits[path] += 1
             return dict(self.hits)
 
-    def get(self, path: str, hits: dict[str, int]) -> tuple[int, object]:
+    def get(
+        self, path: str, hits: dict[str, int], authorization: str | None = None
+    ) -> tuple[int, object]:
         """(status, JSON document or None for an empty body) for a GET of ``path``."""
+        if path == "/invoices":
+            return 200, {"bearer": authorization}
         if path == OIDC_WELL_KNOWN:
             return 200, self.oidc_metadata()
         if path.startswith(OAUTH_WELL_KNOWN):
@@ -222,6 +251,15 @@ class AuthServer:
         if path == "/hits":
             return 200, hits
         return 404, None
+
+    def exchange(self, form: dict[str, list[str]], authorization: str | None) -> tuple[int, object]:
+        with self._lock:
+            self.token_calls += 1
+            self.token_forms.append(form)
+            self.token_authorizations.append(authorization)
+        if self.token_delay:
+            time.sleep(self.token_delay)
+        return self.token_answer(form)
 
     def introspect(self, path: str, form: dict[str, list[str]]) -> tuple[int, object]:
         if path != "/introspect":
@@ -242,7 +280,10 @@ def _handler(server: AuthServer) -> type[BaseHTTPRequestHandler]:
         protocol_version = "HTTP/1.1"
 
         def reply(self, status: int, document: object) -> None:
-            body = b"" if document is None else json.dumps(document).encode()
+            if isinstance(document, bytes):
+                body = document
+            else:
+                body = b"" if document is None else json.dumps(document).encode()
             self.send_response(status)
             if document is not None:
                 self.send_header("Content-Type", "application/json")
@@ -253,7 +294,7 @@ def _handler(server: AuthServer) -> type[BaseHTTPRequestHandler]:
         def do_GET(self) -> None:
             path = self.path.partition("?")[0]
             hits = server.record(self.path, path)
-            self.reply(*server.get(path, hits))
+            self.reply(*server.get(path, hits, self.headers.get("Authorization")))
 
         def do_POST(self) -> None:
             # The body is read first: the connection is kept alive.
@@ -261,7 +302,10 @@ def _handler(server: AuthServer) -> type[BaseHTTPRequestHandler]:
             form = parse_qs(self.rfile.read(length).decode())
             path = self.path.partition("?")[0]
             server.record(self.path, path)
-            self.reply(*server.introspect(path, form))
+            if path == "/token":
+                self.reply(*server.exchange(form, self.headers.get("Authorization")))
+            else:
+                self.reply(*server.introspect(path, form))
 
         def log_message(self, format: str, *args: Any) -> None:
             pass

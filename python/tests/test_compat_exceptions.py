@@ -21,6 +21,7 @@ from mcp_auth_rs.exceptions import (
     MCPAuthBearerAuthExceptionDetails,
     MCPAuthConfigException,
     MCPAuthException,
+    MCPAuthTokenExchangeException,
     MCPAuthTokenVerificationException,
     MCPAuthTokenVerificationExceptionCode,
     NativeError,
@@ -263,7 +264,11 @@ def test_every_core_code_maps_by_fault() -> None:
     for code, fault in _core_table().items():
         mapped = from_native(CoreError(code, fault, retry_after=7))
         assert (mapped.native_code, mapped.native_fault, mapped.retry_after) == (code, fault, 7)
-        if fault in ("token", "proof", "nonce"):
+        if code.startswith("token_exchange_"):
+            # Added: an upstream token exchange's refusal (fault "forbidden") or outage.
+            assert isinstance(mapped, MCPAuthTokenExchangeException), code
+            assert mapped.status == (403 if fault == "forbidden" else 503)
+        elif fault in ("token", "proof", "nonce"):
             assert isinstance(
                 mapped, MCPAuthTokenVerificationException | MCPAuthBearerAuthException
             ), code

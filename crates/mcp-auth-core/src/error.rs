@@ -61,6 +61,11 @@ pub enum ErrorCode {
     /// The introspection endpoint refused our client credentials (401/403):
     /// our configuration's fault, never the token's.
     IntrospectionRefused,
+    /// The token endpoint is down, slow, or answered garbage (a token exchange).
+    TokenExchangeUnavailable,
+    /// The authorization server refused a token exchange (400 `invalid_grant`,
+    /// `invalid_target`…, 401, 403): the caller may not act upstream, 403.
+    TokenExchangeRefused,
     /// The replay cache cannot answer (fleet store down, or the local cache full).
     DpopReplayStoreUnavailable,
     /// The proof's key holds its whole share of the local replay cache.
@@ -86,6 +91,8 @@ pub enum Fault {
     Server,
     /// 401 `invalid_dpop_proof`.
     Proof,
+    /// 403: the caller is known but may not do this (a refused token exchange).
+    Forbidden,
     /// 401 `use_dpop_nonce` with a fresh `DPoP-Nonce`.
     Nonce,
 }
@@ -97,6 +104,7 @@ impl Fault {
             Self::Infrastructure => "infrastructure",
             Self::Server => "server",
             Self::Proof => "proof",
+            Self::Forbidden => "forbidden",
             Self::Nonce => "nonce",
         }
     }
@@ -148,6 +156,8 @@ impl ErrorCode {
             Self::KeysNotLoaded => "keys_not_loaded",
             Self::IntrospectionUnavailable => "introspection_unavailable",
             Self::IntrospectionRefused => "introspection_refused",
+            Self::TokenExchangeUnavailable => "token_exchange_unavailable",
+            Self::TokenExchangeRefused => "token_exchange_refused",
             Self::InvalidUrl => "invalid_url",
             Self::InvalidServerMetadata => "invalid_server_metadata",
             Self::IssuerMismatch => "issuer_mismatch",
@@ -201,6 +211,8 @@ impl ErrorCode {
         Self::KeysNotLoaded,
         Self::IntrospectionUnavailable,
         Self::IntrospectionRefused,
+        Self::TokenExchangeUnavailable,
+        Self::TokenExchangeRefused,
         Self::DpopReplayStoreUnavailable,
         Self::DpopReplayShareExceeded,
         Self::InvalidUrl,
@@ -253,8 +265,10 @@ impl ErrorCode {
             | Self::KeysNotLoaded
             | Self::IntrospectionUnavailable
             | Self::IntrospectionRefused
+            | Self::TokenExchangeUnavailable
             | Self::DpopReplayStoreUnavailable
             | Self::DpopReplayShareExceeded => Fault::Infrastructure,
+            Self::TokenExchangeRefused => Fault::Forbidden,
             Self::InvalidUrl
             | Self::InvalidServerMetadata
             | Self::IssuerMismatch
@@ -379,6 +393,8 @@ mod tests {
                 | ErrorCode::KeysNotLoaded
                 | ErrorCode::IntrospectionUnavailable
                 | ErrorCode::IntrospectionRefused
+                | ErrorCode::TokenExchangeUnavailable
+                | ErrorCode::TokenExchangeRefused
                 | ErrorCode::InvalidUrl
                 | ErrorCode::InvalidServerMetadata
                 | ErrorCode::IssuerMismatch
@@ -386,7 +402,7 @@ mod tests {
                 | ErrorCode::Internal => {}
             }
         }
-        assert_eq!(ErrorCode::ALL.len(), 48);
+        assert_eq!(ErrorCode::ALL.len(), 50);
         assert_eq!(ErrorCode::Internal.fault(), Fault::Server);
     }
 }

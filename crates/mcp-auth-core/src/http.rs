@@ -240,6 +240,50 @@ pub async fn post_form(
     failure_code: ErrorCode,
     refused_code: ErrorCode,
 ) -> AuthResult<Map<String, Value>> {
+    post(
+        url,
+        opts,
+        authorization,
+        form,
+        failure_code,
+        refused_code,
+        false,
+    )
+    .await
+}
+
+/// `post_form` to a token endpoint (RFC 6749 §5.2): a 400 is the server
+/// refusing the grant, like 401/403, and the refusal names the OAuth
+/// `error` code it sent when that is a plain code (never its description).
+pub async fn post_token_request(
+    url: &Url,
+    opts: &FetchOptions,
+    authorization: Option<&str>,
+    form: String,
+    failure_code: ErrorCode,
+    refused_code: ErrorCode,
+) -> AuthResult<Map<String, Value>> {
+    post(
+        url,
+        opts,
+        authorization,
+        form,
+        failure_code,
+        refused_code,
+        true,
+    )
+    .await
+}
+
+async fn post(
+    url: &Url,
+    opts: &FetchOptions,
+    authorization: Option<&str>,
+    form: String,
+    failure_code: ErrorCode,
+    refused_code: ErrorCode,
+    token_endpoint: bool,
+) -> AuthResult<Map<String, Value>> {
     check_url_allowed(url)?;
     let Some(client) = POST_CLIENT.as_ref() else {
         return Err(
@@ -263,7 +307,11 @@ pub async fn post_form(
             .await
             .map_err(|err| transport_error(&err, failure_code))?;
         let status = response.status();
-        if status == StatusCode::UNAUTHORIZED || status == StatusCode::FORBIDDEN {
+        let refused = status == StatusCode::UNAUTHORIZED || status == StatusCode::FORBIDDEN;
+        if token_endpoint && (refused || status == StatusCode::BAD_REQUEST) {
+            return Err(grant_refusal(response, opts, refused_code).await);
+        }
+        if refused {
             return Err(status_error(&response, refused_code));
         }
         if !status.is_success() {
@@ -283,6 +331,37 @@ pub async fn post_form(
     };
     let outcome = within_deadline(opts, failure_code, exchange).await;
     outcome.map_err(|err| err.with_url(shown_url(url)))
+}
+
+/// A token endpoint's refusal: its HTTP status, and its `error` code when
+/// the body is a JSON object whose `error` is a short, plain code.
+async fn grant_refusal(
+    response: reqwest::Response,
+    opts: &FetchOptions,
+    refused_code: ErrorCode,
+) -> AuthError {
+    let status = response.status().as_u16();
+    let code = read_object(response, opts, refused_code)
+        .await
+        .ok()
+        .and_then(|body| match body.get("error") {
+            Some(Value::String(code)) if is_oauth_error_code(code) => Some(code.clone()),
+            _ => None,
+        });
+    let reason = match code {
+        Some(code) => format!("the authorization server refused: {code} (HTTP {status})"),
+        None => format!("the authorization server refused (HTTP {status})"),
+    };
+    AuthError::new(refused_code, reason)
+}
+
+/// RFC 6749 allows any printable ASCII in `error`; echoed only when it is
+/// a short identifier, so nothing the server chose beyond that reaches a log.
+fn is_oauth_error_code(code: &str) -> bool {
+    (1..=64).contains(&code.len())
+        && code
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')
 }
 
 /// One deadline for a whole exchange: a server that trickles its body byte

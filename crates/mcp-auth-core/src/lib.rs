@@ -9,6 +9,7 @@ pub mod accepted_json;
 pub mod decision;
 pub mod dpop;
 pub mod error;
+pub mod exchange;
 pub mod fleet;
 pub mod flow;
 pub mod http;

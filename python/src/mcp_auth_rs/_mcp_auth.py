@@ -36,6 +36,12 @@ from mcp_auth_rs.dpop import DpopSetting
 from mcp_auth_rs.events import AuthEventListener, Emitter
 from mcp_auth_rs.introspection import IntrospectionOptions, new_introspector
 from mcp_auth_rs.middleware.asgi import BearerAuthMiddleware
+from mcp_auth_rs.token_exchange import (
+    ExchangedToken,
+    TokenExchangeOptions,
+    exchange,
+    new_token_exchanger,
+)
 from mcp_auth_rs.types import AuthInfo, ResourceServerConfig
 
 if TYPE_CHECKING:
@@ -97,12 +103,18 @@ class MCPAuth:
         context_var: ContextVar[AuthInfo | None] = _DEFAULT_CONTEXT_VAR,
         *,
         on_auth_event: AuthEventListener | None = None,
+        token_exchange: TokenExchangeOptions | None = None,
     ) -> None:
         self.server = server
         self.protected_resources = protected_resources
         self._context_var = context_var
         self._on_auth_event = on_auth_event
         self._resolved = resolve(server, protected_resources)
+        self._exchanger = (
+            None
+            if token_exchange is None
+            else new_token_exchanger(token_exchange, _servers(self._resolved))
+        )
         # Verifiers with the same trust settings share one key-set cache; their
         # key-set events go to every middleware using them.
         self._verifiers: dict[str, tuple[_native.Verifier, Emitter]] = {}
@@ -122,6 +134,37 @@ class MCPAuth:
         client steps up and retries. ``description`` is the tool error's message.
         """
         require_scopes(self.auth_info, scopes, description)
+
+    async def exchange_token(
+        self,
+        auth_info: AuthInfo | None = None,
+        *,
+        audience: str | list[str] | None = None,
+        resource: str | list[str] | None = None,
+        scope: str | list[str] | None = None,
+        requested_token_type: str | None = None,
+    ) -> ExchangedToken:
+        """Added: trades the caller's access token (``auth_info``, default the
+        current request's) for one aimed at an upstream API, at the
+        ``token_exchange`` authorization server (RFC 8693, or Entra ID's
+        on-behalf-of grant). Issued tokens are reused until shortly before
+        they expire; concurrent identical exchanges share one call.
+
+        Raises ``MCPAuthTokenExchangeException``: ``status`` 403 when the
+        server refused, 503 (``retry_after``) when it was unavailable.
+        """
+        if self._exchanger is None:
+            raise invalid_config("`exchange_token` needs the `token_exchange` configuration.")
+        info = auth_info if auth_info is not None else self.auth_info
+        if info is None:
+            raise invalid_config("`exchange_token` needs the AuthInfo of an accepted request.")
+        params = {
+            "audience": audience,
+            "resource": resource,
+            "scope": scope,
+            "requested_token_type": requested_token_type,
+        }
+        return await exchange(self._exchanger, info, params)
 
     def resource_metadata_router(self) -> Router:
         """RFC 9728 documents for every resource, at ``/.well-known/oauth-protected-resource…``."""
@@ -534,3 +577,9 @@ class MCPAuth:
         for listener in listeners:
             shared[1].add(listener)
         return shared[0]
+
+
+def _servers(resolved: Resources | Legacy) -> list[AuthServerConfig]:
+    if isinstance(resolved, Legacy):
+        return [resolved.server]
+    return [s for r in resolved.by_resource.values() for s in r.authorization_servers]

@@ -21,6 +21,7 @@ __all__ = [
     "MetadataResponder",
     "NativeAuthError",
     "RedisStore",
+    "TokenExchanger",
     "Verifier",
     "Verify",
     "check_bearer_limits",
@@ -175,6 +176,18 @@ class Introspector:
     # The local cache only: None on a miss; raises for a cached inactive token.
     def cached(self, token: str) -> VerifiedToken | None: ...
     def check_async(self, token: str) -> Awaitable[VerifiedToken]: ...
+
+@final
+class TokenExchanger:
+    # options_json: the core's token-exchange options (the Node keys:
+    # issuer?, issuerType?, tokenEndpoint?, grant?, clientId, clientSecret?,
+    # clientAuthMethod?, privateKey?, signingAlgorithm?, keyId?,
+    # assertionAudience?, timeout?, maxResponseBytes?, cacheSize?,
+    # cacheMaxBytes?, expiryMargin?).
+    def __new__(cls, options_json: str) -> TokenExchanger: ...
+    # params_json: {audience?, resource?, scope?, requestedTokenType?};
+    # resolves to {accessToken, tokenType, issuedTokenType, expiresIn?, scope?}.
+    def exchange_async(self, subject_token: str, params_json: str) -> Awaitable[dict[str, Any]]: ...
 
 @final
 class DpopChecker:

@@ -30,20 +30,23 @@ __all__ = [
     "MCPAuthBearerAuthExceptionDetails",
     "MCPAuthConfigException",
     "MCPAuthException",
+    "MCPAuthTokenExchangeException",
     "MCPAuthTokenVerificationException",
     "MCPAuthTokenVerificationExceptionCode",
     "NativeError",
     "NativeErrorCode",
     "NativeFault",
+    "TokenExchangeExceptionCode",
     "auth_server_exception_description",
     "bearer_auth_exception_description",
     "from_native",
+    "token_exchange_exception_description",
     "token_verification_exception_description",
 ]
 
 ExceptionCause = Record | Exception | BaseModel | None
 
-NativeFault = Literal["token", "infrastructure", "server", "proof", "nonce"]
+NativeFault = Literal["token", "infrastructure", "server", "proof", "nonce", "forbidden"]
 """Whose fault a native error is: decides 401 / 503 / 500 at the edge."""
 
 
@@ -217,6 +220,43 @@ class MCPAuthTokenVerificationException(MCPAuthException):
         self.code = code
 
 
+class TokenExchangeExceptionCode(str, Enum):
+    TOKEN_EXCHANGE_REFUSED = "token_exchange_refused"
+    TOKEN_EXCHANGE_UNAVAILABLE = "token_exchange_unavailable"
+
+
+token_exchange_exception_description: dict[TokenExchangeExceptionCode, str] = {
+    TokenExchangeExceptionCode.TOKEN_EXCHANGE_REFUSED: (
+        "The authorization server refused to exchange the token for the upstream call."
+    ),
+    TokenExchangeExceptionCode.TOKEN_EXCHANGE_UNAVAILABLE: (
+        "The token exchange could not be completed; try again later."
+    ),
+}
+
+
+class MCPAuthTokenExchangeException(MCPAuthException):
+    """Added: ``exchange_token`` failed.
+
+    ``status`` is what a tool should answer: 403 when the authorization
+    server refused (the caller may not act upstream), 503 (``retry_after``
+    seconds) when it was unreachable, slow or answered garbage. ``cause``
+    keeps the core's ``code``, ``reason`` (naming the server's OAuth
+    ``error`` code, e.g. ``invalid_grant``) and the endpoint ``url``.
+    """
+
+    code: TokenExchangeExceptionCode
+
+    def __init__(self, code: TokenExchangeExceptionCode, cause: ExceptionCause = None) -> None:
+        super().__init__(code.value, token_exchange_exception_description[code], cause)
+        self.code = code
+
+    @property
+    def status(self) -> int:
+        """403 for a refusal, 503 for an outage."""
+        return 403 if self.code is TokenExchangeExceptionCode.TOKEN_EXCHANGE_REFUSED else 503
+
+
 # ---- native errors -----------------------------------------------------------
 
 # The core's stable codes (`ErrorCode::as_str` in crates/mcp-auth-core/src/error.rs),
@@ -269,8 +309,11 @@ NativeErrorCode = Literal[
     "keys_not_loaded",
     "introspection_unavailable",
     "introspection_refused",
+    "token_exchange_unavailable",
     "dpop_replay_store_unavailable",
     "dpop_replay_share_exceeded",
+    # fault "forbidden"
+    "token_exchange_refused",
     # fault "server"
     "invalid_url",
     "invalid_server_metadata",
@@ -295,7 +338,9 @@ class NativeError(Protocol):
     def retry_after(self) -> int | None: ...
 
 
-_FAULTS: frozenset[str] = frozenset(("token", "infrastructure", "server", "proof", "nonce"))
+_FAULTS: frozenset[str] = frozenset(
+    ("token", "infrastructure", "server", "proof", "nonce", "forbidden")
+)
 
 # mcpauth's code for a failed metadata fetch.
 FETCH_SERVER_CONFIG_ERROR = "fetch_server_config_error"
@@ -309,6 +354,8 @@ def from_native(error: NativeError, *, fetching: bool = False) -> MCPAuthExcepti
     ``MCPAuthConfigException("fetch_server_config_error", ...)`` for anything
     but invalid metadata.
 
+    - ``token_exchange_refused`` / ``token_exchange_unavailable`` →
+      ``MCPAuthTokenExchangeException`` (status 403 / 503);
     - token ``issuer_untrusted`` → ``MCPAuthBearerAuthException(INVALID_ISSUER)``;
     - token ``audience_mismatch`` → ``MCPAuthBearerAuthException(INVALID_AUDIENCE)``;
     - any other token, proof or nonce fault →
@@ -336,7 +383,9 @@ def from_native(error: NativeError, *, fetching: bool = False) -> MCPAuthExcepti
     detail: Record = {"code": code, "reason": reason, "url": url}
     mapped: MCPAuthException
 
-    if fault in ("token", "proof", "nonce"):
+    if code in ("token_exchange_refused", "token_exchange_unavailable"):
+        mapped = MCPAuthTokenExchangeException(TokenExchangeExceptionCode(code), detail)
+    elif fault in ("token", "proof", "nonce"):
         if code == "issuer_untrusted":
             mapped = _bearer(BearerAuthExceptionCode.INVALID_ISSUER, detail)
         elif code == "audience_mismatch":

@@ -92,7 +92,7 @@ def new_introspector(
             "its value is never shown)."
         )
     if rest.get("private_key") is not None:
-        rest["private_key"] = _private_key(rest["private_key"])
+        rest["private_key"] = private_key_option(rest["private_key"], "introspection")
     store = rest.pop("store", None)
     store_secret = rest.pop("store_secret", None)
     store_timeout = rest.pop("store_timeout", None)
@@ -140,7 +140,7 @@ def new_introspector(
         ) from None
 
 
-def _private_key(key: object) -> str | dict[str, Any]:
+def private_key_option(key: object, owner: str) -> str | dict[str, Any]:
     """PEM text or a JWK as the core reads them (the core judges the key itself)."""
     if isinstance(key, str):
         return key
@@ -152,7 +152,7 @@ def _private_key(key: object) -> str | dict[str, Any]:
     elif isinstance(key, dict) and all(isinstance(k, str) for k in key):
         return key
     raise invalid_config(
-        "`introspection.private_key` must be a PEM private key (str or bytes) or a private "
+        f"`{owner}.private_key` must be a PEM private key (str or bytes) or a private "
         "JWK (a dict); its value is never shown."
     )
 

@@ -59,20 +59,28 @@ impl VerdictCache {
     }
 }
 
-type Flight = Arc<OnceCell<AuthResult<Verdict>>>;
+type Flight<T> = Arc<OnceCell<AuthResult<T>>>;
 
-/// Endpoint calls in progress, one per token digest.
-#[derive(Default)]
-pub struct Flights {
-    running: Mutex<HashMap<Digest, Flight>>,
+/// Endpoint calls in progress, one per digest (of a token, or of a token
+/// exchange's whole request).
+pub struct Flights<T = Verdict> {
+    running: Mutex<HashMap<Digest, Flight<T>>>,
 }
 
-impl Flights {
+impl<T> Default for Flights<T> {
+    fn default() -> Self {
+        Self {
+            running: Mutex::default(),
+        }
+    }
+}
+
+impl<T: Clone> Flights<T> {
     /// Runs `call` unless a call for `key` is already running, in which case
     /// its outcome (success, inactive or outage alike) is shared.
-    pub async fn share<F>(&self, key: Digest, call: F) -> AuthResult<Verdict>
+    pub async fn share<F>(&self, key: Digest, call: F) -> AuthResult<T>
     where
-        F: std::future::Future<Output = AuthResult<Verdict>>,
+        F: std::future::Future<Output = AuthResult<T>>,
     {
         let flight = lock(&self.running).entry(key).or_default().clone();
         // Whoever finishes first retires the flight; the next request for this
@@ -88,7 +96,9 @@ impl Flights {
         };
         flight.get_or_init(|| call).await.clone()
     }
+}
 
+impl<T> Flights<T> {
     #[cfg(test)]
     pub fn is_empty(&self) -> bool {
         lock(&self.running).is_empty()
@@ -98,13 +108,13 @@ impl Flights {
 /// Retires its flight from `running` when dropped: once the flight has an
 /// outcome, or when nobody else awaits it (its call panicked or was dropped
 /// midway; a remaining waiter would otherwise take the call over).
-struct Retire<'a> {
-    flights: &'a Flights,
+struct Retire<'a, T> {
+    flights: &'a Flights<T>,
     key: Digest,
-    flight: Option<Flight>,
+    flight: Option<Flight<T>>,
 }
 
-impl Drop for Retire<'_> {
+impl<T> Drop for Retire<'_, T> {
     fn drop(&mut self) {
         let mut running = lock(&self.flights.running);
         let Some(mine) = self.flight.take() else {

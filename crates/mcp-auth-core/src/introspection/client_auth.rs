@@ -98,12 +98,13 @@ impl Assertions {
         key_id: Option<String>,
         key: &PrivateKey,
         alg: Option<&str>,
+        prefix: &str,
     ) -> AuthResult<Self> {
         let alg = alg
             .map(|name| {
                 algorithms::parse(name).ok_or_else(|| {
                     AuthError::config(format!(
-                        "`introspection.signingAlgorithm` {name:?} is not supported (asymmetric JWS algorithms only)"
+                        "`{prefix}.signingAlgorithm` {name:?} is not supported (asymmetric JWS algorithms only)"
                     ))
                 })
             })

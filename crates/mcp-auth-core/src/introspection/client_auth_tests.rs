@@ -35,7 +35,14 @@ fn assertions_are_signed_fresh_and_verify() {
         ),
         (ED25519_DER, "EdDSA", &ED25519),
     ] {
-        let a = Assertions::new("rs-client".into(), Some("k1".into()), &pem(der), None).unwrap();
+        let a = Assertions::new(
+            "rs-client".into(),
+            Some("k1".into()),
+            &pem(der),
+            None,
+            "introspection",
+        )
+        .unwrap();
         assert_eq!(algorithms::name(a.algorithm()), alg);
         let one = a.sign("https://as.example.com").unwrap();
         let two = a.sign("https://as.example.com").unwrap();
@@ -73,7 +80,9 @@ fn keys_are_refused_without_echo() {
         (pem(EC_P256_DER), Some("HS256")),
         (pem(EC_P256_DER), Some("RS256")),
     ] {
-        let err = Assertions::new("c".into(), None, &key, alg).err().unwrap();
+        let err = Assertions::new("c".into(), None, &key, alg, "introspection")
+            .err()
+            .unwrap();
         assert!(!err.reason.contains("bm90IGEga2V5"), "{}", err.reason);
     }
     let post = ClientAuth::Post {

@@ -318,7 +318,7 @@ async fn huge_numbers_are_clamped_and_long_tokens_cached() {
 
 #[tokio::test]
 async fn a_flight_whose_call_panics_is_retired() {
-    let flights = Flights::default();
+    let flights = Flights::<Verdict>::default();
     let key = cache::hash("t");
     // `guarded` is what the addon runs every call in: a panic becomes an error.
     let outcome = crate::panic_guard::guarded(flights.share(key, async { panic!("boom") })).await;

@@ -108,28 +108,38 @@ pub struct IntrospectorConfig {
     pub cache_size: usize,
 }
 
-fn client_auth(o: &IntrospectorOptions) -> AuthResult<ClientAuth> {
+/// The client-authentication options an endpoint call uses, as given
+/// under `prefix` (`introspection`, `tokenExchange`).
+pub struct ClientAuthFields<'a> {
+    pub prefix: &'a str,
+    pub client_id: &'a str,
+    pub client_secret: Option<&'a str>,
+    pub method: Option<&'a str>,
+    pub private_key: Option<&'a PrivateKey>,
+    pub key_id: Option<&'a str>,
+    pub signing_algorithm: Option<&'a str>,
+}
+
+pub fn client_auth(o: ClientAuthFields<'_>) -> AuthResult<ClientAuth> {
+    let prefix = o.prefix;
     if o.client_id.is_empty() {
-        return Err(AuthError::config(
-            "`introspection.clientId` must not be empty",
-        ));
+        return Err(AuthError::config(format!(
+            "`{prefix}.clientId` must not be empty"
+        )));
     }
-    let method = o
-        .client_auth_method
-        .as_deref()
-        .unwrap_or(match o.private_key {
-            Some(_) => "private_key_jwt",
-            None => "client_secret_basic",
-        });
-    let secret = || match o.client_secret.as_deref() {
+    let method = o.method.unwrap_or(match o.private_key {
+        Some(_) => "private_key_jwt",
+        None => "client_secret_basic",
+    });
+    let secret = || match o.client_secret {
         Some(s) if !s.is_empty() => Ok(s.to_owned()),
         _ => Err(AuthError::config(format!(
-            "`introspection.clientSecret` is required with clientAuthMethod {method}"
+            "`{prefix}.clientSecret` is required with clientAuthMethod {method}"
         ))),
     };
     let mismatch = |what: &str| {
         AuthError::config(format!(
-            "`introspection.{what}` does not go with clientAuthMethod {method}"
+            "`{prefix}.{what}` does not go with clientAuthMethod {method}"
         ))
     };
     match method {
@@ -137,26 +147,29 @@ fn client_auth(o: &IntrospectorOptions) -> AuthResult<ClientAuth> {
             Err(mismatch("privateKey"))
         }
         "client_secret_basic" => Ok(ClientAuth::Basic {
-            header: basic_header(&o.client_id, &secret()?),
+            header: basic_header(o.client_id, &secret()?),
         }),
         "client_secret_post" => Ok(ClientAuth::Post {
-            client_id: o.client_id.clone(),
+            client_id: o.client_id.to_owned(),
             secret: secret()?,
         }),
         "private_key_jwt" if o.client_secret.is_some() => Err(mismatch("clientSecret")),
         "private_key_jwt" => {
-            let key = o.private_key.as_ref().ok_or_else(|| {
-                AuthError::config("`introspection.privateKey` is required with private_key_jwt")
+            let key = o.private_key.ok_or_else(|| {
+                AuthError::config(format!(
+                    "`{prefix}.privateKey` is required with private_key_jwt"
+                ))
             })?;
             Ok(ClientAuth::PrivateKeyJwt(Box::new(Assertions::new(
-                o.client_id.clone(),
-                o.key_id.clone(),
+                o.client_id.to_owned(),
+                o.key_id.map(str::to_owned),
                 key,
-                o.signing_algorithm.as_deref(),
+                o.signing_algorithm,
+                prefix,
             )?)))
         }
         other => Err(AuthError::config(format!(
-            "`introspection.clientAuthMethod` must be client_secret_basic, client_secret_post or private_key_jwt, got {other:?}"
+            "`{prefix}.clientAuthMethod` must be client_secret_basic, client_secret_post or private_key_jwt, got {other:?}"
         ))),
     }
 }
@@ -233,7 +246,15 @@ impl IntrospectorOptions {
                 accept_missing_audience: self.accept_missing_audience.unwrap_or(false),
             },
             max_token_length: check_max_token_length(self.max_token_length)?,
-            auth: client_auth(self)?,
+            auth: client_auth(ClientAuthFields {
+                prefix: "introspection",
+                client_id: &self.client_id,
+                client_secret: self.client_secret.as_deref(),
+                method: self.client_auth_method.as_deref(),
+                private_key: self.private_key.as_ref(),
+                key_id: self.key_id.as_deref(),
+                signing_algorithm: self.signing_algorithm.as_deref(),
+            })?,
             assertion_audience,
             fetch: FetchOptions {
                 timeout: millis(

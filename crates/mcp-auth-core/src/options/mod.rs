@@ -9,5 +9,6 @@ pub mod introspection;
 pub mod metadata;
 pub mod redis_store;
 pub mod scopes;
+pub mod token_exchange;
 pub mod values;
 pub mod verifier;

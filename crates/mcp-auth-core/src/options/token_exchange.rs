@@ -1,0 +1,257 @@
+//! The token-exchange client's options (`tokenExchange` in Node's and
+//! Python's `MCPAuth` configuration), set once per process, and their
+//! checks. Per-call parameters are `exchange::request::ExchangeParams`.
+
+use crate::error::{AuthError, AuthResult};
+use crate::exchange::request::Grant;
+use crate::http::FetchOptions;
+use crate::introspection::client_auth::ClientAuth;
+use crate::introspection::signing_key::PrivateKey;
+use crate::issuers::discovery::ServerType;
+use crate::issuers::trusted::{check_issuer, check_server_url};
+use crate::options::decode::{self, decode};
+use crate::options::introspection::{client_auth, ClientAuthFields};
+use crate::options::values::{integer, millis, number};
+use serde::Deserialize;
+use serde_json::Value;
+use std::time::Duration;
+use url::Url;
+
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(5);
+pub const DEFAULT_MAX_RESPONSE_BYTES: u64 = 64 * 1024;
+pub const DEFAULT_CACHE_SIZE: u64 = 1000;
+pub const DEFAULT_CACHE_MAX_BYTES: u64 = 4 * 1024 * 1024;
+pub const DEFAULT_EXPIRY_MARGIN: Duration = Duration::from_secs(30);
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct TokenExchangeOptions {
+    /// The authorization server: where `tokenEndpoint` is discovered, and
+    /// the default `aud` of a client assertion.
+    pub issuer: Option<String>,
+    /// How to discover its metadata (`oauth`, default, or `oidc`).
+    pub issuer_type: Option<String>,
+    /// The token endpoint; default: the metadata's `token_endpoint`.
+    pub token_endpoint: Option<String>,
+    /// `token_exchange` (RFC 8693, default) or `on_behalf_of` (Entra ID).
+    pub grant: Option<String>,
+    pub client_id: String,
+    pub client_secret: Option<String>,
+    /// `client_secret_basic` (default), `client_secret_post` or `private_key_jwt`.
+    pub client_auth_method: Option<String>,
+    pub private_key: Option<PrivateKey>,
+    pub signing_algorithm: Option<String>,
+    pub key_id: Option<String>,
+    /// `aud` of a client assertion: `issuer` (default with an issuer),
+    /// `endpoint` (default without), or a URL.
+    pub assertion_audience: Option<String>,
+    /// ms, default 5000, 1..=60000: one exchange, connect to last byte.
+    #[serde(default, deserialize_with = "number")]
+    pub timeout: Option<f64>,
+    /// bytes, default 65536, 1024..=1048576.
+    #[serde(default, deserialize_with = "number")]
+    pub max_response_bytes: Option<f64>,
+    /// entries, default 1000, 0..=100000 (0: no cache).
+    #[serde(default, deserialize_with = "number")]
+    pub cache_size: Option<f64>,
+    /// bytes, default 4194304, 0..=268435456 (0: no cache).
+    #[serde(default, deserialize_with = "number")]
+    pub cache_max_bytes: Option<f64>,
+    /// ms, default 30000, 0..=3600000: how long before `expires_in` runs
+    /// out an issued token stops being reused.
+    #[serde(default, deserialize_with = "number")]
+    pub expiry_margin: Option<f64>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AssertionTarget {
+    Issuer(String),
+    Endpoint,
+    Url(String),
+}
+
+#[derive(Debug)]
+pub struct TokenExchangeConfig {
+    pub issuer: Option<String>,
+    pub issuer_type: ServerType,
+    pub endpoint: Option<Url>,
+    pub grant: Grant,
+    pub auth: ClientAuth,
+    pub assertion_audience: AssertionTarget,
+    pub fetch: FetchOptions,
+    pub cache_size: usize,
+    pub cache_max_bytes: usize,
+    pub expiry_margin: Duration,
+}
+
+fn public_path(keys: &[&str]) -> String {
+    format!(
+        "tokenExchange.{}",
+        keys.first().copied().unwrap_or_default()
+    )
+}
+
+impl TokenExchangeOptions {
+    pub fn from_json(value: Value) -> AuthResult<Self> {
+        decode(value, public_path)
+    }
+
+    pub fn unrepresentable(keys: &[String]) -> AuthError {
+        decode::unrepresentable(keys, public_path)
+    }
+
+    pub fn to_config(&self) -> AuthResult<TokenExchangeConfig> {
+        if let Some(issuer) = &self.issuer {
+            check_issuer(issuer)?;
+        }
+        let endpoint = self
+            .token_endpoint
+            .as_deref()
+            .map(|e| check_server_url(e, "tokenExchange.tokenEndpoint"))
+            .transpose()?;
+        if endpoint.is_none() && self.issuer.is_none() {
+            return Err(AuthError::config(
+                "`tokenExchange` needs `tokenEndpoint` or an `issuer` whose metadata names it",
+            ));
+        }
+        let grant = match self.grant.as_deref() {
+            None | Some("token_exchange") => Grant::TokenExchange,
+            Some("on_behalf_of") => Grant::OnBehalfOf,
+            Some(other) => {
+                return Err(AuthError::config(format!(
+                    "`tokenExchange.grant` must be token_exchange or on_behalf_of, got {other:?}"
+                )))
+            }
+        };
+        let assertion_audience = match (self.assertion_audience.as_deref(), &self.issuer) {
+            (None | Some("issuer"), Some(issuer)) => AssertionTarget::Issuer(issuer.clone()),
+            (Some("issuer"), None) => {
+                return Err(AuthError::config(
+                    "`tokenExchange.assertionAudience` is issuer but there is no `issuer`",
+                ))
+            }
+            (None | Some("endpoint"), _) => AssertionTarget::Endpoint,
+            (Some(url), _) => AssertionTarget::Url(
+                check_server_url(url, "tokenExchange.assertionAudience")?.to_string(),
+            ),
+        };
+        let bytes = |value, default, what, range| -> AuthResult<usize> {
+            Ok(integer(value, default, what, "bytes", range)? as usize)
+        };
+        Ok(TokenExchangeConfig {
+            issuer: self.issuer.clone(),
+            issuer_type: ServerType::parse(self.issuer_type.as_deref().unwrap_or("oauth"))?,
+            endpoint,
+            grant,
+            auth: client_auth(ClientAuthFields {
+                prefix: "tokenExchange",
+                client_id: &self.client_id,
+                client_secret: self.client_secret.as_deref(),
+                method: self.client_auth_method.as_deref(),
+                private_key: self.private_key.as_ref(),
+                key_id: self.key_id.as_deref(),
+                signing_algorithm: self.signing_algorithm.as_deref(),
+            })?,
+            assertion_audience,
+            fetch: FetchOptions {
+                timeout: millis(
+                    self.timeout,
+                    DEFAULT_TIMEOUT,
+                    "tokenExchange.timeout",
+                    1..=60_000,
+                )?,
+                max_body_bytes: bytes(
+                    self.max_response_bytes,
+                    DEFAULT_MAX_RESPONSE_BYTES,
+                    "tokenExchange.maxResponseBytes",
+                    1024..=1024 * 1024,
+                )?,
+            },
+            cache_size: integer(
+                self.cache_size,
+                DEFAULT_CACHE_SIZE,
+                "tokenExchange.cacheSize",
+                "entries",
+                0..=100_000,
+            )? as usize,
+            cache_max_bytes: bytes(
+                self.cache_max_bytes,
+                DEFAULT_CACHE_MAX_BYTES,
+                "tokenExchange.cacheMaxBytes",
+                0..=256 * 1024 * 1024,
+            )?,
+            expiry_margin: millis(
+                self.expiry_margin,
+                DEFAULT_EXPIRY_MARGIN,
+                "tokenExchange.expiryMargin",
+                0..=3_600_000,
+            )?,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::error::ErrorCode;
+    use serde_json::json;
+
+    fn config(value: Value) -> AuthResult<TokenExchangeConfig> {
+        TokenExchangeOptions::from_json(value)?.to_config()
+    }
+
+    #[test]
+    fn defaults_and_refusals_by_name() {
+        let c = config(json!({ "issuer": "https://as.example.com", "clientId": "rs", "clientSecret": "s3cret" })).unwrap();
+        assert_eq!(c.grant, Grant::TokenExchange);
+        assert_eq!(c.fetch.timeout, DEFAULT_TIMEOUT);
+        assert_eq!(
+            (c.cache_size, c.expiry_margin),
+            (1000, DEFAULT_EXPIRY_MARGIN)
+        );
+        assert!(matches!(c.assertion_audience, AssertionTarget::Issuer(_)));
+        let refused = |value: Value| config(value).unwrap_err();
+        for (value, starts) in [
+            (
+                json!({ "clientId": "rs", "clientSecret": "s3cret" }),
+                "`tokenExchange` needs",
+            ),
+            (
+                json!({ "tokenEndpoint": "http://as.example.com/token", "clientId": "rs", "clientSecret": "s3cret" }),
+                "The tokenExchange.tokenEndpoint",
+            ),
+            (
+                json!({ "issuer": "https://as.example.com", "clientId": "rs" }),
+                "`tokenExchange.clientSecret` is required",
+            ),
+            (
+                json!({ "issuer": "https://as.example.com", "clientId": "rs", "clientSecret": "s3cret", "grant": "password" }),
+                "`tokenExchange.grant`",
+            ),
+            (
+                json!({ "issuer": "https://as.example.com", "clientId": "rs", "clientSecret": "s3cret", "expiryMargin": -1 }),
+                "`tokenExchange.expiryMargin` must be",
+            ),
+            (
+                json!({ "issuer": "https://as.example.com", "clientId": "rs", "clientSecret": "s3cret", "timeout": 0 }),
+                "`tokenExchange.timeout` must be",
+            ),
+            (
+                json!({ "issuer": "https://as.example.com", "clientId": "rs", "clientSecret": "s3cret", "cacheTtl": 1 }),
+                "unknown option `tokenExchange.cacheTtl`",
+            ),
+            (
+                json!({ "issuer": "https://as.example.com", "clientId": "rs", "clientSecret": 5 }),
+                "`tokenExchange.clientSecret` has a value of the wrong type",
+            ),
+        ] {
+            let e = refused(value);
+            assert_eq!(e.code, ErrorCode::InvalidConfig);
+            assert!(e.reason.starts_with(starts), "{}", e.reason);
+            assert!(!e.reason.contains("s3cret"));
+        }
+        let c = config(json!({ "tokenEndpoint": "https://as.example.com/token", "clientId": "rs", "clientSecret": "s", "grant": "on_behalf_of", "cacheSize": 0 })).unwrap();
+        assert_eq!((c.grant, c.cache_size), (Grant::OnBehalfOf, 0));
+        assert_eq!(c.assertion_audience, AssertionTarget::Endpoint);
+    }
+}

@@ -1,0 +1,66 @@
+// `exchangeToken`: the caller's access token traded for one aimed at an
+// upstream API (RFC 8693, or Entra ID's on-behalf-of grant). The request,
+// the answer's checks, the cache and single flight are the addon's; this
+// file picks the authorization server from the MCPAuth configuration,
+// converts a private key, and turns the addon's codes into typed errors.
+
+import { MCPAuthTokenExchangeError, invalidServerConfig } from './errors.js';
+import { toPkcs8Pem } from './introspection-verifier.js';
+import { TokenExchanger, isNativeError } from './native.js';
+import { assertSecretString, nativeConfigError } from './native-config.js';
+import { getIssuer } from './server-config.js';
+import type { AuthInfo, AuthServerConfig, ExchangedToken, TokenExchangeConfig, TokenExchangeParams } from './types.js';
+
+export type ExchangeToken = (authInfo: AuthInfo, params?: TokenExchangeParams) => Promise<ExchangedToken>;
+
+/**
+ * Checks `config` now (the addon validates every option) and returns the
+ * exchange function. Without `issuer` and `tokenEndpoint`, the only
+ * configured authorization server is used, with its known `token_endpoint`.
+ */
+export function createTokenExchange(config: TokenExchangeConfig, servers: readonly AuthServerConfig[]): ExchangeToken {
+  if (typeof config !== 'object' || config === null) throw invalidServerConfig('`tokenExchange` must be an object.');
+  assertSecretString(config.clientSecret, 'tokenExchange.clientSecret');
+  const { privateKey, ...rest } = config;
+  const options: Record<string, unknown> = { ...rest };
+  if (privateKey !== undefined) options['privateKey'] = toPkcs8Pem(privateKey, 'tokenExchange.privateKey');
+  if (config.issuer === undefined && config.tokenEndpoint === undefined) {
+    const issuers = [...new Set(servers.map(getIssuer))];
+    if (issuers.length !== 1) {
+      throw invalidServerConfig('`tokenExchange` needs `issuer` or `tokenEndpoint` when not exactly one authorization server is configured.');
+    }
+    options['issuer'] = issuers[0];
+    const known = servers.find((server) => 'metadata' in server)?.metadata.tokenEndpoint;
+    if (known !== undefined) options['tokenEndpoint'] = known;
+  }
+  let exchanger: InstanceType<typeof TokenExchanger>;
+  try {
+    exchanger = new TokenExchanger(options as unknown as ConstructorParameters<typeof TokenExchanger>[0]);
+  } catch (error) {
+    throw nativeConfigError(error);
+  }
+  return async (authInfo, params = {}) => {
+    const token = authInfo?.token;
+    if (typeof token !== 'string' || token === '') throw new TypeError('exchangeToken needs the AuthInfo of an accepted request (with its token).');
+    try {
+      return (await exchanger.exchange(token, params as Parameters<typeof exchanger.exchange>[1])) as ExchangedToken;
+    } catch (error) {
+      throw toExchangeError(error);
+    }
+  };
+}
+
+function toExchangeError(error: unknown): unknown {
+  if (!isNativeError(error)) return error;
+  const cause = { code: error.code, reason: error.reason, ...(error.url ? { url: error.url } : {}) };
+  switch (error.code) {
+    case 'token_exchange_refused':
+      return new MCPAuthTokenExchangeError('token_exchange_refused', cause);
+    case 'invalid_config':
+      return invalidServerConfig(error.reason);
+    default:
+      // Every other failure (the endpoint unreachable, slow, garbage, a
+      // token out of bounds) is an outage of the exchange, never a grant.
+      return new MCPAuthTokenExchangeError('token_exchange_unavailable', cause, error.retryAfter ?? 30);
+  }
+}

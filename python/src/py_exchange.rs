@@ -1,0 +1,57 @@
+//! The `TokenExchanger` class (`MCPAuth.exchange_token`): the core's token
+//! exchange client (RFC 8693, or Entra ID's on-behalf-of grant), as for
+//! `src/napi_exchange.rs`. The request, the answer's checks, the cache and
+//! single flight live in the core; this file only converts.
+
+use crate::py_error::{entry, to_py};
+use crate::py_json::{options_value, to_python};
+use crate::py_runtime::awaitable;
+use mcp_auth_core::exchange::exchanger;
+use mcp_auth_core::exchange::request::ExchangeParams;
+use mcp_auth_core::options::token_exchange::TokenExchangeOptions;
+use pyo3::prelude::*;
+use serde_json::Value;
+use std::sync::Arc;
+
+/// Trades a caller's access token for one aimed at an upstream API.
+#[pyclass(frozen, module = "mcp_auth_rs._native")]
+pub struct TokenExchanger {
+    inner: Arc<exchanger::TokenExchanger>,
+}
+
+#[pymethods]
+impl TokenExchanger {
+    /// `options_json`: the core's token-exchange options (the Node keys).
+    #[new]
+    fn new(py: Python<'_>, options_json: &str) -> PyResult<Self> {
+        entry(py, || {
+            let value = options_value(py, options_json)?;
+            let options = to_py(py, TokenExchangeOptions::from_json(value))?;
+            let config = to_py(py, options.to_config())?;
+            Ok(Self {
+                inner: Arc::new(exchanger::TokenExchanger::new(config)),
+            })
+        })
+    }
+
+    /// An awaitable of `{accessToken, tokenType, issuedTokenType,
+    /// expiresIn?, scope?}`; raises a coded error (`token_exchange_refused`,
+    /// `token_exchange_unavailable`, `invalid_config` for bad parameters).
+    fn exchange_async<'py>(
+        &self,
+        py: Python<'py>,
+        subject_token: String,
+        params_json: &str,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        entry(py, || {
+            let value = options_value(py, params_json)?;
+            let params = to_py(py, ExchangeParams::from_json(value))?;
+            let request = to_py(py, self.inner.check(&params))?;
+            let inner = self.inner.clone();
+            let work = async move { inner.exchange(&subject_token, &request).await };
+            awaitable(py, work, |py, issued| {
+                to_python(py, &Value::Object(issued.to_json()))
+            })
+        })
+    }
+}
