@@ -109,8 +109,8 @@ fn compile(entries: &[ApiKeyEntry]) -> AuthResult<Vec<StoredKey>> {
             if entry.client_id.as_deref() == Some("") {
                 return Err(AuthError::config(format!("keys[{index}].clientId must not be empty.")));
             }
-            if let Some(scope) = entry.scopes.iter().find(|s| !is_scope_token(s)) {
-                let _ = scope;
+            let scopes = entry.scopes.clone().unwrap_or_default();
+            if scopes.iter().any(|s| !is_scope_token(s)) {
                 return Err(AuthError::config(format!("keys[{index}].scopes holds an invalid scope.")));
             }
             Ok(StoredKey {
@@ -118,7 +118,7 @@ fn compile(entries: &[ApiKeyEntry]) -> AuthResult<Vec<StoredKey>> {
                 identity: Arc::new(ApiKeyIdentity {
                     subject: entry.subject.clone(),
                     client_id: entry.client_id.clone(),
-                    scopes: entry.scopes.clone(),
+                    scopes,
                 }),
             })
         })

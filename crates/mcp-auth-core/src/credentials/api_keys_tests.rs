@@ -8,7 +8,7 @@ fn entry(key: &str, subject: &str) -> ApiKeyEntry {
         hash: hash_api_key(key).unwrap(),
         subject: subject.into(),
         client_id: Some(format!("{subject}-client")),
-        scopes: vec!["read".into()],
+        scopes: Some(vec!["read".into()]),
     }
 }
 
@@ -60,7 +60,7 @@ fn plain_keys_and_bad_entries_are_refused() {
     assert!(ApiKeyStore::new(&[entry(KEY_A, "a"), entry(KEY_A, "b")]).is_err());
     assert!(ApiKeyStore::new(&[entry(KEY_A, "")]).is_err());
     let mut scoped = entry(KEY_A, "a");
-    scoped.scopes = vec!["two words".into()];
+    scoped.scopes = Some(vec!["two words".into()]);
     assert!(ApiKeyStore::new(&[scoped]).is_err());
 }
 

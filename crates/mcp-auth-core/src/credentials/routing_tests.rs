@@ -127,14 +127,14 @@ fn invalid_lists_are_refused() {
     jwt_with_prefix.prefix = Some("x".into());
     assert!(router(vec![jwt_with_prefix]).is_err());
     let mut slow = api_key("a", Some("k_"));
-    slow.refresh_interval = Some(10);
+    slow.refresh_interval = Some(10.0);
     assert!(router(vec![slow]).is_err());
 }
 
 #[test]
 fn refresh_interval_defaults_and_is_kept() {
     let mut fast = api_key("k", Some("k_"));
-    fast.refresh_interval = Some(5_000);
+    fast.refresh_interval = Some(5_000.0);
     let r = router(vec![fast, api_key("d", Some("d_"))]).unwrap();
     assert_eq!(
         r.kinds()[0],

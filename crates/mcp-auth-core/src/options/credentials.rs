@@ -4,6 +4,7 @@
 
 use crate::error::{AuthError, AuthResult};
 use crate::options::decode::{self, decode};
+use crate::options::values::{integer, number};
 use serde::Deserialize;
 use serde_json::Value;
 
@@ -30,7 +31,8 @@ pub struct VerifierKindOptions {
     /// `apiKey`: tokens starting with it are API keys for this verifier.
     pub prefix: Option<String>,
     /// `apiKey` with a loader: milliseconds between reads.
-    pub refresh_interval: Option<u64>,
+    #[serde(default, deserialize_with = "number")]
+    pub refresh_interval: Option<f64>,
 }
 
 /// The ordered list given to one `bearerAuth`.
@@ -48,8 +50,7 @@ pub struct ApiKeyEntry {
     pub hash: String,
     pub subject: String,
     pub client_id: Option<String>,
-    #[serde(default)]
-    pub scopes: Vec<String>,
+    pub scopes: Option<Vec<String>>,
 }
 
 /// A full set of API keys (a configuration or one loader answer).
@@ -82,13 +83,12 @@ impl ApiKeysOptions {
 }
 
 /// A refresh interval in range, or the default when absent.
-pub fn refresh_interval(name: &str, value: Option<u64>) -> AuthResult<u64> {
-    let ms = value.unwrap_or(DEFAULT_REFRESH_INTERVAL_MS);
-    if (MIN_REFRESH_INTERVAL_MS..=MAX_REFRESH_INTERVAL_MS).contains(&ms) {
-        Ok(ms)
-    } else {
-        Err(AuthError::config(format!(
-            "verifier '{name}': refreshInterval must be from {MIN_REFRESH_INTERVAL_MS} to {MAX_REFRESH_INTERVAL_MS} milliseconds."
-        )))
-    }
+pub fn refresh_interval(name: &str, value: Option<f64>) -> AuthResult<u64> {
+    integer(
+        value,
+        DEFAULT_REFRESH_INTERVAL_MS,
+        &format!("refreshInterval of verifier '{name}'"),
+        "milliseconds",
+        MIN_REFRESH_INTERVAL_MS..=MAX_REFRESH_INTERVAL_MS,
+    )
 }
