@@ -11,7 +11,7 @@ import warnings
 from collections.abc import Iterable
 from contextvars import ContextVar
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Literal, TypedDict
+from typing import TYPE_CHECKING, Any, Literal, TypedDict, cast
 
 from starlette.routing import Route, Router
 
@@ -23,6 +23,7 @@ from mcp_auth_rs._scopes import HierarchyEntries, compile_scope_hierarchy
 from mcp_auth_rs._setup import Legacy, Resource, Resources, camel_case, invalid_config, resolve
 from mcp_auth_rs._step_up import require_scopes
 from mcp_auth_rs.config import AuthServerConfig, ServerMetadataPaths
+from mcp_auth_rs.credential_kinds import ApiKeyVerify, CredentialVerifier, credential_gate
 from mcp_auth_rs.dpop import DpopSetting
 from mcp_auth_rs.events import AuthEventListener, Emitter
 from mcp_auth_rs.introspection import IntrospectionOptions, new_introspector
@@ -88,6 +89,8 @@ class _Checks:
     dpop: _native.DpopChecker | None
     hierarchy: HierarchyEntries | None
     events: Emitter
+    #: An API-key member: its identity has no issuer, audience or expiry to check.
+    bound_key: bool = False
 
 
 # mcpauth's default: one variable for every instance unless one is passed.
@@ -160,7 +163,7 @@ class MCPAuth:
 
     def bearer_auth_middleware(
         self,
-        mode_or_verify: Mode | Verify_,
+        mode_or_verify: Mode | Verify_ | list[CredentialVerifier],
         audience: str | None = None,
         required_scopes: list[str] | None = None,
         show_error_details: bool = False,
@@ -185,8 +188,21 @@ class MCPAuth:
         hierarchy are set on the protected resource; ``dpop`` and
         ``scope_hierarchy`` here are for the deprecated ``server`` mode only.
         ``on_auth_event`` hears this middleware's events, after the
-        ``MCPAuth`` one.
+        ``MCPAuth`` one. A list of verifiers puts several credential kinds on
+        one route (``docs/credential-kinds.md``).
         """
+        if isinstance(mode_or_verify, list):
+            gate = self._credential_route(
+                mode_or_verify,
+                audience,
+                required_scopes,
+                show_error_details,
+                leeway,
+                resource,
+                on_auth_event,
+            )
+            attributes: dict[str, Any] = {"gate": gate, "context_var": self._context_var}
+            return type("BearerAuth", (BearerAuthMiddleware,), attributes)
         gate = self._gate(
             mode_or_verify,
             audience,
@@ -201,8 +217,46 @@ class MCPAuth:
             scope_hierarchy=scope_hierarchy,
             on_auth_event=on_auth_event,
         )
-        attributes: dict[str, Any] = {"gate": gate, "context_var": self._context_var}
+        attributes = {"gate": gate, "context_var": self._context_var}
         return type("BearerAuth", (BearerAuthMiddleware,), attributes)
+
+    def _credential_route(
+        self,
+        verifiers: list[CredentialVerifier],
+        audience: str | None,
+        required_scopes: list[str] | None,
+        show_error_details: bool,
+        leeway: float | None,
+        resource: str | None,
+        on_auth_event: AuthEventListener | None,
+    ) -> Gate:
+        target = self._target(resource)
+        servers = list(target.authorization_servers) if target else self._legacy_servers()
+
+        def member(
+            verify: Literal["jwt"] | ApiKeyVerify,
+            config: CredentialVerifier,
+            issuers: list[str] | None,
+        ) -> Gate:
+            conf = cast(dict[str, Any], config)
+            claims = dict(conf.get("claims") or {})
+            if "client_ids" in conf:
+                claims["client_ids"] = conf["client_ids"]
+            checks = self._checks(
+                verify,
+                audience,
+                leeway,
+                resource,
+                cast("JwtVerifyOptions | None", conf.get("jwt_verify")),
+                claims=cast("ClaimOptions | None", claims or None),
+                on_auth_event=on_auth_event,
+                issuers=issuers,
+                bound_key=verify != "jwt",
+            )
+            scopes = conf.get("required_scopes", required_scopes)
+            return self._gate_from(checks, scopes, show_error_details)
+
+        return credential_gate(verifiers, [s.metadata.issuer for s in servers], member)
 
     def token_verifier(
         self,
@@ -324,6 +378,8 @@ class MCPAuth:
         dpop: DpopSetting | None = None,
         scope_hierarchy: dict[str, list[str]] | None = None,
         on_auth_event: AuthEventListener | None = None,
+        issuers: list[str] | None = None,
+        bound_key: bool = False,
     ) -> _Checks:
         """The native parts that judge tokens, built once for any number of gates."""
         if mode_or_verify not in _MODES and not callable(mode_or_verify):
@@ -335,6 +391,9 @@ class MCPAuth:
         listeners = [self._on_auth_event, on_auth_event]
         events = Emitter(listeners)
         servers = list(target.authorization_servers) if target else self._legacy_servers()
+        if issuers is not None:
+            # A member of a credential route trusts only its own issuers.
+            servers = [server for server in servers if server.metadata.issuer in issuers]
         audiences = [audience] if audience is not None else [resource] if resource else None
         if audiences is None:
             warnings.warn(
@@ -394,6 +453,7 @@ class MCPAuth:
             dpop=checker,
             hierarchy=hierarchy,
             events=events,
+            bound_key=bound_key,
         )
 
     def _gate_from(
@@ -426,6 +486,9 @@ class MCPAuth:
         # mode's tokens do; the core checks it (and the audiences) in `finish`.
         if checks.verify is None:
             return None
+        if checks.bound_key:
+            # An API key is bound to this route by configuration.
+            return {}
         caller_checks: dict[str, Any] = {"issuers": sorted(checks.trusted_issuers)}
         if checks.audiences is not None:
             caller_checks["audiences"] = checks.audiences

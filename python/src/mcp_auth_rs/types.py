@@ -112,6 +112,10 @@ class AuthInfo(BaseModel):
     ``None`` when no hierarchy applies (then it equals ``scopes``).
     """
 
+    verifier: str | None = None
+    """Added: on a route with several credential kinds, the ``name`` of the
+    verifier that accepted the request (``bearer_auth_middleware([...])``)."""
+
 
 class VerifyAccessTokenFunction(Protocol):
     """A custom access-token verifier.
