@@ -27,6 +27,7 @@ describe('bearerAuth([...verifiers]) on the wire (express 5)', () => {
   let machineKey;
   let loaded = [{ hash: hashApiKey(KEY), subject: 'ci-bot', clientId: 'ci', scopes: ['mcp:read'] }];
   const events = [];
+  let failing = true;
   const userToken = (extra = {}) =>
     signJwt(claims({ issuer: users.issuer, audience: RESOURCE, scope: 'mcp:read', ...extra }), userKey);
   const machineToken = (extra = {}, key = machineKey) =>
@@ -61,6 +62,12 @@ describe('bearerAuth([...verifiers]) on the wire (express 5)', () => {
       app.get('/static', mcpAuth.bearerAuth([
         { mode: 'apiKey', keys: [{ hash: hashApiKey(OTHER_KEY), subject: 'batch' }], prefix: 'mcpk_', requiredScopes: ['mcp:write'] },
         { mode: 'jwt' },
+      ], { resource: RESOURCE }), echoAuth);
+      app.get('/failing', mcpAuth.bearerAuth([
+        { mode: 'apiKey', prefix: 'mcpk_', loadKeys: async () => {
+          if (failing) throw new Error('secret store down');
+          return [{ hash: hashApiKey(KEY), subject: 'late' }];
+        } },
       ], { resource: RESOURCE }), echoAuth);
       // The single-mode route is unchanged: no `verifier` in its AuthInfo.
       app.get('/single', mcpAuth.bearerAuth('jwt', { resource: RESOURCE }), echoAuth);
@@ -154,6 +161,15 @@ describe('bearerAuth([...verifiers]) on the wire (express 5)', () => {
     assert.equal(res.status, 200);
     assert.equal(jsonBody(res).subject, 'rotated');
     assert.equal((await call('/mcp', KEY)).status, 401, 'the old key is gone');
+  });
+
+  it('a loader that fails before any keys are loaded is 503, and is retried by the next request', async () => {
+    const res = await call('/failing', KEY);
+    assert.equal(res.status, 503);
+    failing = false;
+    const again = await call('/failing', KEY);
+    assert.equal(again.status, 200);
+    assert.equal(jsonBody(again).subject, 'late');
   });
 
   it('the single-mode route is unchanged', async () => {

@@ -6,6 +6,7 @@
 // re-reading it on a timer are JavaScript facts and live here.
 
 import type { Authenticator, AuthDecision, AuthRequest } from './authenticate.js';
+import { codedError } from './errors.js';
 import { isPromiseLike } from './maybe-promise.js';
 import * as native from './native.js';
 import { nativeConfigError } from './native-config.js';
@@ -108,13 +109,21 @@ export class ApiKeyVerifier {
         this.rotate(await load());
         this.#loadedOnce = true;
       } finally {
-        // A failed read is retried after the interval too, not on every request.
-        this.#loadedAt = performance.now();
+        // Once keys are loaded a failed read keeps them and is retried after the
+        // interval; before that every request retries (it has no keys to use).
+        if (this.#loadedOnce) this.#loadedAt = performance.now();
         this.#loading = undefined;
       }
     })();
     const loading = this.#loading;
-    return this.#loadedOnce ? (loading.catch(() => undefined), undefined) : loading;
+    if (this.#loadedOnce) {
+      loading.catch(() => undefined);
+      return undefined;
+    }
+    // No keys yet: the loader's outage is ours, never the caller's (503, not 401).
+    return loading.catch(() => {
+      throw codedError('keys_not_loaded', 'the API keys could not be loaded');
+    });
   }
 }
 

@@ -54,6 +54,13 @@ class Route_:
         async def load() -> list[ApiKeyEntry]:
             return self.loaded
 
+        self.failing = True
+
+        def load_or_fail() -> list[ApiKeyEntry]:
+            if self.failing:
+                raise OSError("secret store down")
+            return [{"hash": hash_api_key(KEY), "subject": "late"}]
+
         verifiers: list[CredentialVerifier] = [
             {"mode": "jwt", "name": "users", "issuer": users.issuer},
             {"mode": "jwt", "name": "machines", "issuer": machines.issuer, "client_ids": ["svc-a"]},
@@ -74,11 +81,15 @@ class Route_:
             },
             {"mode": "jwt"},
         ]
+        failing: list[CredentialVerifier] = [
+            {"mode": "api_key", "prefix": "mcpk_", "load_keys": load_or_fail}
+        ]
         self.app = Starlette(
             routes=[
                 Route("/mcp", self.echo, middleware=[self.gate(verifiers)]),
                 Route("/static", self.echo, middleware=[self.gate(static)]),
                 Route("/single", self.echo, middleware=[self.gate("jwt")]),
+                Route("/failing", self.echo, middleware=[self.gate(failing)]),
             ]
         )
 
@@ -195,6 +206,14 @@ def test_keys_rotate_without_a_restart(route: Route_) -> None:
     assert rotated.status_code == 200
     assert rotated.json()["subject"] == "rotated"
     assert old.status_code == 401
+
+
+def test_a_loader_failing_before_any_keys_is_503_and_retried(route: Route_) -> None:
+    assert route.call(KEY, path="/failing").status_code == 503
+    route.failing = False
+    again = route.call(KEY, path="/failing")
+    assert again.status_code == 200
+    assert again.json()["subject"] == "late"
 
 
 def test_the_single_mode_route_is_unchanged(route: Route_) -> None:

@@ -154,7 +154,11 @@ class ApiKeyVerifier:
                 loading = self._loading = asyncio.ensure_future(self._reload())
             if not self._loaded_once:
                 # The first request waits for the first read.
-                await asyncio.shield(loading)
+                try:
+                    await asyncio.shield(loading)
+                except Exception:
+                    # No keys yet: the loader's outage is ours, never the caller's (503).
+                    raise _keys_not_loaded() from None
         subject, client_id, scopes = self._store.verify(token)
         # A static key has no issuer and never expires.
         return AuthInfo(
@@ -173,9 +177,21 @@ class ApiKeyVerifier:
             if not self._loaded_once:
                 raise
         finally:
-            # A failed read is retried after the interval too, not on every request.
-            self._loaded_at = time.monotonic()
+            # Once keys are loaded a failed read keeps them and is retried after the
+            # interval; before that every request retries (it has no keys to use).
+            if self._loaded_once:
+                self._loaded_at = time.monotonic()
             self._loading = None
+
+
+def _keys_not_loaded() -> _native.NativeAuthError:
+    error = _native.NativeAuthError("the API keys could not be loaded")
+    error.code = "keys_not_loaded"
+    error.fault = "infrastructure"
+    error.reason = "the API keys could not be loaded"
+    error.url = None
+    error.retry_after = None
+    return error
 
 
 def _keys_json(keys: list[ApiKeyEntry]) -> str:
