@@ -73,7 +73,7 @@ class AuthInfo(BaseModel):
 
     The first seven fields, in this order, are mcpauth's. Added (optional,
     from the Node package's ``AuthInfo``): ``expires_at``, ``resource``,
-    ``resource_metadata_url`` and ``effective_scopes``.
+    ``resource_metadata_url``, ``effective_scopes`` and ``verifier``.
     """
 
     token: str
