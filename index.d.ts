@@ -33,6 +33,19 @@ export declare class Authenticator {
   rechallenge(used: 'bearer' | 'dpop', header: string): string | null
 }
 
+/** Which verifier of an ordered list judges a request. */
+export declare class CredentialRouter {
+  /** Throws `invalid_config` for a list the core refuses. */
+  constructor(options: CredentialKindsOptions)
+  /**
+   * The index of the verifier for these `Authorization` header values
+   * (one entry per header received).
+   */
+  route(authorization: Array<string>): number
+  /** Each verifier's loader refresh interval in milliseconds (`null` for a JWT verifier). */
+  refreshIntervals(): Array<number | undefined | null>
+}
+
 export declare class DpopChecker {
   /**
    * `store` (a `SharedStore` object or a `NativeStore`) shares the
@@ -89,6 +102,15 @@ export declare class MetadataResponder {
    * first `?`, `null` without one.
    */
   answer(method: string, path: string, query?: string | undefined | null, requestedHeaders?: string | undefined | null): MetadataReply | null
+}
+
+/** The API keys of one verifier: hashes only, replaced whole by `setKeys`. */
+export declare class NativeApiKeyStore {
+  constructor(options: ApiKeysOptions)
+  /** Replaces every key at once; on a throw the old keys stay. */
+  setKeys(options: ApiKeysOptions): void
+  /** The key's fixed identity; throws `token_inactive` for an unknown key. */
+  verify(token: string): ApiKeyIdentity
 }
 
 /** A fleet store the addon speaks to itself, without a JavaScript client. */
@@ -172,6 +194,24 @@ export interface AcceptedProof {
   replayKey: string
   /** How long the replay key must be kept, in milliseconds. */
   ttlMs: number
+}
+
+/** One stored API key: the hash (`sha256:<base64url>`, see `hashApiKey`) and its fixed identity. */
+export interface ApiKeyEntry {
+  hash: string
+  subject: string
+  clientId?: string
+  scopes?: Array<string>
+}
+
+export interface ApiKeyIdentity {
+  subject: string
+  clientId?: string
+  scopes: Array<string>
+}
+
+export interface ApiKeysOptions {
+  keys: Array<ApiKeyEntry>
 }
 
 /**
@@ -280,6 +320,10 @@ export declare function checkServerUrl(url: string, what: 'resource' | 'issuer')
  */
 export declare function compileScopeHierarchy(options: ScopeHierarchyOptions): Array<ScopeRule>
 
+export interface CredentialKindsOptions {
+  verifiers: Array<VerifierKindOptions>
+}
+
 /**
  * Longest DPoP proof accepted, in bytes: the wrapper refuses a longer one
  * before it verifies the token, with the addon's own limit.
@@ -360,6 +404,9 @@ export declare function fetchServerConfigByWellKnownUrl(url: string, options: Se
 export declare function fetchServerMetadata(issuer: string, options: ServerConfigOptions): Promise<MetadataDocument>
 
 export declare function fetchServerMetadataByWellKnownUrl(url: string): Promise<MetadataDocument>
+
+/** The stored form of an API key: `sha256:` and the base64url SHA-256. */
+export declare function hashApiKey(key: string): string
 
 export interface HierarchyEntry {
   scope: string
@@ -651,6 +698,17 @@ export interface VerifiedToken {
   audience: Array<string>
   /** `exp`, in seconds since the epoch. */
   expiresAt: number
+}
+
+/** One verifier of a route's ordered list, as the router sees it. */
+export interface VerifierKindOptions {
+  name: string
+  /** `'jwt'` or `'apiKey'`. */
+  kind: string
+  issuers?: Array<string>
+  prefix?: string
+  /** Milliseconds between reads of an API-key loader (1000 to 86400000; default 300000). */
+  refreshInterval?: unknown
 }
 
 export interface VerifierOptions {

@@ -43,5 +43,6 @@ export type { TokenVerifier } from './adapters/sdk-v2.js';
 export type { AuthEvent, AuthEventListener } from './events.js';
 export { redisStore, type RedisCommandClient, type RedisStoreOptions, type RedisUrlStoreOptions } from './redis-store.js';
 export type { SharedStore } from './shared-store.js';
+export { hashApiKey } from './credential-kinds.js';
 export type { DpopMode, DpopOptions, DpopSetting } from './dpop.js';
 export type * from './types.js';

@@ -4,6 +4,7 @@
 
 import type { RequestHandler, Router } from 'express';
 import { createAuthenticator, type Authenticator, type NativeVerifiers } from './authenticate.js';
+import { ApiKeyVerifier, credentialRouter, routeCredentials } from './credential-kinds.js';
 import { toExpressMiddleware } from './adapters/express.js';
 import { resolveBearerPolicy } from './bearer-options.js';
 import { snakeCaseKeys } from './case.js';
@@ -29,6 +30,7 @@ import type {
   AuthServerConfig,
   ExchangedToken,
   BearerAuthConfig,
+  CredentialVerifier,
   MaybePromise,
   MCPAuthConfig,
   TokenExchangeParams,
@@ -132,8 +134,10 @@ export class MCPAuth {
   /** Express middleware that admits only requests with an acceptable access token. */
   bearerAuth(verifyAccessToken: VerifyAccessTokenFunction, options?: BearerAuthOptions): RequestHandler;
   bearerAuth(mode: VerifyAccessTokenMode, options?: BearerAuthOptions & VerifyJwtConfig): RequestHandler;
+  /** Several credential kinds on one route: the first verifier whose kind matches a token judges it (docs/credential-kinds.md). */
+  bearerAuth(verifiers: readonly CredentialVerifier[], options?: BearerAuthOptions): RequestHandler;
   bearerAuth(
-    modeOrVerify: VerifyAccessTokenMode | VerifyAccessTokenFunction,
+    modeOrVerify: VerifyAccessTokenMode | VerifyAccessTokenFunction | readonly CredentialVerifier[],
     options: BearerAuthOptions & VerifyJwtConfig = {},
   ): RequestHandler {
     return toExpressMiddleware(this.authenticator(modeOrVerify, options), options);
@@ -147,8 +151,9 @@ export class MCPAuth {
    */
   webBearerAuth(verifyAccessToken: VerifyAccessTokenFunction, options?: BearerAuthOptions): WebBearerAuth;
   webBearerAuth(mode: VerifyAccessTokenMode, options?: BearerAuthOptions & VerifyJwtConfig): WebBearerAuth;
+  webBearerAuth(verifiers: readonly CredentialVerifier[], options?: BearerAuthOptions): WebBearerAuth;
   webBearerAuth(
-    modeOrVerify: VerifyAccessTokenMode | VerifyAccessTokenFunction,
+    modeOrVerify: VerifyAccessTokenMode | VerifyAccessTokenFunction | readonly CredentialVerifier[],
     options: BearerAuthOptions & VerifyJwtConfig = {},
   ): WebBearerAuth {
     return createWebBearerAuth(this.authenticator(modeOrVerify, options), options);
@@ -159,18 +164,58 @@ export class MCPAuth {
    * not Express: call it with the request's method, URL and headers.
    */
   authenticator(
-    modeOrVerify: VerifyAccessTokenMode | VerifyAccessTokenFunction,
+    modeOrVerify: VerifyAccessTokenMode | VerifyAccessTokenFunction | readonly CredentialVerifier[],
     options: BearerAuthOptions & VerifyJwtConfig = {},
+  ): Authenticator {
+    if (Array.isArray(modeOrVerify)) return this.#credentialRoute(modeOrVerify, options);
+    return this.#authenticatorFor(modeOrVerify as VerifyAccessTokenMode | VerifyAccessTokenFunction, options);
+  }
+
+  // Each verifier of the list is its own Authenticator over the route's options;
+  // the addon's router picks exactly one per request.
+  #credentialRoute(verifiers: readonly CredentialVerifier[], options: BearerAuthOptions): Authenticator {
+    assertBearerOptions(options, 'bearerAuth', optionKeys.bearerAuth);
+    const { authorizationServers } = this.#target(options.resource, options.scopeHierarchy, options.dpop);
+    const configured = authorizationServers.map(getIssuer);
+    const issuersOf = (verifier: CredentialVerifier): readonly string[] => {
+      if (verifier.mode !== 'jwt' || verifier.issuer === undefined) return configured;
+      const issuers = [verifier.issuer].flat();
+      const unknown = issuers.find((issuer) => !configured.includes(issuer));
+      if (unknown !== undefined) throw invalidConfig(`verifier '${verifier.name ?? 'jwt'}': ${unknown} is not an authorization server of this resource.`);
+      return issuers;
+    };
+    const router = credentialRouter(verifiers, issuersOf);
+    const intervals = router.refreshIntervals();
+    const members = verifiers.map((verifier, index) => {
+      const requiredScopes = verifier.requiredScopes ?? options.requiredScopes;
+      if (verifier.mode === 'apiKey') {
+        const keys = new ApiKeyVerifier(verifier, intervals[index] ?? 0);
+        return { name: verifier.name ?? 'apiKey', authenticator: this.#authenticatorFor(keys.verify, { ...options, requiredScopes }, { apiKey: true }) };
+      }
+      const { jwtVerify, remoteJwkSet, cache, clientIds } = verifier;
+      const claims = clientIds === undefined ? verifier.claims : { ...verifier.claims, clientIds };
+      const jwtOptions = { ...options, requiredScopes, jwtVerify, remoteJwkSet, cache, claims };
+      return { name: verifier.name ?? 'jwt', authenticator: this.#authenticatorFor('jwt', jwtOptions, { issuers: issuersOf(verifier) }) };
+    });
+    return routeCredentials(router, members);
+  }
+
+  // `only.issuers`: a route member trusting some of the resource's issuers;
+  // `only.apiKey`: a member whose identity has no issuer, audience or expiry.
+  #authenticatorFor(
+    modeOrVerify: VerifyAccessTokenMode | VerifyAccessTokenFunction,
+    options: BearerAuthOptions & VerifyJwtConfig,
+    only: { issuers?: readonly string[]; apiKey?: true } = {},
   ): Authenticator {
     if ('issuer' in options || 'verifyAccessToken' in options) {
       throw invalidConfig('`issuer` and `verifyAccessToken` cannot be bearerAuth options: trust comes from the configuration.');
     }
     assertBearerOptions(options, 'bearerAuth', optionKeys.bearerAuth);
-    const { resource, authorizationServers, resourceMetadataUrl, scopesSupported, scopeHierarchy, dpop } = this.#target(
-      options.resource,
-      options.scopeHierarchy,
-      options.dpop,
-    );
+    const target = this.#target(options.resource, options.scopeHierarchy, options.dpop);
+    const { resource, resourceMetadataUrl, scopesSupported, scopeHierarchy, dpop } = target;
+    const authorizationServers = only.issuers === undefined
+      ? target.authorizationServers
+      : target.authorizationServers.filter((server) => only.issuers!.includes(getIssuer(server)));
     const policy = resolveBearerPolicy(
       { ...options, audience: options.audience ?? options.jwtVerify?.audience },
       resource,
@@ -229,6 +274,10 @@ export class MCPAuth {
       const introspection = introspect();
       verifyToken = routeByTokenShape(verifier, jwt(verifier), introspection);
       nativeVerifiers = { route: 'auto', verifier, introspector: introspection.native };
+    } else if (only.apiKey) {
+      // The key is bound to this route by configuration: nothing to check but the scopes.
+      verifyToken = modeOrVerify as VerifyAccessTokenFunction;
+      callerChecks = {};
     } else if (typeof modeOrVerify === 'function') {
       ({ verifyToken, callerChecks } = withTokenChecks(modeOrVerify, {
         issuer: authorizationServers.map(getIssuer),

@@ -50,6 +50,11 @@ export interface AuthInfo {
    * `scopeHierarchy` (equal to `scopes` without one). Scope checks use this.
    */
   effectiveScopes?: string[];
+  /**
+   * On a route with several credential kinds (`bearerAuth([...verifiers])`):
+   * the `name` of the verifier that accepted the request. Absent otherwise.
+   */
+  verifier?: string;
 }
 
 type CamelCase<S extends string> = S extends `${infer Head}_${infer Tail}` ? `${Head}${Capitalize<CamelCase<Tail>>}` : S;
@@ -514,3 +519,45 @@ export interface RedisUrlStoreOptions extends RedisStoreOptions {
   /** Commands that may await a reply at once; more fail at once rather than queue (default 1000, 1 to 100000). */
   maxInFlight?: number;
 }
+
+/** One stored API key: the hash of the key (never the key) and the fixed identity it stands for. */
+export type ApiKeyEntry = {
+  /** `sha256:` and the base64url SHA-256 of the key: `hashApiKey(key)`. */
+  hash: string;
+  /** AuthInfo `subject`. */
+  subject: string;
+  /** AuthInfo `clientId` (default `''`). */
+  clientId?: string;
+  /** AuthInfo `scopes` (default none). */
+  scopes?: string[];
+};
+
+/** A 'jwt' verifier on a route with several credential kinds. */
+export type JwtVerifierConfig = Pick<BearerAuthConfig, 'requiredScopes'> &
+  Pick<VerifyJwtConfig, 'jwtVerify' | 'claims' | 'remoteJwkSet' | 'cache'> & {
+    mode: 'jwt';
+    /** Reported as AuthInfo `verifier`; default `'jwt'`. Names must be distinct. */
+    name?: string;
+    /** The issuers whose tokens this verifier judges (each configured for the resource); default: all of them. */
+    issuer?: string | string[];
+    /** Shorthand for `claims.clientIds`: only these clients' tokens are accepted. */
+    clientIds?: string[];
+  };
+
+/** An 'apiKey' verifier: static keys, compared by hash in constant time. */
+export type ApiKeyVerifierConfig = Pick<BearerAuthConfig, 'requiredScopes'> & {
+  mode: 'apiKey';
+  /** Reported as AuthInfo `verifier`; default `'apiKey'`. */
+  name?: string;
+  /** Tokens starting with it are API keys (e.g. `'mcpk_'`); without one, any token not shaped as a JWT. */
+  prefix?: string;
+  /** The keys, fixed. Exactly one of `keys` and `loadKeys`. */
+  keys?: ApiKeyEntry[];
+  /** Reads the keys (e.g. from a secret store) before the first request and again every `refreshInterval`. */
+  loadKeys?: () => ApiKeyEntry[] | Promise<ApiKeyEntry[]>;
+  /** Milliseconds between reads of `loadKeys`: 1000 to 86400000, default 300000 (5 min). */
+  refreshInterval?: number;
+};
+
+/** One verifier of `bearerAuth([...])`: the first whose kind matches a token judges it. */
+export type CredentialVerifier = JwtVerifierConfig | ApiKeyVerifierConfig;

@@ -279,6 +279,38 @@ pub struct ScopeHierarchyOptions {
     pub entries: Option<Vec<HierarchyEntry>>,
 }
 
+/// One verifier of a route's ordered list, as the router sees it.
+#[napi(object, object_from_js = false, object_to_js = false)]
+pub struct VerifierKindOptions {
+    pub name: String,
+    /// `'jwt'` or `'apiKey'`.
+    pub kind: String,
+    pub issuers: Option<Vec<String>>,
+    pub prefix: Option<String>,
+    /// Milliseconds between reads of an API-key loader (1000 to 86400000; default 300000).
+    #[napi(ts_type = "unknown")]
+    pub refresh_interval: Option<Value>,
+}
+
+#[napi(object, object_from_js = false, object_to_js = false)]
+pub struct CredentialKindsOptions {
+    pub verifiers: Vec<VerifierKindOptions>,
+}
+
+/// One stored API key: the hash (`sha256:<base64url>`, see `hashApiKey`) and its fixed identity.
+#[napi(object, object_from_js = false, object_to_js = false)]
+pub struct ApiKeyEntry {
+    pub hash: String,
+    pub subject: String,
+    pub client_id: Option<String>,
+    pub scopes: Option<Vec<String>>,
+}
+
+#[napi(object, object_from_js = false, object_to_js = false)]
+pub struct ApiKeysOptions {
+    pub keys: Vec<ApiKeyEntry>,
+}
+
 // The shapes above are written for `index.d.ts`; the core's serde structs are
 // the definition. This test fails when a shape's fields differ from its
 // struct's, so the two cannot drift.
@@ -286,7 +318,7 @@ pub struct ScopeHierarchyOptions {
 mod tests {
     use mcp_auth_core::exchange::request;
     use mcp_auth_core::options::{
-        dpop, introspection, metadata, redis_store, scopes, token_exchange, verifier,
+        credentials, dpop, introspection, metadata, redis_store, scopes, token_exchange, verifier,
     };
     use serde::de::{self, Deserialize, Deserializer, Visitor};
 
@@ -354,7 +386,17 @@ mod tests {
 
     #[test]
     fn every_declared_shape_has_the_core_struct_fields() {
-        let pairs: [(&str, Vec<String>); 14] = [
+        let pairs: [(&str, Vec<String>); 18] = [
+            (
+                "VerifierKindOptions",
+                fields_of::<credentials::VerifierKindOptions>(),
+            ),
+            (
+                "CredentialKindsOptions",
+                fields_of::<credentials::CredentialKindsOptions>(),
+            ),
+            ("ApiKeyEntry", fields_of::<credentials::ApiKeyEntry>()),
+            ("ApiKeysOptions", fields_of::<credentials::ApiKeysOptions>()),
             (
                 "TrustedIssuerOptions",
                 fields_of::<verifier::TrustedIssuerOptions>(),

@@ -14,6 +14,7 @@ mod js_options;
 mod js_outcome;
 mod js_store;
 mod napi_authenticator;
+mod napi_credentials;
 mod napi_dpop;
 mod napi_exchange;
 mod napi_introspector;

@@ -3,6 +3,7 @@
 //! the public Python API.
 
 mod py_authenticator;
+mod py_credentials;
 mod py_discovery;
 mod py_dpop;
 mod py_error;
@@ -35,6 +36,9 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<py_outcome::Answer>()?;
     m.add_class::<py_outcome::Verify>()?;
     m.add_class::<py_outcome::Accepted>()?;
+    m.add_class::<py_credentials::CredentialRouter>()?;
+    m.add_class::<py_credentials::ApiKeyStore>()?;
+    m.add_function(wrap_pyfunction!(py_credentials::hash_api_key, m)?)?;
     m.add_function(wrap_pyfunction!(py_discovery::fetch_server_config, m)?)?;
     m.add_function(wrap_pyfunction!(
         py_discovery::fetch_server_config_async,

@@ -43,7 +43,13 @@ def test_auth_info_keeps_mcpauth_fields_first_in_order() -> None:
         "claims",
     ]
     # Documented additions, all optional.
-    assert names[7:] == ["expires_at", "resource", "resource_metadata_url", "effective_scopes"]
+    assert names[7:] == [
+        "expires_at",
+        "resource",
+        "resource_metadata_url",
+        "effective_scopes",
+        "verifier",
+    ]
     required = [n for n, f in AuthInfo.model_fields.items() if f.is_required()]
     assert required == ["token", "issuer", "subject", "claims"]
 

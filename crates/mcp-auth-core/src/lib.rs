@@ -6,6 +6,7 @@
 //! knows how a binding shows it.
 
 pub mod accepted_json;
+pub mod credentials;
 pub mod decision;
 pub mod dpop;
 pub mod error;

@@ -32,6 +32,7 @@ from mcp_auth_rs.bearer_options import (
     verify_timeout_ms,
 )
 from mcp_auth_rs.config import AuthServerConfig, ServerMetadataPaths
+from mcp_auth_rs.credential_kinds import CredentialVerifier, credential_gate, member_rules
 from mcp_auth_rs.dpop import DpopSetting
 from mcp_auth_rs.events import AuthEventListener, Emitter
 from mcp_auth_rs.introspection import IntrospectionOptions, new_introspector
@@ -71,6 +72,8 @@ class _Checks:
     dpop: _native.DpopChecker | None
     hierarchy: HierarchyEntries | None
     events: Emitter
+    #: An API-key member: its identity has no issuer, audience or expiry to check.
+    bound_key: bool = False
 
 
 @dataclass(frozen=True)
@@ -190,7 +193,7 @@ class MCPAuth:
 
     def bearer_auth_middleware(
         self,
-        mode_or_verify: Mode | Verify_,
+        mode_or_verify: Mode | Verify_ | list[CredentialVerifier],
         audience: str | None = None,
         required_scopes: list[str] | None = None,
         show_error_details: bool = False,
@@ -220,7 +223,8 @@ class MCPAuth:
         hierarchy are set on the protected resource; ``dpop`` and
         ``scope_hierarchy`` here are for the deprecated ``server`` mode only.
         ``on_auth_event`` hears this middleware's events, after the
-        ``MCPAuth`` one.
+        ``MCPAuth`` one. A list of verifiers puts several credential kinds on
+        one route (``docs/credential-kinds.md``).
 
         The Node package's limits, in its units (the core checks every value):
         ``remote_jwk_set`` (``RemoteJwkSetOptions``, ms) and ``cache``
@@ -258,6 +262,40 @@ class MCPAuth:
             "strip_authorization": strip_authorization_header,
         }
         return type("BearerAuth", (BearerAuthMiddleware,), attributes)
+
+    def _credential_route(
+        self,
+        verifiers: list[CredentialVerifier],
+        audience: str | None,
+        required_scopes: list[str] | None,
+        show_error_details: bool,
+        leeway: float | None,
+        resource: str | None,
+        on_auth_event: AuthEventListener | None,
+        limits: _Limits | None,
+    ) -> Gate:
+        target = self._target(resource)
+        servers = list(target.authorization_servers) if target else self._legacy_servers()
+
+        def member(
+            verify: Mode | Verify_, conf: CredentialVerifier, issuers: list[str] | None
+        ) -> Gate:
+            jwt_verify, claims, scopes = member_rules(conf, required_scopes)
+            checks = self._checks(
+                verify,
+                audience,
+                leeway,
+                resource,
+                jwt_verify,
+                claims=claims,
+                on_auth_event=on_auth_event,
+                limits=limits,
+                issuers=issuers,
+                bound_key=verify != "jwt",
+            )
+            return self._gate_from(checks, scopes, show_error_details)
+
+        return credential_gate(verifiers, [s.metadata.issuer for s in servers], member)
 
     def token_verifier(
         self,
@@ -350,7 +388,7 @@ class MCPAuth:
 
     def _gate(
         self,
-        mode_or_verify: Mode | Verify_,
+        mode_or_verify: Mode | Verify_ | list[CredentialVerifier],
         audience: str | None,
         required_scopes: list[str] | None,
         show_error_details: bool,
@@ -365,6 +403,9 @@ class MCPAuth:
         on_auth_event: AuthEventListener | None = None,
         limits: _Limits | None = None,
     ) -> Gate:
+        if isinstance(mode_or_verify, list):
+            route = (audience, required_scopes, show_error_details, leeway, resource)
+            return self._credential_route(mode_or_verify, *route, on_auth_event, limits)
         checks = self._checks(
             mode_or_verify,
             audience,
@@ -394,6 +435,8 @@ class MCPAuth:
         scope_hierarchy: dict[str, list[str]] | None = None,
         on_auth_event: AuthEventListener | None = None,
         limits: _Limits | None = None,
+        issuers: list[str] | None = None,
+        bound_key: bool = False,
     ) -> _Checks:
         """The native parts that judge tokens, built once for any number of gates."""
         if mode_or_verify not in _MODES and not callable(mode_or_verify):
@@ -405,6 +448,9 @@ class MCPAuth:
         listeners = [self._on_auth_event, on_auth_event]
         events = Emitter(listeners)
         servers = list(target.authorization_servers) if target else self._legacy_servers()
+        if issuers is not None:
+            # A member of a credential route trusts only its own issuers.
+            servers = [server for server in servers if server.metadata.issuer in issuers]
         audiences = [audience] if audience is not None else [resource] if resource else None
         if audiences is None:
             warnings.warn(
@@ -468,6 +514,7 @@ class MCPAuth:
             dpop=checker,
             hierarchy=hierarchy,
             events=events,
+            bound_key=bound_key,
         )
 
     def _gate_from(
@@ -501,6 +548,9 @@ class MCPAuth:
         # mode's tokens do; the core checks it (and the audiences) in `finish`.
         if checks.verify is None:
             return None
+        if checks.bound_key:
+            # An API key is bound to this route by configuration.
+            return {}
         caller_checks: dict[str, Any] = {"issuers": sorted(checks.trusted_issuers)}
         if checks.audiences is not None:
             caller_checks["audiences"] = checks.audiences

@@ -15,7 +15,9 @@ from typing import Any, Literal, TypedDict, final
 __all__ = [
     "Accepted",
     "Answer",
+    "ApiKeyStore",
     "Authenticator",
+    "CredentialRouter",
     "DpopChecker",
     "Introspector",
     "MetadataResponder",
@@ -37,6 +39,7 @@ __all__ = [
     "fetch_server_metadata_async",
     "fetch_server_metadata_by_well_known_url",
     "fetch_server_metadata_by_well_known_url_async",
+    "hash_api_key",
     "is_cors_preflight",
     "normalize_audience",
     "protected_resource_metadata",
@@ -207,6 +210,23 @@ class DpopChecker:
     @property
     def nonces(self) -> bool: ...
     def nonce(self) -> str | None: ...
+
+@final
+class CredentialRouter:
+    # options_json: {"verifiers": [{name, kind: "jwt"|"apiKey", issuers?, prefix?,
+    # refreshInterval?}]}
+    def __new__(cls, options_json: str) -> CredentialRouter: ...
+    def route(self, authorization: list[str]) -> int: ...
+    def refresh_intervals(self) -> list[int | None]: ...
+
+@final
+class ApiKeyStore:
+    # keys_json: {"keys": [{hash, subject, clientId?, scopes?}]}
+    def __new__(cls, keys_json: str) -> ApiKeyStore: ...
+    def set_keys(self, keys_json: str) -> None: ...
+    def verify(self, token: str) -> tuple[str, str | None, list[str]]: ...
+
+def hash_api_key(key: str) -> str: ...
 
 @final
 class MetadataResponder:

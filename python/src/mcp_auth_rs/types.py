@@ -73,7 +73,7 @@ class AuthInfo(BaseModel):
 
     The first seven fields, in this order, are mcpauth's. Added (optional,
     from the Node package's ``AuthInfo``): ``expires_at``, ``resource``,
-    ``resource_metadata_url`` and ``effective_scopes``.
+    ``resource_metadata_url``, ``effective_scopes`` and ``verifier``.
     """
 
     token: str
@@ -111,6 +111,10 @@ class AuthInfo(BaseModel):
 
     ``None`` when no hierarchy applies (then it equals ``scopes``).
     """
+
+    verifier: str | None = None
+    """Added: on a route with several credential kinds, the ``name`` of the
+    verifier that accepted the request (``bearer_auth_middleware([...])``)."""
 
 
 class VerifyAccessTokenFunction(Protocol):

@@ -3,6 +3,7 @@
 //! ranges, types and unknown keys are checked here.
 
 pub mod authenticator;
+pub mod credentials;
 pub mod decode;
 pub mod dpop;
 pub mod introspection;
