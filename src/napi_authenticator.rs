@@ -15,9 +15,11 @@ use crate::napi_introspector::Introspector;
 use crate::napi_verifier::Verifier;
 use mcp_auth_core::decision::{Decider, Refusal, Request};
 use mcp_auth_core::error::AuthResult;
-use mcp_auth_core::flow::{Bound, Flow, Job, Outcome, Pending, Started, Timing};
+use mcp_auth_core::flow::{Bound, Flow, Job, Outcome, Pending, Presented, Started, Timing};
 use mcp_auth_core::options::authenticator::{
-    dpop_settings, AuthenticatorOptions as CoreAuthenticatorOptions, ScopeRule as CoreScopeRule,
+    dpop_settings, AuthenticatorOptions as CoreAuthenticatorOptions,
+    MtlsOptions as CoreMtlsOptions, ProxyHeaderOptions as CoreProxyHeaderOptions,
+    ScopeRule as CoreScopeRule,
 };
 use mcp_auth_core::panic_guard::guarded;
 use mcp_auth_core::tokens::verifier::Step;
@@ -43,6 +45,23 @@ pub struct AuthenticatorOptions {
     /// How tokens reach the verifier: every one, only those naming a trusted issuer, or none.
     #[napi(ts_type = "'jwt' | 'auto' | 'introspection' | 'caller'")]
     pub route: String,
+    /// RFC 8705: where the client certificate is read; absent: off.
+    pub mtls: Option<MtlsOptions>,
+}
+
+#[napi(object)]
+pub struct MtlsOptions {
+    /// The TLS connection's peer certificate (`authenticateTls`'s `certificate`).
+    pub connection: Option<bool>,
+    /// A header a trusted proxy sets.
+    pub proxy_header: Option<ProxyHeaderOptions>,
+}
+
+#[napi(object)]
+pub struct ProxyHeaderOptions {
+    pub name: String,
+    #[napi(ts_type = "'escaped-pem' | 'xfcc'")]
+    pub format: String,
 }
 
 /// Settles a promise with the flow's outcome (or its error) on the JS thread.
@@ -100,6 +119,13 @@ impl Authenticator {
             show_error_details: options.show_error_details,
             max_token_length: Some(f64::from(options.max_token_length)),
             route: options.route,
+            mtls: options.mtls.map(|mtls| CoreMtlsOptions {
+                connection: mtls.connection.unwrap_or(false),
+                proxy_header: mtls.proxy_header.map(|h| CoreProxyHeaderOptions {
+                    name: h.name,
+                    format: h.format,
+                }),
+            }),
         };
         let (config, route) = core_options
             .to_config(dpop_settings)
@@ -138,6 +164,43 @@ impl Authenticator {
         headers: Vec<String>,
         timed: bool,
     ) -> Result<Unknown<'env>> {
+        self.decide(env, method, url, original_url, headers, timed, None)
+    }
+
+    /// `authenticate` on a resource with `mtls`: `certificate` is the DER
+    /// client certificate the TLS connection presented, if any (a proxy's
+    /// header comes among `headers`). A separate method, so a resource
+    /// without mTLS pays nothing for it.
+    #[napi(
+        catch_unwind,
+        ts_return_type = "string | AuthAnswer | AuthVerify | Promise<string | AuthAnswer>"
+    )]
+    #[allow(clippy::too_many_arguments)]
+    pub fn authenticate_tls<'env>(
+        &self,
+        env: &'env Env,
+        method: String,
+        url: String,
+        original_url: Option<String>,
+        headers: Vec<String>,
+        timed: bool,
+        certificate: Option<Buffer>,
+    ) -> Result<Unknown<'env>> {
+        let certificate = certificate.as_deref();
+        self.decide(env, method, url, original_url, headers, timed, certificate)
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn decide<'env>(
+        &self,
+        env: &'env Env,
+        method: String,
+        url: String,
+        original_url: Option<String>,
+        headers: Vec<String>,
+        timed: bool,
+        certificate: Option<&[u8]>,
+    ) -> Result<Unknown<'env>> {
         // Moved, not copied: the token is the longest string on the hot path.
         let mut pairs: Vec<(String, String)> = Vec::with_capacity(headers.len() / 2);
         let mut entries = headers.into_iter();
@@ -149,6 +212,7 @@ impl Authenticator {
             url: &url,
             original_url: original_url.as_deref(),
             headers: &pairs,
+            client_certificate: certificate,
         };
         let value = match self.flow.start(&request, timed) {
             Started::Done(outcome, timing) if self.flow.needs_claim(&outcome) => {
@@ -170,6 +234,8 @@ impl Authenticator {
 
     /// After the caller verified `token`: `cnf` says the claims hold a
     /// `cnf`, `jkt` is their `cnf.jkt`; `scopes` are the granted ones.
+    /// `x5t`: the claims' `cnf["x5t#S256"]` when `cnf` holds nothing but
+    /// it and `jkt`; `certificate`: `AuthVerify.certificate` (mTLS).
     #[napi(
         catch_unwind,
         ts_return_type = "AuthAccepted | AuthAnswer | Promise<AuthAccepted | AuthAnswer>"
@@ -186,15 +252,22 @@ impl Authenticator {
         htu: String,
         token: String,
         scopes: Vec<String>,
+        x5t: Option<String>,
+        certificate: Option<String>,
     ) -> Result<Unknown<'env>> {
         let bound = Bound {
             cnf_present: cnf,
             jkt: jkt.as_deref(),
+            x5t: x5t.as_deref(),
+        };
+        let presented = Presented {
+            proof: proof.as_deref(),
+            certificate: certificate.as_deref(),
         };
         let outcome = self.flow.finish(
             parse_scheme(&scheme),
             bound,
-            proof.as_deref(),
+            presented,
             &method,
             &htu,
             &token,
@@ -316,6 +389,7 @@ impl Authenticator {
                     pending.proof.as_deref(),
                     &pending.method,
                     &pending.htu,
+                    pending.certificate.as_deref(),
                 );
                 Ok(flow.claimed(outcome).await)
             })
