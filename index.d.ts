@@ -19,10 +19,19 @@ export declare class Authenticator {
    */
   authenticate(method: string, url: string, originalUrl: string | undefined | null, headers: Array<string>, timed: boolean): string | AuthAnswer | AuthVerify | Promise<string | AuthAnswer>
   /**
+   * `authenticate` on a resource with `mtls`: `certificate` is the DER
+   * client certificate the TLS connection presented, if any (a proxy's
+   * header comes among `headers`). A separate method, so a resource
+   * without mTLS pays nothing for it.
+   */
+  authenticateTls(method: string, url: string, originalUrl: string | undefined | null, headers: Array<string>, timed: boolean, certificate?: Buffer | undefined | null): string | AuthAnswer | AuthVerify | Promise<string | AuthAnswer>
+  /**
    * After the caller verified `token`: `cnf` says the claims hold a
    * `cnf`, `jkt` is their `cnf.jkt`; `scopes` are the granted ones.
+   * `x5t`: the claims' `cnf["x5t#S256"]` when `cnf` holds nothing but
+   * it and `jkt`; `certificate`: `AuthVerify.certificate` (mTLS).
    */
-  finish(scheme: 'bearer' | 'dpop', cnf: boolean, jkt: string | undefined | null, proof: string | undefined | null, method: string, htu: string, token: string, scopes: Array<string>): AuthAccepted | AuthAnswer | Promise<AuthAccepted | AuthAnswer>
+  finish(scheme: 'bearer' | 'dpop', cnf: boolean, jkt: string | undefined | null, proof: string | undefined | null, method: string, htu: string, token: string, scopes: Array<string>, x5T?: string | undefined | null, certificate?: string | undefined | null): AuthAccepted | AuthAnswer | Promise<AuthAccepted | AuthAnswer>
   /** The response for a failure the caller met (`used`: the request's scheme). */
   refuse(refusal: AuthRefusal, used?: 'bearer' | 'dpop'): AuthAnswer
   /**
@@ -184,6 +193,8 @@ export interface AuthenticatorOptions {
   maxTokenLength: number
   /** How tokens reach the verifier: every one, only those naming a trusted issuer, or none. */
   route: 'jwt' | 'auto' | 'introspection' | 'caller'
+  /** RFC 8705: where the client certificate is read; absent: off. */
+  mtls?: MtlsOptions
 }
 
 /** Why the caller's verification failed, as the core's `Refusal` takes it. */
@@ -204,6 +215,8 @@ export interface AuthVerify {
   token: string
   scheme: 'bearer' | 'dpop'
   proof?: string
+  /** The presented client certificate's thumbprint (mTLS), for `finish`. */
+  certificate?: string
 }
 
 /**
@@ -395,6 +408,15 @@ export interface MetadataDocumentOptions {
   metadata: string
   /** Absent when DPoP is off for the resource. */
   dpop?: DpopAdvertOptions
+  /** The resource checks certificate-bound tokens (RFC 8705): advertise it. */
+  mtls?: boolean
+}
+
+export interface MtlsOptions {
+  /** The TLS connection's peer certificate (`authenticateTls`'s `certificate`). */
+  connection?: boolean
+  /** A header a trusted proxy sets. */
+  proxyHeader?: ProxyHeaderOptions
 }
 
 /**
@@ -440,6 +462,11 @@ export declare function protectedResourceMetadata(options: MetadataDocumentOptio
  * a URL without a host.
  */
 export declare function protectedResourceMetadataUrl(resource: string): string
+
+export interface ProxyHeaderOptions {
+  name: string
+  format: 'escaped-pem' | 'xfcc'
+}
 
 /** jose `createRemoteJWKSet` option names, in milliseconds. */
 export interface RemoteJwkSetOptions {

@@ -29,6 +29,7 @@ import type {
   BearerAuthConfig,
   MaybePromise,
   MCPAuthConfig,
+  MtlsConfig,
   VerifyAccessTokenFunction,
   VerifyAccessTokenMode,
   VerifyJwtConfig,
@@ -82,8 +83,8 @@ export class MCPAuth {
 
   #resourceMetadataEndpoints(method: string) {
     if (this.#resolved.mode !== 'resource') throw invalidConfig(`\`${method}\` needs the \`protectedResources\` configuration.`);
-    return [...this.#resolved.resources.values()].map(({ metadata, metadataUrl, dpop }) => {
-      const body = buildResourceMetadataDocument(metadata, dpop);
+    return [...this.#resolved.resources.values()].map(({ metadata, metadataUrl, dpop, mtls }) => {
+      const body = buildResourceMetadataDocument(metadata, dpop, mtls !== undefined);
       return { path: metadataUrl.pathname, query: metadataUrl.search.slice(1), body: () => body };
     });
   }
@@ -141,7 +142,7 @@ export class MCPAuth {
       throw invalidConfig('`issuer` and `verifyAccessToken` cannot be bearerAuth options: trust comes from the configuration.');
     }
     assertBearerOptions(options, 'bearerAuth', optionKeys.bearerAuth);
-    const { resource, authorizationServers, resourceMetadataUrl, scopesSupported, scopeHierarchy, dpop } = this.#target(
+    const { resource, authorizationServers, resourceMetadataUrl, scopesSupported, scopeHierarchy, dpop, mtls } = this.#target(
       options.resource,
       options.scopeHierarchy,
       options.dpop,
@@ -221,6 +222,7 @@ export class MCPAuth {
       requiredScopes: policy.requiredScopes,
       scopeHierarchy,
       dpop,
+      mtls,
       claimsMayBeMissing: typeof modeOrVerify === 'function',
       showErrorDetails: policy.showErrorDetails,
       maxTokenLength: policy.maxTokenLength,
@@ -273,6 +275,7 @@ export class MCPAuth {
     scopesSupported?: readonly string[];
     scopeHierarchy: ScopeHierarchy | undefined;
     dpop: DpopGate | undefined;
+    mtls?: MtlsConfig;
   } {
     if (this.#resolved.mode === 'legacy') {
       if (resource !== undefined && !URL.canParse(resource)) throw invalidConfig('`resource` must be an absolute URL.');
@@ -303,6 +306,7 @@ export class MCPAuth {
       scopesSupported: protectedResource.metadata.scopesSupported,
       scopeHierarchy: protectedResource.scopeHierarchy,
       dpop: protectedResource.dpop,
+      mtls: protectedResource.mtls,
     };
   }
 }

@@ -26,6 +26,7 @@ from mcp_auth_rs.exceptions import (
     MCPAuthConfigException,
     MCPAuthTokenVerificationException,
 )
+from mcp_auth_rs.mtls import MtlsOptions
 from mcp_auth_rs.types import AuthInfo
 
 Scheme = Literal["bearer", "dpop"]
@@ -77,6 +78,7 @@ class Gate:
         audiences: tuple[str, ...] | None,
         show_error_details: bool,
         events: Emitter | None = None,
+        mtls: MtlsOptions | None = None,
     ) -> None:
         self._native = native
         self._events = events if events is not None and events.active else None
@@ -89,13 +91,26 @@ class Gate:
             else frozenset(_native.normalize_audience(a) for a in audiences)
         )
         self._show_error_details = show_error_details
+        #: mTLS on: the middleware reads the connection's certificate
+        #: (``reads_connection``) and the proxy header (``proxy_header``, lower case).
+        self.mtls = mtls is not None
+        self.reads_connection = bool(mtls and mtls.get("connection") is True)
+        header = (mtls or {}).get("proxy_header")
+        name = header.get("name") if isinstance(header, dict) else None
+        self.proxy_header = name.lower().encode("latin-1") if isinstance(name, str) else None
 
     async def decide(
-        self, method: str, url: str, original_url: str | None, headers: list[str]
+        self,
+        method: str,
+        url: str,
+        original_url: str | None,
+        headers: list[str],
+        certificate: bytes | None = None,
     ) -> AuthInfo | Reply:
-        """Never raises: a bug or a hostile value becomes a 500, never a pass."""
+        """Never raises: a bug or a hostile value becomes a 500, never a pass.
+        ``certificate``: the DER client certificate of the TLS connection (mTLS)."""
         try:
-            decided = await self._decide(method, url, original_url, headers)
+            decided = await self._decide(method, url, original_url, headers, certificate)
         except Exception:
             if self._events:
                 self._rejected(500, "server_error", "internal_error")
@@ -118,11 +133,16 @@ class Gate:
         return decided
 
     async def _decide(
-        self, method: str, url: str, original_url: str | None, headers: list[str]
+        self,
+        method: str,
+        url: str,
+        original_url: str | None,
+        headers: list[str],
+        certificate: bytes | None,
     ) -> AuthInfo | Answer:
         # With listeners, the core also times its verifier (`verification` events).
         timed = self._events is not None
-        outcome = self._native.authenticate(method, url, original_url, headers, timed)
+        outcome = self._native.authenticate(method, url, original_url, headers, timed, certificate)
         if inspect.isawaitable(outcome):
             outcome = await outcome
         if isinstance(outcome, str):
@@ -221,6 +241,8 @@ class Gate:
             original_url or url,
             outcome.token,
             list(auth.scopes),
+            _certificate_bound(cnf),
+            outcome.certificate,
         )
         if inspect.isawaitable(finished):
             finished = await finished
@@ -278,6 +300,15 @@ class Gate:
         if isinstance(error, (MCPAuthAuthServerException, MCPAuthConfigException)):
             return "server", {"code": _code_text(error.code), "description": error.message}
         return "unexpected", {}
+
+
+def _certificate_bound(cnf: object) -> str | None:
+    """``cnf["x5t#S256"]`` when ``cnf`` holds nothing else but a DPoP ``jkt``:
+    any other member keeps the token refused, as before."""
+    if not isinstance(cnf, dict) or not all(k in ("x5t#S256", "jkt") for k in cnf):
+        return None
+    x5t = cnf.get("x5t#S256")
+    return x5t if isinstance(x5t, str) else None
 
 
 def reply(answer: Answer) -> Reply:

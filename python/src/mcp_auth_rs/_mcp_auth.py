@@ -26,6 +26,7 @@ from mcp_auth_rs.dpop import DpopSetting
 from mcp_auth_rs.events import AuthEventListener, Emitter
 from mcp_auth_rs.introspection import IntrospectionOptions, new_introspector
 from mcp_auth_rs.middleware.asgi import BearerAuthMiddleware
+from mcp_auth_rs.mtls import native_options
 from mcp_auth_rs.types import AuthInfo, ResourceServerConfig
 
 if TYPE_CHECKING:
@@ -337,6 +338,7 @@ class MCPAuth:
             else None,
             show_error_details=show_error_details,
             events=events,
+            mtls=target.mtls if target is not None else None,
         )
 
     def _target(self, resource: str | None) -> Resource | None:
@@ -438,6 +440,8 @@ class MCPAuth:
         }
         if target is not None:
             options["resourceMetadataUrl"] = target.metadata_url
+            if target.mtls is not None:
+                options["mtls"] = native_options(target.mtls)
         if hierarchy is not None:
             options["scopeHierarchy"] = native_rules(hierarchy)
         try:
