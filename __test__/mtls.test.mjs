@@ -14,6 +14,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 import express from 'express';
+import Fastify from 'fastify';
+import * as fastifyAuth from 'mcp-auth-rs/fastify';
 import { MCPAuth, fetchServerConfig } from 'mcp-auth-rs';
 import { generateKey, signJwt, claims } from './helpers/keys.mjs';
 import { startAuthServer } from './helpers/auth-server.mjs';
@@ -55,17 +57,19 @@ let pki;
 let dir;
 let server;
 let port;
+let fastify;
+let fastifyPort;
 
 const token = (resource, cnf) =>
   signJwt(claims({ issuer: as.issuer, audience: resource, scope: 'mcp:read', ...(cnf ? { cnf } : {}) }), asKey);
 
 /** One request over TLS; `client`: the certificate presented, if any. */
-function get(path, { client, authorization, headers = {} } = {}) {
+function get(path, { client, authorization, headers = {}, on = port } = {}) {
   return new Promise((resolve, reject) => {
     const req = https.request(
       {
         host: '127.0.0.1',
-        port,
+        port: on,
         path,
         ca: pki.ca,
         ...(client ? { cert: client.cert, key: client.key } : {}),
@@ -115,13 +119,20 @@ before(async () => {
   };
   app.get('/tls-custom', mcpAuth.bearerAuth(trustPayload, { resource: TLS }), echo);
   // Ask for a certificate, but let the resource judge it: RFC 8705 §2 binds self-signed certificates too.
-  server = https.createServer({ ...pki.server, ca: pki.ca, requestCert: true, rejectUnauthorized: false }, app);
+  const tls = { ...pki.server, ca: pki.ca, requestCert: true, rejectUnauthorized: false };
+  server = https.createServer(tls, app);
   await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
   port = server.address().port;
+  // The Fastify adapter on its own HTTPS server.
+  fastify = Fastify({ https: tls });
+  fastify.route({ method: 'GET', url: '/tls', onRequest: fastifyAuth.bearerAuth(mcpAuth, 'jwt', { resource: TLS }), handler: async (request) => ({ sub: request.auth.subject }) });
+  await fastify.listen({ port: 0, host: '127.0.0.1' });
+  fastifyPort = fastify.server.address().port;
 });
 
 after(async () => {
   await new Promise((resolve) => (server ? server.close(resolve) : resolve()));
+  await fastify?.close();
   await as?.close();
   if (dir) rmSync(dir, { recursive: true, force: true });
 });
@@ -184,6 +195,17 @@ describe('mTLS over a TLS connection (Express on node:https)', () => {
     const bearer = await get('/tls', { client: pki.alice, authorization: `Bearer ${both}` });
     assert.equal(bearer.status, 401);
     assert.match(bearer.headers['www-authenticate'], /error="invalid_token"/);
+  });
+});
+
+describe('mTLS over a TLS connection (Fastify)', () => {
+  it('bound token: 200 with its certificate, 401 with another or none; unbound: 200', async () => {
+    const bound = `Bearer ${token(TLS, { 'x5t#S256': pki.alice.x5t })}`;
+    const on = fastifyPort;
+    assert.equal((await get('/tls', { on, client: pki.alice, authorization: bound })).status, 200);
+    assertInvalidToken(await get('/tls', { on, client: pki.mallory, authorization: bound }), MISMATCH);
+    assertInvalidToken(await get('/tls', { on, authorization: bound }), MISMATCH);
+    assert.equal((await get('/tls', { on, authorization: `Bearer ${token(TLS)}` })).status, 200);
   });
 });
 
