@@ -9,7 +9,9 @@ time; this module only names the option's shape (docs/mtls.md).
 
 from __future__ import annotations
 
-from typing import Literal, TypedDict
+from typing import Literal
+
+from typing_extensions import TypedDict
 
 __all__ = ["MtlsOptions", "ProxyHeader"]
 
