@@ -58,6 +58,7 @@ let dir;
 let server;
 let port;
 let fastify;
+let mcpAuth;
 let fastifyPort;
 
 const token = (resource, cnf) =>
@@ -97,7 +98,7 @@ before(async () => {
   as = await startAuthServer({ keys: [asKey] });
   const authServer = await fetchServerConfig(as.issuer, { type: 'oidc' });
   const resource = (url, extra = {}) => ({ metadata: { resource: url, authorizationServers: [authServer] }, ...extra });
-  const mcpAuth = new MCPAuth({
+  mcpAuth = new MCPAuth({
     protectedResources: [
       resource(TLS, { mtls: { connection: true } }),
       resource(PEM_PROXY, { mtls: { proxyHeader: { name: 'X-Client-Cert', format: 'escaped-pem' } } }),
@@ -236,6 +237,21 @@ describe('mTLS through a trusted proxy header', () => {
     const res = await get('/off', { client: pki.alice, authorization: `Bearer ${token(OFF, { 'x5t#S256': pki.alice.x5t })}`, headers });
     assertInvalidToken(res, MISMATCH);
     assert.equal((await get('/off', { authorization: `Bearer ${token(OFF)}`, headers })).status, 200);
+  });
+});
+
+describe('mTLS in the web-standard adapter (no socket: the header form only)', () => {
+  it('a proxy header works; a connection-only resource cannot see a certificate', async () => {
+    const pem = mcpAuth.webBearerAuth('jwt', { resource: PEM_PROXY });
+    const bound = `Bearer ${token(PEM_PROXY, { 'x5t#S256': pki.alice.x5t })}`;
+    const request = (certificate) =>
+      new Request(PEM_PROXY, { headers: { Authorization: bound, ...(certificate ? { 'X-Client-Cert': escapedPem(certificate) } : {}) } });
+    assert.equal((await pem(request(pki.alice.cert))).subject, 'user-1');
+    assert.equal((await pem(request(pki.mallory.cert))).status, 401);
+    assert.equal((await pem(request())).status, 401);
+    const tls = mcpAuth.webBearerAuth('jwt', { resource: TLS });
+    const answer = await tls(new Request(TLS, { headers: { Authorization: `Bearer ${token(TLS, { 'x5t#S256': pki.alice.x5t })}` } }));
+    assert.equal(answer.status, 401);
   });
 });
 
