@@ -32,6 +32,7 @@ import type {
   MaybePromise,
   MCPAuthConfig,
   TokenExchangeParams,
+  MtlsConfig,
   VerifyAccessTokenFunction,
   VerifyAccessTokenMode,
   VerifyJwtConfig,
@@ -107,8 +108,8 @@ export class MCPAuth {
 
   #resourceMetadataEndpoints(method: string) {
     if (this.#resolved.mode !== 'resource') throw invalidConfig(`\`${method}\` needs the \`protectedResources\` configuration.`);
-    return [...this.#resolved.resources.values()].map(({ metadata, metadataUrl, dpop }) => {
-      const body = buildResourceMetadataDocument(metadata, dpop);
+    return [...this.#resolved.resources.values()].map(({ metadata, metadataUrl, dpop, mtls }) => {
+      const body = buildResourceMetadataDocument(metadata, dpop, mtls !== undefined);
       return { path: metadataUrl.pathname, query: metadataUrl.search.slice(1), body: () => body };
     });
   }
@@ -166,7 +167,7 @@ export class MCPAuth {
       throw invalidConfig('`issuer` and `verifyAccessToken` cannot be bearerAuth options: trust comes from the configuration.');
     }
     assertBearerOptions(options, 'bearerAuth', optionKeys.bearerAuth);
-    const { resource, authorizationServers, resourceMetadataUrl, scopesSupported, scopeHierarchy, dpop } = this.#target(
+    const { resource, authorizationServers, resourceMetadataUrl, scopesSupported, scopeHierarchy, dpop, mtls } = this.#target(
       options.resource,
       options.scopeHierarchy,
       options.dpop,
@@ -247,6 +248,7 @@ export class MCPAuth {
       requiredScopes: policy.requiredScopes,
       scopeHierarchy,
       dpop,
+      mtls,
       claimsMayBeMissing: typeof modeOrVerify === 'function',
       callerChecks,
       showErrorDetails: policy.showErrorDetails,
@@ -300,6 +302,7 @@ export class MCPAuth {
     scopesSupported?: readonly string[];
     scopeHierarchy: ScopeHierarchy | undefined;
     dpop: DpopGate | undefined;
+    mtls?: MtlsConfig;
   } {
     if (this.#resolved.mode === 'legacy') {
       if (resource !== undefined && !URL.canParse(resource)) throw invalidConfig('`resource` must be an absolute URL.');
@@ -330,6 +333,7 @@ export class MCPAuth {
       scopesSupported: protectedResource.metadata.scopesSupported,
       scopeHierarchy: protectedResource.scopeHierarchy,
       dpop: protectedResource.dpop,
+      mtls: protectedResource.mtls,
     };
   }
 }

@@ -485,6 +485,7 @@ class MCPAuth:
             checks.introspector,
             hierarchy=checks.hierarchy,
             caller_checks=self._caller_checks(checks),
+            mtls=target.mtls if target is not None else None,
         )
         return Gate(
             native,
@@ -493,6 +494,7 @@ class MCPAuth:
             show_error_details=show_error_details,
             events=checks.events,
             verify_timeout=checks.verify_timeout,
+            mtls=target.mtls if target is not None else None,
         )
 
     @staticmethod
