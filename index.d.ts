@@ -19,11 +19,20 @@ export declare class Authenticator {
    */
   authenticate(method: string, url: string, originalUrl: string | undefined | null, headers: Array<string>, timed: boolean): string | AuthAnswer | AuthVerify | Promise<string | AuthAnswer>
   /**
+   * `authenticate` on a resource with `mtls`: `certificate` is the DER
+   * client certificate the TLS connection presented, if any (a proxy's
+   * header comes among `headers`). A separate method, so a resource
+   * without mTLS pays nothing for it.
+   */
+  authenticateTls(method: string, url: string, originalUrl: string | undefined | null, headers: Array<string>, timed: boolean, certificate?: Buffer | undefined | null): string | AuthAnswer | AuthVerify | Promise<string | AuthAnswer>
+  /**
    * After the caller verified `token`: `cnf` says the claims hold a
    * `cnf`, `jkt` is their `cnf.jkt`; `scopes` are the granted ones;
    * `identity`, checked first when the options ask for `callerChecks`.
+   * `x5t`: the claims' `cnf["x5t#S256"]` when `cnf` holds nothing but
+   * it and `jkt`; `certificate`: `AuthVerify.certificate` (mTLS).
    */
-  finish(scheme: 'bearer' | 'dpop', cnf: boolean, jkt: string | undefined | null, proof: string | undefined | null, method: string, htu: string, token: string, scopes: Array<string>, identity?: CallerIdentity | undefined | null): AuthAccepted | AuthAnswer | Promise<AuthAccepted | AuthAnswer>
+  finish(scheme: 'bearer' | 'dpop', cnf: boolean, jkt: string | undefined | null, proof: string | undefined | null, method: string, htu: string, token: string, scopes: Array<string>, identity?: CallerIdentity | undefined | null, x5T?: string | undefined | null, certificate?: string | undefined | null): AuthAccepted | AuthAnswer | Promise<AuthAccepted | AuthAnswer>
   /** The response for a failure the caller met (`used`: the request's scheme). */
   refuse(refusal: AuthRefusal, used?: 'bearer' | 'dpop'): AuthAnswer
   /**
@@ -248,6 +257,8 @@ export interface AuthenticatorOptions {
   route: 'jwt' | 'auto' | 'introspection' | 'caller'
   /** Present: `finish` holds a caller-verified identity to these (and its expiry). */
   callerChecks?: CallerChecks
+  /** RFC 8705: where the client certificate is read; absent: off. */
+  mtls?: MtlsOptions
 }
 
 /** Why the caller's verification failed, as the core's `Refusal` takes it. */
@@ -268,6 +279,8 @@ export interface AuthVerify {
   token: string
   scheme: 'bearer' | 'dpop'
   proof?: string
+  /** The presented client certificate's thumbprint (mTLS), for `finish`. */
+  certificate?: string
 }
 
 /**
@@ -500,6 +513,8 @@ export interface MetadataDocumentOptions {
   metadata: string
   /** Absent when DPoP is off for the resource. */
   dpop?: DpopAdvertOptions
+  /** The resource checks certificate-bound tokens (RFC 8705): advertise it. */
+  mtls?: boolean
 }
 
 /** Where one document is served: its exact path and query (`''`: none). */
@@ -518,6 +533,13 @@ export interface MetadataReply {
   headers: Array<string>
   endpoint?: number
   body?: string
+}
+
+export interface MtlsOptions {
+  /** The TLS connection's peer certificate (`authenticateTls`'s `certificate`). */
+  connection?: boolean
+  /** A header a trusted proxy sets. */
+  proxyHeader?: ProxyHeaderOptions
 }
 
 /**
@@ -563,6 +585,11 @@ export declare function protectedResourceMetadata(options: MetadataDocumentOptio
  * a URL without a host.
  */
 export declare function protectedResourceMetadataUrl(resource: string): string
+
+export interface ProxyHeaderOptions {
+  name: string
+  format: 'escaped-pem' | 'xfcc'
+}
 
 /** jose `createRemoteJWKSet` option names, in milliseconds. */
 export interface RemoteJwkSetOptions {

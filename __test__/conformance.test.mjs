@@ -55,6 +55,7 @@ const TOKEN_DESCRIPTIONS = {
   invalid_claim: 'The access token has an invalid claim.',
   type_not_allowed: 'The access token type is not allowed.',
   sender_constrained: 'The access token is sender-constrained: it cannot be used as a Bearer token.',
+  certificate_mismatch: 'The access token is bound to a client certificate this request did not present.',
 };
 const REQUEST_DESCRIPTIONS = {
   malformed: 'The Authorization header must hold one Bearer token.',
@@ -562,7 +563,8 @@ const ROWS = [
   { family: 'claims', name: 'cty JWT (nested token)', token: () => tok({}, rsa, { cty: 'JWT' }), expect: invalid('unsupported_header') },
   { family: 'claims', name: 'cty jwt (lower case)', token: () => tok({}, rsa, { cty: 'jwt' }), expect: invalid('unsupported_header') },
   { family: 'claims', name: 'cnf jkt (DPoP-bound) presented as Bearer', token: () => tok({ cnf: { jkt: '0ZcOCORZNYy-DWpqq30jZyJGHTN0d2HglBV3uiguA4I' } }), expect: invalid('sender_constrained') },
-  { family: 'claims', name: 'cnf x5t#S256 (mTLS-bound) presented as Bearer', token: () => tok({ cnf: { 'x5t#S256': 'bwcK0esc3ACC3DB2Y5_lESsXE8o9ltc05O89jdN-dg2' } }), expect: invalid('sender_constrained') },
+  // RFC 8705: checked against the client certificate, which a resource without `mtls` never reads.
+  { family: 'claims', name: 'cnf x5t#S256 (mTLS-bound) without a client certificate', token: () => tok({ cnf: { 'x5t#S256': 'bwcK0esc3ACC3DB2Y5_lESsXE8o9ltc05O89jdN-dg2' } }), expect: invalid('certificate_mismatch') },
   { family: 'claims', name: 'cnf empty object', token: () => tok({ cnf: {} }), expect: invalid('sender_constrained') },
 
   // ---- scopes (C4, C20, M15)

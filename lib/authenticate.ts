@@ -22,7 +22,7 @@ import type { ScopeHierarchy } from './scopes.js';
 import { serverFailure } from './server-failure.js';
 import type { Rechallenge } from './step-up.js';
 import { authInfoOf, type VerifiedIdentity } from './jwt-verifier.js';
-import type { AuthInfo, MaybePromise } from './types.js';
+import type { AuthInfo, MaybePromise, MtlsConfig } from './types.js';
 
 export interface AuthRequest {
   method: string;
@@ -44,8 +44,15 @@ export type AuthDecision =
   | { ok: true; auth: AuthInfo; rechallenge?: Rechallenge }
   | { ok: false; status: number; headers: Record<string, string>; body: string };
 
-/** Resolves synchronously whenever it can (cached keys), so await it only if it is a promise. */
-export type Authenticator = (request: AuthRequest) => AuthDecision | Promise<AuthDecision>;
+/**
+ * Resolves synchronously whenever it can (cached keys), so await it only if it is a promise.
+ * `certificate`: the DER client certificate the TLS connection presented
+ * (read by adapters that see the socket, only when `readsConnectionCertificate`).
+ */
+export type Authenticator = ((request: AuthRequest, certificate?: Uint8Array | null) => AuthDecision | Promise<AuthDecision>) & {
+  /** The resource reads the TLS connection's client certificate (`mtls.connection`). */
+  readsConnectionCertificate?: boolean;
+};
 
 export interface AuthenticatorConfig {
   /** Returns the token's AuthInfo or throws (a coded addon error or an MCPAuth error). */
@@ -77,6 +84,8 @@ export interface AuthenticatorConfig {
   claimsMayBeMissing?: boolean;
   /** A custom verify function's identity: `finish` checks its issuer, audience and expiry. */
   callerChecks?: CallerChecks;
+  /** RFC 8705: where the client certificate is read; `undefined`: off. */
+  mtls?: MtlsConfig;
 }
 
 /** Which native verifier takes which token; a token neither takes goes to `verifyToken`. */
@@ -124,6 +133,7 @@ export function createAuthenticator(config: AuthenticatorConfig): Authenticator 
       maxTokenLength: config.maxTokenLength,
       route: config.native?.route ?? 'caller',
       callerChecks: config.callerChecks && { issuers: config.callerChecks.issuers, audiences: config.callerChecks.audiences },
+      ...(config.mtls === undefined ? {} : { mtls: config.mtls }),
     },
     config.native?.verifier ?? null,
     dpop?.checker ?? null,
@@ -166,7 +176,7 @@ export function createAuthenticator(config: AuthenticatorConfig): Authenticator 
   }
 
   // A token the addon does not check itself: the caller's verifier, then the addon's finish.
-  function verifyThenFinish(request: AuthRequest, { token, scheme, proof }: native.AuthVerify): MaybePromise<AuthDecision> {
+  function verifyThenFinish(request: AuthRequest, { token, scheme, proof, certificate }: native.AuthVerify): MaybePromise<AuthDecision> {
     let verified: MaybePromise<AuthInfo>;
     try {
       verified = verifyToken(token);
@@ -193,6 +203,8 @@ export function createAuthenticator(config: AuthenticatorConfig): Authenticator 
           token,
           granted,
           config.callerChecks && callerIdentity(config.callerChecks, auth),
+          certificateBound(claims?.cnf),
+          certificate,
         );
         // With a fleet replay store the addon claims the proof first: a promise.
         return thenMaybe(outcome, (settled) => ('status' in settled ? respond(settled) : accept(token, auth, settled)));
@@ -237,6 +249,7 @@ export function createAuthenticator(config: AuthenticatorConfig): Authenticator 
     const failure = serverFailure(error, false);
     return reject({ ...failure, headers: { ...failure.headers, 'Content-Type': 'application/json; charset=utf-8' } });
   };
+  if (config.mtls !== undefined) return withCertificates(config.mtls);
   return (request) => {
     try {
       // With listeners, the addon also times its verifier (`verification` events).
@@ -250,6 +263,52 @@ export function createAuthenticator(config: AuthenticatorConfig): Authenticator 
       return internalError(error);
     }
   };
+
+  // The same on a resource with `mtls`: the connection's certificate and the
+  // proxy's header go to the addon too. A separate function, so a resource
+  // without mTLS runs the one above unchanged.
+  function withCertificates(mtls: MtlsConfig): Authenticator {
+    const header = mtls.proxyHeader?.name.toLowerCase();
+    const authenticate: Authenticator = (request, certificate) => {
+      try {
+        const headers = credentialHeaders(request);
+        if (header !== undefined) pushHeader(headers, request, header);
+        const outcome = decider.authenticateTls(
+          request.method,
+          request.url,
+          request.originalUrl ?? null,
+          headers,
+          events.active,
+          certificate == null || Buffer.isBuffer(certificate) ? (certificate ?? null) : Buffer.from(certificate.buffer, certificate.byteOffset, certificate.byteLength),
+        );
+        if (typeof outcome === 'string') return acceptChecked(headers, outcome);
+        const decided = outcome instanceof Promise ? outcome.then((settled) => settle(request, headers, settled)) : settle(request, headers, outcome);
+        return thenMaybe(decided, (decision) => decision, internalError) as AuthDecision | Promise<AuthDecision>;
+      } catch (error) {
+        return internalError(error);
+      }
+    };
+    authenticate.readsConnectionCertificate = mtls.connection === true;
+    return authenticate;
+  }
+}
+
+// `cnf["x5t#S256"]` of a caller-verified token, when `cnf` holds nothing else
+// but a DPoP `jkt`: any other member keeps the token refused as before.
+function certificateBound(cnf: unknown): string | null {
+  if (typeof cnf !== 'object' || cnf === null) return null;
+  const x5t = (cnf as Record<string, unknown>)['x5t#S256'];
+  const only = Object.keys(cnf).every((key) => key === 'x5t#S256' || key === 'jkt');
+  return typeof x5t === 'string' && only ? x5t : null;
+}
+
+// The proxy's certificate header, every line received (the core takes exactly one).
+function pushHeader(list: string[], request: AuthRequest, lower: string): void {
+  const raw = request.rawHeaders;
+  if (raw === undefined) return push(list, lower, request.headers[lower]);
+  for (let i = 0; i + 1 < raw.length; i += 2) {
+    if (raw[i]!.toLowerCase() === lower) list.push(lower, raw[i + 1]!);
+  }
 }
 
 // The `Authorization` and `DPoP` headers as `[name, value, …]`, one entry

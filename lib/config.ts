@@ -15,7 +15,7 @@ import { compileScopeHierarchy, type ScopeHierarchy } from './scopes.js';
 import { invalidServerConfig } from './errors.js';
 import { getIssuer, validateServerConfig } from './server-config.js';
 import { assertCanonicalHost, assertScope, invalidConfig, warnOnce } from './setup-checks.js';
-import type { AuthServerConfig, MCPAuthConfig, ResourceServerConfig } from './types.js';
+import type { AuthServerConfig, MCPAuthConfig, MtlsConfig, ResourceServerConfig } from './types.js';
 
 export interface ProtectedResource {
   /** Exactly as configured: it is what tokens' `aud` and the PRM `resource` carry. */
@@ -27,6 +27,8 @@ export interface ProtectedResource {
   scopeHierarchy: ScopeHierarchy | undefined;
   /** The resource's DPoP gate (`dpop`, default 'allowed'); `undefined` when off. */
   dpop: DpopGate | undefined;
+  /** RFC 8705: where the client certificate is read (the core checks the option); `undefined` when off. */
+  mtls: MtlsConfig | undefined;
 }
 
 export type ResolvedConfig =
@@ -61,8 +63,8 @@ export function resolveConfig(config: MCPAuthConfig): ResolvedConfig {
   const metadataPaths = new Set<string>();
   for (const entry of [config.protectedResources].flat()) {
     assertKnownKeys(entry, optionKeys.protectedResource, { owner: 'MCPAuth', path: 'protectedResources[].' });
-    const { metadata, scopeHierarchy, dpop } = entry ?? {};
-    const resolved = resolveResource(metadata, scopeHierarchy, dpop);
+    const { metadata, scopeHierarchy, dpop, mtls } = entry ?? {};
+    const resolved = { ...resolveResource(metadata, scopeHierarchy, dpop), mtls: resolveMtls(mtls) };
     if (resources.has(resolved.resource)) throw invalidConfig(`The resource ${resolved.resource} is configured twice.`);
     const metadataPath = resolved.metadataUrl.pathname + resolved.metadataUrl.search;
     if (metadataPaths.has(metadataPath)) {
@@ -74,11 +76,18 @@ export function resolveConfig(config: MCPAuthConfig): ResolvedConfig {
   return { mode: 'resource', resources };
 }
 
+// The core reads the option's members when bearerAuth is built; here only its shape.
+function resolveMtls(mtls: unknown): MtlsConfig | undefined {
+  if (mtls === undefined) return undefined;
+  if (typeof mtls !== 'object' || mtls === null || Array.isArray(mtls)) throw invalidConfig('`mtls` must be an object.');
+  return mtls as MtlsConfig;
+}
+
 function resolveResource(
   metadata: ResourceServerConfig['metadata'] | undefined,
   scopeHierarchy: unknown,
   dpop: unknown,
-): ProtectedResource {
+): Omit<ProtectedResource, 'mtls'> {
   // RFC 9728 allows extension members: only likely typos of known ones are refused.
   assertKnownKeys(metadata, optionKeys.resourceMetadata, { owner: 'MCPAuth', path: 'protectedResources[].metadata.', open: true });
   if (typeof metadata?.resource !== 'string') throw invalidConfig('Every protected resource needs `metadata.resource`.');

@@ -41,12 +41,16 @@ export function credentialRouter(
 
 /** One Authenticator over the route's members; AuthInfo names the one that accepted. */
 export function routeCredentials(router: native.NativeCredentialRouter, members: readonly RouteMember[]): Authenticator {
-  return (request: AuthRequest) => {
+  const routed: Authenticator = (request: AuthRequest, certificate?: Uint8Array | null) => {
     const header = request.headers.authorization;
     const member = members[router.route(header === undefined ? [] : [header].flat())]!;
-    const decision = member.authenticator(request);
+    const decision = member.authenticator(request, certificate);
     return isPromiseLike(decision) ? decision.then((d) => named(d, member.name)) : named(decision, member.name);
   };
+  // Every member protects the same resource: one mTLS setting.
+  const reads = members[0]?.authenticator.readsConnectionCertificate;
+  if (reads !== undefined) routed.readsConnectionCertificate = reads;
+  return routed;
 }
 
 function named(decision: AuthDecision, name: string): AuthDecision {

@@ -34,6 +34,7 @@ import type {
   MaybePromise,
   MCPAuthConfig,
   TokenExchangeParams,
+  MtlsConfig,
   VerifyAccessTokenFunction,
   VerifyAccessTokenMode,
   VerifyJwtConfig,
@@ -109,8 +110,8 @@ export class MCPAuth {
 
   #resourceMetadataEndpoints(method: string) {
     if (this.#resolved.mode !== 'resource') throw invalidConfig(`\`${method}\` needs the \`protectedResources\` configuration.`);
-    return [...this.#resolved.resources.values()].map(({ metadata, metadataUrl, dpop }) => {
-      const body = buildResourceMetadataDocument(metadata, dpop);
+    return [...this.#resolved.resources.values()].map(({ metadata, metadataUrl, dpop, mtls }) => {
+      const body = buildResourceMetadataDocument(metadata, dpop, mtls !== undefined);
       return { path: metadataUrl.pathname, query: metadataUrl.search.slice(1), body: () => body };
     });
   }
@@ -212,7 +213,7 @@ export class MCPAuth {
     }
     assertBearerOptions(options, 'bearerAuth', optionKeys.bearerAuth);
     const target = this.#target(options.resource, options.scopeHierarchy, options.dpop);
-    const { resource, resourceMetadataUrl, scopesSupported, scopeHierarchy, dpop } = target;
+    const { resource, resourceMetadataUrl, scopesSupported, scopeHierarchy, dpop, mtls } = target;
     const authorizationServers = only.issuers === undefined
       ? target.authorizationServers
       : target.authorizationServers.filter((server) => only.issuers!.includes(getIssuer(server)));
@@ -296,6 +297,7 @@ export class MCPAuth {
       requiredScopes: policy.requiredScopes,
       scopeHierarchy,
       dpop,
+      mtls,
       claimsMayBeMissing: typeof modeOrVerify === 'function',
       callerChecks,
       showErrorDetails: policy.showErrorDetails,
@@ -349,6 +351,7 @@ export class MCPAuth {
     scopesSupported?: readonly string[];
     scopeHierarchy: ScopeHierarchy | undefined;
     dpop: DpopGate | undefined;
+    mtls?: MtlsConfig;
   } {
     if (this.#resolved.mode === 'legacy') {
       if (resource !== undefined && !URL.canParse(resource)) throw invalidConfig('`resource` must be an absolute URL.');
@@ -379,6 +382,7 @@ export class MCPAuth {
       scopesSupported: protectedResource.metadata.scopesSupported,
       scopeHierarchy: protectedResource.scopeHierarchy,
       dpop: protectedResource.dpop,
+      mtls: protectedResource.mtls,
     };
   }
 }

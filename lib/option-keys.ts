@@ -56,7 +56,7 @@ export const optionKeys = {
   dpop: keysOf<DpopOptions>()(['mode', 'algorithms', 'iatWindow', 'nonce', 'replayCacheSize', 'replayCachePerKey', 'store', 'storeTimeout']),
   dpopNonce: keysOf<Exclude<DpopOptions['nonce'], boolean | undefined>>()(['secret', 'lifetime']),
   config: keysOf<AuthServerModeConfig & ResourceServerModeConfig>()(['server', 'protectedResources', 'onAuthEvent', 'tokenExchange']),
-  protectedResource: keysOf<ResourceServerConfig>()(['metadata', 'scopeHierarchy', 'dpop']),
+  protectedResource: keysOf<ResourceServerConfig>()(['metadata', 'scopeHierarchy', 'dpop', 'mtls']),
   resourceMetadata: keysOf<CamelCaseProtectedResourceMetadata>()([
     'resource', 'authorizationServers', 'jwksUri', 'scopesSupported', 'bearerMethodsSupported',
     'resourceSigningAlgValuesSupported', 'resourceName', 'resourceDocumentation', 'resourcePolicyUri',

@@ -26,7 +26,7 @@ export function protectedResourceMetadataUrl(resource: URL): URL {
  * method, no `offline_access`, the DPoP members from the resource's DPoP
  * mode (RFC 9449 §5.2), no empty members), built by the core.
  */
-export function buildResourceMetadataDocument(metadata: ResourceServerConfig['metadata'], dpop?: DpopGate): string {
+export function buildResourceMetadataDocument(metadata: ResourceServerConfig['metadata'], dpop?: DpopGate, mtls = false): string {
   const servers = metadata.authorizationServers?.map((server) => ({
     issuer: getIssuer(server),
     tenants: 'tenants' in server ? server.tenants : undefined,
@@ -36,6 +36,7 @@ export function buildResourceMetadataDocument(metadata: ResourceServerConfig['me
       protectedResourceMetadata({
         metadata: JSON.stringify({ ...metadata, authorizationServers: servers }, plainDataOnly),
         ...(dpop === undefined ? {} : { dpop: { required: dpop.mode === 'required', algorithms: [...dpop.algorithms] } }),
+        ...(mtls ? { mtls } : {}),
       }).document,
   );
 }

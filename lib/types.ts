@@ -161,6 +161,28 @@ export type ResourceServerConfig = {
    * `'off'`, or options (README, "DPoP"). The metadata advertises it.
    */
   dpop?: DpopSetting;
+  /**
+   * RFC 8705 certificate-bound access tokens (`cnf["x5t#S256"]`): where the
+   * client certificate is read. Off by default (docs/mtls.md). The metadata
+   * then says `tls_client_certificate_bound_access_tokens: true`.
+   */
+  mtls?: MtlsConfig;
+};
+
+/**
+ * Where a resource reads the TLS client certificate: the connection (a
+ * Node TLS server: Express, Fastify), and/or a header a trusted proxy sets
+ * after terminating TLS. Set a header only when every request comes through
+ * that proxy and it overwrites the header: anyone else could send it.
+ */
+export type MtlsConfig = {
+  /** The TLS socket's peer certificate. */
+  connection?: boolean;
+  proxyHeader?: {
+    name: string;
+    /** `'escaped-pem'`: URL-encoded PEM (nginx `$ssl_client_escaped_cert`); `'xfcc'`: Envoy's `x-forwarded-client-cert` (`Hash=`/`Cert=`). */
+    format: 'escaped-pem' | 'xfcc';
+  };
 };
 
 type CommonConfig = {

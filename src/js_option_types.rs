@@ -243,6 +243,8 @@ pub struct MetadataDocumentOptions {
     pub metadata: String,
     /// Absent when DPoP is off for the resource.
     pub dpop: Option<DpopAdvertOptions>,
+    /// The resource checks certificate-bound tokens (RFC 8705): advertise it.
+    pub mtls: Option<bool>,
 }
 
 /// The limits every bearer middleware shares (the core reads them as loose

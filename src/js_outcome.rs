@@ -39,6 +39,8 @@ pub struct AuthVerify {
     #[napi(ts_type = "'bearer' | 'dpop'")]
     pub scheme: String,
     pub proof: Option<String>,
+    /// The presented client certificate's thumbprint (mTLS), for `finish`.
+    pub certificate: Option<String>,
 }
 
 /// Why the caller's verification failed, as the core's `Refusal` takes it.
@@ -129,10 +131,12 @@ pub fn to_js(outcome: Outcome, timing: Option<Timing>) -> JsOutcome {
             token,
             scheme,
             proof,
+            certificate,
         } => Either4::D(AuthVerify {
             token,
             scheme: scheme_name(scheme),
             proof,
+            certificate,
         }),
     }
 }

@@ -15,10 +15,11 @@ use crate::napi_introspector::Introspector;
 use crate::napi_verifier::Verifier;
 use mcp_auth_core::decision::{CallerIdentity as CoreCallerIdentity, Decider, Refusal, Request};
 use mcp_auth_core::error::AuthResult;
-use mcp_auth_core::flow::{Bound, Flow, Job, Outcome, Pending, Started, Timing};
+use mcp_auth_core::flow::{Bound, Flow, Job, Outcome, Pending, Presented, Started, Timing};
 use mcp_auth_core::options::authenticator::{
     dpop_settings, AuthenticatorOptions as CoreAuthenticatorOptions,
-    CallerChecks as CoreCallerChecks, ScopeRule as CoreScopeRule,
+    CallerChecks as CoreCallerChecks, MtlsOptions as CoreMtlsOptions,
+    ProxyHeaderOptions as CoreProxyHeaderOptions, ScopeRule as CoreScopeRule,
 };
 use mcp_auth_core::panic_guard::guarded;
 use mcp_auth_core::tokens::verifier::Step;
@@ -46,6 +47,8 @@ pub struct AuthenticatorOptions {
     pub route: String,
     /// Present: `finish` holds a caller-verified identity to these (and its expiry).
     pub caller_checks: Option<CallerChecks>,
+    /// RFC 8705: where the client certificate is read; absent: off.
+    pub mtls: Option<MtlsOptions>,
 }
 
 /// The trusted issuers (absent: `finish` is told the verdict) and audiences (absent: any).
@@ -65,6 +68,21 @@ pub struct CallerIdentity {
     pub audience: Vec<String>,
     /// Absent when unknown; NaN for anything but a finite number.
     pub expires_at: Option<f64>,
+}
+
+#[napi(object)]
+pub struct MtlsOptions {
+    /// The TLS connection's peer certificate (`authenticateTls`'s `certificate`).
+    pub connection: Option<bool>,
+    /// A header a trusted proxy sets.
+    pub proxy_header: Option<ProxyHeaderOptions>,
+}
+
+#[napi(object)]
+pub struct ProxyHeaderOptions {
+    pub name: String,
+    #[napi(ts_type = "'escaped-pem' | 'xfcc'")]
+    pub format: String,
 }
 
 /// Settles a promise with the flow's outcome (or its error) on the JS thread.
@@ -126,6 +144,13 @@ impl Authenticator {
                 issuers: c.issuers,
                 audiences: c.audiences,
             }),
+            mtls: options.mtls.map(|mtls| CoreMtlsOptions {
+                connection: mtls.connection.unwrap_or(false),
+                proxy_header: mtls.proxy_header.map(|h| CoreProxyHeaderOptions {
+                    name: h.name,
+                    format: h.format,
+                }),
+            }),
         };
         let identity_checks = core_options.identity_checks();
         let (config, route) = core_options
@@ -166,6 +191,43 @@ impl Authenticator {
         headers: Vec<String>,
         timed: bool,
     ) -> Result<Unknown<'env>> {
+        self.decide(env, method, url, original_url, headers, timed, None)
+    }
+
+    /// `authenticate` on a resource with `mtls`: `certificate` is the DER
+    /// client certificate the TLS connection presented, if any (a proxy's
+    /// header comes among `headers`). A separate method, so a resource
+    /// without mTLS pays nothing for it.
+    #[napi(
+        catch_unwind,
+        ts_return_type = "string | AuthAnswer | AuthVerify | Promise<string | AuthAnswer>"
+    )]
+    #[allow(clippy::too_many_arguments)]
+    pub fn authenticate_tls<'env>(
+        &self,
+        env: &'env Env,
+        method: String,
+        url: String,
+        original_url: Option<String>,
+        headers: Vec<String>,
+        timed: bool,
+        certificate: Option<Buffer>,
+    ) -> Result<Unknown<'env>> {
+        let certificate = certificate.as_deref();
+        self.decide(env, method, url, original_url, headers, timed, certificate)
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn decide<'env>(
+        &self,
+        env: &'env Env,
+        method: String,
+        url: String,
+        original_url: Option<String>,
+        headers: Vec<String>,
+        timed: bool,
+        certificate: Option<&[u8]>,
+    ) -> Result<Unknown<'env>> {
         // Moved, not copied: the token is the longest string on the hot path.
         let mut pairs: Vec<(String, String)> = Vec::with_capacity(headers.len() / 2);
         let mut entries = headers.into_iter();
@@ -177,6 +239,7 @@ impl Authenticator {
             url: &url,
             original_url: original_url.as_deref(),
             headers: &pairs,
+            client_certificate: certificate,
         };
         let value = match self.flow.start(&request, timed) {
             Started::Done(outcome, timing) if self.flow.needs_claim(&outcome) => {
@@ -199,6 +262,8 @@ impl Authenticator {
     /// After the caller verified `token`: `cnf` says the claims hold a
     /// `cnf`, `jkt` is their `cnf.jkt`; `scopes` are the granted ones;
     /// `identity`, checked first when the options ask for `callerChecks`.
+    /// `x5t`: the claims' `cnf["x5t#S256"]` when `cnf` holds nothing but
+    /// it and `jkt`; `certificate`: `AuthVerify.certificate` (mTLS).
     #[napi(
         catch_unwind,
         ts_return_type = "AuthAccepted | AuthAnswer | Promise<AuthAccepted | AuthAnswer>"
@@ -216,10 +281,17 @@ impl Authenticator {
         token: String,
         scopes: Vec<String>,
         identity: Option<CallerIdentity>,
+        x5t: Option<String>,
+        certificate: Option<String>,
     ) -> Result<Unknown<'env>> {
         let bound = Bound {
             cnf_present: cnf,
             jkt: jkt.as_deref(),
+            x5t: x5t.as_deref(),
+        };
+        let presented = Presented {
+            proof: proof.as_deref(),
+            certificate: certificate.as_deref(),
         };
         let caller = identity.as_ref().map(|i| CoreCallerIdentity {
             issuer: i.issuer.as_deref(),
@@ -231,7 +303,7 @@ impl Authenticator {
             caller.as_ref(),
             parse_scheme(&scheme),
             bound,
-            proof.as_deref(),
+            presented,
             &method,
             &htu,
             &token,
@@ -353,6 +425,7 @@ impl Authenticator {
                     pending.proof.as_deref(),
                     &pending.method,
                     &pending.htu,
+                    pending.certificate.as_deref(),
                 );
                 Ok(flow.claimed(outcome).await)
             })

@@ -5,6 +5,7 @@
 // safe under Express 4, which ignores rejected promises (C10).
 
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
+import { peerCertificate } from './peer-certificate.js';
 import { isCorsPreflight, type AuthDecision, type Authenticator } from '../authenticate.js';
 import { createStandaloneAuthenticator } from '../standalone-authenticator.js';
 import { rechallengeNodeResponse } from '../step-up.js';
@@ -17,6 +18,8 @@ export interface ExpressAdapterOptions {
 
 export function toExpressMiddleware(authenticate: Authenticator, options: ExpressAdapterOptions = {}): RequestHandler {
   const { stripAuthorizationHeader = false } = options;
+  // Decided once: without mTLS the socket is never looked at.
+  const readsCertificate = authenticate.readsConnectionCertificate === true;
 
   const settle = (req: Request, res: Response, next: NextFunction, decision: AuthDecision): void => {
     if (!decision.ok) {
@@ -41,7 +44,7 @@ export function toExpressMiddleware(authenticate: Authenticator, options: Expres
   return (req, res, next) => {
     // Preflights carry no credentials; the CORS layer answers them (C9).
     if (req.method === 'OPTIONS' && isCorsPreflight(req)) return next();
-    const decision = authenticate(req);
+    const decision = readsCertificate ? authenticate(req, peerCertificate(req.socket)) : authenticate(req);
     // A cache hit or an inline check: no closure, no promise. (The decision
     // is a native promise when it is one; `instanceof` reads no property.)
     if (!(decision instanceof Promise)) return settle(req, res, next, decision);

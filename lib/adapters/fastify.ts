@@ -4,6 +4,7 @@
 
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { AuthDecision, AuthRequest } from '../authenticate.js';
+import { peerCertificate } from './peer-certificate.js';
 import { isCorsPreflight } from '../authenticate.js';
 import type { BearerAuthOptions, MCPAuth } from '../mcp-auth.js';
 import type { MetadataAnswer } from '../metadata-responder.js';
@@ -40,11 +41,15 @@ export function bearerAuth(
   options: BearerAuthOptions & VerifyJwtConfig = {},
 ): FastifyAuthHook {
   const authenticate = mcpAuth.authenticator(modeOrVerify, options);
+  // Decided once: without mTLS the socket is never looked at.
+  const readsCertificate = authenticate.readsConnectionCertificate === true;
   return async (request, reply) => {
     const authRequest = fromFastify(request);
     // Preflights carry no credentials; the CORS layer answers them (C9).
     if (isCorsPreflight(authRequest)) return;
-    const decision: AuthDecision = await authenticate(authRequest);
+    const decision: AuthDecision = await (readsCertificate
+      ? authenticate(authRequest, peerCertificate(request.raw.socket))
+      : authenticate(authRequest));
     if (!decision.ok) return send(reply, decision);
     (request as FastifyRequest & { auth?: AuthInfo }).auth = decision.auth;
     // A handler may still answer 403 insufficient_scope (SDK v2's per-tool

@@ -15,7 +15,9 @@ use crate::py_outcome::{answer, parse_scheme, to_python, Answer};
 use crate::py_runtime::awaitable;
 use crate::py_verifier::Verifier;
 use mcp_auth_core::decision::{CallerIdentity, Refusal, Request};
-use mcp_auth_core::flow::{Bound as Binding, Flow, Job, Outcome, Pending, Started, Timing};
+use mcp_auth_core::flow::{
+    Bound as Binding, Flow, Job, Outcome, Pending, Presented, Started, Timing,
+};
 use mcp_auth_core::options::authenticator::{dpop_settings, AuthenticatorOptions};
 use mcp_auth_core::panic_guard::internal;
 use mcp_auth_core::tokens::verifier::Step;
@@ -72,7 +74,10 @@ impl Authenticator {
     /// and `DPoP` headers as `[name, value, …]`, one entry per header
     /// received (a repeat is refused). `timed`: report the native
     /// verifier's duration. The GIL is released around the checks.
-    #[pyo3(signature = (method, url, original_url, headers, timed))]
+    /// `certificate`: the DER client certificate the TLS connection
+    /// presented, on a resource with `mtls` (a proxy's header comes among `headers`).
+    #[allow(clippy::too_many_arguments)]
+    #[pyo3(signature = (method, url, original_url, headers, timed, certificate = None))]
     fn authenticate<'py>(
         &self,
         py: Python<'py>,
@@ -81,6 +86,7 @@ impl Authenticator {
         original_url: Option<String>,
         headers: Vec<String>,
         timed: bool,
+        certificate: Option<Vec<u8>>,
     ) -> PyResult<Bound<'py, PyAny>> {
         entry(py, || {
             let mut pairs: Vec<(String, String)> = Vec::with_capacity(headers.len() / 2);
@@ -95,6 +101,7 @@ impl Authenticator {
                     url: &url,
                     original_url: original_url.as_deref(),
                     headers: &pairs,
+                    client_certificate: certificate.as_deref(),
                 };
                 flow.start(&request, timed)
             });
@@ -117,9 +124,11 @@ impl Authenticator {
     /// `cnf`, `jkt` is their `cnf.jkt`; `scopes` are the granted ones.
     /// `identity` (issuer, the verdict of an issuer function, the audience's
     /// strings, expiry with NaN for a non-number) is checked first when the
-    /// options ask for `callerChecks`.
+    /// options ask for `callerChecks`. `x5t`: the claims' `cnf["x5t#S256"]`
+    /// when `cnf` holds nothing but it and `jkt`; `certificate`:
+    /// `Verify.certificate` (mTLS).
     #[allow(clippy::too_many_arguments)]
-    #[pyo3(signature = (scheme, cnf, jkt, proof, method, htu, token, scopes, identity = None))]
+    #[pyo3(signature = (scheme, cnf, jkt, proof, method, htu, token, scopes, identity = None, x5t = None, certificate = None))]
     fn finish<'py>(
         &self,
         py: Python<'py>,
@@ -132,6 +141,8 @@ impl Authenticator {
         token: String,
         scopes: Vec<String>,
         identity: Option<PyIdentity>,
+        x5t: Option<String>,
+        certificate: Option<String>,
     ) -> PyResult<Bound<'py, PyAny>> {
         entry(py, || {
             let scheme = to_py(py, parse_scheme(scheme))?;
@@ -140,6 +151,7 @@ impl Authenticator {
                 let bound = Binding {
                     cnf_present: cnf,
                     jkt: jkt.as_deref(),
+                    x5t: x5t.as_deref(),
                 };
                 let caller =
                     identity
@@ -150,11 +162,15 @@ impl Authenticator {
                             audience,
                             expires_at: *expires_at,
                         });
+                let presented = Presented {
+                    proof: proof.as_deref(),
+                    certificate: certificate.as_deref(),
+                };
                 flow.finish(
                     caller.as_ref(),
                     scheme,
                     bound,
-                    proof.as_deref(),
+                    presented,
                     &method,
                     &htu,
                     &token,
@@ -302,6 +318,7 @@ impl Authenticator {
                 pending.proof.as_deref(),
                 &pending.method,
                 &pending.htu,
+                pending.certificate.as_deref(),
             );
             Ok((flow.claimed(outcome).await, timing))
         };

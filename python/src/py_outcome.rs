@@ -30,6 +30,8 @@ pub struct Verify {
     token: String,
     scheme: &'static str,
     proof: Option<String>,
+    /// The presented client certificate's thumbprint (mTLS), for `finish`.
+    certificate: Option<String>,
 }
 
 /// An accepted request whose token the caller verified (`finish`).
@@ -107,12 +109,14 @@ pub fn to_python(py: Python<'_>, outcome: Outcome, timing: Option<Timing>) -> Py
             token,
             scheme,
             proof,
+            certificate,
         } => Py::new(
             py,
             Verify {
                 token,
                 scheme: scheme_name(scheme),
                 proof,
+                certificate,
             },
         )?
         .into_any(),

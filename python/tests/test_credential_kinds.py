@@ -249,3 +249,34 @@ def test_hash_api_key() -> None:
     assert hash_api_key(KEY).startswith("sha256:") and len(hash_api_key(KEY)) == 7 + 43
     with pytest.raises(MCPAuthAuthServerException):
         hash_api_key("short")
+
+
+def test_the_route_options_reach_every_verifier_of_the_list(route: Route_) -> None:
+    """``strip_authorization_header`` and ``max_token_length`` hold on a list route too."""
+
+    async def seen(request: Request) -> JSONResponse:
+        return JSONResponse({"authorization": request.headers.get("authorization")})
+
+    verifiers: list[CredentialVerifier] = [
+        {"mode": "jwt"},
+        {
+            "mode": "api_key",
+            "prefix": "mcpk_",
+            "keys": [{"hash": hash_api_key(KEY), "subject": "k"}],
+        },
+    ]
+    middleware = route.auth.bearer_auth_middleware(
+        verifiers, resource=RESOURCE, strip_authorization_header=True, max_token_length=64
+    )
+    app = Starlette(routes=[Route("/mcp", seen, middleware=[Middleware(middleware)])])
+
+    async def go(token: str) -> httpx.Response:
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="https://mcp.example.com") as c:
+            return await c.get("/mcp", headers={"authorization": f"Bearer {token}"})
+
+    stripped = anyio.run(go, KEY)
+    assert stripped.status_code == 200
+    assert stripped.json() == {"authorization": None}
+    # A user JWT is longer than 64 bytes: refused before its verifier is asked.
+    assert anyio.run(go, route.users.token(RESOURCE)).status_code == 401

@@ -36,6 +36,9 @@ pub enum ErrorCode {
     DpopRequired,
     /// The DPoP scheme with a token that is not DPoP-bound (no `cnf.jkt`).
     DpopTokenNotBound,
+    /// A token bound to a client certificate (RFC 8705 `cnf.x5t#S256`)
+    /// without that certificate on the request.
+    CertificateMismatch,
     // The DPoP proof is at fault (401 invalid_dpop_proof, RFC 9449 §7.1).
     DpopProofMissing,
     DpopProofMultiple,
@@ -149,6 +152,7 @@ impl ErrorCode {
             Self::DpopNonceRequired => "dpop_nonce_required",
             Self::DpopRequired => "dpop_required",
             Self::DpopTokenNotBound => "dpop_token_not_bound",
+            Self::CertificateMismatch => "certificate_mismatch",
             Self::DpopReplayStoreUnavailable => "dpop_replay_store_unavailable",
             Self::DpopReplayShareExceeded => "dpop_replay_share_exceeded",
             Self::JwksUnavailable => "jwks_unavailable",
@@ -206,6 +210,7 @@ impl ErrorCode {
         Self::DpopNonceRequired,
         Self::DpopRequired,
         Self::DpopTokenNotBound,
+        Self::CertificateMismatch,
         Self::JwksUnavailable,
         Self::DiscoveryUnavailable,
         Self::KeysNotLoaded,
@@ -245,7 +250,8 @@ impl ErrorCode {
             | Self::TenantNotAllowed
             | Self::TokenInactive
             | Self::DpopRequired
-            | Self::DpopTokenNotBound => Fault::Token,
+            | Self::DpopTokenNotBound
+            | Self::CertificateMismatch => Fault::Token,
             Self::DpopProofMissing
             | Self::DpopProofMultiple
             | Self::DpopProofMalformed
@@ -386,6 +392,7 @@ mod tests {
                 | ErrorCode::DpopNonceRequired
                 | ErrorCode::DpopRequired
                 | ErrorCode::DpopTokenNotBound
+                | ErrorCode::CertificateMismatch
                 | ErrorCode::DpopReplayStoreUnavailable
                 | ErrorCode::DpopReplayShareExceeded
                 | ErrorCode::JwksUnavailable
@@ -402,7 +409,7 @@ mod tests {
                 | ErrorCode::Internal => {}
             }
         }
-        assert_eq!(ErrorCode::ALL.len(), 50);
+        assert_eq!(ErrorCode::ALL.len(), 51);
         assert_eq!(ErrorCode::Internal.fault(), Fault::Server);
     }
 }

@@ -56,6 +56,8 @@ pub enum Outcome {
         token: String,
         scheme: Scheme,
         proof: Option<String>,
+        /// The presented client certificate's thumbprint (mTLS), for `finish`.
+        certificate: Option<String>,
     },
 }
 
@@ -75,6 +77,8 @@ pub struct Pending {
     pub proof: Option<String>,
     pub method: String,
     pub htu: String,
+    /// The presented client certificate's thumbprint (mTLS).
+    pub certificate: Option<String>,
     /// When the verifier was asked, if its duration is reported.
     pub timer: Option<Instant>,
 }
@@ -124,6 +128,8 @@ impl Flow {
                 proof,
             } => (token, scheme, proof),
         };
+        // Read only where the resource reads certificates (mTLS on).
+        let certificate = self.decider.presented_certificate(request);
         let native = match self.route {
             Route::Jwt => self.verifier.as_ref().map(Ok),
             Route::Auto => match &self.verifier {
@@ -138,6 +144,7 @@ impl Flow {
                 token: token.to_owned(),
                 scheme,
                 proof: proof.map(str::to_owned),
+                certificate,
             };
             return Started::Done(verify, None);
         };
@@ -159,6 +166,7 @@ impl Flow {
                     proof,
                     request.method,
                     request.htu_url(),
+                    certificate.as_deref(),
                 );
                 Started::Done(outcome, timing)
             }
@@ -170,13 +178,16 @@ impl Flow {
                     proof: proof.map(str::to_owned),
                     method: request.method.to_owned(),
                     htu: request.htu_url().to_owned(),
+                    certificate,
                     timer,
                 },
             ))),
         }
     }
 
-    /// After the native verifier answered.
+    /// After the native verifier answered (`certificate`: the presented
+    /// client certificate's thumbprint).
+    #[allow(clippy::too_many_arguments)]
     pub fn verified(
         &self,
         result: Result<Arc<Verified>, AuthError>,
@@ -185,6 +196,7 @@ impl Flow {
         proof: Option<&str>,
         method: &str,
         htu: &str,
+        certificate: Option<&str>,
     ) -> Outcome {
         let verified = match result {
             Ok(verified) => verified,
@@ -195,9 +207,11 @@ impl Flow {
         let bound = Bound {
             cnf_present: cnf.is_some(),
             jkt,
+            x5t: crate::tokens::claims::certificate_x5t(&verified.claims),
         };
         let granted = verified.identity.scopes.clone();
-        let mut outcome = self.finish(None, scheme, bound, proof, method, htu, token, &granted);
+        let presented = Presented { proof, certificate };
+        let mut outcome = self.finish(None, scheme, bound, presented, method, htu, token, &granted);
         if let Outcome::Accept(accepted) = &mut outcome {
             accepted.verified = Some((token.len(), verified));
         }
@@ -213,7 +227,7 @@ impl Flow {
         caller: Option<&CallerIdentity<'_>>,
         scheme: Scheme,
         bound: Bound<'_>,
-        proof: Option<&str>,
+        presented: Presented<'_>,
         method: &str,
         htu: &str,
         token: &str,
@@ -226,12 +240,27 @@ impl Flow {
         if let Some(refusal) = failed {
             return Outcome::Respond(self.refuse(&refusal, Some(scheme)));
         }
-        if let Err(response) = self
-            .decider
-            .bind(scheme, bound.cnf_present, bound.jkt.is_some())
-        {
+        // A token bound by its certificate alone may be presented as
+        // Bearer (RFC 8705 §3); any other `cnf` is DPoP's, as before.
+        let certificate_only = bound.x5t.is_some() && bound.jkt.is_none();
+        if let Err(response) = self.decider.bind(
+            scheme,
+            bound.cnf_present && !certificate_only,
+            bound.jkt.is_some(),
+        ) {
             return Outcome::Respond(response);
         }
+        // Both bindings, when the token has both: each names a key the
+        // client must hold (RFC 8705 §3, RFC 9449 §6), so neither may be skipped.
+        if let Some(x5t) = bound.x5t {
+            if let Err(response) = self
+                .decider
+                .bind_certificate(scheme, x5t, presented.certificate)
+            {
+                return Outcome::Respond(response);
+            }
+        }
+        let proof = presented.proof;
         let checked = match (scheme, &self.dpop, proof, bound.jkt) {
             (Scheme::Dpop, Some(checker), Some(proof), Some(jkt)) => {
                 let request = ProofRequest {
@@ -359,4 +388,19 @@ pub struct Bound<'a> {
     pub cnf_present: bool,
     /// `cnf.jkt`: a DPoP token must have one.
     pub jkt: Option<&'a str>,
+    /// `cnf["x5t#S256"]` (RFC 8705 §3.1): the request must present that certificate.
+    pub x5t: Option<&'a str>,
 }
+
+/// What the request presented besides its token.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Presented<'a> {
+    /// The DPoP proof (the DPoP scheme).
+    pub proof: Option<&'a str>,
+    /// The client certificate's thumbprint, where the resource reads one (mTLS).
+    pub certificate: Option<&'a str>,
+}
+
+#[cfg(test)]
+#[path = "flow_tests.rs"]
+mod tests;

@@ -65,6 +65,7 @@ fn decider(fixture: &Value, name: &str) -> Decider {
         scope_hierarchy,
         show_error_details: c["showErrorDetails"].as_bool().unwrap(),
         max_token_length: c["maxTokenLength"].as_u64().unwrap() as usize,
+        mtls: None,
     })
 }
 
@@ -100,6 +101,7 @@ fn decide_matches_typescript() {
             url: r["url"].as_str().unwrap(),
             original_url: s(&r["originalUrl"]),
             headers: &headers,
+            client_certificate: None,
         };
         match (d.decide(&request), v.get("credentials")) {
             (
@@ -176,6 +178,7 @@ fn binding_and_scopes_match_typescript() {
             url: "/mcp",
             original_url: None,
             headers: &headers,
+            client_certificate: None,
         };
         if let Decision::Respond(got) = d.decide(&request) {
             assert_response(name, &got, &v["respond"]);

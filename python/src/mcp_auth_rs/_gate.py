@@ -31,6 +31,7 @@ from mcp_auth_rs.exceptions import (
     MCPAuthConfigException,
     MCPAuthTokenVerificationException,
 )
+from mcp_auth_rs.mtls import MtlsOptions, native_options
 from mcp_auth_rs.types import AuthInfo
 
 Scheme = Literal["bearer", "dpop"]
@@ -76,6 +77,7 @@ class Gate:
         show_error_details: bool,
         events: Emitter | None = None,
         verify_timeout: float = 10.0,
+        mtls: MtlsOptions | None = None,
     ) -> None:
         self._native = native
         # Seconds an awaitable verify result may take (a synchronous one cannot be stopped).
@@ -84,13 +86,26 @@ class Gate:
         self._verify = verify
         self._resource = resource
         self._show_error_details = show_error_details
+        #: mTLS on: the middleware reads the connection's certificate
+        #: (``reads_connection``) and the proxy header (``proxy_header``, lower case).
+        self.mtls = mtls is not None
+        self.reads_connection = bool(mtls and mtls.get("connection") is True)
+        header = (mtls or {}).get("proxy_header")
+        name = header.get("name") if isinstance(header, dict) else None
+        self.proxy_header = name.lower().encode("latin-1") if isinstance(name, str) else None
 
     async def decide(
-        self, method: str, url: str, original_url: str | None, headers: list[str]
+        self,
+        method: str,
+        url: str,
+        original_url: str | None,
+        headers: list[str],
+        certificate: bytes | None = None,
     ) -> AuthInfo | Reply:
-        """Never raises: a bug or a hostile value becomes a 500, never a pass."""
+        """Never raises: a bug or a hostile value becomes a 500, never a pass.
+        ``certificate``: the DER client certificate of the TLS connection (mTLS)."""
         try:
-            decided = await self._decide(method, url, original_url, headers)
+            decided = await self._decide(method, url, original_url, headers, certificate)
         except Exception:
             if self._events:
                 self._rejected(500, "server_error", "internal_error")
@@ -113,11 +128,16 @@ class Gate:
         return decided
 
     async def _decide(
-        self, method: str, url: str, original_url: str | None, headers: list[str]
+        self,
+        method: str,
+        url: str,
+        original_url: str | None,
+        headers: list[str],
+        certificate: bytes | None,
     ) -> AuthInfo | Answer:
         # With listeners, the core also times its verifier (`verification` events).
         timed = self._events is not None
-        outcome = self._native.authenticate(method, url, original_url, headers, timed)
+        outcome = self._native.authenticate(method, url, original_url, headers, timed, certificate)
         if inspect.isawaitable(outcome):
             outcome = await outcome
         if isinstance(outcome, str):
@@ -226,6 +246,8 @@ class Gate:
             outcome.token,
             list(auth.scopes),
             _identity(auth),
+            x5t=_certificate_bound(cnf),
+            certificate=outcome.certificate,
         )
         if inspect.isawaitable(finished):
             finished = await finished
@@ -280,11 +302,13 @@ def new_authenticator(
     *,
     hierarchy: HierarchyEntries | None = None,
     caller_checks: dict[str, Any] | None = None,
+    mtls: MtlsOptions | None = None,
 ) -> _native.Authenticator:
     """The native decision for one gate; the core checks every option.
 
     ``caller_checks`` (``issuers``, ``audiences``): what a custom verifier's
-    identity must name, checked by the core after the verifier."""
+    identity must name, checked by the core after the verifier. ``mtls``: the
+    resource's RFC 8705 option as configured (the core judges it)."""
     options: dict[str, Any] = {
         "requiredScopes": required_scopes,
         "showErrorDetails": show_error_details,
@@ -297,6 +321,8 @@ def new_authenticator(
         options["scopeHierarchy"] = native_rules(hierarchy)
     if caller_checks is not None:
         options["callerChecks"] = caller_checks
+    if mtls is not None:
+        options["mtls"] = native_options(mtls)
     try:
         return _native.Authenticator(json.dumps(options), verifier, dpop, introspector)
     except _native.NativeAuthError as error:
@@ -318,6 +344,15 @@ def bearer_limits(audiences: list[str] | None, max_token_length: object = None) 
         return _native.check_bearer_limits(text)
     except _native.NativeAuthError as error:
         raise invalid_config(error.reason) from None
+
+
+def _certificate_bound(cnf: object) -> str | None:
+    """``cnf["x5t#S256"]`` when ``cnf`` holds nothing else but a DPoP ``jkt``:
+    any other member keeps the token refused, as before."""
+    if not isinstance(cnf, dict) or not all(k in ("x5t#S256", "jkt") for k in cnf):
+        return None
+    x5t = cnf.get("x5t#S256")
+    return x5t if isinstance(x5t, str) else None
 
 
 def reply(answer: Answer) -> Reply:

@@ -532,6 +532,7 @@ class MCPAuth:
             checks.introspector,
             hierarchy=checks.hierarchy,
             caller_checks=self._caller_checks(checks),
+            mtls=target.mtls if target is not None else None,
         )
         return Gate(
             native,
@@ -540,6 +541,7 @@ class MCPAuth:
             show_error_details=show_error_details,
             events=checks.events,
             verify_timeout=checks.verify_timeout,
+            mtls=target.mtls if target is not None else None,
         )
 
     @staticmethod

@@ -142,6 +142,8 @@ class Verify:
     def scheme(self) -> _Scheme: ...
     @property
     def proof(self) -> str | None: ...
+    @property
+    def certificate(self) -> str | None: ...
 
 @final
 class Accepted:
@@ -264,6 +266,7 @@ class Authenticator:
         original_url: str | None,
         headers: list[str],
         timed: bool,
+        certificate: bytes | None = None,
     ) -> str | Answer | Verify | Awaitable[str | Answer]: ...
     def finish(
         self,
@@ -276,6 +279,8 @@ class Authenticator:
         token: str,
         scopes: list[str],
         identity: tuple[str | None, list[str], float | None] | None = None,
+        x5t: str | None = None,
+        certificate: str | None = None,
     ) -> Accepted | Answer | Awaitable[Accepted | Answer]: ...
     # kind: 'coded' (code, fault, reason, retry_after), 'missingScopes'
     # (missing), 'described' (code, message, cause_json), 'server' (code,

@@ -19,6 +19,7 @@ from mcp_auth_rs._dpop import resolve_dpop
 from mcp_auth_rs._scopes import HierarchyEntries, compile_scope_hierarchy
 from mcp_auth_rs.config import AuthServerConfig
 from mcp_auth_rs.events import Emitter
+from mcp_auth_rs.mtls import MtlsOptions
 from mcp_auth_rs.types import ResourceServerConfig, ResourceServerMetadata
 from mcp_auth_rs.utils._validate_server_config import validate_server_config
 
@@ -40,6 +41,8 @@ class Resource:
     dpop_events: Emitter | None = None
     #: The validated ``scope_hierarchy``, if any.
     scope_hierarchy: HierarchyEntries | None = None
+    #: RFC 8705 ``mtls`` as configured (the core checks it); ``None`` when off.
+    mtls: MtlsOptions | None = None
 
 
 @dataclass(frozen=True)
@@ -73,7 +76,7 @@ def resolve(
     by_resource: dict[str, Resource] = {}
     paths: set[str] = set()
     for entry in entries:
-        resolved = _resolve_resource(entry.metadata, entry.dpop, entry.scope_hierarchy)
+        resolved = _resolve_resource(entry.metadata, entry.dpop, entry.scope_hierarchy, entry.mtls)
         if resolved.resource in by_resource:
             raise invalid_config(f"The resource metadata ('{resolved.resource}') is duplicated.")
         path, query = url_target(resolved.metadata_url)
@@ -98,7 +101,10 @@ def check_server_url(value: str, what: Literal["resource", "issuer"]) -> None:
 
 
 def _resolve_resource(
-    metadata: ResourceServerMetadata, dpop_setting: object, scope_hierarchy: object
+    metadata: ResourceServerMetadata,
+    dpop_setting: object,
+    scope_hierarchy: object,
+    mtls: MtlsOptions | None = None,
 ) -> Resource:
     resource = metadata.resource
     check_server_url(resource, "resource")
@@ -119,10 +125,11 @@ def _resolve_resource(
     events = Emitter()
     dpop = resolve_dpop(dpop_setting, resource, events)
     try:
-        url, document = _native.protected_resource_metadata(_document_options(metadata, dpop))
+        options = _document_options(metadata, dpop, mtls is not None)
+        url, document = _native.protected_resource_metadata(options)
     except _native.NativeAuthError as error:
         raise invalid_config(error.reason) from None
-    return Resource(resource, metadata, servers, url, document, dpop, events, hierarchy)
+    return Resource(resource, metadata, servers, url, document, dpop, events, hierarchy, mtls)
 
 
 # Findings a resource server can live with: clients need PKCE and dynamic
@@ -148,7 +155,9 @@ def _check_can_serve_clients(server: AuthServerConfig) -> None:
         warnings.warn(f"Authorization server {issuer}: {description}", stacklevel=4)
 
 
-def _document_options(metadata: ResourceServerMetadata, dpop: _native.DpopChecker | None) -> str:
+def _document_options(
+    metadata: ResourceServerMetadata, dpop: _native.DpopChecker | None, mtls: bool = False
+) -> str:
     """The core's metadata option: the members in camelCase, servers by issuer,
     and the DPoP members the middleware enforces (RFC 9449 §5.2)."""
     members: dict[str, Any] = {}
@@ -162,6 +171,8 @@ def _document_options(metadata: ResourceServerMetadata, dpop: _native.DpopChecke
     options: dict[str, Any] = {"metadata": json.dumps(members)}
     if dpop is not None:
         options["dpop"] = {"required": dpop.mode == "required", "algorithms": dpop.algorithms}
+    if mtls:
+        options["mtls"] = True
     return json.dumps(options)
 
 

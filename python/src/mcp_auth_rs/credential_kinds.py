@@ -214,15 +214,24 @@ class RoutedGate(Gate):
     def __init__(self, router: _native.CredentialRouter, members: list[tuple[str, Gate]]) -> None:
         self._router = router
         self._members = members
+        # Every member protects the same resource: one mTLS setting.
+        first = members[0][1]
+        self.mtls, self.reads_connection = first.mtls, first.reads_connection
+        self.proxy_header = first.proxy_header
 
     async def decide(
-        self, method: str, url: str, original_url: str | None, headers: list[str]
+        self,
+        method: str,
+        url: str,
+        original_url: str | None,
+        headers: list[str],
+        certificate: bytes | None = None,
     ) -> AuthInfo | Reply:
         values = [
             headers[i + 1] for i in range(0, len(headers) - 1, 2) if headers[i] == "authorization"
         ]
         name, gate = self._members[self._router.route(values)]
-        decided = await gate.decide(method, url, original_url, headers)
+        decided = await gate.decide(method, url, original_url, headers, certificate)
         if isinstance(decided, AuthInfo):
             return decided.model_copy(update={"verifier": name})
         return decided

@@ -287,6 +287,7 @@ NativeErrorCode = Literal[
     "token_inactive",
     "dpop_required",
     "dpop_token_not_bound",
+    "certificate_mismatch",
     # fault "proof"
     "dpop_proof_missing",
     "dpop_proof_multiple",

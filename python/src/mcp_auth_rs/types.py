@@ -14,6 +14,7 @@ from pydantic import BaseModel, ConfigDict, SkipValidation, StringConstraints
 
 from mcp_auth_rs.config import AuthServerConfig, ProtectedResourceMetadataBase
 from mcp_auth_rs.dpop import DpopSetting
+from mcp_auth_rs.mtls import MtlsOptions
 
 __all__ = [
     "AuthInfo",
@@ -66,6 +67,12 @@ class ResourceServerConfig(BaseModel):
     this resource honours it (the middleware's ``required_scopes``,
     ``require_scopes`` in tools). Cycles, invalid scopes and
     ``offline_access`` are refused."""
+
+    # Checked by the core when a middleware is built (its errors name the option).
+    mtls: SkipValidation[MtlsOptions | None] = None
+    """Added: RFC 8705 certificate-bound tokens (``cnf["x5t#S256"]``); where the
+    client certificate is read. Off by default; see ``mcp_auth_rs.mtls``. The
+    metadata then says ``tls_client_certificate_bound_access_tokens: true``."""
 
 
 class AuthInfo(BaseModel):

@@ -8,13 +8,15 @@
 
 use super::challenge::Scheme;
 use super::credentials::{has_query_token, read_credentials, read_proof, HeaderFailure};
+use super::mtls::{certificate_matches, MtlsSettings};
 use super::response::Response;
 use super::scopes::{missing_scopes, ScopeHierarchy};
 use super::step_up::parse_insufficient_scope;
 use super::texts::{
     BEARER_HEADER_TEXTS, DPOP_REQUIRED_HEADER_TEXTS, DUPLICATE_AUTHORIZATION,
-    MALFORMED_BEARER_ONLY, MALFORMED_BEARER_OR_DPOP, REASON_DPOP_HEADER, REASON_DPOP_REQUIRED,
-    REASON_NOT_BOUND, REASON_SENDER_CONSTRAINED, REASON_TOKEN_TOO_LARGE, TOKEN_IN_QUERY,
+    MALFORMED_BEARER_ONLY, MALFORMED_BEARER_OR_DPOP, REASON_CERTIFICATE_MISMATCH,
+    REASON_DPOP_HEADER, REASON_DPOP_REQUIRED, REASON_NOT_BOUND, REASON_SENDER_CONSTRAINED,
+    REASON_TOKEN_TOO_LARGE, TOKEN_IN_QUERY,
 };
 
 /// `'allowed'`: Bearer and DPoP; `'required'`: DPoP only. (`'off'` is no [`DpopSettings`].)
@@ -43,6 +45,8 @@ pub struct DecisionConfig {
     pub show_error_details: bool,
     /// Longest accepted token, in UTF-16 code units (C11).
     pub max_token_length: usize,
+    /// RFC 8705: where the client certificate is read; `None`: nowhere.
+    pub mtls: Option<MtlsSettings>,
 }
 
 /// One request, as the adapter received it.
@@ -55,6 +59,8 @@ pub struct Request<'a> {
     pub original_url: Option<&'a str>,
     /// The raw header list, repeats included, names in any case.
     pub headers: &'a [(String, String)],
+    /// The DER certificate the TLS client presented, when the binding read it.
+    pub client_certificate: Option<&'a [u8]>,
 }
 
 impl Request<'_> {
@@ -243,6 +249,35 @@ impl Decider {
             )),
             _ => Ok(()),
         }
+    }
+
+    /// The thumbprint of the client certificate `request` presented, where
+    /// this resource reads one (RFC 8705 §3); `None` without mTLS.
+    pub fn presented_certificate(&self, request: &Request<'_>) -> Option<String> {
+        self.config
+            .mtls
+            .as_ref()?
+            .presented(request.client_certificate, request.headers)
+    }
+
+    /// Step two for a certificate-bound token (`x5t`: its `cnf.x5t#S256`):
+    /// the request presented that certificate (`presented`: its thumbprint),
+    /// under either scheme (RFC 8705 §3, RFC 9449 §6.1).
+    pub fn bind_certificate(
+        &self,
+        scheme: Scheme,
+        x5t: &str,
+        presented: Option<&str>,
+    ) -> Result<(), Response> {
+        if certificate_matches(x5t, presented) {
+            return Ok(());
+        }
+        Err(self.coded(
+            "certificate_mismatch",
+            REASON_CERTIFICATE_MISMATCH,
+            Some(scheme),
+            "invalid_token",
+        ))
     }
 
     /// Step three: the scope check on the effective scopes (`granted`

@@ -302,6 +302,7 @@ mod tests {
             scope_hierarchy: ScopeHierarchy::none(),
             show_error_details: false,
             max_token_length: 8192,
+            mtls: None,
         })
     }
 

@@ -130,6 +130,17 @@ pub fn build_resource_metadata_document(
     metadata: &ResourceMetadata,
     dpop: Option<DpopAdvert<'_>>,
 ) -> String {
+    build_document(metadata, dpop, false)
+}
+
+/// The same, with `tls_client_certificate_bound_access_tokens: true` last
+/// when the resource checks certificate-bound tokens (RFC 8705 §3.3 names it
+/// for servers; RFC 9728 §2 for protected resources).
+pub fn build_document(
+    metadata: &ResourceMetadata,
+    dpop: Option<DpopAdvert<'_>>,
+    mtls: bool,
+) -> String {
     let mut members: Vec<(String, Option<WrittenJson>)> = vec![(
         "resource".to_owned(),
         Some(WrittenJson::Scalar(json_string(&metadata.resource))),
@@ -171,6 +182,14 @@ pub fn build_resource_metadata_document(
         dpop.filter(|d| d.required)
             .map(|_| WrittenJson::Scalar("true".into())),
     );
+    // Only when on: without mTLS a configured member passes through as written.
+    if mtls {
+        put(
+            &mut members,
+            "tls_client_certificate_bound_access_tokens".to_owned(),
+            Some(WrittenJson::Scalar("true".into())),
+        );
+    }
     let mut kept: Vec<(String, WrittenJson)> = members
         .into_iter()
         .filter_map(|(key, value)| value.filter(|v| !v.is_empty()).map(|v| (key, v)))

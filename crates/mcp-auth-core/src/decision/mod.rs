@@ -7,13 +7,14 @@
 //! and proofs and hands back their error codes as strings.
 
 pub mod challenge;
-mod chars;
+pub(crate) mod chars;
 pub mod credentials;
 pub mod decide;
 pub mod failures;
 pub mod identity;
 pub mod metadata;
 pub mod metadata_responder;
+pub mod mtls;
 pub mod response;
 pub mod scopes;
 pub mod step_up;

@@ -110,6 +110,10 @@ pub const TOKEN_ERROR_DESCRIPTIONS: &[(&str, &str)] = &[
         "dpop_token_not_bound",
         "The DPoP scheme needs a DPoP-bound access token.",
     ),
+    (
+        "certificate_mismatch",
+        "The access token is bound to a client certificate this request did not present.",
+    ),
     // The proof's fault (401 invalid_dpop_proof, RFC 9449 §7.1) and the nonce request (use_dpop_nonce).
     ("dpop_proof_missing", "The request has no DPoP proof."),
     (
@@ -190,6 +194,7 @@ pub const REASON_DPOP_REQUIRED: &str = "DPoP is required";
 pub const REASON_DPOP_HEADER: &str = "DPoP header";
 pub const REASON_SENDER_CONSTRAINED: &str = "bound token presented as Bearer";
 pub const REASON_NOT_BOUND: &str = "token is not DPoP-bound";
+pub const REASON_CERTIFICATE_MISMATCH: &str = "token is bound to another client certificate";
 
 #[cfg(test)]
 mod tests {

@@ -2,6 +2,7 @@
 //! in Node, `Authenticator(options_json, …)` in Python), and their one
 //! reading into the decision's settings and the flow's route.
 
+use crate::decision::mtls::{HeaderFormat, MtlsSettings};
 use crate::decision::{DecisionConfig, DpopMode, DpopSettings, IdentityChecks, ScopeHierarchy};
 use crate::dpop::proof::{DpopChecker, Mode};
 use crate::error::{AuthError, AuthResult};
@@ -38,6 +39,8 @@ pub struct AuthenticatorOptions {
     pub route: String,
     /// Present: an identity from the caller's verify function is checked.
     pub caller_checks: Option<CallerChecks>,
+    /// RFC 8705 certificate-bound tokens; absent: off.
+    pub mtls: Option<MtlsOptions>,
 }
 
 /// The issuer and audience a caller-verified identity must have.
@@ -48,6 +51,62 @@ pub struct CallerChecks {
     pub issuers: Option<Vec<String>>,
     /// Absent: any audience.
     pub audiences: Option<Vec<String>>,
+}
+
+/// `mtls`: where the client certificate is read. At least one source.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct MtlsOptions {
+    /// The TLS connection's peer certificate (a server that terminates TLS itself).
+    #[serde(default)]
+    pub connection: bool,
+    /// A header a trusted proxy sets (and strips from clients).
+    pub proxy_header: Option<ProxyHeaderOptions>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct ProxyHeaderOptions {
+    pub name: String,
+    /// `'escaped-pem'` (nginx `$ssl_client_escaped_cert`) or `'xfcc'` (Envoy).
+    pub format: String,
+}
+
+impl MtlsOptions {
+    /// The decision's settings; `invalid_config` for a source-less or ill-named option.
+    pub fn to_settings(&self) -> AuthResult<MtlsSettings> {
+        let header = match &self.proxy_header {
+            None => None,
+            Some(header) => {
+                let format = match header.format.as_str() {
+                    "escaped-pem" => HeaderFormat::EscapedPem,
+                    "xfcc" => HeaderFormat::Xfcc,
+                    _ => {
+                        return Err(AuthError::config(
+                            "`mtls.proxyHeader.format` must be 'escaped-pem' or 'xfcc'.",
+                        ))
+                    }
+                };
+                let name = header.name.to_ascii_lowercase();
+                let token = !name.is_empty() && name.bytes().all(crate::decision::chars::is_tchar);
+                if !token || name == "authorization" || name == "dpop" {
+                    return Err(AuthError::config(
+                        "`mtls.proxyHeader.name` must be a header name other than Authorization and DPoP.",
+                    ));
+                }
+                Some((name, format))
+            }
+        };
+        if !self.connection && header.is_none() {
+            return Err(AuthError::config(
+                "`mtls` must set `connection: true` or a `proxyHeader`.",
+            ));
+        }
+        Ok(MtlsSettings {
+            connection: self.connection,
+            header,
+        })
+    }
 }
 
 fn public_path(keys: &[&str]) -> String {
@@ -119,6 +178,11 @@ impl AuthenticatorOptions {
             scope_hierarchy,
             show_error_details: self.show_error_details,
             max_token_length: check_max_token_length(self.max_token_length)?,
+            mtls: self
+                .mtls
+                .as_ref()
+                .map(MtlsOptions::to_settings)
+                .transpose()?,
         };
         Ok((config, route))
     }
@@ -208,5 +272,52 @@ mod tests {
             "scopeHierarchy": [{"scope": "a", "implies": ["b"]}, {"scope": "b", "implies": ["a"]}],
         }))
         .contains("scopeHierarchy"));
+    }
+
+    #[test]
+    fn mtls_option() {
+        let config = |mtls: Value| {
+            AuthenticatorOptions::from_json(json!({"route": "jwt", "mtls": mtls}))
+                .and_then(|o| o.to_config(None))
+                .map(|(c, _)| c.mtls)
+        };
+        assert_eq!(
+            config(json!({"connection": true})).unwrap(),
+            Some(MtlsSettings {
+                connection: true,
+                header: None
+            })
+        );
+        assert_eq!(
+            config(json!({"proxyHeader": {"name": "X-Client-Cert", "format": "escaped-pem"}}))
+                .unwrap(),
+            Some(MtlsSettings {
+                connection: false,
+                header: Some(("x-client-cert".into(), HeaderFormat::EscapedPem))
+            })
+        );
+        let off = AuthenticatorOptions::from_json(json!({"route": "jwt"})).unwrap();
+        assert_eq!(off.to_config(None).unwrap().0.mtls, None);
+        for (bad, says) in [
+            (json!({}), "`mtls` must set"),
+            (json!({"connection": false}), "`mtls` must set"),
+            (
+                json!({"proxyHeader": {"name": "x", "format": "pem"}}),
+                "format",
+            ),
+            (
+                json!({"proxyHeader": {"name": "Authorization", "format": "xfcc"}}),
+                "name",
+            ),
+            (
+                json!({"proxyHeader": {"name": "x y", "format": "xfcc"}}),
+                "name",
+            ),
+            (json!({"connection": "yes"}), "mtls.connection"),
+            (json!({"peer": true}), "mtls.peer"),
+        ] {
+            let reason = config(bad.clone()).unwrap_err().reason;
+            assert!(reason.contains(says), "{bad}: {reason}");
+        }
     }
 }

@@ -3,8 +3,8 @@
 //! URL and its exact JSON text (`decision/metadata.rs` builds it).
 
 use crate::decision::metadata::{
-    advertised_issuers, build_resource_metadata_document, well_known_url, AdvertisedServer,
-    DpopAdvert, ResourceMetadata,
+    advertised_issuers, build_document, well_known_url, AdvertisedServer, DpopAdvert,
+    ResourceMetadata,
 };
 use crate::decision::written_json::WrittenJson;
 use crate::error::{AuthError, AuthResult};
@@ -27,6 +27,9 @@ pub struct MetadataDocumentOptions {
     pub metadata: String,
     /// Absent when DPoP is off for the resource.
     pub dpop: Option<DpopAdvertOptions>,
+    /// The resource checks certificate-bound tokens (its `mtls` option is set).
+    #[serde(default)]
+    pub mtls: bool,
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -141,7 +144,7 @@ impl MetadataDocumentOptions {
         });
         Ok(MetadataDocument {
             url,
-            document: build_resource_metadata_document(&metadata, dpop),
+            document: build_document(&metadata, dpop, self.mtls),
         })
     }
 }
@@ -158,8 +161,33 @@ mod tests {
                 required,
                 algorithms: algs.iter().map(|a| a.to_string()).collect(),
             }),
+            mtls: false,
         }
         .build()
+    }
+
+    #[test]
+    fn mtls_is_advertised() {
+        let options = |mtls: bool| {
+            MetadataDocumentOptions::from_json(json!({
+                "metadata": r#"{"resource":"https://r.example","tlsClientCertificateBoundAccessTokens":false}"#,
+                "mtls": mtls,
+            }))
+            .unwrap()
+            .build()
+            .unwrap()
+            .document
+        };
+        // With `mtls` the document says true, whatever `metadata` says;
+        // without, a configured member passes through as written.
+        assert_eq!(
+            options(true),
+            r#"{"resource":"https://r.example","tls_client_certificate_bound_access_tokens":true,"bearer_methods_supported":["header"]}"#
+        );
+        assert_eq!(
+            options(false),
+            r#"{"resource":"https://r.example","tls_client_certificate_bound_access_tokens":false,"bearer_methods_supported":["header"]}"#
+        );
     }
 
     #[test]

@@ -211,22 +211,40 @@ impl ClaimRules {
     }
 }
 
-/// RFC 7800 `cnf`: only a DPoP binding (`{"jkt": <RFC 7638 SHA-256
-/// thumbprint>}`) can be honoured, and only by the DPoP layer, which checks
-/// the proof against it; a `Bearer` presentation of such a token is refused
-/// there. Any other confirmation method (mTLS `x5t#S256`, `jwk`, `jku`)
-/// cannot be checked here: fail closed.
+/// RFC 7800 `cnf`: a DPoP binding (`jkt`, RFC 9449 §6.1), a client
+/// certificate binding (`x5t#S256`, RFC 8705 §3.1), or both, each a
+/// well-formed SHA-256 thumbprint. The flow checks them against the proof
+/// and the presented certificate (`flow.rs`). Any other confirmation method
+/// (`jwk`, `jku`, …) cannot be checked here: fail closed.
 fn check_confirmation(claims: &Map<String, Value>) -> AuthResult<()> {
     let Some(cnf) = claims.get("cnf") else {
         return Ok(());
     };
-    if dpop_jkt(claims).is_some() && cnf.as_object().is_some_and(|c| c.len() == 1) {
+    let known = |members: &Map<String, Value>| {
+        members.keys().all(|key| match key.as_str() {
+            "jkt" => dpop_jkt(claims).is_some(),
+            "x5t#S256" => certificate_x5t(claims).is_some(),
+            _ => false,
+        })
+    };
+    if cnf.as_object().is_some_and(|c| !c.is_empty() && known(c)) {
         return Ok(());
     }
     Err(AuthError::new(
         ErrorCode::SenderConstrained,
         "token is bound by a confirmation method this resource cannot check",
     ))
+}
+
+/// The token's `cnf["x5t#S256"]` when it is a well-formed SHA-256
+/// thumbprint (43 base64url characters).
+pub fn certificate_x5t(claims: &Map<String, Value>) -> Option<&str> {
+    match claims.get("cnf")?.get("x5t#S256")? {
+        Value::String(x5t) if x5t.len() == 43 && crate::tokens::token::is_base64url(x5t) => {
+            Some(x5t)
+        }
+        _ => None,
+    }
 }
 
 /// The token's `cnf.jkt` when it is a well-formed SHA-256 thumbprint

@@ -169,7 +169,6 @@ fn required_and_confirmation_claims() {
         json!({ "jkt": jkt.replace('-', "+") }),
         json!({ "jkt": 7 }),
         json!({ "jkt": jkt, "x5t#S256": "abc" }),
-        json!({ "x5t#S256": "bwcK0esc3ACC3DB2Y5_lESsXE8o9ltc05O89jdN-dg2" }),
         json!({ "jwk": { "kty": "EC" } }),
         json!({}),
         json!("jkt"),
@@ -289,4 +288,33 @@ fn check_times_is_the_clock_part_of_check() {
         code(json!({ "exp": NOW - 3600.0 })),
         Some(ErrorCode::Expired)
     );
+}
+
+#[test]
+fn certificate_confirmation() {
+    let x5t = "bwcK0esc3ACC3DB2Y5_lESsXE8o9ltc05O89jdN-dg2";
+    let jkt = "NzbLsXh8uDCcd-6MNwXF4W_7noWXFZAfHkxZsRGC9Xs";
+    // RFC 8705 §3.1, alone or beside a DPoP key: the flow checks both.
+    assert_eq!(code(json!({ "cnf": { "x5t#S256": x5t } })), None);
+    assert_eq!(
+        code(json!({ "cnf": { "x5t#S256": x5t, "jkt": jkt } })),
+        None
+    );
+    assert_eq!(
+        certificate_x5t(&claims(json!({ "cnf": { "x5t#S256": x5t } }))),
+        Some(x5t)
+    );
+    for bad in [
+        json!({ "x5t#S256": format!("{x5t}=") }),
+        json!({ "x5t#S256": x5t.replace('_', "/") }),
+        json!({ "x5t#S256": 1 }),
+        json!({ "x5t#S256": x5t, "jwk": { "kty": "EC" } }),
+        json!({ "x5t": x5t }),
+    ] {
+        assert_eq!(
+            code(json!({ "cnf": bad.clone() })),
+            Some(ErrorCode::SenderConstrained),
+            "{bad}"
+        );
+    }
 }

@@ -9,6 +9,7 @@ demand (``_step_up``) replaces the app's response with the core's 403.
 
 from __future__ import annotations
 
+import ssl
 from collections.abc import Awaitable, Callable, MutableMapping
 from contextvars import ContextVar
 from typing import Any, ClassVar
@@ -55,7 +56,14 @@ class BearerAuthMiddleware:
             await self.app(scope, receive, send)
             return
         url, original_url = request_target(scope)
-        decided = await self.gate.decide(method, url, original_url, headers)
+        gate = self.gate
+        if gate.mtls:
+            certificate = tls_certificate(scope) if gate.reads_connection else None
+            if gate.proxy_header is not None:
+                headers += proxy_headers(scope["headers"], gate.proxy_header)
+            decided = await gate.decide(method, url, original_url, headers, certificate)
+        else:
+            decided = await gate.decide(method, url, original_url, headers)
         if isinstance(decided, Reply):
             await send_reply(send, decided, head=method == "HEAD")
             return
@@ -118,6 +126,32 @@ def credential_headers(raw: Any) -> list[str]:
 def without_authorization(raw: Any) -> list[tuple[bytes, bytes]]:
     """The ASGI headers minus every ``Authorization`` one."""
     return [(name, value) for name, value in raw if name.lower() != b"authorization"]
+
+
+def tls_certificate(scope: Scope) -> bytes | None:
+    """The client certificate's DER from the ASGI ``tls`` extension
+    (``client_cert_chain``: PEM strings, the client's first); ``None`` when
+    the server gives none (uvicorn does not provide the extension)."""
+    extensions = scope.get("extensions")
+    tls = extensions.get("tls") if isinstance(extensions, dict) else None
+    chain = tls.get("client_cert_chain") if isinstance(tls, dict) else None
+    if not chain or not isinstance(chain[0], str):
+        return None
+    try:
+        return ssl.PEM_cert_to_DER_cert(chain[0])
+    except ValueError:
+        return None
+
+
+def proxy_headers(raw: Any, lower: bytes) -> list[str]:
+    """A trusted proxy's certificate header, one entry per header received
+    (the core takes exactly one)."""
+    flat: list[str] = []
+    name = lower.decode("latin-1")
+    for key, value in raw:
+        if key.lower() == lower:
+            flat += (name, value.decode("latin-1"))
+    return flat
 
 
 def scheme_used(headers: list[str]) -> Scheme | None:
