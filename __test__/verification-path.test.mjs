@@ -60,7 +60,7 @@ test("every addon error code is mapped: its fault from Rust, a token code's wire
   const codes = native.errorCodes();
   assert.ok(codes.length >= 25);
   for (const { code, fault } of codes) {
-    assert.ok(['token', 'proof', 'nonce', 'infrastructure', 'server'].includes(fault), code);
+    assert.ok(['token', 'proof', 'nonce', 'infrastructure', 'server', 'forbidden'].includes(fault), code);
     assert.equal(nativeErrorKind(code), fault, code);
     if (['token', 'proof', 'nonce'].includes(fault)) assert.ok(hasTokenErrorDescription(code), `${code} needs a description in lib/errors.ts`);
   }
