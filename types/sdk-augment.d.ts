@@ -17,6 +17,8 @@ export interface McpAuthRsAuthInfoFields {
   claims?: Record<string, unknown>;
   /** Granted scopes plus those they imply under the resource's `scopeHierarchy`. */
   effectiveScopes?: string[];
+  /** On a route with several credential kinds (`bearerAuth([...verifiers])`): the `name` of the verifier that accepted the request. */
+  verifier?: string;
 }
 
 // @ts-ignore SDK v1 (@modelcontextprotocol/sdk) may not be installed.
