@@ -189,7 +189,7 @@ function checkPython(samples, fail) {
     if (!compiled.ok) fail(sample, `${sample.doc}:${sample.line}: py_compile: ${compiled.output.trim()}`);
   }
   const files = samples.map((s) => relative(out, s.file));
-  const mypy = run(python, ['-m', 'mypy', '--config-file', join(root, 'python', 'pyproject.toml'), '--strict', '--cache-dir', join(out, '.mypy_cache'), '--no-error-summary', ...files]);
+  const mypy = run(python, ['-m', 'mypy', '--config-file', join(root, 'python', 'pyproject.toml'), '--strict', '--cache-dir', join(root, 'target', 'samples-mypy-cache'), '--no-error-summary', ...files]);
   if (mypy.ok) return;
   const unclaimed = attribute(samples, mypy.output, /^(\S+?\.py):(\d+): ((?:error|note): .*)$/, fail);
   if (unclaimed.length > 0) fail(null, `mypy: ${unclaimed.join('\n')}`);
