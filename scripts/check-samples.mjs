@@ -136,6 +136,7 @@ function run(command, args, options = {}) {
 /** Gives each output line that names a sample's file to that sample, with its document line. */
 function attribute(samples, output, pattern, fail) {
   const unclaimed = [];
+  let claimed = 0;
   let last = null; // an indented line continues the message before it
   for (const line of output.split('\n').filter(Boolean)) {
     const match = pattern.exec(line);
@@ -143,6 +144,7 @@ function attribute(samples, output, pattern, fail) {
     if (sample) {
       const docLine = sample.line + Number(match[2]) - 1;
       fail(sample, `${sample.doc}:${docLine}: ${match[3].trim()}`);
+      claimed += 1;
       last = sample;
     } else if (last && /^\s/.test(line)) fail(last, line);
     else {
@@ -150,7 +152,7 @@ function attribute(samples, output, pattern, fail) {
       last = null;
     }
   }
-  return unclaimed;
+  return { unclaimed, claimed };
 }
 
 /** `tsc --noEmit` over some samples with extra compiler options. */
@@ -174,8 +176,9 @@ function typecheck(samples, name, extra, fail) {
   const tsc = join(root, 'node_modules', 'typescript', 'bin', 'tsc');
   const { ok, output } = run(process.execPath, [tsc, '-p', `tsconfig.${name}.json`, '--pretty', 'false']);
   if (ok) return;
-  const unclaimed = attribute(samples, output, /^(\S+?)\((\d+),\d+\): (.*)$/, fail);
-  if (unclaimed.some((line) => /error/i.test(line))) fail(null, `tsc (${name}): ${unclaimed.join('\n')}`);
+  // A failure that names no sample (a crash, a bad configuration) still fails.
+  const { unclaimed, claimed } = attribute(samples, output, /^(\S+?)\((\d+),\d+\): (.*)$/, fail);
+  if (claimed === 0 || unclaimed.some((line) => /error/i.test(line))) fail(null, `tsc (${name}): ${unclaimed.join('\n').trim() || 'failed'}`);
 }
 
 function checkPython(samples, fail) {
@@ -191,8 +194,8 @@ function checkPython(samples, fail) {
   const files = samples.map((s) => relative(out, s.file));
   const mypy = run(python, ['-m', 'mypy', '--config-file', join(root, 'python', 'pyproject.toml'), '--strict', '--cache-dir', join(root, 'target', 'samples-mypy-cache'), '--no-error-summary', ...files]);
   if (mypy.ok) return;
-  const unclaimed = attribute(samples, mypy.output, /^(\S+?\.py):(\d+): ((?:error|note): .*)$/, fail);
-  if (unclaimed.length > 0) fail(null, `mypy: ${unclaimed.join('\n')}`);
+  const { unclaimed, claimed } = attribute(samples, mypy.output, /^(\S+?\.py):(\d+): ((?:error|note): .*)$/, fail);
+  if (claimed === 0 || unclaimed.length > 0) fail(null, `mypy: ${unclaimed.join('\n').trim() || 'failed'}`);
 }
 
 function runSamples(samples, fail) {
