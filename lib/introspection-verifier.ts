@@ -3,12 +3,11 @@
 // store (the core's `fleet/`: signed, scoped records, lock-and-poll, the
 // circuit); this file converts keys and values and routes tokens ('auto').
 
-import { createPrivateKey, KeyObject } from 'node:crypto';
 import type { AuthEvent, AuthEventEmitter } from './events.js';
 import { pickClaimOptions, toAuthInfo } from './jwt-verifier.js';
 import { thenMaybe } from './maybe-promise.js';
 import * as native from './native.js';
-import { assertSecretString, nativeConfigError } from './native-config.js';
+import { assertSecretString, nativeConfigError, toPkcs8Pem } from './native-config.js';
 import { getIssuer } from './server-config.js';
 import type { AuthInfo, AuthServerConfig, ClaimOptions, IntrospectionOptions, MaybePromise } from './types.js';
 import { definedMembers } from './case.js';
@@ -44,7 +43,7 @@ export function createIntrospectionVerifyFunction(settings: IntrospectionSetting
     ...(settings.audiences === 'any' ? { allowAnyAudience: true } : { audiences: [...settings.audiences] }),
     maxTokenLength: settings.maxTokenLength,
     ...definedMembers({ clockTolerance: settings.clockTolerance, requiredClaims: settings.requiredClaims }),
-    ...(privateKey === undefined ? {} : { privateKey: toPkcs8Pem(privateKey) }),
+    ...(privateKey === undefined ? {} : { privateKey: toPkcs8Pem(privateKey, 'introspection.privateKey') }),
     ...pickClaimOptions(settings.claims),
     // Checked (by the addon) only with a store, as it always was.
     ...(store === undefined ? {} : definedMembers({ storeTimeout })),
@@ -83,23 +82,6 @@ function pickServer(servers: readonly AuthServerConfig[], issuer: string | undef
     throw invalidConfig('Several authorization servers are trusted: set `introspection.issuer` to the one whose endpoint is asked.');
   }
   return servers[0]!;
-}
-
-// The addon signs with a PKCS#8 PEM; a JWK or KeyObject is converted here.
-export function toPkcs8Pem(key: unknown, option = 'introspection.privateKey'): string {
-  try {
-    const object =
-      key instanceof KeyObject
-        ? key
-        : typeof key === 'string'
-          ? createPrivateKey(key)
-          : createPrivateKey({ key: key as import('node:crypto').JsonWebKey, format: 'jwk' });
-    if (object.type !== 'private') throw new Error('not a private key');
-    return object.export({ type: 'pkcs8', format: 'pem' }) as string;
-  } catch {
-    // The key's text never goes into the message.
-    throw invalidConfig(`\`${option}\` must be a private key: PKCS#8/PKCS#1/SEC1 PEM, a private JWK, or a KeyObject.`);
-  }
 }
 
 /**

@@ -5,9 +5,8 @@
 // converts a private key, and turns the addon's codes into typed errors.
 
 import { MCPAuthTokenExchangeError, invalidServerConfig } from './errors.js';
-import { toPkcs8Pem } from './introspection-verifier.js';
 import { TokenExchanger, isNativeError } from './native.js';
-import { assertSecretString, nativeConfigError } from './native-config.js';
+import { assertSecretString, nativeConfigError, toPkcs8Pem } from './native-config.js';
 import { getIssuer } from './server-config.js';
 import type { AuthInfo, AuthServerConfig, ExchangedToken, TokenExchangeConfig, TokenExchangeParams } from './types.js';
 

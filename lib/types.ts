@@ -196,7 +196,7 @@ type CommonConfig = {
  * How this server trades a caller's token for an upstream one (RFC 8693, or
  * Entra ID's on-behalf-of grant): set once. Times in milliseconds.
  */
-export type TokenExchangeConfig = {
+export type TokenExchangeConfig = ClientAuthOptions & {
   /** The authorization server; default: the only one configured. Its metadata names the token endpoint. */
   issuer?: string;
   /** How its metadata is discovered: `'oauth'` (default) or `'oidc'`. */
@@ -205,18 +205,6 @@ export type TokenExchangeConfig = {
   tokenEndpoint?: string;
   /** `'token_exchange'` (RFC 8693, default) or `'on_behalf_of'` (Entra ID: jwt-bearer grant, `scope` only). */
   grant?: 'token_exchange' | 'on_behalf_of';
-  /** This server's client id at the authorization server (required). */
-  clientId: string;
-  /** For `client_secret_basic` / `client_secret_post`. Never logged nor echoed. */
-  clientSecret?: string;
-  /** Default `client_secret_basic`, or `private_key_jwt` when `privateKey` is given. */
-  clientAuthMethod?: 'client_secret_basic' | 'client_secret_post' | 'private_key_jwt';
-  /** `private_key_jwt` key: PKCS#8 PEM, a private JWK, or a private KeyObject. */
-  privateKey?: string | import('node:crypto').JsonWebKey | import('node:crypto').KeyObject;
-  /** Assertion algorithm (asymmetric only); default from the key. */
-  signingAlgorithm?: string;
-  /** `kid` header of client assertions. */
-  keyId?: string;
   /** `aud` of client assertions: `'issuer'` (default with an issuer), `'endpoint'`, or a URL. */
   assertionAudience?: string;
   /** Deadline for one exchange, connect to last byte (default 5000, from 1 to 60000). */
@@ -380,13 +368,12 @@ export type ClaimOptions = {
   requiredClaimValues?: Record<string, string>;
 };
 
-/** RFC 7662 token introspection ('introspection' and 'auto' modes). Times in milliseconds. */
-export type IntrospectionOptions = {
-  /** The authorization server asked; default: the only one configured (required when several are). */
-  issuer?: string;
-  /** The endpoint; default: `introspection_endpoint` from the issuer's metadata. https (http for loopback only). */
-  endpoint?: string;
-  /** This resource server's client id at the authorization server (required). */
+/**
+ * How this server authenticates at its authorization server's endpoints, as
+ * `introspection` and `tokenExchange` both take it.
+ */
+export type ClientAuthOptions = {
+  /** This server's client id at the authorization server (required). */
   clientId: string;
   /** For `client_secret_basic` / `client_secret_post`. Never logged nor echoed. */
   clientSecret?: string;
@@ -398,6 +385,14 @@ export type IntrospectionOptions = {
   signingAlgorithm?: string;
   /** `kid` header of client assertions. */
   keyId?: string;
+};
+
+/** RFC 7662 token introspection ('introspection' and 'auto' modes). Times in milliseconds. */
+export type IntrospectionOptions = ClientAuthOptions & {
+  /** The authorization server asked; default: the only one configured (required when several are). */
+  issuer?: string;
+  /** The endpoint; default: `introspection_endpoint` from the issuer's metadata. https (http for loopback only). */
+  endpoint?: string;
   /**
    * `aud` of client assertions: `'issuer'` (default; oidc-provider, Keycloak),
    * `'endpoint'` (the introspection URL; Okta), or an explicit URL.

@@ -1,4 +1,5 @@
-//! Hardened GET of JSON documents (authorization-server metadata, key sets).
+//! Hardened GET of JSON documents (authorization-server metadata, key sets),
+//! and the one POST of a form to an authorization-server endpoint.
 //!
 //! Whoever controls a metadata or JWKS URL controls what we download, so every
 //! fetch is bounded in time and size, refuses plain http except to loopback,
@@ -226,64 +227,37 @@ static POST_CLIENT: LazyLock<Option<Client>> = LazyLock::new(|| {
         .ok()
 });
 
-/// POSTs an `application/x-www-form-urlencoded` body (RFC 7662 introspection)
-/// with the same bounds as `get_json_object`: one deadline, a body cap, the
-/// strict parser. Every failure is the server's, never the caller's input:
-/// `failure_code` with a retry hint, or `refused_code` for 401/403 (the
-/// server refused our credentials). `authorization` is sent as a sensitive
-/// header and never appears in an error.
+/// What a POST's failures are called.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct PostErrors {
+    /// Transport failures, other statuses, an answer too large or not JSON:
+    /// the server's outage, with a retry hint.
+    pub unavailable: ErrorCode,
+    /// 401/403: the server refused our credentials.
+    pub refused: ErrorCode,
+    /// A token endpoint (RFC 6749 §5.2): a 400 is the server refusing the
+    /// grant too, and a refusal names the OAuth `error` code it sent when
+    /// that is a plain code (never its description).
+    pub grant: bool,
+}
+
+/// POSTs an `application/x-www-form-urlencoded` body (RFC 7662
+/// introspection, a token request) with the same bounds as
+/// `get_json_object`: one deadline, a body cap, the strict parser. Every
+/// failure is the server's, never the caller's input (`errors`).
+/// `authorization` is sent as a sensitive header and never appears in an error.
 pub async fn post_form(
     url: &Url,
     opts: &FetchOptions,
     authorization: Option<&str>,
     form: String,
-    failure_code: ErrorCode,
-    refused_code: ErrorCode,
+    errors: PostErrors,
 ) -> AuthResult<Map<String, Value>> {
-    post(
-        url,
-        opts,
-        authorization,
-        form,
-        failure_code,
-        refused_code,
-        false,
-    )
-    .await
-}
-
-/// `post_form` to a token endpoint (RFC 6749 §5.2): a 400 is the server
-/// refusing the grant, like 401/403, and the refusal names the OAuth
-/// `error` code it sent when that is a plain code (never its description).
-pub async fn post_token_request(
-    url: &Url,
-    opts: &FetchOptions,
-    authorization: Option<&str>,
-    form: String,
-    failure_code: ErrorCode,
-    refused_code: ErrorCode,
-) -> AuthResult<Map<String, Value>> {
-    post(
-        url,
-        opts,
-        authorization,
-        form,
-        failure_code,
-        refused_code,
-        true,
-    )
-    .await
-}
-
-async fn post(
-    url: &Url,
-    opts: &FetchOptions,
-    authorization: Option<&str>,
-    form: String,
-    failure_code: ErrorCode,
-    refused_code: ErrorCode,
-    token_endpoint: bool,
-) -> AuthResult<Map<String, Value>> {
+    let PostErrors {
+        unavailable: failure_code,
+        refused: refused_code,
+        grant,
+    } = errors;
     check_url_allowed(url)?;
     let Some(client) = POST_CLIENT.as_ref() else {
         return Err(
@@ -308,7 +282,7 @@ async fn post(
             .map_err(|err| transport_error(&err, failure_code))?;
         let status = response.status();
         let refused = status == StatusCode::UNAUTHORIZED || status == StatusCode::FORBIDDEN;
-        if token_endpoint && (refused || status == StatusCode::BAD_REQUEST) {
+        if grant && (refused || status == StatusCode::BAD_REQUEST) {
             return Err(grant_refusal(response, opts, refused_code).await);
         }
         if refused {

@@ -6,6 +6,7 @@
 //! knows how a binding shows it.
 
 pub mod accepted_json;
+pub mod as_client;
 pub mod credentials;
 pub mod decision;
 pub mod dpop;
@@ -14,6 +15,7 @@ pub mod exchange;
 pub mod fleet;
 pub mod flow;
 pub mod http;
+pub mod in_flight;
 pub mod introspection;
 pub mod issuers;
 pub mod keys;

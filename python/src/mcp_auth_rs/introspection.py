@@ -11,11 +11,10 @@ a Python and a Node process of one fleet share their records.
 from __future__ import annotations
 
 import json
-from typing import Any, Literal
-
-from typing_extensions import TypedDict
+from typing import Any
 
 from mcp_auth_rs import _native
+from mcp_auth_rs._client_auth import ClientAuthOptions, client_auth_options
 from mcp_auth_rs._convert import camel_case, invalid_config
 from mcp_auth_rs._native import Introspector, RedisStore
 from mcp_auth_rs.config import AuthServerConfig
@@ -24,22 +23,10 @@ from mcp_auth_rs.events import Emitter
 __all__ = ["IntrospectionOptions"]
 
 
-class IntrospectionOptions(TypedDict, total=False):
-    """Units, defaults and ranges are the Node package's (the core checks them)."""
+class IntrospectionOptions(ClientAuthOptions, total=False):
+    """Units, defaults and ranges are the Node package's (the core checks them).
+    Client authentication: ``ClientAuthOptions``."""
 
-    #: This resource server's client at the authorization server (required).
-    client_id: str
-    #: For ``client_secret_basic`` / ``client_secret_post``; never shown.
-    client_secret: str
-    #: ``client_secret_basic`` (default), ``client_secret_post`` or ``private_key_jwt``.
-    client_auth_method: Literal["client_secret_basic", "client_secret_post", "private_key_jwt"]
-    #: ``private_key_jwt``: the private key as PEM (PKCS#8, PKCS#1 or SEC1; str
-    #: or bytes) or a private JWK (a dict); never shown.
-    private_key: str | bytes | dict[str, Any]
-    #: Assertion algorithm (default from the key: RS256, ES256, ES384, EdDSA).
-    signing_algorithm: str
-    #: ``kid`` header of the assertions.
-    key_id: str
     #: The assertion's ``aud``: ``'issuer'`` (default), ``'endpoint'`` or a URL.
     assertion_audience: str
     #: Where to ask (default the issuer's ``introspection_endpoint``).
@@ -84,15 +71,7 @@ def new_introspector(
             "bearer_auth_middleware 'introspection' and 'auto' need the `introspection` "
             "options (at least `client_id`)."
         )
-    rest: dict[str, Any] = dict(options)
-    secret = rest.get("client_secret")
-    if secret is not None and not isinstance(secret, str):
-        raise invalid_config(
-            "`introspection.client_secret` must be a string (it is a secret: "
-            "its value is never shown)."
-        )
-    if rest.get("private_key") is not None:
-        rest["private_key"] = private_key_option(rest["private_key"], "introspection")
+    rest = client_auth_options(options, "introspection")
     store = rest.pop("store", None)
     store_secret = rest.pop("store_secret", None)
     store_timeout = rest.pop("store_timeout", None)
@@ -138,23 +117,6 @@ def new_introspector(
             "`introspection.store_secret` must be a str or bytes of at least 32 bytes "
             "(it is a secret: its value is never shown)."
         ) from None
-
-
-def private_key_option(key: object, owner: str) -> str | dict[str, Any]:
-    """PEM text or a JWK as the core reads them (the core judges the key itself)."""
-    if isinstance(key, str):
-        return key
-    if isinstance(key, bytes):
-        try:
-            return key.decode("ascii")
-        except UnicodeDecodeError:
-            pass
-    elif isinstance(key, dict) and all(isinstance(k, str) for k in key):
-        return key
-    raise invalid_config(
-        f"`{owner}.private_key` must be a PEM private key (str or bytes) or a private "
-        "JWK (a dict); its value is never shown."
-    )
 
 
 def _pick_server(servers: list[AuthServerConfig], issuer: object) -> AuthServerConfig:

@@ -15,9 +15,8 @@ import json
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from typing_extensions import TypedDict
-
 from mcp_auth_rs import _native
+from mcp_auth_rs._client_auth import ClientAuthOptions, client_auth_options
 from mcp_auth_rs._convert import camel_case, invalid_config
 from mcp_auth_rs.config import AuthServerConfig
 from mcp_auth_rs.exceptions import (
@@ -26,27 +25,15 @@ from mcp_auth_rs.exceptions import (
     TokenExchangeExceptionCode,
     from_native,
 )
-from mcp_auth_rs.introspection import private_key_option
 from mcp_auth_rs.types import AuthInfo
 
 __all__ = ["ExchangedToken", "TokenExchangeOptions"]
 
 
-class TokenExchangeOptions(TypedDict, total=False):
-    """Set once (``MCPAuth(token_exchange=...)``); the core checks every value."""
+class TokenExchangeOptions(ClientAuthOptions, total=False):
+    """Set once (``MCPAuth(token_exchange=...)``); the core checks every value.
+    Client authentication: ``ClientAuthOptions``."""
 
-    #: This server's client at the authorization server (required).
-    client_id: str
-    #: For ``client_secret_basic`` / ``client_secret_post``; never shown.
-    client_secret: str
-    #: ``client_secret_basic`` (default), ``client_secret_post`` or ``private_key_jwt``.
-    client_auth_method: Literal["client_secret_basic", "client_secret_post", "private_key_jwt"]
-    #: ``private_key_jwt``: PEM (str or bytes) or a private JWK (a dict); never shown.
-    private_key: str | bytes | dict[str, Any]
-    #: Assertion algorithm (default from the key).
-    signing_algorithm: str
-    #: ``kid`` header of the assertions.
-    key_id: str
     #: The assertion's ``aud``: ``'issuer'`` (default with an issuer), ``'endpoint'`` or a URL.
     assertion_audience: str
     #: The authorization server; default the only one configured.
@@ -89,15 +76,7 @@ def new_token_exchanger(options: object, servers: list[AuthServerConfig]) -> _na
     in ``issuer`` and ``token_endpoint`` when neither is given."""
     if not isinstance(options, dict):
         raise invalid_config("`token_exchange` must be a dict (at least `client_id`).")
-    rest: dict[str, Any] = dict(options)
-    secret = rest.get("client_secret")
-    if secret is not None and not isinstance(secret, str):
-        raise invalid_config(
-            "`token_exchange.client_secret` must be a string (it is a secret: "
-            "its value is never shown)."
-        )
-    if rest.get("private_key") is not None:
-        rest["private_key"] = private_key_option(rest["private_key"], "token_exchange")
+    rest = client_auth_options(options, "token_exchange")
     if rest.get("issuer") is None and rest.get("token_endpoint") is None:
         issuers = {server.metadata.issuer for server in servers}
         if len(issuers) != 1:

@@ -1,32 +1,36 @@
 //! The token-exchange client: one authenticated POST to the token endpoint
-//! per distinct request not in the cache (the introspection client's HTTP
-//! bounds and client authentication), issued tokens cached until shortly
-//! before they expire, and concurrent identical exchanges sharing one call.
+//! per distinct request not in the cache (`as_client`, as introspection
+//! makes them), issued tokens cached until shortly before they expire, and
+//! concurrent identical exchanges sharing one call.
 
 use super::answer::{self, Exchanged};
 use super::cache::ExchangeCache;
 use super::request::{ExchangeParams, ExchangeRequest};
+use crate::as_client::endpoint::{self, EndpointUrl};
+use crate::as_client::post::Caller;
 use crate::error::{AuthError, AuthResult, ErrorCode};
-use crate::http;
-use crate::introspection::cache::Flights;
-use crate::issuers::discovery;
-use crate::options::token_exchange::{AssertionTarget, TokenExchangeConfig};
+use crate::http::{self, PostErrors};
+use crate::in_flight::Flights;
+use crate::options::token_exchange::TokenExchangeConfig;
 use crate::tokens::cache::Digest;
+#[cfg(test)]
 use serde_json::Value;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
-use tokio::sync::OnceCell;
 use url::Url;
 
-/// How long a failed endpoint discovery is remembered before the next try.
-const DISCOVERY_COOLDOWN: Duration = Duration::from_secs(5);
 /// The longest subject token sent (a bearer token far beyond real sizes).
 const MAX_SUBJECT_TOKEN_LENGTH: usize = 64 * 1024;
+/// A token endpoint's failures: 400, 401 and 403 refuse the grant.
+const ERRORS: PostErrors = PostErrors {
+    unavailable: ErrorCode::TokenExchangeUnavailable,
+    refused: ErrorCode::TokenExchangeRefused,
+    grant: true,
+};
 
 pub struct TokenExchanger {
     config: TokenExchangeConfig,
-    endpoint: OnceCell<Url>,
-    discovery_failure: Mutex<Option<(Instant, AuthError)>>,
+    endpoint: EndpointUrl,
     cache: Option<ExchangeCache>,
     flights: Flights<Arc<Exchanged>>,
 }
@@ -34,10 +38,9 @@ pub struct TokenExchanger {
 impl TokenExchanger {
     pub fn new(config: TokenExchangeConfig) -> Self {
         Self {
-            endpoint: OnceCell::new_with(config.endpoint.clone()),
+            endpoint: EndpointUrl::new(config.endpoint.clone()),
             cache: ExchangeCache::new(config.cache_size, config.cache_max_bytes),
             config,
-            discovery_failure: Mutex::new(None),
             flights: Flights::default(),
         }
     }
@@ -94,31 +97,13 @@ impl TokenExchanger {
         request: &ExchangeRequest,
     ) -> AuthResult<Exchanged> {
         let endpoint = self.endpoint().await?;
-        let audience = match &self.config.assertion_audience {
-            AssertionTarget::Issuer(issuer) => issuer.clone(),
-            AssertionTarget::Endpoint => endpoint.to_string(),
-            AssertionTarget::Url(url) => url.clone(),
+        let caller = Caller {
+            auth: &self.config.auth,
+            assertion_audience: &self.config.assertion_audience,
+            fetch: &self.config.fetch,
         };
-        let credentials = self.config.auth.credentials(&audience)?;
-        let body = {
-            let mut form = form_urlencoded::Serializer::new(String::new());
-            for (name, value) in request.form(self.config.grant, subject_token) {
-                form.append_pair(name, &value);
-            }
-            for (name, value) in &credentials.form {
-                form.append_pair(name, value);
-            }
-            form.finish()
-        };
-        let answer = http::post_token_request(
-            &endpoint,
-            &self.config.fetch,
-            credentials.authorization.as_deref(),
-            body,
-            ErrorCode::TokenExchangeUnavailable,
-            ErrorCode::TokenExchangeRefused,
-        )
-        .await?;
+        let members = request.form(self.config.grant, subject_token);
+        let answer = caller.post(&endpoint, &members, ERRORS).await?;
         answer::judge(
             &answer,
             self.config.grant,
@@ -128,60 +113,29 @@ impl TokenExchanger {
     }
 
     /// The configured endpoint, or the issuer metadata's `token_endpoint`
-    /// (discovered once; a failure is remembered for a short cooldown).
+    /// (discovered once; a failure is remembered for a short cooldown). Any
+    /// failure to learn it is an outage of the exchange.
     async fn endpoint(&self) -> AuthResult<Url> {
-        if let Some(url) = self.endpoint.get() {
-            return Ok(url.clone());
-        }
-        let failure = || {
-            self.discovery_failure
-                .lock()
-                .unwrap_or_else(|e| e.into_inner())
-        };
-        if let Some((at, err)) = &*failure() {
-            if at.elapsed() < DISCOVERY_COOLDOWN {
-                return Err(err.clone());
-            }
-        }
-        let found = self
-            .endpoint
-            .get_or_try_init(|| self.discover())
-            .await
-            .cloned();
-        if let Err(err) = &found {
-            *failure() = Some((Instant::now(), err.clone()));
-        }
-        found
-    }
-
-    /// Any failure to learn the endpoint is an outage of the exchange.
-    async fn discover(&self) -> AuthResult<Url> {
-        let outage = |reason: String, url: Option<String>| {
-            let err = AuthError::new(ErrorCode::TokenExchangeUnavailable, reason)
-                .with_retry_after(http::DEFAULT_RETRY_AFTER_SECS);
-            match url {
-                Some(url) => err.with_url(url),
-                None => err,
-            }
-        };
         let issuer = self.config.issuer.as_deref().unwrap_or_default();
-        let found = discovery::discover(issuer, self.config.issuer_type, &Default::default())
+        let discover = || async {
+            endpoint::discover(
+                issuer,
+                self.config.issuer_type,
+                "token_endpoint",
+                "token endpoint",
+                ErrorCode::TokenExchangeUnavailable,
+            )
             .await
-            .map_err(|e| outage(e.reason, e.url))?;
-        match found.document.get("token_endpoint") {
-            Some(Value::String(url)) => {
-                crate::issuers::trusted::check_server_url(url, "token endpoint").map_err(|_| {
-                    outage(
-                        "metadata token_endpoint is not an allowed URL".into(),
-                        Some(found.url.clone()),
-                    )
-                })
-            }
-            _ => Err(outage(
-                "metadata has no token_endpoint".into(),
-                Some(found.url.clone()),
-            )),
-        }
+            .map_err(|e| {
+                let err = AuthError::new(ErrorCode::TokenExchangeUnavailable, e.reason)
+                    .with_retry_after(http::DEFAULT_RETRY_AFTER_SECS);
+                match e.url {
+                    Some(url) => err.with_url(url),
+                    None => err,
+                }
+            })
+        };
+        self.endpoint.get(discover).await
     }
 }
 

@@ -5,12 +5,12 @@
 //! when read back. Concurrent requests in this process share one lookup.
 
 use crate::error::AuthResult;
-use crate::fleet::coalesce::Coalesce;
 use crate::fleet::guard::{store_timeout, EventSink, GuardOptions, GuardedStore};
 use crate::fleet::records::{SignedStore, StoreSecret};
 use crate::fleet::scope::scope_id;
 use crate::fleet::single_flight::{single_flight, INTROSPECTION_TIMING};
 use crate::fleet::store::SharedStore;
+use crate::in_flight::InFlight;
 use crate::introspection::introspector::{to_result, Introspector};
 use crate::options::introspection::IntrospectorOptions;
 use crate::tokens::cache;
@@ -62,7 +62,7 @@ pub fn verdict_settings(options: &IntrospectorOptions, resource: Option<&str>) -
 pub struct IntrospectionFleet {
     records: SignedStore,
     scope: String,
-    flights: Coalesce<AuthResult<Arc<Verified>>>,
+    flights: InFlight<String, AuthResult<Arc<Verified>>>,
 }
 
 impl IntrospectionFleet {
@@ -87,7 +87,7 @@ impl IntrospectionFleet {
         Ok(Self {
             scope: scope_id(&secret, &verdict_settings(options, resource)),
             records: SignedStore::new(Arc::new(guard), secret),
-            flights: Coalesce::default(),
+            flights: InFlight::default(),
         })
     }
 
@@ -126,7 +126,7 @@ impl IntrospectionFleet {
         let key = self.key(token);
         // Boxed: the endpoint call and the store round trips make a large future.
         let lookup = Box::pin(self.lookup(introspector, token, &key));
-        self.flights.share(&key, lookup).await
+        self.flights.share(key.clone(), lookup).await
     }
 
     async fn lookup(

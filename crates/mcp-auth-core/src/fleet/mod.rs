@@ -4,13 +4,12 @@
 //! binding reaches it through the one [`store::SharedStore`] interface; the
 //! rules on top of it are written here once: the circuit (`circuit.rs`),
 //! deadlines and outage events (`guard.rs`), signed records (`records.rs`)
-//! and scope ids (`scope.rs`), lock-and-poll (`single_flight.rs`) and
-//! in-process coalescing (`coalesce.rs`), and the two users: introspection
+//! and scope ids (`scope.rs`), lock-and-poll (`single_flight.rs`) (in-process
+//! coalescing is `crate::in_flight`), and the two users: introspection
 //! (`introspection.rs`) and the DPoP replay claim (`dpop.rs`).
 //! `memory.rs` is a store in this process's memory, for tests.
 
 pub mod circuit;
-pub mod coalesce;
 pub mod dpop;
 pub mod guard;
 pub mod introspection;

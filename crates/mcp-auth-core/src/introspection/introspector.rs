@@ -6,29 +6,33 @@
 //! call in flight). `admit` judges a record another process stored, with the
 //! same rules, and seeds the local cache.
 
+use crate::as_client::endpoint::{self, EndpointUrl};
+use crate::as_client::post::Caller;
 use crate::error::{AuthError, AuthResult, ErrorCode};
-use crate::http;
-use crate::introspection::cache::{Flights, VerdictCache};
+use crate::http::PostErrors;
+use crate::in_flight::Flights;
+use crate::introspection::cache::VerdictCache;
 use crate::introspection::response::{self, inactive_error, Verdict};
-use crate::issuers::discovery;
-use crate::options::introspection::{AssertionAudience, IntrospectorConfig};
+use crate::options::introspection::IntrospectorConfig;
 use crate::tokens::cache::{self, Digest};
 use crate::tokens::verified::Verified;
+#[cfg(test)]
 use serde_json::Value;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
-use tokio::sync::OnceCell;
-use url::Url;
 
-/// How long a failed endpoint discovery is remembered before the next try.
-const DISCOVERY_COOLDOWN: Duration = Duration::from_secs(5);
+/// An introspection endpoint's failures: 401/403 is a refusal of our credentials.
+const ERRORS: PostErrors = PostErrors {
+    unavailable: ErrorCode::IntrospectionUnavailable,
+    refused: ErrorCode::IntrospectionRefused,
+    grant: false,
+};
 
 pub struct Introspector {
     config: IntrospectorConfig,
-    endpoint: OnceCell<Url>,
-    discovery_failure: Mutex<Option<(Instant, AuthError)>>,
+    endpoint: EndpointUrl,
     cache: Option<VerdictCache>,
-    flights: Flights,
+    flights: Flights<Verdict>,
 }
 
 /// What `introspect` learnt, with how long it may be reused (for a fleet
@@ -55,12 +59,10 @@ pub fn to_result(verdict: Verdict) -> AuthResult<Arc<Verified>> {
 
 impl Introspector {
     pub fn new(config: IntrospectorConfig) -> Self {
-        let endpoint = OnceCell::new_with(config.endpoint.clone());
         Self {
+            endpoint: EndpointUrl::new(config.endpoint.clone()),
             cache: VerdictCache::new(config.cache_size),
             config,
-            endpoint,
-            discovery_failure: Mutex::new(None),
             flights: Flights::default(),
         }
     }
@@ -138,30 +140,16 @@ impl Introspector {
 
     async fn call_uncached(&self, token: &str) -> AuthResult<Verdict> {
         let endpoint = self.endpoint().await?;
-        let audience = match &self.config.assertion_audience {
-            AssertionAudience::Issuer => self.config.issuer.clone(),
-            AssertionAudience::Endpoint => endpoint.to_string(),
-            AssertionAudience::Url(url) => url.clone(),
+        let members = [
+            ("token", token.to_owned()),
+            ("token_type_hint", "access_token".to_owned()),
+        ];
+        let caller = Caller {
+            auth: &self.config.auth,
+            assertion_audience: &self.config.assertion_audience,
+            fetch: &self.config.fetch,
         };
-        let credentials = self.config.auth.credentials(&audience)?;
-        let body = {
-            let mut form = form_urlencoded::Serializer::new(String::new());
-            form.append_pair("token", token);
-            form.append_pair("token_type_hint", "access_token");
-            for (name, value) in &credentials.form {
-                form.append_pair(name, value);
-            }
-            form.finish()
-        };
-        let response = http::post_form(
-            &endpoint,
-            &self.config.fetch,
-            credentials.authorization.as_deref(),
-            body,
-            ErrorCode::IntrospectionUnavailable,
-            ErrorCode::IntrospectionRefused,
-        )
-        .await?;
+        let response = caller.post(&endpoint, &members, ERRORS).await?;
         self.config.rules.judge(&response, unix_now())
     }
 
@@ -196,52 +184,18 @@ impl Introspector {
 
     /// The configured endpoint, or the issuer metadata's (discovered once;
     /// a failure is remembered for a short cooldown).
-    async fn endpoint(&self) -> AuthResult<Url> {
-        if let Some(url) = self.endpoint.get() {
-            return Ok(url.clone());
-        }
-        if let Some((at, err)) = &*self
-            .discovery_failure
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-        {
-            if at.elapsed() < DISCOVERY_COOLDOWN {
-                return Err(err.clone());
-            }
-        }
-        let found = self
-            .endpoint
-            .get_or_try_init(|| self.discover())
+    async fn endpoint(&self) -> AuthResult<url::Url> {
+        self.endpoint
+            .get(|| {
+                endpoint::discover(
+                    &self.config.issuer,
+                    self.config.issuer_type,
+                    "introspection_endpoint",
+                    "introspection endpoint",
+                    ErrorCode::IntrospectionUnavailable,
+                )
+            })
             .await
-            .cloned();
-        if let Err(err) = &found {
-            *self
-                .discovery_failure
-                .lock()
-                .unwrap_or_else(|e| e.into_inner()) = Some((Instant::now(), err.clone()));
-        }
-        found
-    }
-
-    async fn discover(&self) -> AuthResult<Url> {
-        let found = discovery::discover(
-            &self.config.issuer,
-            self.config.issuer_type,
-            &Default::default(),
-        )
-        .await?;
-        let unusable = |reason: &str| {
-            AuthError::new(ErrorCode::IntrospectionUnavailable, reason)
-                .with_retry_after(http::DEFAULT_RETRY_AFTER_SECS)
-                .with_url(found.url.clone())
-        };
-        match found.document.get("introspection_endpoint") {
-            Some(Value::String(url)) => {
-                crate::issuers::trusted::check_server_url(url, "introspection endpoint")
-                    .map_err(|_| unusable("metadata introspection_endpoint is not an allowed URL"))
-            }
-            _ => Err(unusable("metadata has no introspection_endpoint")),
-        }
     }
 }
 

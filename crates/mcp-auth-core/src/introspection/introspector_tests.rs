@@ -1,6 +1,6 @@
 //! The introspector against a local endpoint that misbehaves on purpose.
 use super::*;
-use crate::introspection::client_auth::basic_header;
+use crate::as_client::client_auth::basic_header;
 use crate::options::introspection::IntrospectorOptions;
 use crate::test_server::{Response, TestServer};
 use serde_json::json;
@@ -80,7 +80,7 @@ async fn client_secret_post_and_private_key_jwt_send_their_members() {
     );
     make(IntrospectorOptions {
         client_secret: None,
-        private_key: Some(crate::introspection::signing_key::PrivateKey::Pem(pem)),
+        private_key: Some(crate::as_client::signing_key::PrivateKey::Pem(pem)),
         assertion_audience: Some("endpoint".into()),
         ..options(&server)
     })

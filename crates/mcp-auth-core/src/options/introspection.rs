@@ -1,11 +1,12 @@
 //! The introspector's options as a binding passes them (`new Introspector(…)` in Node), and their checks
 //! (RFC 7662 mode). Numbers go through `values.rs` like every option.
 
+use crate::as_client::client_auth::ClientAuth;
+use crate::as_client::options::{AssertionTarget, ClientOptions};
+use crate::as_client::signing_key::PrivateKey;
 use crate::error::{AuthError, AuthResult};
 use crate::http::FetchOptions;
-use crate::introspection::client_auth::{basic_header, Assertions, ClientAuth};
 use crate::introspection::response::ResponseRules;
-use crate::introspection::signing_key::PrivateKey;
 use crate::issuers::discovery::ServerType;
 use crate::issuers::trusted::{check_issuer, check_server_url};
 use crate::options::decode::{self, decode};
@@ -20,12 +21,9 @@ use serde_json::Value;
 use std::time::Duration;
 use url::Url;
 
-pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(5);
 pub const DEFAULT_CACHE_MAX_AGE: Duration = Duration::from_secs(60);
 pub const DEFAULT_NEGATIVE_TTL: Duration = Duration::from_secs(10);
 pub const DEFAULT_CACHE_SIZE: u64 = 4096;
-/// The largest introspection answer read (a response is a few hundred bytes).
-pub const DEFAULT_MAX_RESPONSE_BYTES: u64 = 64 * 1024;
 
 // Serialized for the fleet's scope id (`fleet::introspection`): every
 // option not excluded there separates the records of different settings.
@@ -85,14 +83,6 @@ pub struct IntrospectorOptions {
     pub store_timeout: Option<f64>,
 }
 
-/// Whom a client assertion is addressed to.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum AssertionAudience {
-    Issuer,
-    Endpoint,
-    Url(String),
-}
-
 #[derive(Debug)]
 pub struct IntrospectorConfig {
     pub issuer: String,
@@ -101,77 +91,11 @@ pub struct IntrospectorConfig {
     pub rules: ResponseRules,
     pub max_token_length: usize,
     pub auth: ClientAuth,
-    pub assertion_audience: AssertionAudience,
+    pub assertion_audience: AssertionTarget,
     pub fetch: FetchOptions,
     pub cache_max_age: Duration,
     pub negative_ttl: Duration,
     pub cache_size: usize,
-}
-
-/// The client-authentication options an endpoint call uses, as given
-/// under `prefix` (`introspection`, `tokenExchange`).
-pub struct ClientAuthFields<'a> {
-    pub prefix: &'a str,
-    pub client_id: &'a str,
-    pub client_secret: Option<&'a str>,
-    pub method: Option<&'a str>,
-    pub private_key: Option<&'a PrivateKey>,
-    pub key_id: Option<&'a str>,
-    pub signing_algorithm: Option<&'a str>,
-}
-
-pub fn client_auth(o: ClientAuthFields<'_>) -> AuthResult<ClientAuth> {
-    let prefix = o.prefix;
-    if o.client_id.is_empty() {
-        return Err(AuthError::config(format!(
-            "`{prefix}.clientId` must not be empty"
-        )));
-    }
-    let method = o.method.unwrap_or(match o.private_key {
-        Some(_) => "private_key_jwt",
-        None => "client_secret_basic",
-    });
-    let secret = || match o.client_secret {
-        Some(s) if !s.is_empty() => Ok(s.to_owned()),
-        _ => Err(AuthError::config(format!(
-            "`{prefix}.clientSecret` is required with clientAuthMethod {method}"
-        ))),
-    };
-    let mismatch = |what: &str| {
-        AuthError::config(format!(
-            "`{prefix}.{what}` does not go with clientAuthMethod {method}"
-        ))
-    };
-    match method {
-        "client_secret_basic" | "client_secret_post" if o.private_key.is_some() => {
-            Err(mismatch("privateKey"))
-        }
-        "client_secret_basic" => Ok(ClientAuth::Basic {
-            header: basic_header(o.client_id, &secret()?),
-        }),
-        "client_secret_post" => Ok(ClientAuth::Post {
-            client_id: o.client_id.to_owned(),
-            secret: secret()?,
-        }),
-        "private_key_jwt" if o.client_secret.is_some() => Err(mismatch("clientSecret")),
-        "private_key_jwt" => {
-            let key = o.private_key.ok_or_else(|| {
-                AuthError::config(format!(
-                    "`{prefix}.privateKey` is required with private_key_jwt"
-                ))
-            })?;
-            Ok(ClientAuth::PrivateKeyJwt(Box::new(Assertions::new(
-                o.client_id.to_owned(),
-                o.key_id.map(str::to_owned),
-                key,
-                o.signing_algorithm,
-                prefix,
-            )?)))
-        }
-        other => Err(AuthError::config(format!(
-            "`{prefix}.clientAuthMethod` must be client_secret_basic, client_secret_post or private_key_jwt, got {other:?}"
-        ))),
-    }
 }
 
 /// Where a field of `IntrospectorOptions` sits in the public options.
@@ -218,13 +142,29 @@ impl IntrospectorOptions {
             Some(span) => parse_span(span, "jwtVerify.clockTolerance", MAX_LEEWAY)?,
             None => DEFAULT_LEEWAY,
         };
-        let assertion_audience = match self.assertion_audience.as_deref() {
-            None | Some("issuer") => AssertionAudience::Issuer,
-            Some("endpoint") => AssertionAudience::Endpoint,
-            Some(url) => AssertionAudience::Url(
-                check_server_url(url, "introspection.assertionAudience")?.to_string(),
-            ),
-        };
+        let assertion_audience = AssertionTarget::parse(
+            self.assertion_audience.as_deref(),
+            Some(&self.issuer),
+            "introspection",
+        )?;
+        let policy = ClaimPolicy::new(
+            self.scope_claims.clone(),
+            self.client_ids.clone(),
+            self.required_claim_values.clone(),
+        )?;
+        let max_token_length = check_max_token_length(self.max_token_length)?;
+        let (auth, fetch) = ClientOptions {
+            prefix: "introspection",
+            client_id: &self.client_id,
+            client_secret: self.client_secret.as_deref(),
+            method: self.client_auth_method.as_deref(),
+            private_key: self.private_key.as_ref(),
+            key_id: self.key_id.as_deref(),
+            signing_algorithm: self.signing_algorithm.as_deref(),
+            timeout: self.timeout,
+            max_response_bytes: self.max_response_bytes,
+        }
+        .check()?;
         Ok(IntrospectorConfig {
             issuer: self.issuer.clone(),
             issuer_type,
@@ -237,40 +177,14 @@ impl IntrospectorOptions {
                     max_token_age: None,
                     required_claims: self.required_claims.clone().unwrap_or_default(),
                     required_typ: None,
-                    policy: ClaimPolicy::new(
-                        self.scope_claims.clone(),
-                        self.client_ids.clone(),
-                        self.required_claim_values.clone(),
-                    )?,
+                    policy,
                 },
                 accept_missing_audience: self.accept_missing_audience.unwrap_or(false),
             },
-            max_token_length: check_max_token_length(self.max_token_length)?,
-            auth: client_auth(ClientAuthFields {
-                prefix: "introspection",
-                client_id: &self.client_id,
-                client_secret: self.client_secret.as_deref(),
-                method: self.client_auth_method.as_deref(),
-                private_key: self.private_key.as_ref(),
-                key_id: self.key_id.as_deref(),
-                signing_algorithm: self.signing_algorithm.as_deref(),
-            })?,
+            max_token_length,
+            auth,
             assertion_audience,
-            fetch: FetchOptions {
-                timeout: millis(
-                    self.timeout,
-                    DEFAULT_TIMEOUT,
-                    "introspection.timeout",
-                    1..=60_000,
-                )?,
-                max_body_bytes: integer(
-                    self.max_response_bytes,
-                    DEFAULT_MAX_RESPONSE_BYTES,
-                    "introspection.maxResponseBytes",
-                    "bytes",
-                    1024..=1024 * 1024,
-                )? as usize,
-            },
+            fetch,
             cache_max_age: millis(
                 self.cache_max_age,
                 DEFAULT_CACHE_MAX_AGE,

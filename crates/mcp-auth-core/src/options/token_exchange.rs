@@ -2,23 +2,24 @@
 //! Python's `MCPAuth` configuration), set once per process, and their
 //! checks. Per-call parameters are `exchange::request::ExchangeParams`.
 
+use crate::as_client::client_auth::ClientAuth;
+use crate::as_client::options::AssertionTarget;
+use crate::as_client::options::ClientOptions;
+#[cfg(test)]
+use crate::as_client::options::DEFAULT_TIMEOUT;
+use crate::as_client::signing_key::PrivateKey;
 use crate::error::{AuthError, AuthResult};
 use crate::exchange::request::Grant;
 use crate::http::FetchOptions;
-use crate::introspection::client_auth::ClientAuth;
-use crate::introspection::signing_key::PrivateKey;
 use crate::issuers::discovery::ServerType;
 use crate::issuers::trusted::{check_issuer, check_server_url};
 use crate::options::decode::{self, decode};
-use crate::options::introspection::{client_auth, ClientAuthFields};
 use crate::options::values::{integer, millis, number};
 use serde::Deserialize;
 use serde_json::Value;
 use std::time::Duration;
 use url::Url;
 
-pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(5);
-pub const DEFAULT_MAX_RESPONSE_BYTES: u64 = 64 * 1024;
 pub const DEFAULT_CACHE_SIZE: u64 = 1000;
 pub const DEFAULT_CACHE_MAX_BYTES: u64 = 4 * 1024 * 1024;
 pub const DEFAULT_EXPIRY_MARGIN: Duration = Duration::from_secs(30);
@@ -61,13 +62,6 @@ pub struct TokenExchangeOptions {
     /// out an issued token stops being reused.
     #[serde(default, deserialize_with = "number")]
     pub expiry_margin: Option<f64>,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum AssertionTarget {
-    Issuer(String),
-    Endpoint,
-    Url(String),
 }
 
 #[derive(Debug)]
@@ -123,50 +117,32 @@ impl TokenExchangeOptions {
                 )))
             }
         };
-        let assertion_audience = match (self.assertion_audience.as_deref(), &self.issuer) {
-            (None | Some("issuer"), Some(issuer)) => AssertionTarget::Issuer(issuer.clone()),
-            (Some("issuer"), None) => {
-                return Err(AuthError::config(
-                    "`tokenExchange.assertionAudience` is issuer but there is no `issuer`",
-                ))
-            }
-            (None | Some("endpoint"), _) => AssertionTarget::Endpoint,
-            (Some(url), _) => AssertionTarget::Url(
-                check_server_url(url, "tokenExchange.assertionAudience")?.to_string(),
-            ),
-        };
-        let bytes = |value, default, what, range| -> AuthResult<usize> {
-            Ok(integer(value, default, what, "bytes", range)? as usize)
-        };
+        let assertion_audience = AssertionTarget::parse(
+            self.assertion_audience.as_deref(),
+            self.issuer.as_deref(),
+            "tokenExchange",
+        )?;
+        let issuer_type = ServerType::parse(self.issuer_type.as_deref().unwrap_or("oauth"))?;
+        let (auth, fetch) = ClientOptions {
+            prefix: "tokenExchange",
+            client_id: &self.client_id,
+            client_secret: self.client_secret.as_deref(),
+            method: self.client_auth_method.as_deref(),
+            private_key: self.private_key.as_ref(),
+            key_id: self.key_id.as_deref(),
+            signing_algorithm: self.signing_algorithm.as_deref(),
+            timeout: self.timeout,
+            max_response_bytes: self.max_response_bytes,
+        }
+        .check()?;
         Ok(TokenExchangeConfig {
             issuer: self.issuer.clone(),
-            issuer_type: ServerType::parse(self.issuer_type.as_deref().unwrap_or("oauth"))?,
+            issuer_type,
             endpoint,
             grant,
-            auth: client_auth(ClientAuthFields {
-                prefix: "tokenExchange",
-                client_id: &self.client_id,
-                client_secret: self.client_secret.as_deref(),
-                method: self.client_auth_method.as_deref(),
-                private_key: self.private_key.as_ref(),
-                key_id: self.key_id.as_deref(),
-                signing_algorithm: self.signing_algorithm.as_deref(),
-            })?,
+            auth,
             assertion_audience,
-            fetch: FetchOptions {
-                timeout: millis(
-                    self.timeout,
-                    DEFAULT_TIMEOUT,
-                    "tokenExchange.timeout",
-                    1..=60_000,
-                )?,
-                max_body_bytes: bytes(
-                    self.max_response_bytes,
-                    DEFAULT_MAX_RESPONSE_BYTES,
-                    "tokenExchange.maxResponseBytes",
-                    1024..=1024 * 1024,
-                )?,
-            },
+            fetch,
             cache_size: integer(
                 self.cache_size,
                 DEFAULT_CACHE_SIZE,
@@ -174,12 +150,13 @@ impl TokenExchangeOptions {
                 "entries",
                 0..=100_000,
             )? as usize,
-            cache_max_bytes: bytes(
+            cache_max_bytes: integer(
                 self.cache_max_bytes,
                 DEFAULT_CACHE_MAX_BYTES,
                 "tokenExchange.cacheMaxBytes",
+                "bytes",
                 0..=256 * 1024 * 1024,
-            )?,
+            )? as usize,
             expiry_margin: millis(
                 self.expiry_margin,
                 DEFAULT_EXPIRY_MARGIN,

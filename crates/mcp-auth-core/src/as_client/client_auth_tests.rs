@@ -1,6 +1,6 @@
 //! Client authentication: what the endpoint receives, verified.
 use super::*;
-use crate::introspection::signing_key::PrivateKey;
+use crate::as_client::signing_key::PrivateKey;
 use crate::test_keys::{EC_P256_DER, ED25519_DER};
 use aws_lc_rs::signature::{UnparsedPublicKey, ECDSA_P256_SHA256_FIXED, ED25519};
 use serde_json::Value;

@@ -1,5 +1,6 @@
-//! How we authenticate to an introspection endpoint (RFC 7662 §2.1 requires
-//! it): `client_secret_basic` (RFC 6749 §2.3.1), `client_secret_post`, or
+//! How we authenticate to an authorization-server endpoint (RFC 7662 §2.1
+//! requires it for introspection; a token endpoint asks it of a confidential
+//! client): `client_secret_basic` (RFC 6749 §2.3.1), `client_secret_post`, or
 //! `private_key_jwt` (RFC 7523 §2.2, an assertion signed per request).
 //!
 //! Secrets and keys live only here. `Debug` prints neither, and no error
