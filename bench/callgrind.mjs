@@ -7,12 +7,20 @@
 // work; judge targets with express.mjs.
 //
 //   node bench/callgrind.mjs [--routes none,handoff,ours] [--requests 2000] [--warmup 3000] [--rounds 2]
+//     [--kind reused|distinct]
 //     [--top 0]  (also print the N functions whose count differs most from the no-auth route's)
 //     [--base DIR]  (another build of this package, e.g. the parent commit's, as the route `base`)
 //
 // Needs `valgrind` (Debian: apt-get install valgrind). One server process holds
-// every route (helpers/server.mjs); each cell zeroes the counters, sends
-// --requests requests with one reused token (8 connections), and dumps them.
+// every route (helpers/server.mjs; `none`, the baseline, is always one); each
+// cell zeroes the counters, sends --requests requests (8 connections), and
+// dumps them. --kind reused (the default): one token for every request, so our
+// cache answers. --kind distinct: every request carries a valid token its
+// route has not seen before (a pool of warmup + rounds × requests tokens, each
+// route walking it in order), so every request checks a signature; add the
+// `floor` route (node:crypto's signature check alone) to compare with.
+// Signature checks are kept on the main thread
+// (MCP_AUTH_RS_SIGNATURE_CHECKS=inline), the thread counted.
 // Reported: the server's main thread (JavaScript, the addon, V8's runtime and
 // garbage collector) per request, median over rounds, and each route's
 // difference from the no-auth route.
@@ -33,13 +41,16 @@ const { values } = parseArgs({
     warmup: { type: 'string', default: '3000' },
     rounds: { type: 'string', default: '2' },
     top: { type: 'string', default: '0' },
+    kind: { type: 'string', default: 'reused' },
     base: { type: 'string' },
   },
 });
-const ROUTES = [...values.routes.split(','), ...(values.base ? ['base'] : [])];
+const ROUTES = ['none', ...values.routes.split(',').filter((r) => r && r !== 'none'), ...(values.base ? ['base'] : [])];
 const REQUESTS = Number(values.requests);
 const ROUNDS = Number(values.rounds);
-if (!ROUTES.includes('none')) throw new Error('--routes must include none, the baseline');
+const WARMUP = Number(values.warmup);
+const KIND = values.kind;
+if (!['reused', 'distinct'].includes(KIND)) throw new Error(`--kind must be reused or distinct, not ${KIND}`);
 try {
   execFileSync('valgrind', ['--version'], { stdio: 'ignore' });
 } catch {
@@ -55,7 +66,7 @@ const serverArgs = JSON.stringify({ issuer: as.issuer, type: 'oidc', resource: R
 const child = spawn('valgrind', [
   '--tool=callgrind', '--smc-check=all-non-file', '--instr-atstart=no', '--separate-threads=yes', '--dump-instr=no',
   `--callgrind-out-file=${dir}/cg.%p`, process.execPath, SERVER, serverArgs,
-], { stdio: ['ignore', 'ignore', 'pipe', 'ipc'] });
+], { stdio: ['ignore', 'ignore', 'pipe', 'ipc'], env: { ...process.env, MCP_AUTH_RS_SIGNATURE_CHECKS: 'inline' } });
 let stderr = '';
 child.stderr.on('data', (chunk) => { stderr = (stderr + chunk).slice(-4000); });
 const port = await new Promise((resolve, reject) => {
@@ -64,13 +75,26 @@ const port = await new Promise((resolve, reject) => {
 });
 const control = (...args) => execFileSync('callgrind_control', [...args, String(child.pid)], { stdio: 'pipe' });
 
-const authorization = 'Bearer ' + signJwt(claims({ issuer: as.issuer, audience: RESOURCE, scope: 'mcp:read', ttl: 3600 }), key);
+const sign = (jti) => 'Bearer ' + signJwt(claims({ issuer: as.issuer, audience: RESOURCE, scope: 'mcp:read', ttl: 3600, jti }), key);
+const tokens = KIND === 'reused' ? [sign('reused')] : Array.from({ length: WARMUP + ROUNDS * REQUESTS }, (_, i) => sign(`t${i}`));
+// Each route's next token, kept across cells: a distinct token comes back only after the whole pool.
+const cursors = new Map();
 const load = async (route, amount) => {
-  const result = await autocannon({ url: `http://127.0.0.1:${port}/${route}`, connections: 8, amount, timeout: 60, headers: { authorization } });
+  const requests = [{
+    method: 'GET',
+    path: `/${route}`,
+    setupRequest(req) {
+      const i = cursors.get(route) ?? 0;
+      cursors.set(route, i + 1);
+      req.headers = { ...req.headers, authorization: tokens[i % tokens.length] };
+      return req;
+    },
+  }];
+  const result = await autocannon({ url: `http://127.0.0.1:${port}`, connections: 8, amount, timeout: 60, requests });
   if (result.non2xx || result.errors || result.timeouts) throw new Error(`${route}: ${result.non2xx} non-2xx, ${result.errors} errors`);
   return result.requests.total;
 };
-for (const route of ROUTES) await load(route, Number(values.warmup));
+for (const route of ROUTES) await load(route, WARMUP);
 control('-i', 'on');
 const served = {};
 let cellNo = 0;
@@ -97,14 +121,16 @@ for (const file of readdirSync(dir)) {
 }
 const perRoute = Object.fromEntries(ROUTES.map((r) => [r, median(cells.filter((c) => c.route === r).map((c) => c.perRequest))]));
 
-console.log(`callgrind: ${today()}, \`${commandLine()}\`, node ${process.version}, express 5, RS256, one reused token; ` +
+console.log(`callgrind: ${today()}, \`${commandLine()}\`, node ${process.version}, express 5, RS256, ${KIND === 'reused' ? 'one reused token' : 'a distinct token per request'}; ` +
   `${ROUNDS} interleaved rounds × ${REQUESTS} requests per cell after ${values.warmup} per route; the server's main thread`);
 console.log('');
-console.log('| route | instructions per request (median) | above no auth |');
-console.log('|---|---:|---:|');
+const floor = ROUTES.includes('floor') ? perRoute.floor - perRoute.none : undefined;
+console.log(`| route | instructions per request (median) | above no auth |${floor ? ' ÷ floor |' : ''}`);
+console.log(`|---|---:|---:|${floor ? '---:|' : ''}`);
 for (const route of ROUTES) {
   const above = route === 'none' ? '—' : `${((perRoute[route] - perRoute.none) / 1000).toFixed(1)}k`;
-  console.log(`| ${route} | ${(perRoute[route] / 1000).toFixed(1)}k | ${above} |`);
+  const ratio = !floor ? '' : route === 'none' ? ' — |' : ` ${((perRoute[route] - perRoute.none) / floor).toFixed(2)}× |`;
+  console.log(`| ${route} | ${(perRoute[route] / 1000).toFixed(1)}k | ${above} |${ratio}`);
 }
 
 const top = Number(values.top);

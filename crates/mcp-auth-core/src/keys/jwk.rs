@@ -6,9 +6,10 @@
 
 use crate::error::{AuthError, AuthResult, ErrorCode};
 use crate::keys::algorithms;
+use crate::keys::public_key::{Material, PublicKey};
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
-use jsonwebtoken::{Algorithm, DecodingKey};
+use jsonwebtoken::Algorithm;
 use serde_json::{Map, Value};
 
 /// A JWKS with more entries than this is truncated: real sets hold a handful.
@@ -19,7 +20,8 @@ const MIN_RSA_BITS: usize = 2048;
 pub struct VerificationKey {
     pub kid: Option<String>,
     pub algorithms: Vec<Algorithm>,
-    pub key: DecodingKey,
+    /// Prepared for `algorithms` when it came from a key set (`parse_key_set`).
+    pub key: PublicKey,
     /// SHA-256 of the key's type, public components, kid and algorithms: two
     /// fetches describe the same key exactly when their fingerprints agree.
     pub fingerprint: [u8; 32],
@@ -107,7 +109,11 @@ pub fn parse_key_set(document: &Map<String, Value>) -> AuthResult<KeySet> {
     }
     for (index, entry) in entries.iter().take(MAX_KEYS).enumerate() {
         match parse_key(entry) {
-            Ok(key) => set.keys.push(key),
+            Ok(mut key) => {
+                // Built once here, not on every signature check.
+                key.key.prepare(&key.algorithms);
+                set.keys.push(key);
+            }
             Err(why) => set.warnings.push(format!("key #{index} skipped: {why}")),
         }
     }
@@ -144,6 +150,7 @@ fn b64_len(value: &str, name: &str) -> Result<Vec<u8>, String> {
         .map_err(|_| format!("{name} is not base64url"))
 }
 
+/// One JWK, not yet prepared: a key checked once (a DPoP proof's) needs no preparation.
 pub(crate) fn parse_key(entry: &Value) -> Result<VerificationKey, String> {
     let Value::Object(jwk) = entry else {
         return Err("not a JSON object".into());
@@ -176,18 +183,15 @@ pub(crate) fn parse_key(entry: &Value) -> Result<VerificationKey, String> {
     let declared = str_member(jwk, "alg")?;
 
     let kty = required(jwk, "kty")?;
-    let (implied, key): (Vec<Algorithm>, DecodingKey) = match kty {
+    let (implied, components): (Vec<Algorithm>, Material) = match kty {
         "RSA" => {
-            let n = required(jwk, "n")?;
-            let e = required(jwk, "e")?;
-            let modulus = b64_len(n, "n")?;
-            b64_len(e, "e")?;
-            let bits = rsa_bits(&modulus);
+            let (n, e) = (required(jwk, "n")?, required(jwk, "e")?);
+            let (n, e) = (b64_len(n, "n")?, b64_len(e, "e")?);
+            let bits = rsa_bits(&n);
             if bits < MIN_RSA_BITS {
                 return Err(format!("RSA key of {bits} bits is below {MIN_RSA_BITS}"));
             }
-            let key = DecodingKey::from_rsa_components(n, e).map_err(|_| "invalid RSA key")?;
-            (rsa_algorithms(), key)
+            (rsa_algorithms(), Material::Rsa { n, e })
         }
         "EC" => {
             let alg = match required(jwk, "crv")? {
@@ -197,23 +201,26 @@ pub(crate) fn parse_key(entry: &Value) -> Result<VerificationKey, String> {
             };
             let size = if alg == Algorithm::ES256 { 32 } else { 48 };
             let (x, y) = (required(jwk, "x")?, required(jwk, "y")?);
-            if b64_len(x, "x")?.len() != size || b64_len(y, "y")?.len() != size {
+            let (x, y) = (b64_len(x, "x")?, b64_len(y, "y")?);
+            if x.len() != size || y.len() != size {
                 return Err("EC coordinates do not fit the curve".into());
             }
-            let key = DecodingKey::from_ec_components(x, y).map_err(|_| "invalid EC key")?;
-            (vec![alg], key)
+            let mut point = Vec::with_capacity(1 + 2 * size);
+            point.push(0x04);
+            point.extend_from_slice(&x);
+            point.extend_from_slice(&y);
+            (vec![alg], Material::Ec(point))
         }
         "OKP" => {
             match required(jwk, "crv")? {
                 "Ed25519" => {}
                 other => return Err(format!("unsupported curve {other:?}")),
             }
-            let x = required(jwk, "x")?;
-            if b64_len(x, "x")?.len() != 32 {
+            let x = b64_len(required(jwk, "x")?, "x")?;
+            if x.len() != 32 {
                 return Err("Ed25519 key is not 32 bytes".into());
             }
-            let key = DecodingKey::from_ed_components(x).map_err(|_| "invalid OKP key")?;
-            (vec![Algorithm::EdDSA], key)
+            (vec![Algorithm::EdDSA], Material::Ed25519(x))
         }
         "oct" => return Err("symmetric keys are never taken from a key set".into()),
         other => return Err(format!("unsupported kty {other:?}")),
@@ -241,7 +248,7 @@ pub(crate) fn parse_key(entry: &Value) -> Result<VerificationKey, String> {
     Ok(VerificationKey {
         kid,
         algorithms,
-        key,
+        key: PublicKey::new(components),
         fingerprint,
     })
 }

@@ -4,6 +4,7 @@
 //! bounded and unable to panic: the input comes straight from an HTTP header.
 
 use crate::error::{AuthError, AuthResult, ErrorCode};
+use crate::keys::public_key::PublicKey;
 use crate::tokens::strict_json::{self, JsonError, TOKEN_MAX_DEPTH};
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
@@ -36,21 +37,16 @@ pub struct ParsedToken {
     pub kid: Option<String>,
     /// `BASE64URL(header) || '.' || BASE64URL(payload)`: what the signature covers.
     pub signing_input: String,
-    /// The third segment, still base64url-encoded, as jsonwebtoken expects it.
-    pub signature: String,
+    /// The third segment, decoded.
+    pub signature: Vec<u8>,
 }
 
 impl ParsedToken {
     /// Whether the signature verifies with `key` under the token's own
-    /// algorithm, which parsing already took from the allow-list.
-    pub fn signature_verifies(&self, key: &jsonwebtoken::DecodingKey) -> bool {
-        jsonwebtoken::crypto::verify(
-            &self.signature,
-            self.signing_input.as_bytes(),
-            key,
-            self.alg,
-        )
-        .unwrap_or(false)
+    /// algorithm, which parsing already took from the allow-list; the caller
+    /// has checked that the key is bound to it (C14).
+    pub fn signature_verifies(&self, key: &PublicKey) -> bool {
+        key.verify(self.alg, self.signing_input.as_bytes(), &self.signature)
     }
 }
 
@@ -111,9 +107,9 @@ pub fn parse(token: &str, max_length: usize, allowed: &[Algorithm]) -> AuthResul
     if s.is_empty() {
         return Err(AuthError::malformed("token has no signature"));
     }
-    // The signature is decoded here too, only to reject non-canonical spellings
-    // before any crypto runs.
-    decode_segment(s, "token signature")?;
+    // Decoded before the payload, so a non-canonical spelling is refused
+    // before any further work.
+    let signature = decode_segment(s, "token signature")?;
     let (claims, claims_json) = decode_object(p, "token payload")?;
 
     Ok(ParsedToken {
@@ -124,7 +120,7 @@ pub fn parse(token: &str, max_length: usize, allowed: &[Algorithm]) -> AuthResul
         alg,
         kid,
         signing_input: token[..h.len() + 1 + p.len()].to_owned(),
-        signature: s.to_owned(),
+        signature,
     })
 }
 
@@ -211,7 +207,7 @@ mod tests {
         assert_eq!(parsed.alg, Algorithm::RS256);
         assert_eq!(parsed.kid.as_deref(), Some("k1"));
         assert_eq!(parsed.claims["sub"], "a");
-        assert_eq!(parsed.signature, "c2ln");
+        assert_eq!(parsed.signature, b"sig"); // "c2ln" decoded
         assert!(t.starts_with(&parsed.signing_input));
     }
 
