@@ -350,7 +350,7 @@ impl Authenticator {
                 }
             },
         };
-        let flow = selection.as_ref().map_or(&self.flow, |s| s.flow()).clone();
+        let flow = selection.as_ref().map_or(&self.flow, |s| s.flow());
         let bound = Bound {
             cnf_present: cnf,
             jkt: jkt.as_deref(),
@@ -376,11 +376,14 @@ impl Authenticator {
             &token,
             &scopes,
         );
-        let outcome = match &selection {
-            Some(selection) => selection.signal(outcome),
-            None => outcome,
-        };
-        self.answer(env, Started::Done(outcome, None), &flow, selection)
+        match selection {
+            None => self.answer(env, Started::Done(outcome, None), &self.flow, None),
+            Some(selection) => {
+                let outcome = selection.signal(outcome);
+                let flow = selection.flow().clone();
+                self.answer(env, Started::Done(outcome, None), &flow, Some(selection))
+            }
+        }
     }
 
     /// Asks JavaScript fleet stores' `isReady` (on this thread) before a

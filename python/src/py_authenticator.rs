@@ -246,7 +246,7 @@ impl Authenticator {
                     None => return Ok(self.unexpected(py)?.into_any()),
                 },
             };
-            let flow = selection.as_ref().map_or(&self.flow, |s| s.flow()).clone();
+            let flow = selection.as_ref().map_or(&self.flow, |s| s.flow());
             let outcome = py.detach(|| {
                 let bound = Binding {
                     cnf_present: cnf,
@@ -277,8 +277,14 @@ impl Authenticator {
                     &scopes,
                 )
             });
-            let outcome = signal(selection.as_ref(), outcome);
-            Self::answer(py, Started::Done(outcome, None), &flow, selection)
+            match selection {
+                None => Self::answer(py, Started::Done(outcome, None), &self.flow, None),
+                Some(selection) => {
+                    let outcome = selection.signal(outcome);
+                    let flow = selection.flow().clone();
+                    Self::answer(py, Started::Done(outcome, None), &flow, Some(selection))
+                }
+            }
         })
     }
 
