@@ -19,6 +19,7 @@ pub mod in_flight;
 pub mod introspection;
 pub mod issuers;
 pub mod keys;
+pub mod operations;
 pub mod options;
 pub mod panic_guard;
 pub(crate) mod spare_cpu;
