@@ -144,6 +144,9 @@ class Verify:
     def proof(self) -> str | None: ...
     @property
     def certificate(self) -> str | None: ...
+    # With `operations`: the selection to hand back to `finish(operation=...)`.
+    @property
+    def operation(self) -> str | None: ...
 
 @final
 class Accepted:
@@ -245,8 +248,9 @@ class MetadataResponder:
 class Authenticator:
     # options_json: {resourceMetadataUrl?, requiredScopes?, scopeHierarchy?:
     # [{scope, implies}], showErrorDetails?, maxTokenLength?, route:
-    # 'jwt' | 'auto' | 'introspection' | 'caller'}. `introspector` serves
-    # the 'introspection' and 'auto' routes.
+    # 'jwt' | 'auto' | 'introspection' | 'caller', operations?: {tools?,
+    # prompts?, resources?, methods?, discovery?, default?, signal?,
+    # maxBodyBytes?}}. `introspector` serves the 'introspection' and 'auto' routes.
     def __new__(
         cls,
         options_json: str,
@@ -281,7 +285,26 @@ class Authenticator:
         identity: tuple[str | None, list[str], float | None] | None = None,
         x5t: str | None = None,
         certificate: str | None = None,
+        operation: str | None = None,
     ) -> Accepted | Answer | Awaitable[Accepted | Answer]: ...
+    # `authenticate` for a route with `operations`: the core judges the
+    # JSON-RPC body too. body_state: 'json' (body holds the bytes), 'none',
+    # 'not-json', 'too-large', 'unreadable'. `None`: an anonymous pass.
+    def authenticate_operation(
+        self,
+        method: str,
+        url: str,
+        original_url: str | None,
+        headers: list[str],
+        timed: bool,
+        certificate: bytes | None,
+        body: bytes | None,
+        body_state: str,
+    ) -> str | Answer | Verify | Awaitable[str | Answer | None] | None: ...
+    # The tool's securitySchemes as JSON text; `None` without `operations`.
+    def security_schemes(self, tool: str) -> str | None: ...
+    # The body bound in bytes; `None` without `operations`.
+    def max_body_bytes(self) -> int | None: ...
     # kind: 'coded' (code, fault, reason, retry_after), 'missingScopes'
     # (missing), 'described' (code, message, cause_json), 'server' (code,
     # description); anything else is unexpected (500).
