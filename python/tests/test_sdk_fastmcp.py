@@ -200,3 +200,30 @@ def test_verify_token_directly_through_introspection(endpoint: AuthServer) -> No
     assert anyio.run(verify, "good-carol") is not None
     assert anyio.run(verify, "inactive") is None
     assert endpoint.tokens == ["good-carol", "inactive"], "the answer is cached"
+
+
+def test_the_per_tool_docs_example(issuer: AuthServer) -> None:
+    """docs/per-tool-authorization.md's FastMCP 4 block, run as written:
+    ``auth=None`` and the middleware with ``operations`` on the MCP app."""
+    from per_tool_kit import call, challenge_at, run_example, serve_asgi, tool
+    from sdkserver import free_port
+
+    resource = f"http://127.0.0.1:{free_port()}/mcp"
+    namespace = run_example(["python-fastmcp"], issuer, resource)
+    with serve_asgi(namespace["app"], lifespan="on") as served:
+        url = f"{served}/mcp"
+        listed = call(url, {"jsonrpc": "2.0", "id": 1, "method": "tools/list"})
+        assert listed.status_code == 200
+        metas = {t["name"]: t["_meta"] for t in listed.json()["result"]["tools"]}
+        assert metas["search"]["securitySchemes"] == [{"type": "noauth"}]
+        assert metas["whoami"]["securitySchemes"] == [{"type": "oauth2", "scopes": []}]
+        found = call(url, tool("search", query="milk"))
+        assert found.status_code == 200
+        assert found.json()["result"]["content"][0]["text"] == "results for milk (anonymous)"
+        refused = call(url, tool("whoami"))
+        assert refused.status_code == 401
+        bare = challenge_at(resource, "")
+        assert refused.headers["www-authenticate"] == bare.replace(', scope=""', "")
+        token = issuer.token(resource, subject="alice")
+        me = call(url, tool("whoami"), token)
+        assert me.status_code == 200 and me.json()["result"]["content"][0]["text"] == "alice"
