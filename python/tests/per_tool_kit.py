@@ -6,27 +6,20 @@ saw), and JSON-RPC requests over real HTTP."""
 from __future__ import annotations
 
 import json
-import os
-import re
-import threading
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
-from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 import httpx
-import uvicorn
 from authserver import AuthServer
-from sdkserver import free_port
+from per_tool_docs_kit import ALGS, serve_asgi
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
-from starlette.types import ASGIApp
 
 from mcp_auth_rs import MCPAuth
 from mcp_auth_rs.config import AuthServerType
@@ -37,7 +30,6 @@ from mcp_auth_rs.utils import fetch_server_config
 
 RESOURCE = "https://mcp.example.com/mcp"
 PRM = "https://mcp.example.com/.well-known/oauth-protected-resource/mcp"
-ALGS = "RS256 RS384 RS512 PS256 PS384 PS512 ES256 ES384 EdDSA"
 #: The route's own scope, which every protected operation needs too.
 ROUTE_SCOPES = ["mcp"]
 OPERATIONS: dict[str, Any] = {
@@ -50,29 +42,6 @@ OPERATIONS: dict[str, Any] = {
     "max_body_bytes": 2048,
 }
 HIERARCHY = {"todos:admin": ["todos:read", "todos:delete"]}
-
-
-@contextmanager
-def serve_asgi(app: ASGIApp, lifespan: Literal["auto", "on", "off"] = "off") -> Iterator[str]:
-    """``app`` under uvicorn on 127.0.0.1 (a free port, a thread of this
-    process); yields its base URL."""
-    port = free_port()
-    config = uvicorn.Config(
-        app, host="127.0.0.1", port=port, log_level="warning", lifespan=lifespan
-    )
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started:
-        if not thread.is_alive() or time.monotonic() > deadline:
-            raise RuntimeError("uvicorn did not start")
-        time.sleep(0.01)
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        thread.join(10)
 
 
 @dataclass
@@ -180,53 +149,3 @@ def challenge(scope: str) -> str:
 
 def rpc_error(code: int, message: str) -> dict[str, Any]:
     return {"jsonrpc": "2.0", "error": {"code": code, "message": message}, "id": None}
-
-
-# docs/per-tool-authorization.md's examples.
-DOC = Path(__file__).parents[2] / "docs" / "per-tool-authorization.md"
-HEADERS = {"Content-Type": "application/json", "Accept": "application/json, text/event-stream"}
-
-
-def example(name: str) -> str:
-    found = re.search(rf"<!-- example: {name} -->\n```python\n(.*?)```", DOC.read_text(), re.S)
-    assert found, name
-    return found.group(1)
-
-
-def run_example(names: list[str], issuer: AuthServer, resource: str) -> dict[str, Any]:
-    """Runs docs/per-tool-authorization.md's blocks ``names`` in one namespace,
-    with ``ISSUER`` and ``RESOURCE`` set; returns the namespace."""
-    namespace: dict[str, Any] = {}
-    saved = {name: os.environ.get(name) for name in ("ISSUER", "RESOURCE")}
-    os.environ.update(ISSUER=issuer.issuer, RESOURCE=resource)
-    try:
-        for name in names:
-            exec(compile(example(name), f"per-tool-authorization.md:{name}", "exec"), namespace)
-    finally:
-        for name, value in saved.items():
-            if value is None:
-                os.environ.pop(name, None)
-            else:
-                os.environ[name] = value
-    return namespace
-
-
-def call(url: str, message: dict[str, Any], token: str | None = None) -> httpx.Response:
-    headers = dict(HEADERS)
-    if token is not None:
-        headers["Authorization"] = f"Bearer {token}"
-    return httpx.post(url, content=json.dumps(message), headers=headers, timeout=10)
-
-
-def tool(name: str, rpc_id: int = 1, **arguments: Any) -> dict[str, Any]:
-    params = {"name": name, "arguments": arguments}
-    return {"jsonrpc": "2.0", "id": rpc_id, "method": "tools/call", "params": params}
-
-
-def challenge_at(resource: str, scope: str) -> str:
-    """The bare 401 challenge of ``resource`` naming ``scope``."""
-    prm = resource.replace("/mcp", "/.well-known/oauth-protected-resource/mcp")
-    return (
-        f'Bearer resource_metadata="{prm}", scope="{scope}", '
-        f'DPoP algs="{ALGS}", resource_metadata="{prm}", scope="{scope}"'
-    )

@@ -10,7 +10,7 @@ from collections.abc import Iterator
 
 import pytest
 from authserver import AuthServer
-from per_tool_kit import DOC, call, challenge_at, run_example, serve_asgi, tool
+from per_tool_docs_kit import DOC, call, challenge_at, run_example, serve_asgi, tool
 from sdkserver import mcp_major
 
 if mcp_major() != 1:

@@ -205,7 +205,7 @@ def test_verify_token_directly_through_introspection(endpoint: AuthServer) -> No
 def test_the_per_tool_docs_example(issuer: AuthServer) -> None:
     """docs/per-tool-authorization.md's FastMCP 4 block, run as written:
     ``auth=None`` and the middleware with ``operations`` on the MCP app."""
-    from per_tool_kit import call, challenge_at, run_example, serve_asgi, tool
+    from per_tool_docs_kit import call, challenge_at, run_example, serve_asgi, tool
     from sdkserver import free_port
 
     resource = f"http://127.0.0.1:{free_port()}/mcp"
