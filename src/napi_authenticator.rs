@@ -151,6 +151,7 @@ impl Authenticator {
                     format: h.format,
                 }),
             }),
+            operations: None,
         };
         let identity_checks = core_options.identity_checks();
         let (config, route) = core_options
