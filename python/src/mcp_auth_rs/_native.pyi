@@ -50,6 +50,7 @@ __all__ = [
 ]
 
 _Scheme = Literal["bearer", "dpop"]
+_BodyState = Literal["json", "none", "not-json", "too-large", "unreadable"]
 _ServerType = Literal["oidc", "oauth"]
 _Fault = Literal["token", "infrastructure", "server", "proof", "nonce"]
 
@@ -144,7 +145,7 @@ class Verify:
     def proof(self) -> str | None: ...
     @property
     def certificate(self) -> str | None: ...
-    # With `operations`: the selection to hand back to `finish(operation=...)`.
+    # The operation's selection (`authenticate_operation`), for `finish`/`refuse`.
     @property
     def operation(self) -> str | None: ...
 
@@ -248,9 +249,11 @@ class MetadataResponder:
 class Authenticator:
     # options_json: {resourceMetadataUrl?, requiredScopes?, scopeHierarchy?:
     # [{scope, implies}], showErrorDetails?, maxTokenLength?, route:
-    # 'jwt' | 'auto' | 'introspection' | 'caller', operations?: {tools?,
-    # prompts?, resources?, methods?, discovery?, default?, signal?,
-    # maxBodyBytes?}}. `introspector` serves the 'introspection' and 'auto' routes.
+    # 'jwt' | 'auto' | 'introspection' | 'caller', mtls?, operations?:
+    # {tools?, prompts?, resources?, methods?: {name: requirement},
+    # discovery?, default?: requirement, signal?: 'http' | 'tool-result',
+    # maxBodyBytes?}} with requirement 'public' | 'protected' | [scopes].
+    # `introspector` serves the 'introspection' and 'auto' routes.
     def __new__(
         cls,
         options_json: str,
@@ -272,6 +275,25 @@ class Authenticator:
         timed: bool,
         certificate: bytes | None = None,
     ) -> str | Answer | Verify | Awaitable[str | Answer]: ...
+    # `authenticate` on a route with `operations`: the body is judged first
+    # (400/413/415/500 answers), then the operation's requirement. `body`: the
+    # bytes read when `body_state` is 'json'. `None`: a public operation
+    # without credentials (pass, no identity).
+    def authenticate_operation(
+        self,
+        method: str,
+        url: str,
+        original_url: str | None,
+        headers: list[str],
+        timed: bool,
+        certificate: bytes | None,
+        body: bytes | None,
+        body_state: _BodyState,
+    ) -> str | Answer | Verify | Awaitable[str | Answer | None] | None: ...
+    # A tool descriptor's `securitySchemes` as JSON text; None without `operations`.
+    def security_schemes(self, tool: str) -> str | None: ...
+    # The body bound in bytes; None without `operations`.
+    def max_body_bytes(self) -> int | None: ...
     def finish(
         self,
         scheme: _Scheme,
@@ -287,24 +309,6 @@ class Authenticator:
         certificate: str | None = None,
         operation: str | None = None,
     ) -> Accepted | Answer | Awaitable[Accepted | Answer]: ...
-    # `authenticate` for a route with `operations`: the core judges the
-    # JSON-RPC body too. body_state: 'json' (body holds the bytes), 'none',
-    # 'not-json', 'too-large', 'unreadable'. `None`: an anonymous pass.
-    def authenticate_operation(
-        self,
-        method: str,
-        url: str,
-        original_url: str | None,
-        headers: list[str],
-        timed: bool,
-        certificate: bytes | None,
-        body: bytes | None,
-        body_state: str,
-    ) -> str | Answer | Verify | Awaitable[str | Answer | None] | None: ...
-    # The tool's securitySchemes as JSON text; `None` without `operations`.
-    def security_schemes(self, tool: str) -> str | None: ...
-    # The body bound in bytes; `None` without `operations`.
-    def max_body_bytes(self) -> int | None: ...
     # kind: 'coded' (code, fault, reason, retry_after), 'missingScopes'
     # (missing), 'described' (code, message, cause_json), 'server' (code,
     # description); anything else is unexpected (500).
@@ -321,6 +325,7 @@ class Authenticator:
         cause_json: str | None = None,
         description: str | None = None,
         used: _Scheme | None = None,
+        operation: str | None = None,
     ) -> Answer: ...
     # 403 insufficient_scope for scopes a tool demanded: `scope` names them,
     # `description` (sanitised) replaces the fixed text.
