@@ -24,6 +24,10 @@ from per_tool_kit import (
     tool_call,
 )
 
+from mcp_auth_rs.exceptions import (
+    MCPAuthTokenVerificationException,
+    MCPAuthTokenVerificationExceptionCode,
+)
 from mcp_auth_rs.middleware.asgi import Message
 
 NOT_JSON = "Unsupported Media Type: Content-Type must be application/json"
@@ -264,7 +268,7 @@ def test_the_tool_result_signal(issuer: AuthServer) -> None:
         assert post(result_mode, rpc("prompts/get", {"name": "p"})).status_code == 401
         # Still a refusal for the events.
         rejected = [e for e in result_mode.events if e["type"] == "rejected"]
-        assert rejected[0]["reason"] == "missing_auth_header"
+        assert rejected[0]["reason"] == "missing_authorization"
 
 
 def test_a_client_gone_mid_body_gets_nothing(served: Served) -> None:
@@ -295,3 +299,20 @@ def test_a_client_gone_mid_body_gets_nothing(served: Served) -> None:
     }
     anyio.run(served.bearer(app), scope, receive, record)
     assert sent == [] and called == []
+
+
+def test_a_custom_verifiers_refusal_takes_the_operations_signal(issuer: AuthServer) -> None:
+    def verify(token: str) -> Any:
+        raise MCPAuthTokenVerificationException(MCPAuthTokenVerificationExceptionCode.INVALID_TOKEN)
+
+    operations = {"tools": {"about": "public"}, "signal": "tool-result"}
+    with serve_gate(issuer, verify, operations=operations) as custom:
+        answered = post(custom, tool_call("delete-todo", "r1"), token="opaque")
+        assert answered.status_code == 200
+        result = answered.json()
+        assert result["id"] == "r1" and result["result"]["isError"] is True
+        [header] = result["result"]["_meta"]["mcp/www_authenticate"]
+        assert 'error="invalid_token"' in header
+        # Another method with that token: the same refusal, as HTTP.
+        assert post(custom, rpc("tools/list"), token="opaque").status_code == 401
+        assert custom.seen == []

@@ -11,7 +11,7 @@ from collections.abc import Iterator
 import pytest
 from authserver import AuthServer
 from per_tool_docs_kit import DOC, call, challenge_at, run_example, serve_asgi, tool
-from sdkserver import mcp_major
+from sdkserver import free_port, mcp_major
 
 if mcp_major() != 1:
     pytest.skip("the example is on mcp 1.x (target/py-venv)", allow_module_level=True)
@@ -19,6 +19,11 @@ if mcp_major() != 1:
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.routing import Mount
+
+
+@pytest.fixture()
+def resource() -> str:
+    return f"http://127.0.0.1:{free_port()}/mcp"
 
 
 @pytest.fixture()

@@ -15,6 +15,9 @@ from mcp_auth_rs.credential_kinds import hash_api_key
 from mcp_auth_rs.exceptions import AuthServerExceptionCode, MCPAuthAuthServerException
 
 
+KEY = "sk-" + "k3y" * 12
+
+
 def _auth(issuer: AuthServer) -> Any:
     return new_auth(issuer, ContextVar("setup", default=None), [])
 
@@ -103,15 +106,15 @@ def test_a_route_with_several_credential_kinds(issuer: AuthServer) -> None:
             "mode": "api_key",
             "name": "service",
             "prefix": "sk-",
-            "keys": [{"hash": hash_api_key("sk-123"), "subject": "svc", "scopes": ["mcp"]}],
+            "keys": [{"hash": hash_api_key(KEY), "subject": "svc", "scopes": ["mcp"]}],
         },
     ]
     with serve_gate(issuer, verifiers) as routed:
         assert post(routed, tool_call("about")).status_code == 200
         assert routed.seen[-1]["subject"] is None
         assert post(routed, tool_call("whoami")).status_code == 401
-        assert post(routed, tool_call("whoami"), token="sk-123").status_code == 200
+        assert post(routed, tool_call("whoami"), token=KEY).status_code == 200
         assert routed.seen[-1]["subject"] == "svc"
-        assert post(routed, tool_call("delete-todo"), token="sk-123").status_code == 403
+        assert post(routed, tool_call("delete-todo"), token=KEY).status_code == 403
         assert post(routed, tool_call("about"), token="sk-wrong").status_code == 401
         assert routed.bearer.security_schemes("about") == [{"type": "noauth"}]

@@ -267,8 +267,10 @@ class Gate:
         self, method: str, url: str, original_url: str | None, outcome: Verify
     ) -> AuthInfo | Answer:
         scheme = outcome.scheme
+        # Per-tool authorization: the refusal is the operation's (its signal applies).
+        operation = outcome.operation
         if self._verify is None:
-            return self._native.refuse("unexpected", used=scheme)
+            return self._native.refuse("unexpected", used=scheme, operation=operation)
         start = time.perf_counter()
         try:
             result = self._verify(outcome.token)
@@ -282,17 +284,18 @@ class Gate:
                 fault="infrastructure",
                 reason=_VERIFY_TIMEOUT_REASON,
                 used=scheme,
+                operation=operation,
             )
         except Exception as error:
             if self._events is not None:
                 self._verification((time.perf_counter() - start) * 1000, False)
             kind, details = self._refusal(error)
-            return self._native.refuse(kind, used=scheme, **details)
+            return self._native.refuse(kind, used=scheme, operation=operation, **details)
         if self._events is not None:
             # A custom verifier is timed here, as the Node wrapper times it.
             self._verification((time.perf_counter() - start) * 1000, True)
         if not isinstance(auth, AuthInfo) or not all(isinstance(s, str) for s in auth.scopes):
-            return self._native.refuse("unexpected", used=scheme)
+            return self._native.refuse("unexpected", used=scheme, operation=operation)
         claims = auth.claims or {}
         cnf = claims.get("cnf")
         jkt = cnf.get("jkt") if isinstance(cnf, dict) else None
@@ -308,7 +311,7 @@ class Gate:
             _identity(auth),
             x5t=_certificate_bound(cnf),
             certificate=outcome.certificate,
-            operation=outcome.operation,
+            operation=operation,
         )
         if inspect.isawaitable(finished):
             finished = await finished
