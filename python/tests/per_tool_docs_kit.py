@@ -29,10 +29,12 @@ HEADERS = {"Content-Type": "application/json", "Accept": "application/json, text
 
 
 @contextmanager
-def serve_asgi(app: ASGIApp, lifespan: Literal["auto", "on", "off"] = "off") -> Iterator[str]:
-    """``app`` under uvicorn on 127.0.0.1 (a free port, a thread of this
-    process); yields its base URL."""
-    port = free_port()
+def serve_asgi(
+    app: ASGIApp, lifespan: Literal["auto", "on", "off"] = "off", port: int | None = None
+) -> Iterator[str]:
+    """``app`` under uvicorn on 127.0.0.1 (``port``, default a free one; a
+    thread of this process); yields its base URL."""
+    port = port or free_port()
     config = uvicorn.Config(
         app, host="127.0.0.1", port=port, log_level="warning", lifespan=lifespan
     )

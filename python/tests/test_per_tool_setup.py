@@ -14,7 +14,6 @@ from per_tool_kit import OPERATIONS, RESOURCE, new_auth, post, serve_gate, tool_
 from mcp_auth_rs.credential_kinds import hash_api_key
 from mcp_auth_rs.exceptions import AuthServerExceptionCode, MCPAuthAuthServerException
 
-
 KEY = "sk-" + "k3y" * 12
 
 
