@@ -227,3 +227,26 @@ def test_the_per_tool_docs_example(issuer: AuthServer) -> None:
         token = issuer.token(resource, subject="alice")
         me = call(url, tool("whoami"), token)
         assert me.status_code == 200 and me.json()["result"]["content"][0]["text"] == "alice"
+
+
+def test_per_tool_oauth_end_to_end_with_the_2x_client() -> None:
+    """FastMCP 4 with ``auth=None`` behind the middleware: the anonymous
+    session, then OAuth on the protected call (oauth2x_kit.py)."""
+    from fastmcp import FastMCP
+    from oauth2x_kit import assert_per_tool_oauth, per_tool_oauth
+
+    def build(mcp_auth: Any, bearer: Any) -> Any:
+        mcp = FastMCP("per-tool-oauth")
+
+        @mcp.tool(name="about", meta=bearer.tool_meta("about"))
+        def about() -> str:
+            caller = mcp_auth.auth_info
+            return "anonymous" if caller is None else str(caller.subject)
+
+        @mcp.tool(name="create-todo", meta=bearer.tool_meta("create-todo"))
+        def create_todo(content: str) -> str:
+            return f"{mcp_auth.auth_info.subject}: {content}"
+
+        return mcp.http_app(path="/mcp", stateless_http=True, json_response=True)
+
+    assert_per_tool_oauth(per_tool_oauth(build))
