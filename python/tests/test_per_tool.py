@@ -316,3 +316,23 @@ def test_a_custom_verifiers_refusal_takes_the_operations_signal(issuer: AuthServ
         # Another method with that token: the same refusal, as HTTP.
         assert post(custom, rpc("tools/list"), token="opaque").status_code == 401
         assert custom.seen == []
+
+
+def test_a_declared_length_over_the_bound_is_refused_unread(served: Served) -> None:
+    """Straight ASGI: Content-Length over max_body_bytes (2048) is 413 before any receive()."""
+    sent: list[Message] = []
+
+    async def app(scope: Any, receive: Any, send: Any) -> None:
+        raise AssertionError("the app must not run")
+
+    async def receive() -> Message:
+        raise AssertionError("the body must not be read")
+
+    async def record(message: Message) -> None:
+        sent.append(message)
+
+    headers = [(b"content-type", b"application/json"), (b"content-length", b"2049")]
+    scope = {"type": "http", "method": "POST", "path": "/mcp", "headers": headers}
+    anyio.run(served.bearer(app), scope, receive, record)
+    assert sent[0]["status"] == 413
+    assert json.loads(sent[1]["body"]) == rpc_error(-32000, TOO_LARGE)
