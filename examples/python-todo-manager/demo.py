@@ -6,8 +6,10 @@ Python SDK behind mcp-auth-rs (server.py), then signs in with the official
 Python client's OAuth support (``mcp.client.auth.OAuthClientProvider``: 401,
 metadata, registration, PKCE, token) as "user" and as "admin", calls the tools,
 and steps up on a 403 ``insufficient_scope``: refused while the account policy
-says no, granted after it changes. Prints each step; exit status 0 when every
-check passed.
+says no, granted after it changes. The user's first session starts anonymous
+(per-tool authorization): it lists the tools and calls the public ``about``
+without signing in; its first protected call starts OAuth and is retried.
+Prints each step; exit status 0 when every check passed.
 """
 
 from __future__ import annotations
@@ -187,6 +189,26 @@ class Account:
             f"{what} → {response.status_code}" + (f"  {challenge}" if challenge else "")
         )
 
+    async def explore(self) -> tuple[dict[str, Any], Any, Any]:
+        """One session: list the tools and call ``about`` (anonymous), then
+        create a todo (a protected tool: signs in, then the call is retried).
+        Returns (each tool's ``_meta``, about's answer, the created todo)."""
+        web = httpx.AsyncClient(
+            auth=self.provider, timeout=30, event_hooks={"response": [self._observe]}
+        )
+        async with (
+            web,
+            streamable_http_client(self.mcp_url, http_client=web) as streams,
+            ClientSession(streams[0], streams[1]) as session,
+        ):
+            await session.initialize()
+            listed = await session.list_tools()
+            metas = {tool.name: tool.meta for tool in listed.tools}
+            about = await session.call_tool("about", {})
+            self.log(f"about (no token) → {about.structuredContent}")
+            created = await session.call_tool("create-todo", {"content": "Buy milk"})
+        return metas, about.structuredContent, created.structuredContent
+
     async def call(self, tool: str, arguments: dict[str, Any] | None = None) -> Any:
         """The tool's structured result, or ``("http", status)`` when the transport got one."""
         web = httpx.AsyncClient(
@@ -257,13 +279,34 @@ async def scenario(
     checks = Checks()
     expect = checks.expect
 
-    section("user signs in: 401 → metadata → registration → PKCE → token")
+    section("user, anonymous: list the tools, call the public one")
     user = Account("user", mcp_url, issuer)
-    milk = await user.call("create-todo", {"content": "Buy milk"})
-    first = user.exchanges[0]
+    metas, about, milk = await user.explore()
+    first = next(i for i, (_, status, _) in enumerate(user.exchanges) if status == 401)
+    anonymous = user.exchanges[:first]
     expect(
-        first[1] == 401 and "resource_metadata=" in (first[2]["challenge"] or ""),
-        "no token: 401 with a resource_metadata challenge",
+        metas.get("about") == {"securitySchemes": [{"type": "noauth"}]}
+        and all(
+            metas.get(name) == {"securitySchemes": [{"type": "oauth2", "scopes": []}]}
+            for name in ("create-todo", "get-todos", "delete-todo")
+        ),
+        "tools/list without a token; each descriptor has _meta.securitySchemes",
+    )
+    expect(
+        isinstance(about, dict)
+        and about.get("signedInAs") is None
+        # Everything the client sent before the first 401: no authorization server request.
+        and [w for w, _, _ in anonymous]
+        == ["MCP initialize", "MCP tools/list", "MCP tools/call about"],
+        "the public tool answers without a token, no authorization server traffic",
+    )
+
+    section("user's first protected call: 401 → metadata → registration → PKCE → token")
+    what, _, extra = user.exchanges[first]
+    expect(
+        what == "MCP tools/call create-todo"
+        and "resource_metadata=" in (extra["challenge"] or ""),
+        "create-todo without a token: 401 with a resource_metadata challenge",
     )
     expect(
         any(
@@ -282,7 +325,11 @@ async def scenario(
         "user token: scope create:todos, aud = the MCP server",
     )
     expect(
-        isinstance(milk, dict) and milk.get("ownerId") == "user", "user creates a todo"
+        isinstance(milk, dict)
+        and milk.get("ownerId") == "user"
+        and [s for w, s, _ in user.exchanges if w == "MCP tools/call create-todo"]
+        == [401, 200],
+        "the call is retried in the same session with the token: user creates a todo",
     )
 
     section("admin signs in")

@@ -9,6 +9,11 @@ own needs nothing more). A tool that needs a scope the token lacks calls
 that the response must start after the tool runs: stateless Streamable HTTP
 with JSON responses (``stateless_http=True, json_response=True``).
 
+Per-tool authorization: ``about`` is public (``operations``), so a client
+connects, lists the tools and calls it without signing in; OAuth starts only
+when it calls a protected tool. Every descriptor carries its
+``_meta.securitySchemes`` from the same declaration (``tool_meta``).
+
 Run on its own (an authorization server at ISSUER, e.g. ``npm run demo`` -- --serve's):
     ISSUER=http://127.0.0.1:3002 PORT=3001 python examples/python-todo-manager/server.py
 """
@@ -48,6 +53,10 @@ def create_app(issuer: str, resource: str) -> tuple[Starlette, TodoService]:
     )
     todos = TodoService()
     mcp = FastMCP("Todo Manager", stateless_http=True, json_response=True)
+    # Public: about. Every other tool (and anything not declared) needs a valid token.
+    bearer = mcp_auth.bearer_auth_middleware(
+        "jwt", resource=resource, operations={"tools": {"about": "public"}}
+    )
 
     def caller() -> tuple[str, list[str]]:
         auth = mcp_auth.auth_info
@@ -55,21 +64,31 @@ def create_app(issuer: str, resource: str) -> tuple[Starlette, TodoService]:
             raise ValueError("Invalid auth info")
         return auth.subject, list(auth.scopes)
 
-    @mcp.tool(name="create-todo")
+    @mcp.tool(name="about", meta=bearer.tool_meta("about"))
+    def about() -> dict[str, Any]:
+        """What this server is; callable without signing in."""
+        auth = mcp_auth.auth_info
+        return {
+            "name": "Todo Manager",
+            "tools": ["about", "create-todo", "get-todos", "delete-todo"],
+            "signedInAs": auth.subject if auth else None,
+        }
+
+    @mcp.tool(name="create-todo", meta=bearer.tool_meta("create-todo"))
     def create_todo(content: str) -> dict[str, Any]:
         """Create a new todo. Requires the 'create:todos' scope."""
         user_id, _ = caller()
         mcp_auth.require_scopes(["create:todos"])
         return todos.create_todo(content=content, owner_id=user_id)
 
-    @mcp.tool(name="get-todos")
+    @mcp.tool(name="get-todos", meta=bearer.tool_meta("get-todos"))
     def get_todos() -> dict[str, Any]:
         """List todos: every todo with 'read:todos', otherwise only your own."""
         user_id, scopes = caller()
         owner = None if "read:todos" in scopes else user_id
         return {"todos": todos.get_all_todos(owner)}
 
-    @mcp.tool(name="delete-todo")
+    @mcp.tool(name="delete-todo", meta=bearer.tool_meta("delete-todo"))
     def delete_todo(id: str) -> dict[str, Any]:
         """Delete a todo: your own, or anyone's with 'delete:todos' (asked for when missing)."""
         user_id, _ = caller()
@@ -88,7 +107,7 @@ def create_app(issuer: str, resource: str) -> tuple[Starlette, TodoService]:
         async with mcp.session_manager.run():
             yield
 
-    bearer_auth = Middleware(mcp_auth.bearer_auth_middleware("jwt", resource=resource))
+    bearer_auth = Middleware(bearer)
     app = Starlette(
         routes=[
             *mcp_auth.resource_metadata_router().routes,

@@ -2,7 +2,11 @@
 
 The demo drives the official client's OAuth flow, RBAC and the 403 step-up
 against the embedded authorization server (Node's oidc-provider, from
-`npm install`), so CI runs the whole flow through the test suite.
+`npm install`), so CI runs the whole flow through the test suite. Its first
+session is per-tool authorization end to end: anonymous initialize,
+tools/list (descriptors with `_meta.securitySchemes`) and a call of the
+public tool with no authorization-server traffic, then a protected call:
+401, OAuth, and the call retried in the same session.
 """
 
 from __future__ import annotations
@@ -32,7 +36,13 @@ def test_the_demo_passes_every_check() -> None:
     )
     assert done.returncode == 0, done.stdout + done.stderr
     lines = done.stdout.splitlines()
-    assert lines[-1].startswith("All 18 checks passed"), done.stdout
+    assert lines[-1].startswith("All 20 checks passed"), done.stdout
+    # Per-tool authorization: the public tool answered before any sign-in.
+    assert "tools/list without a token; each descriptor has _meta.securitySchemes" in done.stdout
+    anonymous = done.stdout.split("about (no token)", 1)
+    assert len(anonymous) == 2 and "'signedInAs': None" in anonymous[1].splitlines()[0]
+    assert "browser →" not in anonymous[0]
+    assert "create-todo without a token: 401 with a resource_metadata challenge" in done.stdout
     assert not any(line.lstrip().startswith("✘") for line in lines)
     # The step-up happened both ways: refused by the account policy, then granted.
     assert 'scope="delete:todos"' in done.stdout

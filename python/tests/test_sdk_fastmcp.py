@@ -200,3 +200,53 @@ def test_verify_token_directly_through_introspection(endpoint: AuthServer) -> No
     assert anyio.run(verify, "good-carol") is not None
     assert anyio.run(verify, "inactive") is None
     assert endpoint.tokens == ["good-carol", "inactive"], "the answer is cached"
+
+
+def test_the_per_tool_docs_example(issuer: AuthServer) -> None:
+    """docs/per-tool-authorization.md's FastMCP 4 block, run as written:
+    ``auth=None`` and the middleware with ``operations`` on the MCP app."""
+    from per_tool_docs_kit import call, challenge_at, run_example, serve_asgi, tool
+    from sdkserver import free_port
+
+    resource = f"http://127.0.0.1:{free_port()}/mcp"
+    namespace = run_example(["python-fastmcp"], issuer, resource)
+    with serve_asgi(namespace["app"], lifespan="on") as served:
+        url = f"{served}/mcp"
+        listed = call(url, {"jsonrpc": "2.0", "id": 1, "method": "tools/list"})
+        assert listed.status_code == 200
+        metas = {t["name"]: t["_meta"] for t in listed.json()["result"]["tools"]}
+        assert metas["search"]["securitySchemes"] == [{"type": "noauth"}]
+        assert metas["whoami"]["securitySchemes"] == [{"type": "oauth2", "scopes": []}]
+        found = call(url, tool("search", query="milk"))
+        assert found.status_code == 200
+        assert found.json()["result"]["content"][0]["text"] == "results for milk (anonymous)"
+        refused = call(url, tool("whoami"))
+        assert refused.status_code == 401
+        bare = challenge_at(resource, "")
+        assert refused.headers["www-authenticate"] == bare.replace(', scope=""', "")
+        token = issuer.token(resource, subject="alice")
+        me = call(url, tool("whoami"), token)
+        assert me.status_code == 200 and me.json()["result"]["content"][0]["text"] == "alice"
+
+
+def test_per_tool_oauth_end_to_end_with_the_2x_client() -> None:
+    """FastMCP 4 with ``auth=None`` behind the middleware: the anonymous
+    session, then OAuth on the protected call (oauth2x_kit.py)."""
+    from fastmcp import FastMCP
+    from oauth2x_kit import assert_per_tool_oauth, per_tool_oauth
+
+    def build(mcp_auth: Any, bearer: Any) -> Any:
+        mcp = FastMCP("per-tool-oauth")
+
+        @mcp.tool(name="about", meta=bearer.tool_meta("about"))
+        def about() -> str:
+            caller = mcp_auth.auth_info
+            return "anonymous" if caller is None else str(caller.subject)
+
+        @mcp.tool(name="create-todo", meta=bearer.tool_meta("create-todo"))
+        def create_todo(content: str) -> str:
+            return f"{mcp_auth.auth_info.subject}: {content}"
+
+        return mcp.http_app(path="/mcp", stateless_http=True, json_response=True)
+
+    assert_per_tool_oauth(per_tool_oauth(build))

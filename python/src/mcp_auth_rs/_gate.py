@@ -49,6 +49,19 @@ class _TimedOut(Exception):
 
 
 @dataclass(frozen=True)
+class RequestBody:
+    """What the middleware read of a request for the core to judge (``operations``).
+
+    ``state``: ``'json'`` (``data`` holds the bytes), ``'none'`` (not a POST),
+    ``'not-json'`` (a POST whose Content-Type is not ``application/json``),
+    ``'too-large'`` (over ``max_body_bytes``, by Content-Length or by the bytes
+    read) or ``'unreadable'``."""
+
+    state: Literal["json", "none", "not-json", "too-large", "unreadable"]
+    data: bytes | None = None
+
+
+@dataclass(frozen=True)
 class Reply:
     """A response to send instead of calling the app: status, headers, body."""
 
@@ -93,6 +106,13 @@ class Gate:
         header = (mtls or {}).get("proxy_header")
         name = header.get("name") if isinstance(header, dict) else None
         self.proxy_header = name.lower().encode("latin-1") if isinstance(name, str) else None
+        #: Per-tool authorization (``operations``): the longest body the
+        #: middleware reads; ``None`` without it (no body is read then).
+        self.max_body_bytes: int | None = native.max_body_bytes()
+
+    def security_schemes(self, tool: str) -> str | None:
+        """The tool's ``securitySchemes`` as JSON text (``None`` without ``operations``)."""
+        return self._native.security_schemes(tool)
 
     async def decide(
         self,
@@ -104,12 +124,41 @@ class Gate:
     ) -> AuthInfo | Reply:
         """Never raises: a bug or a hostile value becomes a 500, never a pass.
         ``certificate``: the DER client certificate of the TLS connection (mTLS)."""
+        decided = await self._judge(method, url, original_url, headers, certificate, None)
+        # Only an operation (a body) can be anonymous.
+        return _INTERNAL_ERROR if decided is None else decided
+
+    async def decide_operation(
+        self,
+        method: str,
+        url: str,
+        original_url: str | None,
+        headers: list[str],
+        certificate: bytes | None,
+        body: RequestBody,
+    ) -> AuthInfo | Reply | None:
+        """``decide`` for a route with ``operations``: the core judges the
+        JSON-RPC ``body`` too; ``None`` is an anonymous pass (a public
+        operation, no credentials), which emits no event."""
+        return await self._judge(method, url, original_url, headers, certificate, body)
+
+    async def _judge(
+        self,
+        method: str,
+        url: str,
+        original_url: str | None,
+        headers: list[str],
+        certificate: bytes | None,
+        body: RequestBody | None,
+    ) -> AuthInfo | Reply | None:
         try:
-            decided = await self._decide(method, url, original_url, headers, certificate)
+            decided = await self._decide(method, url, original_url, headers, certificate, body)
         except Exception:
             if self._events:
                 self._rejected(500, "server_error", "internal_error")
             return _INTERNAL_ERROR
+        if decided is None:
+            return None
         if isinstance(decided, Answer):
             if self._events:
                 self._rejected(decided.status, decided.error, decided.reason)
@@ -134,12 +183,23 @@ class Gate:
         original_url: str | None,
         headers: list[str],
         certificate: bytes | None,
-    ) -> AuthInfo | Answer:
+        body: RequestBody | None = None,
+    ) -> AuthInfo | Answer | None:
         # With listeners, the core also times its verifier (`verification` events).
         timed = self._events is not None
-        outcome = self._native.authenticate(method, url, original_url, headers, timed, certificate)
+        outcome: str | Answer | Verify | Awaitable[str | Answer | None] | None
+        if body is None:
+            outcome = self._native.authenticate(
+                method, url, original_url, headers, timed, certificate
+            )
+        else:
+            outcome = self._native.authenticate_operation(
+                method, url, original_url, headers, timed, certificate, body.data, body.state
+            )
         if inspect.isawaitable(outcome):
             outcome = await outcome
+        if outcome is None:
+            return None  # anonymous: a public operation without credentials
         if isinstance(outcome, str):
             return self._accepted(headers, outcome)
         if isinstance(outcome, Answer):
@@ -207,8 +267,10 @@ class Gate:
         self, method: str, url: str, original_url: str | None, outcome: Verify
     ) -> AuthInfo | Answer:
         scheme = outcome.scheme
+        # Per-tool authorization: the refusal is the operation's (its signal applies).
+        operation = outcome.operation
         if self._verify is None:
-            return self._native.refuse("unexpected", used=scheme)
+            return self._native.refuse("unexpected", used=scheme, operation=operation)
         start = time.perf_counter()
         try:
             result = self._verify(outcome.token)
@@ -222,17 +284,18 @@ class Gate:
                 fault="infrastructure",
                 reason=_VERIFY_TIMEOUT_REASON,
                 used=scheme,
+                operation=operation,
             )
         except Exception as error:
             if self._events is not None:
                 self._verification((time.perf_counter() - start) * 1000, False)
             kind, details = self._refusal(error)
-            return self._native.refuse(kind, used=scheme, **details)
+            return self._native.refuse(kind, used=scheme, operation=operation, **details)
         if self._events is not None:
             # A custom verifier is timed here, as the Node wrapper times it.
             self._verification((time.perf_counter() - start) * 1000, True)
         if not isinstance(auth, AuthInfo) or not all(isinstance(s, str) for s in auth.scopes):
-            return self._native.refuse("unexpected", used=scheme)
+            return self._native.refuse("unexpected", used=scheme, operation=operation)
         claims = auth.claims or {}
         cnf = claims.get("cnf")
         jkt = cnf.get("jkt") if isinstance(cnf, dict) else None
@@ -248,6 +311,7 @@ class Gate:
             _identity(auth),
             x5t=_certificate_bound(cnf),
             certificate=outcome.certificate,
+            operation=operation,
         )
         if inspect.isawaitable(finished):
             finished = await finished
@@ -303,12 +367,14 @@ def new_authenticator(
     hierarchy: HierarchyEntries | None = None,
     caller_checks: dict[str, Any] | None = None,
     mtls: MtlsOptions | None = None,
+    operations: dict[str, object] | None = None,
 ) -> _native.Authenticator:
     """The native decision for one gate; the core checks every option.
 
     ``caller_checks`` (``issuers``, ``audiences``): what a custom verifier's
     identity must name, checked by the core after the verifier. ``mtls``: the
-    resource's RFC 8705 option as configured (the core judges it)."""
+    resource's RFC 8705 option as configured (the core judges it).
+    ``operations``: per-tool authorization in the core's spelling."""
     options: dict[str, Any] = {
         "requiredScopes": required_scopes,
         "showErrorDetails": show_error_details,
@@ -323,6 +389,12 @@ def new_authenticator(
         options["callerChecks"] = caller_checks
     if mtls is not None:
         options["mtls"] = native_options(mtls)
+    if operations is not None:
+        try:
+            json.dumps(operations, allow_nan=False)
+        except (TypeError, ValueError):
+            raise invalid_config("`operations` holds a value that is not JSON.") from None
+        options["operations"] = operations
     try:
         return _native.Authenticator(json.dumps(options), verifier, dpop, introspector)
     except _native.NativeAuthError as error:

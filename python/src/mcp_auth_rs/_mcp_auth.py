@@ -16,12 +16,14 @@ from typing import TYPE_CHECKING, Any, Literal
 from starlette.routing import Route, Router
 
 from mcp_auth_rs import _native
+from mcp_auth_rs._convert import operations_options
 from mcp_auth_rs._dpop import resolve_dpop
 from mcp_auth_rs._gate import Gate, Verify_, bearer_limits, new_authenticator
 from mcp_auth_rs._metadata import MetadataDocument, metadata_router
 from mcp_auth_rs._scopes import HierarchyEntries, compile_scope_hierarchy
-from mcp_auth_rs._setup import Legacy, Resource, Resources, camel_case, invalid_config, resolve
+from mcp_auth_rs._setup import Legacy, Resource, Resources, invalid_config, resolve
 from mcp_auth_rs._step_up import require_scopes
+from mcp_auth_rs._verifier_cache import VerifierCache
 from mcp_auth_rs.bearer_options import (
     CacheOptions,
     ClaimOptions,
@@ -43,7 +45,7 @@ from mcp_auth_rs.token_exchange import (
     exchange,
     new_token_exchanger,
 )
-from mcp_auth_rs.types import AuthInfo, ResourceServerConfig
+from mcp_auth_rs.types import AuthInfo, Operations, ResourceServerConfig
 
 if TYPE_CHECKING:
     from mcp_auth_rs.fastmcp import FastMCPAuthProvider
@@ -120,7 +122,7 @@ class MCPAuth:
         )
         # Verifiers with the same trust settings share one key-set cache; their
         # key-set events go to every middleware using them.
-        self._verifiers: dict[str, tuple[_native.Verifier, Emitter]] = {}
+        self._verifiers = VerifierCache()
 
     @property
     def auth_info(self) -> AuthInfo | None:
@@ -211,6 +213,7 @@ class MCPAuth:
         max_token_length: int | None = None,
         verify_timeout: float | None = None,
         strip_authorization_header: bool = False,
+        operations: Operations | None = None,
     ) -> type[BearerAuthMiddleware]:
         """A pure ASGI middleware class admitting only acceptable tokens.
 
@@ -238,6 +241,12 @@ class MCPAuth:
         ``strip_authorization_header=True`` removes ``Authorization`` from the
         ASGI scope the app receives once the token is accepted, so handlers
         cannot forward it.
+
+        ``operations`` (``Operations``) declares per-tool authorization: which
+        MCP operations are public and the scopes each protected one needs;
+        the middleware then reads the JSON-RPC body (bounded, replayed to the
+        app) and the class gets ``tool_meta(name)`` and
+        ``security_schemes(name)`` (docs/per-tool-authorization.md).
         """
         gate = self._gate(
             mode_or_verify,
@@ -253,6 +262,7 @@ class MCPAuth:
             scope_hierarchy=scope_hierarchy,
             on_auth_event=on_auth_event,
             limits=_Limits(remote_jwk_set, cache, max_token_length, verify_timeout),
+            operations=None if operations is None else operations_options(operations),
         )
         if not isinstance(strip_authorization_header, bool):
             raise invalid_config("`strip_authorization_header` must be True or False.")
@@ -273,6 +283,7 @@ class MCPAuth:
         resource: str | None,
         on_auth_event: AuthEventListener | None,
         limits: _Limits | None,
+        operations: dict[str, object] | None,
     ) -> Gate:
         target = self._target(resource)
         servers = list(target.authorization_servers) if target else self._legacy_servers()
@@ -293,7 +304,7 @@ class MCPAuth:
                 issuers=issuers,
                 bound_key=verify != "jwt",
             )
-            return self._gate_from(checks, scopes, show_error_details)
+            return self._gate_from(checks, scopes, show_error_details, operations)
 
         return credential_gate(verifiers, [s.metadata.issuer for s in servers], member)
 
@@ -312,6 +323,7 @@ class MCPAuth:
         cache: CacheOptions | None = None,
         max_token_length: int | None = None,
         verify_timeout: float | None = None,
+        operations: Operations | None = None,
     ) -> McpTokenVerifier:
         """A ``TokenVerifier`` for the official ``mcp`` SDK (1.x ``FastMCP``, 2.x ``MCPServer``).
 
@@ -322,8 +334,10 @@ class MCPAuth:
         then answers the HTTP side itself (see ``docs/sdk.md`` for what that
         loses). ``mcp`` is imported on first use only. ``remote_jwk_set``,
         ``cache``, ``max_token_length`` and ``verify_timeout`` are
-        ``bearer_auth_middleware``'s.
+        ``bearer_auth_middleware``'s. ``operations`` is refused (see
+        ``_refuse_operations``).
         """
+        _refuse_operations(operations, "token_verifier")
         from mcp_auth_rs.sdk import McpTokenVerifier
 
         checks = self._checks(
@@ -356,6 +370,7 @@ class MCPAuth:
         cache: CacheOptions | None = None,
         max_token_length: int | None = None,
         verify_timeout: float | None = None,
+        operations: Operations | None = None,
     ) -> FastMCPAuthProvider:
         """An auth provider for FastMCP 4: ``FastMCP(..., auth=mcp_auth.fastmcp_auth(R))``.
 
@@ -364,7 +379,9 @@ class MCPAuth:
         document, and tools see the caller through ``get_access_token()``.
         ``mode_or_verify``, ``introspection`` and the other options are
         ``bearer_auth_middleware``'s. Needs ``fastmcp`` (imported here, not before).
+        ``operations`` is refused (see ``_refuse_operations``).
         """
+        _refuse_operations(operations, "fastmcp_auth")
         from mcp_auth_rs.fastmcp import new_provider
 
         target = self._target(resource)
@@ -402,10 +419,11 @@ class MCPAuth:
         scope_hierarchy: dict[str, list[str]] | None = None,
         on_auth_event: AuthEventListener | None = None,
         limits: _Limits | None = None,
+        operations: dict[str, object] | None = None,
     ) -> Gate:
         if isinstance(mode_or_verify, list):
             route = (audience, required_scopes, show_error_details, leeway, resource)
-            return self._credential_route(mode_or_verify, *route, on_auth_event, limits)
+            return self._credential_route(mode_or_verify, *route, on_auth_event, limits, operations)
         checks = self._checks(
             mode_or_verify,
             audience,
@@ -419,7 +437,7 @@ class MCPAuth:
             on_auth_event=on_auth_event,
             limits=limits,
         )
-        return self._gate_from(checks, required_scopes, show_error_details)
+        return self._gate_from(checks, required_scopes, show_error_details, operations)
 
     def _checks(
         self,
@@ -468,7 +486,7 @@ class MCPAuth:
         claim_rules = claim_options(claims)
         verifier = None
         if mode_or_verify in ("jwt", "auto"):
-            verifier = self._verifier(
+            verifier = self._verifiers.verifier(
                 servers, audiences, checks, {**claim_rules, **key_sets}, max_token_length, listeners
             )
         introspector = None
@@ -518,7 +536,11 @@ class MCPAuth:
         )
 
     def _gate_from(
-        self, checks: _Checks, required_scopes: list[str] | None, show_error_details: bool
+        self,
+        checks: _Checks,
+        required_scopes: list[str] | None,
+        show_error_details: bool,
+        operations: dict[str, object] | None = None,
     ) -> Gate:
         target = checks.target
         native = new_authenticator(
@@ -533,6 +555,7 @@ class MCPAuth:
             hierarchy=checks.hierarchy,
             caller_checks=self._caller_checks(checks),
             mtls=target.mtls if target is not None else None,
+            operations=operations,
         )
         return Gate(
             native,
@@ -575,60 +598,18 @@ class MCPAuth:
         assert isinstance(self._resolved, Legacy)
         return [self._resolved.server]
 
-    def _verifier(
-        self,
-        servers: list[AuthServerConfig],
-        audiences: list[str] | None,
-        checks: dict[str, Any],
-        members: dict[str, Any],
-        max_token_length: int,
-        listeners: list[AuthEventListener | None],
-    ) -> _native.Verifier:
-        issuers = []
-        for server in servers:
-            metadata = server.metadata
-            if not metadata.jwks_uri:
-                from mcp_auth_rs.exceptions import (
-                    AuthServerExceptionCode,
-                    MCPAuthAuthServerException,
-                )
 
-                raise MCPAuthAuthServerException(
-                    AuthServerExceptionCode.MISSING_JWKS_URI,
-                    cause={
-                        "error_description": f"The metadata of {metadata.issuer} has no jwks_uri."
-                    },
-                )
-            issuers.append(
-                {"issuer": metadata.issuer, "jwksUri": metadata.jwks_uri, "type": server.type.value}
-            )
-        options: dict[str, Any] = {"issuers": issuers, "maxTokenLength": max_token_length}
-        if audiences is None:
-            options["allowAnyAudience"] = True
-        else:
-            options["audiences"] = audiences
-        if checks:
-            # The core judges names, types and ranges; only the spelling changes here.
-            options["jwtVerify"] = {camel_case(name): value for name, value in checks.items()}
-        # Claim rules, key-set and cache options: checked by the core.
-        options.update(members)
-        try:
-            text = json.dumps(options)
-        except (TypeError, ValueError):
-            raise invalid_config("An option has a value of the wrong type.") from None
-        shared = self._verifiers.get(text)
-        if shared is None:
-            jwks_events = Emitter()
-            try:
-                verifier = _native.Verifier(text, jwks_events.emit)
-            except _native.NativeAuthError as error:
-                raise invalid_config(error.reason) from None
-            shared = (verifier, jwks_events)
-            self._verifiers[text] = shared
-        # Added once each, however many middlewares share the verifier.
-        for listener in listeners:
-            shared[1].add(listener)
-        return shared[0]
+def _refuse_operations(operations: object, mode: str) -> None:
+    """The SDKs' own auth (mcp's ``RequireAuthMiddleware``, FastMCP's) answers 401
+    to any request without a token before a verifier runs, so a public
+    operation could never pass there: per-tool authorization is the ASGI
+    middleware's."""
+    if operations is not None:
+        raise invalid_config(
+            f"`operations` is not supported by `{mode}`: the SDK's auth refuses every "
+            "request without a token. Build the server without SDK auth (auth=None) "
+            "and mount bearer_auth_middleware(..., operations=...) in front of it."
+        )
 
 
 def _servers(resolved: Resources | Legacy) -> list[AuthServerConfig]:

@@ -19,7 +19,7 @@ from typing import Any, Literal, TypedDict, cast
 
 from mcp_auth_rs import _native
 from mcp_auth_rs._convert import invalid_config
-from mcp_auth_rs._gate import Gate, Reply, Scheme
+from mcp_auth_rs._gate import Gate, Reply, RequestBody, Scheme
 from mcp_auth_rs.bearer_options import ClaimOptions, JwtVerifyOptions
 from mcp_auth_rs.types import AuthInfo
 
@@ -218,6 +218,8 @@ class RoutedGate(Gate):
         first = members[0][1]
         self.mtls, self.reads_connection = first.mtls, first.reads_connection
         self.proxy_header = first.proxy_header
+        # Every member has the route's ``operations``: one body bound.
+        self.max_body_bytes = first.max_body_bytes
 
     async def decide(
         self,
@@ -227,14 +229,36 @@ class RoutedGate(Gate):
         headers: list[str],
         certificate: bytes | None = None,
     ) -> AuthInfo | Reply:
-        values = [
-            headers[i + 1] for i in range(0, len(headers) - 1, 2) if headers[i] == "authorization"
-        ]
-        name, gate = self._members[self._router.route(values)]
+        name, gate = self._member(headers)
         decided = await gate.decide(method, url, original_url, headers, certificate)
         if isinstance(decided, AuthInfo):
             return decided.model_copy(update={"verifier": name})
         return decided
+
+    async def decide_operation(
+        self,
+        method: str,
+        url: str,
+        original_url: str | None,
+        headers: list[str],
+        certificate: bytes | None,
+        body: RequestBody,
+    ) -> AuthInfo | Reply | None:
+        name, gate = self._member(headers)
+        decided = await gate.decide_operation(method, url, original_url, headers, certificate, body)
+        if isinstance(decided, AuthInfo):
+            return decided.model_copy(update={"verifier": name})
+        return decided
+
+    def _member(self, headers: list[str]) -> tuple[str, Gate]:
+        values = [
+            headers[i + 1] for i in range(0, len(headers) - 1, 2) if headers[i] == "authorization"
+        ]
+        return self._members[self._router.route(values)]
+
+    def security_schemes(self, tool: str) -> str | None:
+        # The first verifier's route scopes: members may differ only in their own.
+        return self._members[0][1].security_schemes(tool)
 
     def insufficient_scope(
         self, missing: list[str], used: Scheme | None, description: str | None = None

@@ -8,9 +8,10 @@ additive: ``AuthInfo`` has four optional fields after mcpauth's seven, and a
 from __future__ import annotations
 
 from collections.abc import Awaitable
-from typing import Annotated, Any, Protocol
+from typing import Annotated, Any, Literal, Protocol
 
 from pydantic import BaseModel, ConfigDict, SkipValidation, StringConstraints
+from typing_extensions import TypedDict
 
 from mcp_auth_rs.config import AuthServerConfig, ProtectedResourceMetadataBase
 from mcp_auth_rs.dpop import DpopSetting
@@ -20,7 +21,9 @@ __all__ = [
     "AuthInfo",
     "JwtPayload",
     "NonEmptyString",
+    "Operations",
     "Record",
+    "Requirement",
     "ResourceServerConfig",
     "ResourceServerMetadata",
     "VerifyAccessTokenFunction",
@@ -167,3 +170,42 @@ class JwtPayload(BaseModel):
 
     exp: int | None = None
     """``exp``: expiry, in seconds since the epoch."""
+
+
+#: What one MCP operation needs: ``"public"`` (no token; a token that is sent
+#: is still verified and sets the identity, no scope is checked),
+#: ``"protected"`` (a valid token with the route's ``required_scopes``) or a
+#: list of scopes (a valid token with the route's scopes and these).
+Requirement = Literal["public", "protected"] | list[str]
+
+
+class Operations(TypedDict, total=False):
+    """Added: per-tool authorization, ``bearer_auth_middleware(..., operations=...)``
+    (the Node package's ``operations``; docs/per-tool-authorization.md).
+
+    The middleware reads the JSON-RPC request (a batch: every item must pass)
+    and the core judges it. Keys as written here (snake_case); the core checks
+    every value at setup (names, scope grammar, ranges, unknown keys).
+    """
+
+    #: ``tools/call`` by the tool's name.
+    tools: dict[str, Requirement]
+    #: ``prompts/get`` by the prompt's name.
+    prompts: dict[str, Requirement]
+    #: ``resources/read|subscribe|unsubscribe`` by URI: an exact key, or a key
+    #: ending in ``*`` (a prefix; the longest wins, an exact key first).
+    resources: dict[str, Requirement]
+    #: Any JSON-RPC method; overrides every other rule for that method.
+    methods: dict[str, Requirement]
+    #: ``initialize``, ``tools/list`` and the other discovery/session methods,
+    #: and every GET/DELETE (they follow ``initialize``); default ``"public"``.
+    discovery: Requirement
+    #: Anything not listed; default ``"protected"``.
+    default: Requirement
+    #: ``"http"`` (the default: 401/403 with ``WWW-Authenticate``) or
+    #: ``"tool-result"`` (a refused single ``tools/call`` gets a JSON-RPC
+    #: result with ``isError`` and ``_meta["mcp/www_authenticate"]``, SEP-1489).
+    signal: Literal["http", "tool-result"]
+    #: The longest request body read, in bytes (default 4194304 = 4 MiB, the
+    #: SDKs' limit; an integer from 1024 to 67108864); longer is 413.
+    max_body_bytes: int

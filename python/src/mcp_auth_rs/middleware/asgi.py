@@ -4,19 +4,25 @@ It hands each HTTP request's method, path and credential headers to the
 decision (``_gate.Gate``) and either sends the decision's exact response or
 calls the app with the caller's ``AuthInfo`` in the context variable. Other
 scopes (``lifespan``, ``websocket``) pass through untouched. A tool's scope
-demand (``_step_up``) replaces the app's response with the core's 403.
+demand (``_step_up``) replaces the app's response with the core's 403. With
+``operations`` (per-tool authorization) the body is read first (``_body``)
+and the core judges the JSON-RPC request too; a public operation without
+credentials reaches the app with no identity.
 """
 
 from __future__ import annotations
 
+import json
 import ssl
 from collections.abc import Awaitable, Callable, MutableMapping
 from contextvars import ContextVar
 from typing import Any, ClassVar
 
 from mcp_auth_rs import _native
+from mcp_auth_rs._convert import invalid_config
 from mcp_auth_rs._gate import Gate, Reply, Scheme
 from mcp_auth_rs._step_up import Demand, current_demand
+from mcp_auth_rs.middleware._body import read_body
 from mcp_auth_rs.types import AuthInfo
 
 Scope = MutableMapping[str, Any]
@@ -44,6 +50,24 @@ class BearerAuthMiddleware:
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
 
+    @classmethod
+    def security_schemes(cls, tool: str) -> list[dict[str, Any]]:
+        """The tool's ``securitySchemes`` from ``operations`` (OpenAI Apps SDK):
+        ``[{"type": "noauth"}]`` for a public tool, ``[{"type": "oauth2",
+        "scopes": [...]}]`` (the route's scopes and the tool's) otherwise; an
+        undeclared tool gets ``default``'s."""
+        text = cls.gate.security_schemes(tool)
+        if text is None:
+            raise invalid_config("`security_schemes` needs bearer_auth_middleware(operations=...).")
+        schemes: list[dict[str, Any]] = json.loads(text)
+        return schemes
+
+    @classmethod
+    def tool_meta(cls, tool: str) -> dict[str, Any]:
+        """The tool descriptor's ``_meta`` members: ``{"securitySchemes": [...]}``,
+        e.g. ``@mcp.tool(meta=BearerAuth.tool_meta("search"))``."""
+        return {"securitySchemes": cls.security_schemes(tool)}
+
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
@@ -57,10 +81,24 @@ class BearerAuthMiddleware:
             return
         url, original_url = request_target(scope)
         gate = self.gate
+        certificate = None
         if gate.mtls:
             certificate = tls_certificate(scope) if gate.reads_connection else None
             if gate.proxy_header is not None:
                 headers += proxy_headers(scope["headers"], gate.proxy_header)
+        if gate.max_body_bytes is not None:
+            read = await read_body(method, scope["headers"], receive, gate.max_body_bytes)
+            if read is None:
+                return  # the client went away mid-body: nobody to answer
+            body, receive = read
+            judged = await gate.decide_operation(
+                method, url, original_url, headers, certificate, body
+            )
+            if judged is None:
+                await self._anonymous(scope, receive, send)
+                return
+            decided = judged
+        elif gate.mtls:
             decided = await gate.decide(method, url, original_url, headers, certificate)
         else:
             decided = await gate.decide(method, url, original_url, headers)
@@ -81,6 +119,15 @@ class BearerAuthMiddleware:
             await self.app(scope, receive, self._step_up(send, sending, demand, headers, method))
         finally:
             current_demand.reset(demanded)
+            self.context_var.reset(token)
+
+    async def _anonymous(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """A public operation without credentials: the app sees no identity
+        (the context variable is ``None``; ``scope["state"]`` gets no ``auth_info``)."""
+        token = self.context_var.set(None)
+        try:
+            await self.app(scope, receive, expose_challenge(send))
+        finally:
             self.context_var.reset(token)
 
     def _step_up(
