@@ -110,7 +110,7 @@ impl Assertions {
                 })
             })
             .transpose()?;
-        let (alg, key) = key.load(alg)?;
+        let (alg, key) = key.load(alg, prefix)?;
         Ok(Self {
             client_id,
             key_id,

@@ -13,7 +13,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 use std::fmt;
 
-/// `introspection.privateKey`: PEM text or a JWK object.
+/// `privateKey` (of `introspection` or `tokenExchange`): PEM text or a JWK object.
 #[derive(Clone, Deserialize, Serialize)]
 #[serde(untagged)]
 pub enum PrivateKey {
@@ -53,21 +53,26 @@ enum Material {
     },
 }
 
-pub(crate) fn key_error() -> AuthError {
-    AuthError::config(
-        "`introspection.privateKey` must be an unencrypted private key of RSA (2048 bits or more), P-256, P-384 or Ed25519 that fits `signingAlgorithm`: PEM (PKCS#8, PKCS#1 or SEC1) or a private JWK",
-    )
+/// `prefix`: the option the key came in (`introspection`, `tokenExchange`).
+pub(crate) fn key_error(prefix: &str) -> AuthError {
+    AuthError::config(format!(
+        "`{prefix}.privateKey` must be an unencrypted private key of RSA (2048 bits or more), P-256, P-384 or Ed25519 that fits `{prefix}.signingAlgorithm`: PEM (PKCS#8, PKCS#1 or SEC1) or a private JWK"
+    ))
 }
 
 impl PrivateKey {
     /// The key for `alg`, or, without one, for the first of RS256, ES256,
     /// ES384 and EdDSA it fits.
-    pub(crate) fn load(&self, alg: Option<Algorithm>) -> AuthResult<(Algorithm, SigningKey)> {
+    pub(crate) fn load(
+        &self,
+        alg: Option<Algorithm>,
+        prefix: &str,
+    ) -> AuthResult<(Algorithm, SigningKey)> {
         let material = match self {
             Self::Pem(text) => from_pem(text),
             Self::Jwk(jwk) => from_jwk(jwk),
         }
-        .ok_or_else(key_error)?;
+        .ok_or_else(|| key_error(prefix))?;
         let candidates = match alg {
             Some(alg) => vec![alg],
             None => vec![
@@ -80,7 +85,7 @@ impl PrivateKey {
         candidates
             .into_iter()
             .find_map(|alg| load(&material, alg).map(|key| (alg, key)))
-            .ok_or_else(key_error)
+            .ok_or_else(|| key_error(prefix))
     }
 }
 

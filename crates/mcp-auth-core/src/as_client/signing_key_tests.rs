@@ -65,32 +65,32 @@ fn integers(der: &[u8]) -> Vec<Vec<u8>> {
 #[test]
 fn rsa_pkcs1_pem_and_jwk_load_the_same_key() {
     let pkcs1 = der(RSA_DER);
-    let (alg, from_pem) = pem("RSA PRIVATE KEY", &pkcs1).load(None).unwrap();
+    let (alg, from_pem) = pem("RSA PRIVATE KEY", &pkcs1).load(None, "introspection").unwrap();
     assert_eq!(alg, Algorithm::RS256);
     let ints = integers(&pkcs1);
     let names = ["n", "e", "d", "p", "q", "dp", "dq", "qi"];
     let mut members: Vec<(&str, &[u8])> = vec![("kty", b"RSA")];
     members.extend(names.iter().zip(&ints[1..]).map(|(n, v)| (*n, &v[..])));
-    let (alg, from_jwk) = jwk(&members).load(Some(Algorithm::PS256)).unwrap();
+    let (alg, from_jwk) = jwk(&members).load(Some(Algorithm::PS256), "introspection").unwrap();
     assert_eq!(alg, Algorithm::PS256);
     assert_eq!(public(&from_jwk), public(&from_pem));
     // The DER built from the JWK is the PKCS#1 DER itself.
     assert_eq!(der_sequence(&ints), pkcs1);
     // Without a CRT member it is not loaded.
-    assert!(jwk(&members[..8]).load(None).is_err());
+    assert!(jwk(&members[..8]).load(None, "introspection").is_err());
 }
 
 #[test]
 fn ec_pkcs8_sec1_and_jwk_load_the_same_key() {
     let pkcs8 = der(EC_P256_DER);
-    let (_, reference) = pem("PRIVATE KEY", &pkcs8).load(None).unwrap();
+    let (_, reference) = pem("PRIVATE KEY", &pkcs8).load(None, "introspection").unwrap();
     // The PKCS#8 wraps an RFC 5915 ECPrivateKey: `30 6b 02 01 01 04 20 <d> …`.
     let sec1_at = pkcs8
         .windows(7)
         .position(|w| w == [0x30, 0x6b, 0x02, 0x01, 0x01, 0x04, 0x20])
         .unwrap();
     let sec1 = &pkcs8[sec1_at..];
-    let (alg, from_sec1) = pem("EC PRIVATE KEY", sec1).load(None).unwrap();
+    let (alg, from_sec1) = pem("EC PRIVATE KEY", sec1).load(None, "introspection").unwrap();
     assert_eq!(alg, Algorithm::ES256);
     assert_eq!(public(&from_sec1), public(&reference));
     let d = &sec1[7..39];
@@ -102,10 +102,10 @@ fn ec_pkcs8_sec1_and_jwk_load_the_same_key() {
         ("y", &point[33..]),
         ("d", d),
     ];
-    let (alg, from_jwk) = jwk(&members).load(None).unwrap();
+    let (alg, from_jwk) = jwk(&members).load(None, "introspection").unwrap();
     assert_eq!(alg, Algorithm::ES256);
     assert_eq!(public(&from_jwk), point);
-    assert!(jwk(&members).load(Some(Algorithm::ES384)).is_err());
+    assert!(jwk(&members).load(Some(Algorithm::ES384), "introspection").is_err());
     // A scalar that is not the point's: refused, not a mismatched pair.
     let other: [(&str, &[u8]); 5] = [
         members[0],
@@ -114,7 +114,7 @@ fn ec_pkcs8_sec1_and_jwk_load_the_same_key() {
         members[3],
         ("d", &[7; 32]),
     ];
-    assert!(jwk(&other).load(None).is_err());
+    assert!(jwk(&other).load(None, "introspection").is_err());
 }
 
 #[test]
@@ -125,7 +125,7 @@ fn ed25519_jwk_loads() {
     let x = URL_SAFE_NO_PAD.decode(x["x"].as_str().unwrap()).unwrap();
     let members: [(&str, &[u8]); 4] =
         [("kty", b"OKP"), ("crv", b"Ed25519"), ("x", &x), ("d", seed)];
-    let (alg, key) = jwk(&members).load(None).unwrap();
+    let (alg, key) = jwk(&members).load(None, "introspection").unwrap();
     assert_eq!(alg, Algorithm::EdDSA);
     assert_eq!(public(&key), x);
 }
@@ -146,12 +146,23 @@ fn public_or_foreign_keys_are_refused_without_echo() {
         pem("ENCRYPTED PRIVATE KEY", &point),
         PrivateKey::Pem("not a key".into()),
     ] {
-        let err = key.load(None).err().unwrap();
-        assert_eq!(err.reason, key_error().reason);
+        let err = key.load(None, "introspection").err().unwrap();
+        assert_eq!(err.reason, key_error("introspection").reason);
         assert_eq!(format!("{key:?}"), "PrivateKey(…)");
     }
     // Decoded from options: a string or an object, anything else is refused.
     let value: PrivateKey = serde_json::from_value(serde_json::json!({"kty": "OKP"})).unwrap();
     assert!(matches!(value, PrivateKey::Jwk(_)));
     assert!(serde_json::from_value::<PrivateKey>(serde_json::json!(42)).is_err());
+}
+
+#[test]
+fn a_refused_key_names_the_option_it_came_in() {
+    let refused = PrivateKey::Pem("not a key".to_owned());
+    for prefix in ["introspection", "tokenExchange"] {
+        let err = refused.load(None, prefix).err().unwrap();
+        assert!(err.reason.contains(&format!("`{prefix}.privateKey`")));
+        assert!(err.reason.contains(&format!("`{prefix}.signingAlgorithm`")));
+        assert!(!err.reason.contains("not a key"));
+    }
 }
