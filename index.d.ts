@@ -30,16 +30,32 @@ export declare class Authenticator {
    * `cnf`, `jkt` is their `cnf.jkt`; `scopes` are the granted ones;
    * `identity`, checked first when the options ask for `callerChecks`.
    * `x5t`: the claims' `cnf["x5t#S256"]` when `cnf` holds nothing but
-   * it and `jkt`; `certificate`: `AuthVerify.certificate` (mTLS).
+   * it and `jkt`; `certificate`: `AuthVerify.certificate` (mTLS);
+   * `operation`: `AuthVerify.operation` (its flow decides, its signal applies).
    */
-  finish(scheme: 'bearer' | 'dpop', cnf: boolean, jkt: string | undefined | null, proof: string | undefined | null, method: string, htu: string, token: string, scopes: Array<string>, identity?: CallerIdentity | undefined | null, x5T?: string | undefined | null, certificate?: string | undefined | null): AuthAccepted | AuthAnswer | Promise<AuthAccepted | AuthAnswer>
-  /** The response for a failure the caller met (`used`: the request's scheme). */
-  refuse(refusal: AuthRefusal, used?: 'bearer' | 'dpop'): AuthAnswer
+  finish(scheme: 'bearer' | 'dpop', cnf: boolean, jkt: string | undefined | null, proof: string | undefined | null, method: string, htu: string, token: string, scopes: Array<string>, identity?: CallerIdentity | undefined | null, x5T?: string | undefined | null, certificate?: string | undefined | null, operation?: string | undefined | null): AuthAccepted | AuthAnswer | Promise<AuthAccepted | AuthAnswer>
+  /**
+   * The response for a failure the caller met (`used`: the request's
+   * scheme; `operation`: `AuthVerify.operation`, whose flow and signal apply).
+   */
+  refuse(refusal: AuthRefusal, used?: 'bearer' | 'dpop', operation?: string | undefined | null): AuthAnswer
   /**
    * The replacement for a handler's own Bearer 403 insufficient_scope
    * challenge on a request accepted with `used` (DPoP resources only).
    */
   rechallenge(used: 'bearer' | 'dpop', header: string): string | null
+  /**
+   * `authenticateTls` on a route with `operations`: the body is judged
+   * first (400/413/415/500), then the operation's requirement decides.
+   * `body`: the JSON text read or re-serialized (`bodyState` `'json'`);
+   * `null` for the other states. `null` back: a public operation without
+   * credentials, pass with no identity.
+   */
+  authenticateOperation(method: string, url: string, originalUrl: string | undefined | null, headers: Array<string>, timed: boolean, certificate: Buffer | undefined | null, body: string | Buffer | undefined | null, bodyState: 'json' | 'none' | 'not-json' | 'too-large' | 'unreadable'): null | string | AuthAnswer | AuthVerify | Promise<null | string | AuthAnswer>
+  /** A tool descriptor's `securitySchemes` as JSON text (`null` without `operations`). */
+  securitySchemes(tool: string): string | null
+  /** The body bound in bytes the caller applies when it reads the stream (`null` without `operations`). */
+  maxBodyBytes(): number | null
 }
 
 /** Which verifier of an ordered list judges a request. */
@@ -259,6 +275,8 @@ export interface AuthenticatorOptions {
   callerChecks?: CallerChecks
   /** RFC 8705: where the client certificate is read; absent: off. */
   mtls?: MtlsOptions
+  /** Per-tool authorization (`authenticateOperation`); the core checks it. */
+  operations?: OperationsOptions
 }
 
 /** Why the caller's verification failed, as the core's `Refusal` takes it. */
@@ -281,6 +299,8 @@ export interface AuthVerify {
   proof?: string
   /** The presented client certificate's thumbprint (mTLS), for `finish`. */
   certificate?: string
+  /** The operation's selection (`authenticateOperation`), passed back to `finish`. */
+  operation?: string
 }
 
 /**
@@ -569,6 +589,31 @@ export interface NativeRedisStoreOptions {
  * port dropped, an empty path made `/`; anything else kept byte for byte.
  */
 export declare function normalizeAudience(audience: string): string
+
+/**
+ * Per-tool authorization: which MCP operations are public and what each
+ * protected one needs. A requirement is `'public'` (no token needed; a
+ * presented one is still verified), `'protected'` (a valid token with the
+ * route's `requiredScopes`) or scopes (the route's and these).
+ */
+export interface OperationsOptions {
+  /** `tools/call` by `params.name`. */
+  tools?: Record<string, 'public' | 'protected' | Array<string>>
+  /** `prompts/get` by `params.name`. */
+  prompts?: Record<string, 'public' | 'protected' | Array<string>>
+  /** `resources/read|subscribe|unsubscribe` by `params.uri`: an exact key, or a key ending in `*` (a prefix; the longest wins, exact keys first). */
+  resources?: Record<string, 'public' | 'protected' | Array<string>>
+  /** Any JSON-RPC method; overrides every other rule for that method. */
+  methods?: Record<string, 'public' | 'protected' | Array<string>>
+  /** The discovery and session methods (default `'public'`); requests without a body follow `initialize`. */
+  discovery?: 'public' | 'protected' | Array<string>
+  /** Anything not listed (default `'protected'`). */
+  default?: 'public' | 'protected' | Array<string>
+  /** How a refused `tools/call` is answered: HTTP 401/403 (default) or a JSON-RPC tool error result. */
+  signal?: 'http' | 'tool-result'
+  /** Largest body read, in bytes (default 4194304, 1024 to 67108864). */
+  maxBodyBytes?: number
+}
 
 /**
  * Builds a resource's metadata document: `resource` first, the other

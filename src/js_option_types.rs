@@ -313,6 +313,37 @@ pub struct ApiKeysOptions {
     pub keys: Vec<ApiKeyEntry>,
 }
 
+/// Per-tool authorization: which MCP operations are public and what each
+/// protected one needs. A requirement is `'public'` (no token needed; a
+/// presented one is still verified), `'protected'` (a valid token with the
+/// route's `requiredScopes`) or scopes (the route's and these).
+#[napi(object, object_from_js = false, object_to_js = false)]
+pub struct OperationsOptions {
+    /// `tools/call` by `params.name`.
+    #[napi(ts_type = "Record<string, 'public' | 'protected' | Array<string>>")]
+    pub tools: Option<HashMap<String, Value>>,
+    /// `prompts/get` by `params.name`.
+    #[napi(ts_type = "Record<string, 'public' | 'protected' | Array<string>>")]
+    pub prompts: Option<HashMap<String, Value>>,
+    /// `resources/read|subscribe|unsubscribe` by `params.uri`: an exact key, or a key ending in `*` (a prefix; the longest wins, exact keys first).
+    #[napi(ts_type = "Record<string, 'public' | 'protected' | Array<string>>")]
+    pub resources: Option<HashMap<String, Value>>,
+    /// Any JSON-RPC method; overrides every other rule for that method.
+    #[napi(ts_type = "Record<string, 'public' | 'protected' | Array<string>>")]
+    pub methods: Option<HashMap<String, Value>>,
+    /// The discovery and session methods (default `'public'`); requests without a body follow `initialize`.
+    #[napi(ts_type = "'public' | 'protected' | Array<string>")]
+    pub discovery: Option<Value>,
+    /// Anything not listed (default `'protected'`).
+    #[napi(ts_type = "'public' | 'protected' | Array<string>")]
+    pub default: Option<Value>,
+    /// How a refused `tools/call` is answered: HTTP 401/403 (default) or a JSON-RPC tool error result.
+    #[napi(ts_type = "'http' | 'tool-result'")]
+    pub signal: Option<String>,
+    /// Largest body read, in bytes (default 4194304, 1024 to 67108864).
+    pub max_body_bytes: Option<f64>,
+}
+
 // The shapes above are written for `index.d.ts`; the core's serde structs are
 // the definition. This test fails when a shape's fields differ from its
 // struct's, so the two cannot drift.
@@ -320,7 +351,8 @@ pub struct ApiKeysOptions {
 mod tests {
     use mcp_auth_core::exchange::request;
     use mcp_auth_core::options::{
-        credentials, dpop, introspection, metadata, redis_store, scopes, token_exchange, verifier,
+        credentials, dpop, introspection, metadata, operations, redis_store, scopes,
+        token_exchange, verifier,
     };
     use serde::de::{self, Deserialize, Deserializer, Visitor};
 
@@ -388,7 +420,7 @@ mod tests {
 
     #[test]
     fn every_declared_shape_has_the_core_struct_fields() {
-        let pairs: [(&str, Vec<String>); 18] = [
+        let pairs: [(&str, Vec<String>); 19] = [
             (
                 "VerifierKindOptions",
                 fields_of::<credentials::VerifierKindOptions>(),
@@ -435,6 +467,10 @@ mod tests {
                 fields_of::<metadata::MetadataDocumentOptions>(),
             ),
             ("ImpliedScope", fields_of::<scopes::ImpliedScope>()),
+            (
+                "OperationsOptions",
+                fields_of::<operations::OperationsOptions>(),
+            ),
             ("HierarchyEntry", fields_of::<scopes::HierarchyEntry>()),
             (
                 "ScopeHierarchyOptions",

@@ -41,6 +41,8 @@ pub struct AuthVerify {
     pub proof: Option<String>,
     /// The presented client certificate's thumbprint (mTLS), for `finish`.
     pub certificate: Option<String>,
+    /// The operation's selection (`authenticateOperation`), passed back to `finish`.
+    pub operation: Option<String>,
 }
 
 /// Why the caller's verification failed, as the core's `Refusal` takes it.
@@ -58,8 +60,9 @@ pub struct AuthRefusal {
     pub description: Option<String>,
 }
 
-/// An accepted request the native verifier checked is JSON text (the core's `accepted_json.rs`).
-pub type JsOutcome = Either4<String, AuthAccepted, AuthAnswer, AuthVerify>;
+/// An accepted request the native verifier checked is JSON text (the core's
+/// `accepted_json.rs`); `None` (JavaScript `null`) is an anonymous pass.
+pub type JsOutcome = Option<Either4<String, AuthAccepted, AuthAnswer, AuthVerify>>;
 
 pub fn scheme_name(scheme: Scheme) -> String {
     match scheme {
@@ -95,7 +98,9 @@ pub fn answer(response: Response) -> AuthAnswer {
 
 pub fn to_js(outcome: Outcome, timing: Option<Timing>) -> JsOutcome {
     let verify_ms = timing.map(|t| t.duration_ms);
-    match outcome {
+    Some(match outcome {
+        // A public operation without credentials (`authenticateOperation`).
+        Outcome::Anonymous => return None,
         // The hot path (a cache hit or an inline check): one string for JavaScript to parse.
         Outcome::Accept(Accepted {
             scheme,
@@ -132,11 +137,13 @@ pub fn to_js(outcome: Outcome, timing: Option<Timing>) -> JsOutcome {
             scheme,
             proof,
             certificate,
+            operation,
         } => Either4::D(AuthVerify {
             token,
             scheme: scheme_name(scheme),
             proof,
             certificate,
+            operation,
         }),
-    }
+    })
 }

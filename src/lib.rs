@@ -19,6 +19,7 @@ mod napi_dpop;
 mod napi_exchange;
 mod napi_introspector;
 mod napi_metadata;
+mod napi_operations;
 mod napi_scopes;
 mod napi_store;
 mod napi_verifier;

@@ -8,6 +8,7 @@
 
 use crate::completion::{Completions, Settle};
 use crate::js_error::{internal, js_error};
+use crate::js_options::JsOptions;
 use crate::js_outcome::{answer, parse_scheme, to_js, AuthAnswer, AuthRefusal, JsOutcome};
 use crate::js_store::Readiness;
 use crate::napi_dpop::JsDpopChecker;
@@ -16,11 +17,13 @@ use crate::napi_verifier::Verifier;
 use mcp_auth_core::decision::{CallerIdentity as CoreCallerIdentity, Decider, Refusal, Request};
 use mcp_auth_core::error::AuthResult;
 use mcp_auth_core::flow::{Bound, Flow, Job, Outcome, Pending, Presented, Started, Timing};
+use mcp_auth_core::operations::{OperationGate, Selection};
 use mcp_auth_core::options::authenticator::{
     dpop_settings, AuthenticatorOptions as CoreAuthenticatorOptions,
     CallerChecks as CoreCallerChecks, MtlsOptions as CoreMtlsOptions,
     ProxyHeaderOptions as CoreProxyHeaderOptions, ScopeRule as CoreScopeRule,
 };
+use mcp_auth_core::options::operations::OperationsOptions as CoreOperationsOptions;
 use mcp_auth_core::panic_guard::guarded;
 use mcp_auth_core::tokens::verifier::Step;
 use napi::bindgen_prelude::*;
@@ -34,7 +37,7 @@ pub struct ScopeRule {
     pub implies: Vec<String>,
 }
 
-#[napi(object)]
+#[napi(object, object_to_js = false)]
 pub struct AuthenticatorOptions {
     pub resource_metadata_url: Option<String>,
     pub required_scopes: Vec<String>,
@@ -49,6 +52,9 @@ pub struct AuthenticatorOptions {
     pub caller_checks: Option<CallerChecks>,
     /// RFC 8705: where the client certificate is read; absent: off.
     pub mtls: Option<MtlsOptions>,
+    /// Per-tool authorization (`authenticateOperation`); the core checks it.
+    #[napi(ts_type = "OperationsOptions")]
+    pub operations: Option<JsOptions>,
 }
 
 /// The trusted issuers (absent: `finish` is told the verdict) and audiences (absent: any).
@@ -85,20 +91,33 @@ pub struct ProxyHeaderOptions {
     pub format: String,
 }
 
-/// Settles a promise with the flow's outcome (or its error) on the JS thread.
-fn settle_outcome(outcome: AuthResult<Outcome>, timing: Option<Timing>) -> Settle {
+/// Settles a promise with the flow's outcome (or its error) on the JS thread;
+/// an operation's `selection` applies its signal first.
+fn settle_outcome(
+    outcome: AuthResult<Outcome>,
+    timing: Option<Timing>,
+    selection: Option<Selection>,
+) -> Settle {
     Box::new(move |env| match outcome {
-        Ok(outcome) => unsafe { JsOutcome::to_napi_value(env.raw(), to_js(outcome, timing)) },
+        Ok(outcome) => {
+            let outcome = match &selection {
+                Some(selection) => selection.signal(outcome),
+                None => outcome,
+            };
+            unsafe { JsOutcome::to_napi_value(env.raw(), to_js(outcome, timing)) }
+        }
         Err(err) => Err(js_error(env, &err)),
     })
 }
 
 #[napi]
 pub struct Authenticator {
-    flow: Arc<Flow>,
+    pub(crate) flow: Arc<Flow>,
     completions: Completions,
     /// JavaScript fleet stores' `isReady`, asked at the start of each request.
     readiness: Vec<Arc<Readiness>>,
+    /// With `operations`: the per-operation gate (`napi_operations.rs`).
+    pub(crate) gate: Option<OperationGate>,
 }
 
 #[napi]
@@ -151,8 +170,21 @@ impl Authenticator {
                     format: h.format,
                 }),
             }),
+            operations: options
+                .operations
+                .map(|o| {
+                    o.decode(
+                        CoreOperationsOptions::from_json,
+                        CoreOperationsOptions::unrepresentable,
+                    )
+                })
+                .transpose()
+                .map_err(|e| js_error(env, &e))?,
         };
         let identity_checks = core_options.identity_checks();
+        let policy = core_options
+            .operation_policy()
+            .map_err(|e| js_error(env, &e))?;
         let (config, route) = core_options
             .to_config(dpop_settings)
             .map_err(|e| js_error(env, &e))?;
@@ -167,10 +199,16 @@ impl Authenticator {
             dpop_fleet,
             identity_checks,
         };
+        let flow = Arc::new(flow);
+        let gate = policy
+            .map(|policy| OperationGate::new(flow.clone(), &policy))
+            .transpose()
+            .map_err(|e| js_error(env, &e))?;
         Ok(Self {
-            flow: Arc::new(flow),
+            flow,
             completions: Completions::new(env)?,
             readiness,
+            gate,
         })
     }
 
@@ -241,10 +279,23 @@ impl Authenticator {
             headers: &pairs,
             client_certificate: certificate,
         };
-        let value = match self.flow.start(&request, timed) {
-            Started::Done(outcome, timing) if self.flow.needs_claim(&outcome) => {
+        let started = self.flow.start(&request, timed);
+        self.answer(env, started, &self.flow, None)
+    }
+
+    /// The JavaScript answer for a started request on `flow` (an operation's
+    /// `selection`: its flow, its signal applied to what settles later).
+    pub(crate) fn answer<'env>(
+        &self,
+        env: &'env Env,
+        started: Started,
+        flow: &Arc<Flow>,
+        selection: Option<Selection>,
+    ) -> Result<Unknown<'env>> {
+        let value = match started {
+            Started::Done(outcome, timing) if flow.needs_claim(&outcome) => {
                 self.refresh_readiness(env);
-                self.claim_later(env, outcome, timing)?
+                self.claim_later(env, flow, outcome, timing, selection)?
             }
             Started::Done(outcome, timing) => unsafe {
                 JsOutcome::to_napi_value(env.raw(), to_js(outcome, timing))?
@@ -253,7 +304,7 @@ impl Authenticator {
                 // A store may be asked off this thread: its `isReady` is asked here.
                 self.refresh_readiness(env);
                 let (job, pending) = *pending;
-                self.later(env, job, pending)?
+                self.later(env, flow, job, pending, selection)?
             }
         };
         Ok(unsafe { Unknown::from_raw_unchecked(env.raw(), value) })
@@ -263,7 +314,8 @@ impl Authenticator {
     /// `cnf`, `jkt` is their `cnf.jkt`; `scopes` are the granted ones;
     /// `identity`, checked first when the options ask for `callerChecks`.
     /// `x5t`: the claims' `cnf["x5t#S256"]` when `cnf` holds nothing but
-    /// it and `jkt`; `certificate`: `AuthVerify.certificate` (mTLS).
+    /// it and `jkt`; `certificate`: `AuthVerify.certificate` (mTLS);
+    /// `operation`: `AuthVerify.operation` (its flow decides, its signal applies).
     #[napi(
         catch_unwind,
         ts_return_type = "AuthAccepted | AuthAnswer | Promise<AuthAccepted | AuthAnswer>"
@@ -283,7 +335,22 @@ impl Authenticator {
         identity: Option<CallerIdentity>,
         x5t: Option<String>,
         certificate: Option<String>,
+        operation: Option<String>,
     ) -> Result<Unknown<'env>> {
+        let selection = match operation {
+            None => None,
+            Some(token) => match self.gate.as_ref().and_then(|gate| gate.restore(&token)) {
+                Some(selection) => Some(selection),
+                // Not a selection this authenticator made: a server fault, never a pass.
+                None => {
+                    let response = self.flow.refuse(&Refusal::Unexpected, None);
+                    let refused = Some(Either4::C(answer(response)));
+                    let value = unsafe { JsOutcome::to_napi_value(env.raw(), refused)? };
+                    return Ok(unsafe { Unknown::from_raw_unchecked(env.raw(), value) });
+                }
+            },
+        };
+        let flow = selection.as_ref().map_or(&self.flow, |s| s.flow());
         let bound = Bound {
             cnf_present: cnf,
             jkt: jkt.as_deref(),
@@ -299,7 +366,7 @@ impl Authenticator {
             audience: &i.audience,
             expires_at: i.expires_at,
         });
-        let outcome = self.flow.finish(
+        let outcome = flow.finish(
             caller.as_ref(),
             parse_scheme(&scheme),
             bound,
@@ -309,13 +376,14 @@ impl Authenticator {
             &token,
             &scopes,
         );
-        let value = if self.flow.needs_claim(&outcome) {
-            self.refresh_readiness(env);
-            self.claim_later(env, outcome, None)?
-        } else {
-            unsafe { JsOutcome::to_napi_value(env.raw(), to_js(outcome, None))? }
-        };
-        Ok(unsafe { Unknown::from_raw_unchecked(env.raw(), value) })
+        match selection {
+            None => self.answer(env, Started::Done(outcome, None), &self.flow, None),
+            Some(selection) => {
+                let outcome = selection.signal(outcome);
+                let flow = selection.flow().clone();
+                self.answer(env, Started::Done(outcome, None), &flow, Some(selection))
+            }
+        }
     }
 
     /// Asks JavaScript fleet stores' `isReady` (on this thread) before a
@@ -330,24 +398,28 @@ impl Authenticator {
     fn claim_later(
         &self,
         env: &Env,
+        flow: &Arc<Flow>,
         outcome: Outcome,
         timing: Option<Timing>,
+        selection: Option<Selection>,
     ) -> Result<sys::napi_value> {
         let (promise, ticket) = self.completions.promise(env)?;
-        let flow = self.flow.clone();
+        let flow = flow.clone();
         napi::bindgen_prelude::spawn(async move {
             let outcome = guarded(async { Ok(flow.claimed(outcome).await) }).await;
-            ticket.settle(settle_outcome(outcome, timing));
+            ticket.settle(settle_outcome(outcome, timing, selection));
         });
         Ok(promise)
     }
 
-    /// The response for a failure the caller met (`used`: the request's scheme).
+    /// The response for a failure the caller met (`used`: the request's
+    /// scheme; `operation`: `AuthVerify.operation`, whose flow and signal apply).
     #[napi(catch_unwind)]
     pub fn refuse(
         &self,
         refusal: AuthRefusal,
         #[napi(ts_arg_type = "'bearer' | 'dpop'")] used: Option<String>,
+        operation: Option<String>,
     ) -> AuthAnswer {
         let text = |value: &Option<String>| value.as_deref().unwrap_or("").to_owned();
         let (code, fault, reason) = (
@@ -376,7 +448,20 @@ impl Authenticator {
             },
             _ => Refusal::Unexpected,
         };
-        answer(self.flow.refuse(&core, used.as_deref().map(parse_scheme)))
+        let used = used.as_deref().map(parse_scheme);
+        let Some(token) = operation else {
+            return answer(self.flow.refuse(&core, used));
+        };
+        match self.gate.as_ref().and_then(|gate| gate.restore(&token)) {
+            Some(selection) => {
+                let response = selection.flow().refuse(&core, used);
+                match selection.signal(Outcome::Respond(response)) {
+                    Outcome::Respond(response) => answer(response),
+                    _ => answer(self.flow.refuse(&Refusal::Unexpected, None)),
+                }
+            }
+            None => answer(self.flow.refuse(&Refusal::Unexpected, None)),
+        }
     }
 
     /// The replacement for a handler's own Bearer 403 insufficient_scope
@@ -392,9 +477,16 @@ impl Authenticator {
 
     /// A promise for a verifier step that runs on a worker or fetches keys;
     /// the rest of the decision runs there too.
-    fn later(&self, env: &Env, job: Job, pending: Pending) -> Result<sys::napi_value> {
+    fn later(
+        &self,
+        env: &Env,
+        flow: &Arc<Flow>,
+        job: Job,
+        pending: Pending,
+        selection: Option<Selection>,
+    ) -> Result<sys::napi_value> {
         let (promise, ticket) = self.completions.promise(env)?;
-        let flow = self.flow.clone();
+        let flow = flow.clone();
         let verifier = flow.verifier.clone();
         let introspecting = flow.clone();
         let token = pending.token.clone();
@@ -430,7 +522,7 @@ impl Authenticator {
                 Ok(flow.claimed(outcome).await)
             })
             .await;
-            ticket.settle(settle_outcome(outcome, timing));
+            ticket.settle(settle_outcome(outcome, timing, selection));
         });
         Ok(promise)
     }

@@ -4,8 +4,11 @@
 //! introspection call (with or without a fleet store) or fleet DPoP claim
 //! is one awaitable. Tokens the
 //! caller verifies go through `finish`, errors the caller meets through
-//! `refuse`. The logic is the core's (`flow.rs`, `decision/`); this file
-//! converts, as `src/napi_authenticator.rs` does for Node.
+//! `refuse`. With `operations` (per-tool authorization),
+//! `authenticate_operation` takes the request's body too and the core's
+//! `operations/` gate picks the flow. The logic is the core's (`flow.rs`,
+//! `decision/`, `operations/`); this file converts, as
+//! `src/napi_authenticator.rs` does for Node.
 
 use crate::py_dpop::DpopChecker;
 use crate::py_error::{entry, to_py};
@@ -15,9 +18,11 @@ use crate::py_outcome::{answer, parse_scheme, to_python, Answer};
 use crate::py_runtime::awaitable;
 use crate::py_verifier::Verifier;
 use mcp_auth_core::decision::{CallerIdentity, Refusal, Request};
+use mcp_auth_core::error::AuthError;
 use mcp_auth_core::flow::{
     Bound as Binding, Flow, Job, Outcome, Pending, Presented, Started, Timing,
 };
+use mcp_auth_core::operations::{Body, OperationGate, Selection};
 use mcp_auth_core::options::authenticator::{dpop_settings, AuthenticatorOptions};
 use mcp_auth_core::panic_guard::internal;
 use mcp_auth_core::tokens::verifier::Step;
@@ -30,6 +35,26 @@ type PyIdentity = (Option<String>, Vec<String>, Option<f64>);
 #[pyclass(frozen, module = "mcp_auth_rs._native")]
 pub struct Authenticator {
     flow: Arc<Flow>,
+    /// With `operations`: the per-operation gate.
+    gate: Option<OperationGate>,
+}
+
+/// An operation's signal applied to an outcome (no selection: as it is).
+fn signal(selection: Option<&Selection>, outcome: Outcome) -> Outcome {
+    match selection {
+        Some(selection) => selection.signal(outcome),
+        None => outcome,
+    }
+}
+
+/// The request's headers as pairs (`[name, value, …]` in).
+fn pairs(headers: Vec<String>) -> Vec<(String, String)> {
+    let mut pairs: Vec<(String, String)> = Vec::with_capacity(headers.len() / 2);
+    let mut entries = headers.into_iter();
+    while let (Some(name), Some(value)) = (entries.next(), entries.next()) {
+        pairs.push((name, value));
+    }
+    pairs
 }
 
 #[pymethods]
@@ -52,6 +77,7 @@ impl Authenticator {
             let checker = dpop.as_ref().map(|d| d.get().inner.clone());
             let options = to_py(py, AuthenticatorOptions::from_json(value))?;
             let identity_checks = options.identity_checks();
+            let policy = to_py(py, options.operation_policy())?;
             let (config, route) = to_py(py, options.to_config(dpop_settings(checker.as_deref())))?;
             let introspector = introspector.as_ref().map(Bound::get);
             let flow = Flow {
@@ -64,9 +90,12 @@ impl Authenticator {
                 dpop_fleet: dpop.as_ref().and_then(|d| d.get().fleet.clone()),
                 identity_checks,
             };
-            Ok(Self {
-                flow: Arc::new(flow),
-            })
+            let flow = Arc::new(flow);
+            let gate = policy
+                .map(|policy| OperationGate::new(flow.clone(), &policy))
+                .transpose();
+            let gate = to_py(py, gate)?;
+            Ok(Self { flow, gate })
         })
     }
 
@@ -89,11 +118,7 @@ impl Authenticator {
         certificate: Option<Vec<u8>>,
     ) -> PyResult<Bound<'py, PyAny>> {
         entry(py, || {
-            let mut pairs: Vec<(String, String)> = Vec::with_capacity(headers.len() / 2);
-            let mut entries = headers.into_iter();
-            while let (Some(name), Some(value)) = (entries.next(), entries.next()) {
-                pairs.push((name, value));
-            }
+            let pairs = pairs(headers);
             let flow = &self.flow;
             let started = py.detach(|| {
                 let request = Request {
@@ -105,18 +130,84 @@ impl Authenticator {
                 };
                 flow.start(&request, timed)
             });
-            match started {
-                Started::Done(outcome, timing) if flow.needs_claim(&outcome) => {
-                    self.claim_later(py, outcome, timing)
+            Self::answer(py, started, flow, None)
+        })
+    }
+
+    /// `authenticate` on a route with `operations`: the body is judged first
+    /// (400/413/415/500), then the operation's requirement decides. `body`:
+    /// the bytes read (`body_state` `'json'`); `None` for the other states.
+    /// `None` back: a public operation without credentials (no identity).
+    #[allow(clippy::too_many_arguments)]
+    #[pyo3(signature = (method, url, original_url, headers, timed, certificate, body, body_state))]
+    fn authenticate_operation<'py>(
+        &self,
+        py: Python<'py>,
+        method: String,
+        url: String,
+        original_url: Option<String>,
+        headers: Vec<String>,
+        timed: bool,
+        certificate: Option<Vec<u8>>,
+        body: Option<&[u8]>,
+        body_state: &str,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        entry(py, || {
+            let Some(gate) = &self.gate else {
+                let err =
+                    AuthError::config("`authenticate_operation` needs the `operations` option.");
+                return to_py(py, Err(err));
+            };
+            let bytes = body.unwrap_or_default();
+            let body = match body_state {
+                "json" => Body::Json(bytes),
+                "none" => Body::None,
+                "not-json" => Body::NotJson,
+                "too-large" => Body::TooLarge,
+                "unreadable" => Body::Unreadable,
+                _ => {
+                    let err = AuthError::config(
+                        "`body_state` must be 'json', 'none', 'not-json', 'too-large' or 'unreadable'.",
+                    );
+                    return to_py(py, Err(err));
                 }
-                Started::Done(outcome, timing) => {
-                    Ok(to_python(py, outcome, timing)?.into_bound(py))
+            };
+            let pairs = pairs(headers);
+            let decided = py.detach(|| {
+                let selection = gate.select(&method, body)?;
+                let request = Request {
+                    method: &method,
+                    url: &url,
+                    original_url: original_url.as_deref(),
+                    headers: &pairs,
+                    client_certificate: certificate.as_deref(),
+                };
+                let started = selection.start(&request, timed);
+                Ok((started, selection))
+            });
+            match decided {
+                Ok((started, selection)) => {
+                    let flow = selection.flow().clone();
+                    Self::answer(py, started, &flow, Some(selection))
                 }
-                Started::Later(pending) => {
-                    let (job, pending) = *pending;
-                    self.later(py, job, pending)
-                }
+                Err(response) => Ok(Py::new(py, answer(response, None))?
+                    .into_any()
+                    .into_bound(py)),
             }
+        })
+    }
+
+    /// A tool descriptor's `securitySchemes` as JSON text (`None` without `operations`).
+    fn security_schemes(&self, py: Python<'_>, tool: &str) -> PyResult<Option<String>> {
+        entry(py, || {
+            Ok(self.gate.as_ref().map(|gate| gate.security_schemes(tool)))
+        })
+    }
+
+    /// The body bound in bytes the caller applies when it reads (`None` without `operations`).
+    fn max_body_bytes(&self, py: Python<'_>) -> PyResult<Option<usize>> {
+        entry(py, || {
+            Ok(self.gate.as_ref().map(OperationGate::max_body_bytes))
         })
     }
 
@@ -126,9 +217,10 @@ impl Authenticator {
     /// strings, expiry with NaN for a non-number) is checked first when the
     /// options ask for `callerChecks`. `x5t`: the claims' `cnf["x5t#S256"]`
     /// when `cnf` holds nothing but it and `jkt`; `certificate`:
-    /// `Verify.certificate` (mTLS).
+    /// `Verify.certificate` (mTLS). `operation`: `Verify.operation` (its
+    /// flow decides, its signal applies).
     #[allow(clippy::too_many_arguments)]
-    #[pyo3(signature = (scheme, cnf, jkt, proof, method, htu, token, scopes, identity = None, x5t = None, certificate = None))]
+    #[pyo3(signature = (scheme, cnf, jkt, proof, method, htu, token, scopes, identity = None, x5t = None, certificate = None, operation = None))]
     fn finish<'py>(
         &self,
         py: Python<'py>,
@@ -143,10 +235,18 @@ impl Authenticator {
         identity: Option<PyIdentity>,
         x5t: Option<String>,
         certificate: Option<String>,
+        operation: Option<String>,
     ) -> PyResult<Bound<'py, PyAny>> {
         entry(py, || {
             let scheme = to_py(py, parse_scheme(scheme))?;
-            let flow = &self.flow;
+            let selection = match operation {
+                None => None,
+                Some(token) => match self.restore(&token) {
+                    Some(selection) => Some(selection),
+                    None => return Ok(self.unexpected(py)?.into_any()),
+                },
+            };
+            let flow = selection.as_ref().map_or(&self.flow, |s| s.flow());
             let outcome = py.detach(|| {
                 let bound = Binding {
                     cnf_present: cnf,
@@ -177,10 +277,13 @@ impl Authenticator {
                     &scopes,
                 )
             });
-            if flow.needs_claim(&outcome) {
-                self.claim_later(py, outcome, None)
-            } else {
-                Ok(to_python(py, outcome, None)?.into_bound(py))
+            match selection {
+                None => Self::answer(py, Started::Done(outcome, None), &self.flow, None),
+                Some(selection) => {
+                    let outcome = selection.signal(outcome);
+                    let flow = selection.flow().clone();
+                    Self::answer(py, Started::Done(outcome, None), &flow, Some(selection))
+                }
             }
         })
     }
@@ -188,11 +291,13 @@ impl Authenticator {
     /// The response for a failure the caller met. `kind`: `coded` (`code`,
     /// `fault`, `reason`, `retry_after`), `missingScopes` (`missing`),
     /// `described` (`code`, `message`, `cause_json`), `server` (`code`,
-    /// `description`), anything else unexpected. `used`: the request's scheme.
+    /// `description`), anything else unexpected. `used`: the request's
+    /// scheme; `operation`: `Verify.operation` (its flow and signal apply).
     #[allow(clippy::too_many_arguments)]
     #[pyo3(signature = (
         kind, *, code = None, fault = None, reason = None, retry_after = None,
-        missing = None, message = None, cause_json = None, description = None, used = None
+        missing = None, message = None, cause_json = None, description = None, used = None,
+        operation = None
     ))]
     fn refuse(
         &self,
@@ -207,8 +312,16 @@ impl Authenticator {
         cause_json: Option<String>,
         description: Option<&str>,
         used: Option<&str>,
+        operation: Option<&str>,
     ) -> PyResult<Answer> {
         entry(py, || {
+            let selection = match operation {
+                None => None,
+                Some(token) => match self.restore(token) {
+                    Some(selection) => Some(selection),
+                    None => return Ok(answer(self.flow.refuse(&Refusal::Unexpected, None), None)),
+                },
+            };
             let used = used.map(parse_scheme).transpose();
             let used = to_py(py, used)?;
             let code = code.unwrap_or("");
@@ -232,7 +345,14 @@ impl Authenticator {
                 },
                 _ => Refusal::Unexpected,
             };
-            Ok(answer(self.flow.refuse(&refusal, used), None))
+            let Some(selection) = selection else {
+                return Ok(answer(self.flow.refuse(&refusal, used), None));
+            };
+            let refused = Outcome::Respond(selection.flow().refuse(&refusal, used));
+            match selection.signal(refused) {
+                Outcome::Respond(response) => Ok(answer(response, None)),
+                _ => Ok(answer(self.flow.refuse(&Refusal::Unexpected, None), None)),
+            }
         })
     }
 
@@ -266,30 +386,63 @@ impl Authenticator {
 }
 
 impl Authenticator {
+    /// A selection this authenticator made, back from `Verify.operation`.
+    fn restore(&self, token: &str) -> Option<Selection> {
+        self.gate.as_ref()?.restore(token)
+    }
+
+    /// The 500 for an operation text this authenticator did not make: never a pass.
+    fn unexpected<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, Answer>> {
+        let response = self.flow.refuse(&Refusal::Unexpected, None);
+        Bound::new(py, answer(response, None))
+    }
+
+    /// The Python answer for a started request on `flow` (an operation's
+    /// `selection`: its signal applied to what settles later).
+    fn answer<'py>(
+        py: Python<'py>,
+        started: Started,
+        flow: &Arc<Flow>,
+        selection: Option<Selection>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        match started {
+            Started::Done(outcome, timing) if flow.needs_claim(&outcome) => {
+                Self::claim_later(py, flow, outcome, timing, selection)
+            }
+            Started::Done(outcome, timing) => Ok(to_python(py, outcome, timing)?.into_bound(py)),
+            Started::Later(pending) => {
+                let (job, pending) = *pending;
+                Self::later(py, flow, job, pending, selection)
+            }
+        }
+    }
+
     /// An awaitable for the fleet's DPoP claim of an accepted proof.
     fn claim_later<'py>(
-        &self,
         py: Python<'py>,
+        flow: &Arc<Flow>,
         outcome: Outcome,
         timing: Option<Timing>,
+        selection: Option<Selection>,
     ) -> PyResult<Bound<'py, PyAny>> {
-        let flow = self.flow.clone();
+        let flow = flow.clone();
         awaitable(
             py,
             async move { Ok(flow.claimed(outcome).await) },
-            move |py, outcome| to_python(py, outcome, timing),
+            move |py, outcome| to_python(py, signal(selection.as_ref(), outcome), timing),
         )
     }
 
     /// An awaitable for a verifier step that runs on a worker or fetches
     /// keys; the rest of the decision runs there too.
     fn later<'py>(
-        &self,
         py: Python<'py>,
+        flow: &Arc<Flow>,
         job: Job,
         pending: Pending,
+        selection: Option<Selection>,
     ) -> PyResult<Bound<'py, PyAny>> {
-        let flow = self.flow.clone();
+        let flow = flow.clone();
         let work = async move {
             let result = mcp_auth_core::panic_guard::guarded(async {
                 match job {
@@ -322,8 +475,8 @@ impl Authenticator {
             );
             Ok((flow.claimed(outcome).await, timing))
         };
-        awaitable(py, work, |py, (outcome, timing)| {
-            to_python(py, outcome, timing)
+        awaitable(py, work, move |py, (outcome, timing)| {
+            to_python(py, signal(selection.as_ref(), outcome), timing)
         })
     }
 }

@@ -1,7 +1,7 @@
 //! The Python shapes of the `Authenticator`'s answers: accepted (JSON text
 //! from the core's `accepted_json`, or `Accepted` after a caller-side
 //! verify), the exact response (`Answer`), a token for the caller to verify
-//! (`Verify`); and the conversion from the flow's [`Outcome`].
+//! (`Verify`), `None` for an anonymous pass (a public operation); and the conversion from the flow's [`Outcome`].
 
 use mcp_auth_core::accepted_json::{accepted_json, AcceptedFields};
 use mcp_auth_core::decision::{Response, Scheme};
@@ -32,6 +32,8 @@ pub struct Verify {
     proof: Option<String>,
     /// The presented client certificate's thumbprint (mTLS), for `finish`.
     certificate: Option<String>,
+    /// The operation's selection (per-tool authorization), for `finish(..., operation=)`.
+    operation: Option<String>,
 }
 
 /// An accepted request whose token the caller verified (`finish`).
@@ -110,6 +112,7 @@ pub fn to_python(py: Python<'_>, outcome: Outcome, timing: Option<Timing>) -> Py
             scheme,
             proof,
             certificate,
+            operation,
         } => Py::new(
             py,
             Verify {
@@ -117,8 +120,11 @@ pub fn to_python(py: Python<'_>, outcome: Outcome, timing: Option<Timing>) -> Py
                 scheme: scheme_name(scheme),
                 proof,
                 certificate,
+                operation,
             },
         )?
         .into_any(),
+        // A public operation without credentials: pass with no identity.
+        Outcome::Anonymous => py.None(),
     })
 }

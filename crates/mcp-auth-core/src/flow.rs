@@ -51,6 +51,8 @@ pub struct Flow {
 pub enum Outcome {
     Accept(Accepted),
     Respond(Response),
+    /// A public operation without credentials (`operations/`): pass, no identity.
+    Anonymous,
     /// The caller verifies `token`, then calls [`Flow::finish`].
     Verify {
         token: String,
@@ -58,6 +60,8 @@ pub enum Outcome {
         proof: Option<String>,
         /// The presented client certificate's thumbprint (mTLS), for `finish`.
         certificate: Option<String>,
+        /// The operation's selection (`operations/`), for `finish`; `None` without operations.
+        operation: Option<String>,
     },
 }
 
@@ -145,6 +149,7 @@ impl Flow {
                 scheme,
                 proof: proof.map(str::to_owned),
                 certificate,
+                operation: None,
             };
             return Started::Done(verify, None);
         };

@@ -17,6 +17,7 @@ pub mod http;
 pub mod introspection;
 pub mod issuers;
 pub mod keys;
+pub mod operations;
 pub mod options;
 pub mod panic_guard;
 pub(crate) mod spare_cpu;

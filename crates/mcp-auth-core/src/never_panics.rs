@@ -277,6 +277,29 @@ proptest! {
     }
 
     #[test]
+    fn jsonrpc_body_reader_takes_any_body(
+        bytes in prop::collection::vec(any::<u8>(), 0..256),
+        method in prop_oneof![
+            Just("tools/call"), Just("prompts/get"), Just("resources/read"), Just("completion/complete")
+        ],
+        id in json(),
+        params in json(),
+        reference in object(),
+    ) {
+        let _ = crate::operations::classify::read(&bytes);
+        let mut with_ref = params.clone();
+        if let Value::Object(map) = &mut with_ref {
+            map.insert("ref".into(), Value::Object(reference));
+        }
+        for params in [params, with_ref] {
+            let message = serde_json::json!({"jsonrpc": "2.0", "id": id, "method": method, "params": params});
+            let text = message.to_string();
+            let _ = crate::operations::classify::read(text.as_bytes());
+            let _ = crate::operations::classify::read(format!("[{text},{text}]").as_bytes());
+        }
+    }
+
+    #[test]
     fn key_set_parser_takes_any_document(doc in object(), keys in prop::collection::vec(object(), 0..6)) {
         let _ = parse_key_set(&doc);
         let mut with_keys = doc.clone();

@@ -50,6 +50,7 @@ __all__ = [
 ]
 
 _Scheme = Literal["bearer", "dpop"]
+_BodyState = Literal["json", "none", "not-json", "too-large", "unreadable"]
 _ServerType = Literal["oidc", "oauth"]
 _Fault = Literal["token", "infrastructure", "server", "proof", "nonce"]
 
@@ -144,6 +145,9 @@ class Verify:
     def proof(self) -> str | None: ...
     @property
     def certificate(self) -> str | None: ...
+    # The operation's selection (`authenticate_operation`), for `finish`/`refuse`.
+    @property
+    def operation(self) -> str | None: ...
 
 @final
 class Accepted:
@@ -245,8 +249,11 @@ class MetadataResponder:
 class Authenticator:
     # options_json: {resourceMetadataUrl?, requiredScopes?, scopeHierarchy?:
     # [{scope, implies}], showErrorDetails?, maxTokenLength?, route:
-    # 'jwt' | 'auto' | 'introspection' | 'caller'}. `introspector` serves
-    # the 'introspection' and 'auto' routes.
+    # 'jwt' | 'auto' | 'introspection' | 'caller', mtls?, operations?:
+    # {tools?, prompts?, resources?, methods?: {name: requirement},
+    # discovery?, default?: requirement, signal?: 'http' | 'tool-result',
+    # maxBodyBytes?}} with requirement 'public' | 'protected' | [scopes].
+    # `introspector` serves the 'introspection' and 'auto' routes.
     def __new__(
         cls,
         options_json: str,
@@ -268,6 +275,25 @@ class Authenticator:
         timed: bool,
         certificate: bytes | None = None,
     ) -> str | Answer | Verify | Awaitable[str | Answer]: ...
+    # `authenticate` on a route with `operations`: the body is judged first
+    # (400/413/415/500 answers), then the operation's requirement. `body`: the
+    # bytes read when `body_state` is 'json'. `None`: a public operation
+    # without credentials (pass, no identity).
+    def authenticate_operation(
+        self,
+        method: str,
+        url: str,
+        original_url: str | None,
+        headers: list[str],
+        timed: bool,
+        certificate: bytes | None,
+        body: bytes | None,
+        body_state: _BodyState,
+    ) -> str | Answer | Verify | Awaitable[str | Answer | None] | None: ...
+    # A tool descriptor's `securitySchemes` as JSON text; None without `operations`.
+    def security_schemes(self, tool: str) -> str | None: ...
+    # The body bound in bytes; None without `operations`.
+    def max_body_bytes(self) -> int | None: ...
     def finish(
         self,
         scheme: _Scheme,
@@ -281,6 +307,7 @@ class Authenticator:
         identity: tuple[str | None, list[str], float | None] | None = None,
         x5t: str | None = None,
         certificate: str | None = None,
+        operation: str | None = None,
     ) -> Accepted | Answer | Awaitable[Accepted | Answer]: ...
     # kind: 'coded' (code, fault, reason, retry_after), 'missingScopes'
     # (missing), 'described' (code, message, cause_json), 'server' (code,
@@ -298,6 +325,7 @@ class Authenticator:
         cause_json: str | None = None,
         description: str | None = None,
         used: _Scheme | None = None,
+        operation: str | None = None,
     ) -> Answer: ...
     # 403 insufficient_scope for scopes a tool demanded: `scope` names them,
     # `description` (sanitised) replaces the fixed text.

@@ -188,6 +188,17 @@ pub const AUTHORIZATION_SERVER_UNAVAILABLE: &str =
 pub const AUTHORIZATION_SERVER_ERROR: &str = "An error occurred with the authorization server.";
 pub const UNEXPECTED_ERROR: &str = "An unexpected error occurred while authenticating the request.";
 
+/// The per-operation gate's body refusals (`operations/`): JSON-RPC error
+/// messages as the MCP SDKs' transports word them, sent before any token is read.
+pub const BODY_NOT_JSON: &str = "Unsupported Media Type: Content-Type must be application/json";
+pub const BODY_TOO_LARGE: &str = "Payload Too Large: the body exceeds maxBodyBytes";
+pub const BODY_PARSE_ERROR: &str = "Parse error: Invalid JSON";
+pub const BODY_INVALID_REQUEST: &str = "Invalid Request";
+pub const BODY_UNREADABLE: &str = "Internal error: the request body was already read";
+
+/// A tool-result refusal whose HTTP answer had no `error_description` (never expected).
+pub const TOOL_RESULT_FALLBACK: &str = "Authorization is required for this tool.";
+
 /// The fixed `reason` strings of the wrapper's own coded refusals (shown with details).
 pub const REASON_TOKEN_TOO_LARGE: &str = "token is too large";
 pub const REASON_DPOP_REQUIRED: &str = "DPoP is required";

@@ -8,6 +8,7 @@ use crate::dpop::proof::{DpopChecker, Mode};
 use crate::error::{AuthError, AuthResult};
 use crate::flow::Route;
 use crate::options::decode::{self, decode};
+use crate::options::operations::{OperationPolicy, OperationsOptions};
 use crate::options::values::number;
 use crate::options::verifier::check_max_token_length;
 use serde::Deserialize;
@@ -41,6 +42,8 @@ pub struct AuthenticatorOptions {
     pub caller_checks: Option<CallerChecks>,
     /// RFC 8705 certificate-bound tokens; absent: off.
     pub mtls: Option<MtlsOptions>,
+    /// Per-tool authorization (`operations.rs`); absent: every request needs a token.
+    pub operations: Option<OperationsOptions>,
 }
 
 /// The issuer and audience a caller-verified identity must have.
@@ -146,6 +149,11 @@ impl AuthenticatorOptions {
     pub fn identity_checks(&self) -> Option<IdentityChecks> {
         let checks = self.caller_checks.clone()?;
         Some(IdentityChecks::new(checks.issuers, checks.audiences))
+    }
+
+    /// The validated `operations` declaration, when there is one (before `to_config`).
+    pub fn operation_policy(&self) -> AuthResult<Option<OperationPolicy>> {
+        self.operations.as_ref().map(|o| o.to_policy()).transpose()
     }
 
     /// The decision's settings (with the binding's DPoP settings) and the route.

@@ -8,6 +8,7 @@ pub mod decode;
 pub mod dpop;
 pub mod introspection;
 pub mod metadata;
+pub mod operations;
 pub mod redis_store;
 pub mod scopes;
 pub mod token_exchange;
