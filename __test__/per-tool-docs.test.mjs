@@ -89,7 +89,14 @@ describe('docs/per-tool-authorization.md: every Node example runs as written', (
 
         const open = await rpc(server, call('search'));
         assert.equal(open.status, 200);
-        assert.notEqual((await result(open)).isError, true);
+        const opened = await result(open);
+        assert.notEqual(opened.isError, true);
+        if (name === 'express' || name === 'sdk-v1') {
+          assert.equal(JSON.parse(opened.content[0].text).caller, null, 'anonymous: no identity');
+          // A public tool with a valid token (no scopes at all): the tool sees the caller.
+          const signed = await result(await rpc(server, call('search'), token(undefined)));
+          assert.equal(JSON.parse(signed.content[0].text).caller, 'user-1');
+        }
 
         // delete-todo where the example declares it, else any undeclared tool: default 'protected'.
         const protectedTool = name === 'express' || name === 'sdk-v1' ? 'delete-todo' : 'not-declared';

@@ -192,8 +192,9 @@ export function createAuthenticator(config: AuthenticatorConfig): Authenticator 
   }
 
   const respond = (answer: native.AuthAnswer): AuthDecision => reject({ ...answer, headers: headerRecord(answer.headers) });
-  const refuse = (error: unknown, used: Scheme | undefined): AuthDecision =>
-    respond(decider.refuse(refusalOf(error, showErrorDetails), used));
+  // `operation`: an operations route's selection, whose flow and signal apply.
+  const refuse = (error: unknown, used: Scheme | undefined, operation?: string): AuthDecision =>
+    respond(decider.refuse(refusalOf(error, showErrorDetails), used, operation));
 
   function accept(token: string, auth: AuthInfo, accepted: Accepted): AuthDecision {
     // `scopes` stays what was granted; checks here and in tools use the expanded set
@@ -218,18 +219,18 @@ export function createAuthenticator(config: AuthenticatorConfig): Authenticator 
     try {
       verified = verifyToken(token);
     } catch (error) {
-      return refuse(error, scheme);
+      return refuse(error, scheme, operation);
     }
     // A promise resolved with accept's promise settles with its decision.
     return thenMaybe(
       verified,
       (auth): MaybePromise<AuthDecision> => {
-        if (typeof auth !== 'object' || auth === null) return respond(decider.refuse({ kind: 'unexpected' }));
+        if (typeof auth !== 'object' || auth === null) return respond(decider.refuse({ kind: 'unexpected' }, undefined, operation));
         // A bound token needs its proof, an unbound one may not use the DPoP scheme (RFC 9449 §7).
         const claims = auth.claims ?? (config.claimsMayBeMissing && scheme === 'bearer' ? unverifiedJws(token)?.payload : undefined);
         // Absent scopes grant none; anything but a list of strings is a broken verifier: 500, never a guess.
         const granted = auth.scopes === undefined ? [] : auth.scopes;
-        if (!Array.isArray(granted) || !granted.every((s) => typeof s === 'string')) return respond(decider.refuse({ kind: 'unexpected' }));
+        if (!Array.isArray(granted) || !granted.every((s) => typeof s === 'string')) return respond(decider.refuse({ kind: 'unexpected' }, undefined, operation));
         const outcome = decider.finish(
           scheme,
           claims?.cnf !== undefined,
@@ -242,13 +243,12 @@ export function createAuthenticator(config: AuthenticatorConfig): Authenticator 
           config.callerChecks && callerIdentity(config.callerChecks, auth),
           certificateBound(claims?.cnf),
           certificate,
-          // @ts-expect-error until the addon's finish takes `operation` (i23-ops-core)
           operation,
         );
         // With a fleet replay store the addon claims the proof first: a promise.
         return thenMaybe(outcome, (settled) => ('status' in settled ? respond(settled) : accept(token, auth, settled)));
       },
-      (error: unknown) => refuse(error, scheme),
+      (error: unknown) => refuse(error, scheme, operation),
     ) as MaybePromise<AuthDecision>;
   }
 
@@ -262,7 +262,7 @@ export function createAuthenticator(config: AuthenticatorConfig): Authenticator 
       }
       return respond(outcome);
     }
-    return withOperation ? verifyThenFinish(request, outcome, (outcome as OperationVerify).operation ?? undefined) : verifyThenFinish(request, outcome);
+    return withOperation ? verifyThenFinish(request, outcome, outcome.operation) : verifyThenFinish(request, outcome);
   }
 
   // The addon checked the token and accepted the request: its identity comes as one JSON text.
@@ -341,7 +341,7 @@ export function createAuthenticator(config: AuthenticatorConfig): Authenticator 
   // the body and picks the operation's requirement; a public operation without
   // credentials comes back as `null` (anonymous, no event).
   function operationGate(mtls: MtlsConfig | undefined): OperationGate {
-    const ops = decider as unknown as OperationDecider;
+    const ops = decider;
     const header = mtls?.proxyHeader?.name.toLowerCase();
     const gate = {
       maxBodyBytes: ops.maxBodyBytes() ?? 0,
@@ -378,23 +378,6 @@ export function createAuthenticator(config: AuthenticatorConfig): Authenticator 
 
 const anonymous: OperationDecision = Object.freeze({ ok: true, auth: undefined });
 
-/** The addon's per-operation methods (an `operations` route). */
-interface OperationDecider {
-  authenticateOperation(
-    method: string,
-    url: string,
-    originalUrl: string | null,
-    headers: string[],
-    timed: boolean,
-    certificate: Buffer | null,
-    body: string | Buffer | null,
-    bodyState: RequestBody['state'],
-  ): null | Outcome | Promise<string | native.AuthAnswer | null>;
-  securitySchemes(tool: string): string | null;
-  maxBodyBytes(): number | null;
-}
-type OperationVerify = native.AuthVerify & { operation?: string | null };
-
 // The addon's constructor, its setup errors (an invalid `operations`) as `invalid_server_config`.
 function operationsDecider(construct: () => native.NativeAuthenticator): native.NativeAuthenticator {
   try {
@@ -404,7 +387,7 @@ function operationsDecider(construct: () => native.NativeAuthenticator): native.
   }
 }
 
-function securitySchemesOf(ops: OperationDecider, tool: string): SecurityScheme[] {
+function securitySchemesOf(ops: native.NativeAuthenticator, tool: string): SecurityScheme[] {
   const json = ops.securitySchemes(String(tool));
   if (json === null) throw invalidConfig('`toolMeta` and `securitySchemes` need the `operations` option on this bearerAuth.');
   return JSON.parse(json) as SecurityScheme[];
