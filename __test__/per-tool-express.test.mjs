@@ -9,13 +9,14 @@
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 
-import { MCPAuth, MCPAuthAuthServerError, fetchServerConfig } from 'mcp-auth-rs';
+import { MCPAuth, MCPAuthAuthServerError, MCPAuthTokenVerificationError, fetchServerConfig, hashApiKey } from 'mcp-auth-rs';
 import { EXPRESS_VERSIONS, serveApp, send, single, jsonBody, hasHeader } from './helpers/app.mjs';
 import { startAuthServer } from './helpers/auth-server.mjs';
 import { headerValues, parseWwwAuthenticate, rawRequest } from './helpers/http.mjs';
 import { claims, generateKey, signJwt } from './helpers/keys.mjs';
 
 const RESOURCE = 'http://localhost:3001/mcp';
+const API_KEY = 'mcpk_per-tool-test-key-0123456789';
 const PRM = 'http://localhost:3001/.well-known/oauth-protected-resource/mcp';
 
 export const OPERATIONS = Object.freeze({
@@ -80,6 +81,22 @@ describe('per-tool authorization on Express (operations)', () => {
       // Someone read the stream and kept nothing: it cannot be judged.
       app.post('/consumed', (req, _res, next) => req.on('data', () => {}).on('end', () => next()), route(), echo);
       app.all('/strict', route({ operations: { ...OPERATIONS, discovery: 'protected', methods: { 'logging/setLevel': 'public' } } }), echo);
+      // Several credential kinds: the member the router picks decides, requests without credentials included.
+      app.post(
+        '/kinds',
+        mcpAuth.bearerAuth(
+          [{ mode: 'jwt', requiredScopes: ['mcp'] }, { mode: 'apiKey', prefix: 'mcpk_', keys: [{ hash: hashApiKey(API_KEY), subject: 'ci-bot', scopes: ['todos:delete'] }] }],
+          { resource: RESOURCE, operations: OPERATIONS },
+        ),
+        echo,
+      );
+      // A custom verifier: "custom-" + base64url of the scopes; anything else is refused by it.
+      const verify = (value) => {
+        if (!value.startsWith('custom-')) throw new MCPAuthTokenVerificationError('invalid_token');
+        const scopes = Buffer.from(value.slice('custom-'.length), 'base64url').toString().split(' ');
+        return { token: value, clientId: 'c', scopes, issuer: as.issuer, audience: RESOURCE, subject: 'custom-user' };
+      };
+      app.post('/custom', mcpAuth.bearerAuth(verify, { resource: RESOURCE, operations: { ...OPERATIONS, signal: 'tool-result' } }), echo);
       // No operations: nothing changes, the body is not touched.
       app.post('/plain', mcpAuth.bearerAuth('jwt', { resource: RESOURCE }), (req, res) => res.json({ readable: !req.readableEnded && !req.readableDidRead }));
     });
@@ -345,6 +362,39 @@ describe('per-tool authorization on Express (operations)', () => {
       assert.equal((await post(server, '/result', [call('delete-todo', 1), call('search', 2)])).status, 401);
       assert.equal((await post(server, '/result', { jsonrpc: '2.0', id: 4, method: 'tasks/get', params: {} })).status, 401);
       assert.equal((await post(server, '/result', call('search'))).status, 200);
+    });
+  });
+
+  describe('with several credential kinds and with a custom verifier', () => {
+    it('credential kinds: anonymous public passes; the API key member judges its keys, its name is reported', async () => {
+      assert.deepEqual(jsonBody(await post(server, '/kinds', call('search'))).auth, null);
+      // Without credentials the router picks the first member (the JWT one, with its requiredScopes).
+      const refused = await post(server, '/kinds', call('delete-todo'));
+      assert.equal(refused.status, 401);
+      assert.equal(parseWwwAuthenticate(single(refused, 'www-authenticate')).params.scope, 'mcp todos:delete');
+      const byKey = await post(server, '/kinds', call('delete-todo'), { token: API_KEY });
+      assert.equal(byKey.status, 200, byKey.body);
+      assert.deepEqual(jsonBody(byKey).auth, { sub: 'ci-bot', scopes: ['todos:delete'] });
+      // The JWT member keeps its own requiredScopes: mcp, then the tool's.
+      const jwt = await post(server, '/kinds', call('delete-todo'), { token: token('todos:delete') });
+      assert.equal(jwt.status, 403);
+      assert.equal(parseWwwAuthenticate(single(jwt, 'www-authenticate')).params.scope, 'mcp todos:delete');
+    });
+
+    it("a custom verifier: its refusal and the scope check follow the operation's signal (tool-result)", async () => {
+      const custom = (scopes) => `custom-${Buffer.from(scopes).toString('base64url')}`;
+      const refused = await post(server, '/custom', call('delete-todo', 9), { token: 'not-custom' });
+      assert.equal(refused.status, 200, refused.body);
+      const result = JSON.parse(refused.body).result;
+      assert.equal(result.isError, true);
+      assert.equal(parseWwwAuthenticate(result._meta['mcp/www_authenticate'][0]).params.error, 'invalid_token');
+      const narrow = JSON.parse((await post(server, '/custom', call('delete-todo', 10), { token: custom('mcp') })).body).result;
+      assert.equal(parseWwwAuthenticate(narrow._meta['mcp/www_authenticate'][0]).params.error, 'insufficient_scope');
+      const ok = await post(server, '/custom', call('delete-todo', 11), { token: custom('mcp todos:delete') });
+      assert.equal(ok.status, 200);
+      assert.deepEqual(jsonBody(ok).auth, { sub: 'custom-user', scopes: ['mcp', 'todos:delete'] });
+      // Public: the custom verifier still judges a presented token (HTTP: not a tools/call result mode case).
+      assert.equal((await post(server, '/custom', list, { token: 'not-custom' })).status, 401);
     });
   });
 
