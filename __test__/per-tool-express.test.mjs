@@ -8,6 +8,11 @@
 
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { createHash, X509Certificate } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 
 import { MCPAuth, MCPAuthAuthServerError, MCPAuthTokenVerificationError, fetchServerConfig, hashApiKey } from 'mcp-auth-rs';
 import { EXPRESS_VERSIONS, serveApp, send, single, jsonBody, hasHeader } from './helpers/app.mjs';
@@ -455,5 +460,50 @@ describe('per-tool authorization on Express (operations)', () => {
     it('tokenVerifier() refuses operations: SDK v2 gate cannot admit anonymous requests', () => {
       assert.match(configError(() => mcpAuth.tokenVerifier({ resource: RESOURCE, operations: OPERATIONS })), /bearerAuth/);
     });
+  });
+});
+
+// The operation gate forwards the client certificate like the plain one: here
+// from a trusted proxy's header (RFC 8705 through nginx's escaped PEM).
+describe('per-tool authorization on a resource with mTLS (proxy header)', () => {
+  const MTLS = 'https://mcp.example.com/bound';
+  let as;
+  let key;
+  let server;
+  let cert;
+  let dir;
+
+  before(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'per-tool-mtls-'));
+    execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', 'c.key', '-subj', '/CN=alice', '-days', '1', '-out', 'c.pem'], { cwd: dir, stdio: 'pipe' });
+    const pem = readFileSync(join(dir, 'c.pem'), 'utf8');
+    cert = { pem, x5t: createHash('sha256').update(new X509Certificate(pem).raw).digest('base64url') };
+    key = generateKey('ES256', { kid: 'per-tool-mtls' });
+    as = await startAuthServer({ keys: [key] });
+    const mcpAuth = new MCPAuth({
+      protectedResources: {
+        metadata: { resource: MTLS, authorizationServers: [await fetchServerConfig(as.issuer, { type: 'oidc' })] },
+        mtls: { proxyHeader: { name: 'X-Client-Cert', format: 'escaped-pem' } },
+      },
+    });
+    server = await serveApp(EXPRESS_VERSIONS['express 5'], (app) =>
+      app.post('/mcp', mcpAuth.bearerAuth('jwt', { resource: MTLS, operations: OPERATIONS }), (req, res) => res.json({ sub: req.auth?.subject ?? null })),
+    );
+  });
+  after(async () => {
+    await server?.close();
+    await as?.close();
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('public without a token passes; a bound token needs its certificate', async () => {
+    assert.deepEqual(jsonBody(await post(server, '/mcp', call('search'))), { sub: null });
+    const bound = signJwt(claims({ issuer: as.issuer, audience: MTLS, scope: 'todos:delete', cnf: { 'x5t#S256': cert.x5t } }), key);
+    const withCert = await post(server, '/mcp', call('delete-todo'), { token: bound, extraHeaders: [['X-Client-Cert', encodeURIComponent(cert.pem)]] });
+    assert.equal(withCert.status, 200, withCert.body);
+    assert.deepEqual(jsonBody(withCert), { sub: 'user-1' });
+    const without = await post(server, '/mcp', call('delete-todo'), { token: bound });
+    assert.equal(without.status, 401);
+    assert.equal(parseWwwAuthenticate(single(without, 'www-authenticate')).params.error, 'invalid_token');
   });
 });
