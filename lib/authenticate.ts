@@ -341,15 +341,14 @@ export function createAuthenticator(config: AuthenticatorConfig): Authenticator 
   // the body and picks the operation's requirement; a public operation without
   // credentials comes back as `null` (anonymous, no event).
   function operationGate(mtls: MtlsConfig | undefined): OperationGate {
-    const ops = decider;
     const header = mtls?.proxyHeader?.name.toLowerCase();
     const gate = {
-      maxBodyBytes: ops.maxBodyBytes() ?? 0,
+      maxBodyBytes: decider.maxBodyBytes() ?? 0,
       authenticate(request: AuthRequest, body: RequestBody, certificate?: Uint8Array | null): MaybePromise<OperationDecision> {
         try {
           const headers = credentialHeaders(request);
           if (header !== undefined) pushHeader(headers, request, header);
-          const outcome = ops.authenticateOperation(
+          const outcome = decider.authenticateOperation(
             request.method,
             request.url,
             request.originalUrl ?? null,
@@ -365,8 +364,8 @@ export function createAuthenticator(config: AuthenticatorConfig): Authenticator 
           return internalError(error);
         }
       },
-      securitySchemes: (tool: string) => securitySchemesOf(ops, tool),
-      toolMeta: (tool: string) => ({ securitySchemes: securitySchemesOf(ops, tool) }),
+      securitySchemes: (tool: string) => securitySchemesOf(decider, tool),
+      toolMeta: (tool: string) => ({ securitySchemes: securitySchemesOf(decider, tool) }),
     };
     return gate;
   }
@@ -387,8 +386,8 @@ function operationsDecider(construct: () => native.NativeAuthenticator): native.
   }
 }
 
-function securitySchemesOf(ops: native.NativeAuthenticator, tool: string): SecurityScheme[] {
-  const json = ops.securitySchemes(String(tool));
+function securitySchemesOf(decider: native.NativeAuthenticator, tool: string): SecurityScheme[] {
+  const json = decider.securitySchemes(String(tool));
   if (json === null) throw invalidConfig('`toolMeta` and `securitySchemes` need the `operations` option on this bearerAuth.');
   return JSON.parse(json) as SecurityScheme[];
 }
