@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
-import { connectAs } from '../examples/todo-manager/client.mjs';
+import { connectAnonymously, connectAs } from '../examples/todo-manager/client.mjs';
 import { parseDemoOptions } from '../examples/todo-manager/demo-options.mjs';
 
 const demo = fileURLToPath(new URL('../examples/todo-manager/demo.mjs', import.meta.url));
@@ -71,6 +71,20 @@ describe('npm run demo -- --serve', () => {
     assert.equal(refused.refused, 'delete:todos not granted');
   });
 
+  it('--per-tool: an anonymous client connects and calls `about`; a protected tool signs in first', async () => {
+    const served = serveDemo(['--per-tool']);
+    running.push(served);
+    const help = await served.ready;
+    const mcpUrl = field(help, /MCP server\s+(\S+)/);
+    assert.match(help, /per-tool\s+`about`/);
+    const session = await connectAnonymously({ mcpUrl, account: 'user' });
+    sessions.push(session);
+    assert.equal((await session.callTool('about')).value.signedInAs, null);
+    const milk = await session.callTool('create-todo', { content: 'Buy milk' });
+    assert.equal(milk.signedIn, true);
+    assert.equal(milk.value.ownerId, 'user');
+  });
+
   it("--dpop=required --tokens=opaque: DPoP-bound opaque tokens, introspected with the printed client's credentials", async () => {
     const served = serveDemo(['--dpop=required', '--tokens=opaque']);
     running.push(served);
@@ -109,12 +123,16 @@ describe('npm run demo -- --serve', () => {
   });
 
   it('options: flags win over the environment; bad values and combinations are refused with the usage', () => {
-    assert.deepEqual(parseDemoOptions(['--serve'], {}), { serve: true, dpop: 'allowed', tokens: 'jwt', mode: 'jwt', port: 3001, asPort: 3002 });
+    assert.deepEqual(parseDemoOptions(['--serve'], {}), { serve: true, dpop: 'allowed', tokens: 'jwt', mode: 'jwt', perTool: false, port: 3001, asPort: 3002 });
+    assert.equal(parseDemoOptions(['--serve', '--per-tool'], {}).perTool, true);
+    assert.equal(parseDemoOptions(['--serve'], { PER_TOOL: '1' }).perTool, true);
+    assert.throws(() => parseDemoOptions(['--per-tool'], {}), /add --serve/);
     assert.deepEqual(parseDemoOptions(['--serve', '--mode=auto'], { DPOP: 'required', TOKENS: 'opaque', MODE: 'introspection', PORT: '0' }), {
       serve: true,
       dpop: 'required',
       tokens: 'opaque',
       mode: 'auto',
+      perTool: false,
       port: 0,
       asPort: 3002,
     });

@@ -20,9 +20,12 @@ import { thenMaybe } from './maybe-promise.js';
 import { fixedReason } from './reason-codes.js';
 import type { ScopeHierarchy } from './scopes.js';
 import { serverFailure } from './server-failure.js';
+import { nativeConfigError } from './native-config.js';
+import { invalidConfig } from './setup-checks.js';
 import type { Rechallenge } from './step-up.js';
 import { authInfoOf, type VerifiedIdentity } from './jwt-verifier.js';
 import type { AuthInfo, MaybePromise, MtlsConfig } from './types.js';
+import type { OperationHelpers, OperationsOptions, SecurityScheme } from './operation-types.js';
 
 export interface AuthRequest {
   method: string;
@@ -49,10 +52,38 @@ export type AuthDecision =
  * `certificate`: the DER client certificate the TLS connection presented
  * (read by adapters that see the socket, only when `readsConnectionCertificate`).
  */
-export type Authenticator = ((request: AuthRequest, certificate?: Uint8Array | null) => AuthDecision | Promise<AuthDecision>) & {
-  /** The resource reads the TLS connection's client certificate (`mtls.connection`). */
-  readsConnectionCertificate?: boolean;
-};
+export type Authenticator = ((request: AuthRequest, certificate?: Uint8Array | null) => AuthDecision | Promise<AuthDecision>) &
+  Partial<OperationHelpers> & {
+    /** The resource reads the TLS connection's client certificate (`mtls.connection`). */
+    readsConnectionCertificate?: boolean;
+    /**
+     * Present when the route has `operations`: the per-operation decision,
+     * which needs the request body. Calling the Authenticator itself
+     * instead protects every request with the route's `requiredScopes`.
+     */
+    operations?: OperationGate;
+  };
+
+/**
+ * What the request body is, for the per-operation decision: `none` for a
+ * request that is not a POST; `not-json` for a POST whose Content-Type is
+ * not `application/json`; `too-large` over `maxBodyBytes`; `unreadable` when
+ * someone else consumed it and left nothing to reuse; else `json` with the
+ * bytes (as received, or an earlier parser's value as JSON text).
+ */
+export type RequestBody =
+  | { state: 'json'; bytes: string | Uint8Array }
+  | { state: 'none' | 'not-json' | 'too-large' | 'unreadable'; bytes?: undefined };
+
+/** `auth` is `undefined` for a public operation called without credentials (anonymous: no event is emitted). */
+export type OperationDecision = AuthDecision | { ok: true; auth: undefined; rechallenge?: undefined };
+
+export interface OperationGate extends OperationHelpers {
+  /** The body bound in bytes (`operations.maxBodyBytes`). */
+  readonly maxBodyBytes: number;
+  /** The decision for `request` and its body: body refusals first (400/413/415/500), then the operation's requirement. */
+  authenticate(request: AuthRequest, body: RequestBody, certificate?: Uint8Array | null): OperationDecision | Promise<OperationDecision>;
+}
 
 export interface AuthenticatorConfig {
   /** Returns the token's AuthInfo or throws (a coded addon error or an MCPAuth error). */
@@ -86,6 +117,8 @@ export interface AuthenticatorConfig {
   callerChecks?: CallerChecks;
   /** RFC 8705: where the client certificate is read; `undefined`: off. */
   mtls?: MtlsConfig;
+  /** Per-operation requirements (the addon validates them). */
+  operations?: OperationsOptions;
 }
 
 /** Which native verifier takes which token; a token neither takes goes to `verifyToken`. */
@@ -124,21 +157,24 @@ export function isCorsPreflight(request: Pick<AuthRequest, 'method' | 'headers'>
 
 export function createAuthenticator(config: AuthenticatorConfig): Authenticator {
   const { verifyToken, resource, resourceMetadataUrl, showErrorDetails = false, events, dpop } = config;
-  const decider = new native.Authenticator(
-    {
-      resourceMetadataUrl,
-      requiredScopes: [...(config.requiredScopes ?? [])],
-      scopeHierarchy: config.scopeHierarchy && Object.entries(config.scopeHierarchy).map(([scope, implies]) => ({ scope, implies: [...implies] })),
-      showErrorDetails,
-      maxTokenLength: config.maxTokenLength,
-      route: config.native?.route ?? 'caller',
-      callerChecks: config.callerChecks && { issuers: config.callerChecks.issuers, audiences: config.callerChecks.audiences },
-      ...(config.mtls === undefined ? {} : { mtls: config.mtls }),
-    },
-    config.native?.verifier ?? null,
-    dpop?.checker ?? null,
-    config.native?.introspector ?? null,
-  );
+  const newDecider = () =>
+    new native.Authenticator(
+      {
+        resourceMetadataUrl,
+        requiredScopes: [...(config.requiredScopes ?? [])],
+        scopeHierarchy: config.scopeHierarchy && Object.entries(config.scopeHierarchy).map(([scope, implies]) => ({ scope, implies: [...implies] })),
+        showErrorDetails,
+        maxTokenLength: config.maxTokenLength,
+        route: config.native?.route ?? 'caller',
+        callerChecks: config.callerChecks && { issuers: config.callerChecks.issuers, audiences: config.callerChecks.audiences },
+        ...(config.mtls === undefined ? {} : { mtls: config.mtls }),
+        ...(config.operations === undefined ? {} : { operations: config.operations }),
+      },
+      config.native?.verifier ?? null,
+      dpop?.checker ?? null,
+      config.native?.introspector ?? null,
+    );
+  const decider = config.operations === undefined ? newDecider() : operationsDecider(newDecider);
   const rechallenges: Partial<Record<Scheme, Rechallenge>> =
     dpop === undefined
       ? {}
@@ -156,8 +192,9 @@ export function createAuthenticator(config: AuthenticatorConfig): Authenticator 
   }
 
   const respond = (answer: native.AuthAnswer): AuthDecision => reject({ ...answer, headers: headerRecord(answer.headers) });
-  const refuse = (error: unknown, used: Scheme | undefined): AuthDecision =>
-    respond(decider.refuse(refusalOf(error, showErrorDetails), used));
+  // `operation`: an operations route's selection, whose flow and signal apply.
+  const refuse = (error: unknown, used: Scheme | undefined, operation?: string): AuthDecision =>
+    respond(decider.refuse(refusalOf(error, showErrorDetails), used, operation));
 
   function accept(token: string, auth: AuthInfo, accepted: Accepted): AuthDecision {
     // `scopes` stays what was granted; checks here and in tools use the expanded set
@@ -176,23 +213,24 @@ export function createAuthenticator(config: AuthenticatorConfig): Authenticator 
   }
 
   // A token the addon does not check itself: the caller's verifier, then the addon's finish.
-  function verifyThenFinish(request: AuthRequest, { token, scheme, proof, certificate }: native.AuthVerify): MaybePromise<AuthDecision> {
+  // `operation`: the selection an operations route's AuthVerify carried, handed back to `finish`.
+  function verifyThenFinish(request: AuthRequest, { token, scheme, proof, certificate }: native.AuthVerify, operation?: string): MaybePromise<AuthDecision> {
     let verified: MaybePromise<AuthInfo>;
     try {
       verified = verifyToken(token);
     } catch (error) {
-      return refuse(error, scheme);
+      return refuse(error, scheme, operation);
     }
     // A promise resolved with accept's promise settles with its decision.
     return thenMaybe(
       verified,
       (auth): MaybePromise<AuthDecision> => {
-        if (typeof auth !== 'object' || auth === null) return respond(decider.refuse({ kind: 'unexpected' }));
+        if (typeof auth !== 'object' || auth === null) return respond(decider.refuse({ kind: 'unexpected' }, undefined, operation));
         // A bound token needs its proof, an unbound one may not use the DPoP scheme (RFC 9449 §7).
         const claims = auth.claims ?? (config.claimsMayBeMissing && scheme === 'bearer' ? unverifiedJws(token)?.payload : undefined);
         // Absent scopes grant none; anything but a list of strings is a broken verifier: 500, never a guess.
         const granted = auth.scopes === undefined ? [] : auth.scopes;
-        if (!Array.isArray(granted) || !granted.every((s) => typeof s === 'string')) return respond(decider.refuse({ kind: 'unexpected' }));
+        if (!Array.isArray(granted) || !granted.every((s) => typeof s === 'string')) return respond(decider.refuse({ kind: 'unexpected' }, undefined, operation));
         const outcome = decider.finish(
           scheme,
           claims?.cnf !== undefined,
@@ -205,15 +243,17 @@ export function createAuthenticator(config: AuthenticatorConfig): Authenticator 
           config.callerChecks && callerIdentity(config.callerChecks, auth),
           certificateBound(claims?.cnf),
           certificate,
+          operation,
         );
         // With a fleet replay store the addon claims the proof first: a promise.
         return thenMaybe(outcome, (settled) => ('status' in settled ? respond(settled) : accept(token, auth, settled)));
       },
-      (error: unknown) => refuse(error, scheme),
+      (error: unknown) => refuse(error, scheme, operation),
     ) as MaybePromise<AuthDecision>;
   }
 
-  function settle(request: AuthRequest, headers: string[], outcome: Outcome): MaybePromise<AuthDecision> {
+  // `withOperation`: an operations route, whose AuthVerify carries the selection for `finish`.
+  function settle(request: AuthRequest, headers: string[], outcome: Outcome, withOperation?: true): MaybePromise<AuthDecision> {
     if (typeof outcome === 'string') return acceptChecked(headers, outcome);
     if ('status' in outcome) {
       if (outcome.verifyMs != null && events.active) {
@@ -222,7 +262,7 @@ export function createAuthenticator(config: AuthenticatorConfig): Authenticator 
       }
       return respond(outcome);
     }
-    return verifyThenFinish(request, outcome);
+    return withOperation ? verifyThenFinish(request, outcome, outcome.operation) : verifyThenFinish(request, outcome);
   }
 
   // The addon checked the token and accepted the request: its identity comes as one JSON text.
@@ -249,20 +289,25 @@ export function createAuthenticator(config: AuthenticatorConfig): Authenticator 
     const failure = serverFailure(error, false);
     return reject({ ...failure, headers: { ...failure.headers, 'Content-Type': 'application/json; charset=utf-8' } });
   };
-  if (config.mtls !== undefined) return withCertificates(config.mtls);
-  return (request) => {
-    try {
-      // With listeners, the addon also times its verifier (`verification` events).
-      const headers = credentialHeaders(request);
-      const outcome = decider.authenticate(request.method, request.url, request.originalUrl ?? null, headers, events.active);
-      // The hot path: a cache hit or an inline check accepted the request.
-      if (typeof outcome === 'string') return acceptChecked(headers, outcome);
-      const decided = outcome instanceof Promise ? outcome.then((settled) => settle(request, headers, settled)) : settle(request, headers, outcome);
-      return thenMaybe(decided, (decision) => decision, internalError) as AuthDecision | Promise<AuthDecision>;
-    } catch (error) {
-      return internalError(error);
-    }
-  };
+  const authenticate = config.mtls !== undefined ? withCertificates(config.mtls) : withoutCertificates();
+  attachOperationHelpers(authenticate, config.operations === undefined ? undefined : operationGate(config.mtls));
+  return authenticate;
+
+  function withoutCertificates(): Authenticator {
+    return (request) => {
+      try {
+        // With listeners, the addon also times its verifier (`verification` events).
+        const headers = credentialHeaders(request);
+        const outcome = decider.authenticate(request.method, request.url, request.originalUrl ?? null, headers, events.active);
+        // The hot path: a cache hit or an inline check accepted the request.
+        if (typeof outcome === 'string') return acceptChecked(headers, outcome);
+        const decided = outcome instanceof Promise ? outcome.then((settled) => settle(request, headers, settled)) : settle(request, headers, outcome);
+        return thenMaybe(decided, (decision) => decision, internalError) as AuthDecision | Promise<AuthDecision>;
+      } catch (error) {
+        return internalError(error);
+      }
+    };
+  }
 
   // The same on a resource with `mtls`: the connection's certificate and the
   // proxy's header go to the addon too. A separate function, so a resource
@@ -291,6 +336,79 @@ export function createAuthenticator(config: AuthenticatorConfig): Authenticator 
     authenticate.readsConnectionCertificate = mtls.connection === true;
     return authenticate;
   }
+
+  // The per-operation decision (an `operations` route): the addon classifies
+  // the body and picks the operation's requirement; a public operation without
+  // credentials comes back as `null` (anonymous, no event).
+  function operationGate(mtls: MtlsConfig | undefined): OperationGate {
+    const header = mtls?.proxyHeader?.name.toLowerCase();
+    const gate = {
+      maxBodyBytes: decider.maxBodyBytes() ?? 0,
+      authenticate(request: AuthRequest, body: RequestBody, certificate?: Uint8Array | null): MaybePromise<OperationDecision> {
+        try {
+          const headers = credentialHeaders(request);
+          if (header !== undefined) pushHeader(headers, request, header);
+          const outcome = decider.authenticateOperation(
+            request.method,
+            request.url,
+            request.originalUrl ?? null,
+            headers,
+            events.active,
+            mtls === undefined ? null : certificateBuffer(certificate),
+            body.bytes === undefined ? null : typeof body.bytes === 'string' ? body.bytes : asBuffer(body.bytes),
+            body.state,
+          );
+          const decided = outcome instanceof Promise ? outcome.then((settled) => settleOperation(request, headers, settled)) : settleOperation(request, headers, outcome);
+          return thenMaybe(decided, (decision) => decision, internalError) as MaybePromise<OperationDecision>;
+        } catch (error) {
+          return internalError(error);
+        }
+      },
+      securitySchemes: (tool: string) => securitySchemesOf(decider, tool),
+      toolMeta: (tool: string) => ({ securitySchemes: securitySchemesOf(decider, tool) }),
+    };
+    return gate;
+  }
+
+  function settleOperation(request: AuthRequest, headers: string[], outcome: Outcome | null): MaybePromise<OperationDecision> {
+    return outcome === null ? anonymous : settle(request, headers, outcome, true);
+  }
+}
+
+const anonymous: OperationDecision = Object.freeze({ ok: true, auth: undefined });
+
+// The addon's constructor, its setup errors (an invalid `operations`) as `invalid_server_config`.
+function operationsDecider(construct: () => native.NativeAuthenticator): native.NativeAuthenticator {
+  try {
+    return construct();
+  } catch (error) {
+    throw nativeConfigError(error);
+  }
+}
+
+function securitySchemesOf(decider: native.NativeAuthenticator, tool: string): SecurityScheme[] {
+  const json = decider.securitySchemes(String(tool));
+  if (json === null) throw invalidConfig('`toolMeta` and `securitySchemes` need the `operations` option on this bearerAuth.');
+  return JSON.parse(json) as SecurityScheme[];
+}
+
+/** `toolMeta`/`securitySchemes` on an Authenticator: its gate's, or ones that say the route has no `operations`. */
+export function attachOperationHelpers(authenticate: Authenticator, gate: OperationGate | undefined): void {
+  if (gate !== undefined) authenticate.operations = gate;
+  authenticate.securitySchemes = gate?.securitySchemes ?? noOperations;
+  authenticate.toolMeta = gate?.toolMeta ?? noOperations;
+}
+
+function noOperations(): never {
+  throw invalidConfig('`toolMeta` and `securitySchemes` need the `operations` option on this bearerAuth.');
+}
+
+function asBuffer(bytes: Uint8Array): Buffer {
+  return Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+}
+
+function certificateBuffer(certificate: Uint8Array | null | undefined): Buffer | null {
+  return certificate == null ? null : asBuffer(certificate);
 }
 
 // `cnf["x5t#S256"]` of a caller-verified token, when `cnf` holds nothing else

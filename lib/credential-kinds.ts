@@ -5,7 +5,7 @@
 // addon's store (hashes, constant time); loading them from a callback and
 // re-reading it on a timer are JavaScript facts and live here.
 
-import type { Authenticator, AuthDecision, AuthRequest } from './authenticate.js';
+import { attachOperationHelpers, type Authenticator, type AuthDecision, type AuthRequest, type OperationDecision, type OperationGate } from './authenticate.js';
 import { codedError } from './errors.js';
 import { isPromiseLike } from './maybe-promise.js';
 import * as native from './native.js';
@@ -50,11 +50,32 @@ export function routeCredentials(router: native.NativeCredentialRouter, members:
   // Every member protects the same resource: one mTLS setting.
   const reads = members[0]?.authenticator.readsConnectionCertificate;
   if (reads !== undefined) routed.readsConnectionCertificate = reads;
+  attachOperationHelpers(routed, routedOperations(router, members));
   return routed;
 }
 
-function named(decision: AuthDecision, name: string): AuthDecision {
-  if (decision.ok) decision.auth.verifier = name;
+// With `operations` every member has the same declaration (over its own
+// `requiredScopes`): the member the router picks decides; a request without
+// credentials goes to the one the router picks for none. The descriptors'
+// schemes are the first member's.
+function routedOperations(router: native.NativeCredentialRouter, members: readonly RouteMember[]): OperationGate | undefined {
+  const first = members[0]?.authenticator.operations;
+  if (first === undefined) return undefined;
+  return {
+    maxBodyBytes: first.maxBodyBytes,
+    securitySchemes: first.securitySchemes,
+    toolMeta: first.toolMeta,
+    authenticate(request, body, certificate) {
+      const header = request.headers.authorization;
+      const member = members[router.route(header === undefined ? [] : [header].flat())]!;
+      const decision = member.authenticator.operations!.authenticate(request, body, certificate);
+      return isPromiseLike(decision) ? decision.then((d) => named(d, member.name)) : named(decision, member.name);
+    },
+  };
+}
+
+function named<D extends AuthDecision | OperationDecision>(decision: D, name: string): D {
+  if (decision.ok && decision.auth !== undefined) decision.auth.verifier = name;
   return decision;
 }
 

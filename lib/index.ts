@@ -2,7 +2,7 @@
 // the framework-neutral authenticator, the web-standard helper, scope checks
 // and the auth event types.
 
-export { MCPAuth, type BearerAuthOptions } from './mcp-auth.js';
+export { MCPAuth, type BearerAuthOptions, type OperationsBearerAuthOptions } from './mcp-auth.js';
 export { handleBearerAuth } from './adapters/express.js';
 export {
   MCPAuthError,
@@ -35,8 +35,13 @@ export {
   type AuthDecision,
   type AuthRequest,
   type Authenticator,
+  type OperationDecision,
+  type OperationGate,
+  type RequestBody,
 } from './authenticate.js';
 export { exposeWwwAuthenticate, type WebAuthResult, type WebBearerAuth } from './adapters/web.js';
+export type { WebOperationPass, WebOperationsAuth, WebOperationsResult } from './adapters/web-operations.js';
+export type { OperationHelpers, OperationRequirement, OperationsOptions, SecurityScheme, ToolMeta } from './operation-types.js';
 export type { MetadataAnswer, MetadataRequest, ResolvedMetadataResponder } from './metadata-responder.js';
 export { requireScopes, hasScopes, assertScopes, type ScopeChallengeResult, type ScopedAuthInfo } from './scopes.js';
 export type { TokenVerifier } from './adapters/sdk-v2.js';

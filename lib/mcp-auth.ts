@@ -6,6 +6,7 @@ import type { RequestHandler, Router } from 'express';
 import { createAuthenticator, type Authenticator, type NativeVerifiers } from './authenticate.js';
 import { ApiKeyVerifier, credentialRouter, routeCredentials } from './credential-kinds.js';
 import { toExpressMiddleware } from './adapters/express.js';
+import { toExpressOperationsMiddleware, withOperationHelpers } from './adapters/express-operations.js';
 import { resolveBearerPolicy } from './bearer-options.js';
 import { snakeCaseKeys } from './case.js';
 import { resolveConfig, type ResolvedConfig } from './config.js';
@@ -25,6 +26,8 @@ import { loadSdkV2, toTokenVerifier, type TokenVerifier } from './adapters/sdk-v
 import { getIssuer, serverMetadataPaths } from './server-config.js';
 import { createTokenExchange, type ExchangeToken } from './token-exchange.js';
 import { createWebBearerAuth, toAuthRequest, toWebResponse, type WebBearerAuth } from './adapters/web.js';
+import { createWebOperationsAuth, type WebOperationsAuth } from './adapters/web-operations.js';
+import type { OperationHelpers, OperationsOptions } from './operation-types.js';
 import type {
   AuthInfo,
   AuthServerConfig,
@@ -41,7 +44,15 @@ import type {
 } from './types.js';
 
 /** Options of `bearerAuth` (the trust list comes from the MCPAuth configuration). */
-export type BearerAuthOptions = Omit<BearerAuthConfig, 'verifyAccessToken' | 'issuer'>;
+export type BearerAuthOptions = Omit<BearerAuthConfig, 'verifyAccessToken' | 'issuer'> & {
+  /**
+   * Per-tool authorization: which MCP operations are public and what each
+   * protected one needs (docs/per-tool-authorization.md). Not on `tokenVerifier()`.
+   */
+  operations?: OperationsOptions;
+};
+/** `bearerAuth` options with `operations` (the web-standard gate then also returns the parsed body). */
+export type OperationsBearerAuthOptions = BearerAuthOptions & { operations: OperationsOptions };
 
 export class MCPAuth {
   /** The configuration as given. */
@@ -132,16 +143,23 @@ export class MCPAuth {
     ]);
   }
 
-  /** Express middleware that admits only requests with an acceptable access token. */
-  bearerAuth(verifyAccessToken: VerifyAccessTokenFunction, options?: BearerAuthOptions): RequestHandler;
-  bearerAuth(mode: VerifyAccessTokenMode, options?: BearerAuthOptions & VerifyJwtConfig): RequestHandler;
+  /**
+   * Express middleware that admits only requests with an acceptable access
+   * token (with `operations`: only the operations that need one). Its
+   * `toolMeta(name)`/`securitySchemes(name)` describe the `operations` declaration.
+   */
+  bearerAuth(verifyAccessToken: VerifyAccessTokenFunction, options?: BearerAuthOptions): RequestHandler & OperationHelpers;
+  bearerAuth(mode: VerifyAccessTokenMode, options?: BearerAuthOptions & VerifyJwtConfig): RequestHandler & OperationHelpers;
   /** Several credential kinds on one route: the first verifier whose kind matches a token judges it (docs/credential-kinds.md). */
-  bearerAuth(verifiers: readonly CredentialVerifier[], options?: BearerAuthOptions): RequestHandler;
+  bearerAuth(verifiers: readonly CredentialVerifier[], options?: BearerAuthOptions): RequestHandler & OperationHelpers;
   bearerAuth(
     modeOrVerify: VerifyAccessTokenMode | VerifyAccessTokenFunction | readonly CredentialVerifier[],
     options: BearerAuthOptions & VerifyJwtConfig = {},
-  ): RequestHandler {
-    return toExpressMiddleware(this.authenticator(modeOrVerify, options), options);
+  ): RequestHandler & OperationHelpers {
+    const authenticate = this.authenticator(modeOrVerify, options);
+    const gate = authenticate.operations;
+    const middleware = gate === undefined ? toExpressMiddleware(authenticate, options) : toExpressOperationsMiddleware(authenticate, gate, options);
+    return withOperationHelpers(middleware, authenticate);
   }
 
   /**
@@ -150,19 +168,25 @@ export class MCPAuth {
    * `WWW-Authenticate`, CORS expose header, JSON body), and to `undefined`
    * for a CORS preflight, which carries no credentials.
    */
+  webBearerAuth(verifyAccessToken: VerifyAccessTokenFunction, options: OperationsBearerAuthOptions): WebOperationsAuth;
+  webBearerAuth(mode: VerifyAccessTokenMode, options: OperationsBearerAuthOptions & VerifyJwtConfig): WebOperationsAuth;
+  webBearerAuth(verifiers: readonly CredentialVerifier[], options: OperationsBearerAuthOptions): WebOperationsAuth;
   webBearerAuth(verifyAccessToken: VerifyAccessTokenFunction, options?: BearerAuthOptions): WebBearerAuth;
   webBearerAuth(mode: VerifyAccessTokenMode, options?: BearerAuthOptions & VerifyJwtConfig): WebBearerAuth;
   webBearerAuth(verifiers: readonly CredentialVerifier[], options?: BearerAuthOptions): WebBearerAuth;
   webBearerAuth(
     modeOrVerify: VerifyAccessTokenMode | VerifyAccessTokenFunction | readonly CredentialVerifier[],
     options: BearerAuthOptions & VerifyJwtConfig = {},
-  ): WebBearerAuth {
-    return createWebBearerAuth(this.authenticator(modeOrVerify, options), options);
+  ): WebBearerAuth | WebOperationsAuth {
+    const authenticate = this.authenticator(modeOrVerify, options);
+    const gate = authenticate.operations;
+    return gate === undefined ? createWebBearerAuth(authenticate, options) : createWebOperationsAuth(authenticate, gate, options);
   }
 
   /**
    * The framework-neutral decision behind `bearerAuth`, for servers that are
-   * not Express: call it with the request's method, URL and headers.
+   * not Express: call it with the request's method, URL and headers. With
+   * `operations`, call its `operations.authenticate(request, body)` instead.
    */
   authenticator(
     modeOrVerify: VerifyAccessTokenMode | VerifyAccessTokenFunction | readonly CredentialVerifier[],
@@ -303,6 +327,7 @@ export class MCPAuth {
       showErrorDetails: policy.showErrorDetails,
       maxTokenLength: policy.maxTokenLength,
       events,
+      ...(options.operations === undefined ? {} : { operations: options.operations }),
     });
   }
 
@@ -336,6 +361,11 @@ export class MCPAuth {
     const sdk = loadSdkV2();
     const custom = typeof modeOrOptions === 'function';
     const options = (custom ? maybeOptions : modeOrOptions) ?? {};
+    if (typeof options === 'object' && options !== null && 'operations' in options) {
+      throw invalidConfig(
+        '`operations` cannot be a tokenVerifier() option: SDK v2\'s requireBearerAuth refuses every request without a token. Put `bearerAuth` with `operations` in front of the MCP endpoint instead.',
+      );
+    }
     return toTokenVerifier(sdk, this.authenticator(custom ? modeOrOptions : 'jwt', options));
   }
 

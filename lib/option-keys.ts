@@ -24,6 +24,9 @@ import type {
   VerifierCacheOptions,
   VerifyJwtConfig,
 } from './types.js';
+import type { OperationsOptions } from './operation-types.js';
+
+type OperationsOption = { operations?: OperationsOptions };
 
 /** A key set; the compiler refuses extra keys and, through `Missing`, missing ones. */
 type Missing<T, K extends readonly PropertyKey[]> = Exclude<keyof T, K[number]>;
@@ -39,11 +42,13 @@ export const optionKeys = {
     'showErrorDetails', 'stripAuthorizationHeader', 'dpop', 'maxTokenLength', 'verifyTimeout', 'onAuthEvent',
   ]),
   // `issuer` and `verifyAccessToken` are left in: bearerAuth refuses them with its own message.
-  bearerAuth: keysOf<BearerAuthConfig & VerifyJwtConfig>()([
+  bearerAuth: keysOf<BearerAuthConfig & VerifyJwtConfig & OperationsOption>()([
     'verifyAccessToken', 'issuer', 'audience', 'requiredScopes', 'scopeHierarchy', 'resource',
     'showErrorDetails', 'stripAuthorizationHeader', 'dpop', 'maxTokenLength', 'verifyTimeout', 'onAuthEvent',
-    'jwtVerify', 'claims', 'remoteJwkSet', 'cache', 'introspection',
+    'jwtVerify', 'claims', 'remoteJwkSet', 'cache', 'introspection', 'operations',
   ]),
+  // Checked again, in full, by the addon (it names the path, e.g. `operations.tools["x"]`).
+  operations: keysOf<OperationsOptions>()(['tools', 'prompts', 'resources', 'methods', 'discovery', 'default', 'signal', 'maxBodyBytes']),
   jwtVerify: keysOf<JwtVerifyOptions>()(['algorithms', 'clockTolerance', 'maxTokenAge', 'requiredClaims', 'typ', 'audience', 'issuer']),
   remoteJwkSet: keysOf<RemoteJwkSetOptions>()(['timeoutDuration', 'cooldownDuration', 'cacheMaxAge']),
   cache: keysOf<VerifierCacheOptions>()(['staleMaxAge', 'tokenCacheSize', 'tokenCacheMaxAge', 'maxResponseBytes']),
@@ -147,7 +152,7 @@ function editDistance(a: string, b: string): number {
   return previous[b.length]!;
 }
 
-const nestedBearerOptions = ['jwtVerify', 'claims', 'remoteJwkSet', 'cache', 'introspection'] as const;
+const nestedBearerOptions = ['jwtVerify', 'claims', 'remoteJwkSet', 'cache', 'introspection', 'operations'] as const;
 
 /** bearerAuth-style options (`known`: which top-level keys) and each nested options object they hold. */
 export function assertBearerOptions(options: unknown, owner: string, known: ReadonlySet<string>): void {

@@ -20,6 +20,11 @@ const wrapperReasons = [
   'internal_error',
   'verify_timeout',
   'fetch_server_config_error',
+  // The body of an `operations` route (the core's refusals, before any token).
+  'body_not_json',
+  'body_too_large',
+  'body_invalid',
+  'body_unreadable',
 ];
 
 let known: ReadonlySet<string> | undefined;

@@ -39,3 +39,17 @@ export const verifier: OAuthTokenVerifier = mcpAuth.tokenVerifier({ resource });
 export const asSdk = (auth: OwnAuthInfo): AuthInfo => auth;
 // @ts-expect-error our AuthInfo is a real type, not any
 export const notANumber: number = asSdk({ token: 't', clientId: 'c', scopes: [], issuer: 'i' });
+
+// Per-tool authorization: the operations option, the descriptors' _meta, the web gate's pass.
+const perTool = mcpAuth.bearerAuth('jwt', { resource, operations: { tools: { search: 'public', 'delete-todo': ['todos:delete'] }, maxBodyBytes: 1 << 20 } });
+export const searchMeta: { securitySchemes: ({ type: 'noauth' } | { type: 'oauth2'; scopes: string[] })[] } = perTool.toolMeta('search');
+// @ts-expect-error a requirement is 'public', 'protected' or a list of scopes
+mcpAuth.bearerAuth('jwt', { resource, operations: { tools: { search: 'open' } } });
+const webGate = mcpAuth.webBearerAuth('jwt', { resource, operations: { default: 'public' } });
+export async function perToolFetch(request: Request): Promise<Response> {
+  const result = await webGate(request);
+  if (result instanceof Response) return result;
+  if (result === undefined) return new Response(null, { status: 204 });
+  const subject: string | undefined = result.authInfo?.subject;
+  return handler.fetch(request, { authInfo: result.authInfo, parsedBody: result.parsedBody, ...(subject ? {} : {}) });
+}

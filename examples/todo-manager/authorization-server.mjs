@@ -187,6 +187,12 @@ export async function startAuthorizationServer({
 
     const app = express();
     app.disable('x-powered-by');
+    // Counted so a test can tell that a client never came here (per-tool authorization: public calls).
+    let requestCount = 0;
+    app.use((_req, _res, next) => {
+      requestCount += 1;
+      next();
+    });
     app.use(provider.pathFor('registration'), allowCrossOriginRegistration);
     mountInteractions(app, provider, policy);
     // oidc-provider 8 serves its metadata only at openid-configuration. The
@@ -206,6 +212,10 @@ export async function startAuthorizationServer({
       addResource,
       /** The credentials a resource server introspects tokens with (RFC 7662, client_secret_basic or client_secret_post). */
       introspectionClient,
+      /** Requests this server has received so far (any path). */
+      get requestCount() {
+        return requestCount;
+      },
       /** The resource scopes `accountId` may be granted now. */
       accountScopes: (accountId) => [...(policy.get(accountId) ?? [])],
       /**

@@ -200,7 +200,32 @@ export async function connectAs({ mcpUrl, account, transcript = new Transcript()
     `${account}: connected, protocol era ${client.getProtocolEra()}, version ${client.getNegotiatedProtocolVersion()}`,
     { account, era: client.getProtocolEra(), protocolVersion: client.getNegotiatedProtocolVersion() },
   );
+  return sessionOf({ account, client, transport, provider, transcript, dpopSession });
+}
 
+/**
+ * Connects to a server with per-tool authorization without signing in: the
+ * session lists tools and calls public ones anonymously; the first call of a
+ * protected tool gets a 401, and callTool() then signs in as `account` (the
+ * SDK's OAuth flow) and sends the call again on the same session.
+ *
+ * @param {{ mcpUrl: string, account: string, transcript?: Transcript, era?: 'auto' | 'legacy' }} options
+ */
+export async function connectAnonymously({ mcpUrl, account, transcript = new Transcript(), era = 'auto' }) {
+  const provider = new DemoOAuthProvider(account, transcript);
+  const transport = new StreamableHTTPClientTransport(new URL(mcpUrl), { authProvider: provider, fetch: createTracingFetch(transcript, mcpUrl) });
+  const client = new Client(CLIENT_INFO, { versionNegotiation: { mode: era } });
+  await client.connect(transport);
+  transcript.add(
+    'connected',
+    `${account}: connected without a token, protocol era ${client.getProtocolEra()}, version ${client.getNegotiatedProtocolVersion()}`,
+    { account, anonymous: true, era: client.getProtocolEra(), protocolVersion: client.getNegotiatedProtocolVersion() },
+  );
+  return sessionOf({ account, client, transport, provider, transcript });
+}
+
+// A connected session: its token, and callTool() that answers the server's challenges.
+function sessionOf({ account, client, transport, provider, transcript, dpopSession }) {
   const record = (name, args, result, extra = {}) => {
     const text = result?.content?.find((part) => part.type === 'text')?.text ?? '';
     let value;
@@ -268,7 +293,16 @@ export async function connectAs({ mcpUrl, account, transcript = new Transcript()
         return record(name, args, await client.callTool({ name, arguments: args }));
       } catch (error) {
         if (!(error instanceof UnauthorizedError) || !provider.callback) throw error;
-        const forbidden = transcript.entries.slice(seen).filter((e) => e.step === 'challenge' && e.data.status === 403).at(-1);
+        const challenges = transcript.entries.slice(seen).filter((e) => e.step === 'challenge');
+        const forbidden = challenges.filter((e) => e.data.status === 403).at(-1);
+        if (!forbidden && challenges.some((e) => e.data.status === 401)) {
+          // Per-tool authorization: the call needed a token this session did not
+          // have yet; the SDK signed in (redirectToAuthorization). Redeem the
+          // code, then send the call again on the same session.
+          await transport.finishAuth(provider.takeCallback());
+          transcript.add('signed-in', `${account}: signed in for ${name}; sending the call again`, { account, name });
+          return record(name, args, await client.callTool({ name, arguments: args }), { signedIn: true });
+        }
         if (!forbidden) throw error;
         // The SDK answered the 403 by re-authorizing (the login ran in
         // redirectToAuthorization); exchange the code for the new token.

@@ -2,7 +2,7 @@
 // your own client, read from flags or the environment. The scripted demo
 // itself always runs the default setup (JWTs, DPoP allowed).
 
-export const DEMO_USAGE = `Usage: npm run demo [-- --serve [--dpop=allowed|required|off] [--tokens=jwt|opaque] [--mode=jwt|introspection|auto]]
+export const DEMO_USAGE = `Usage: npm run demo [-- --serve [--dpop=allowed|required|off] [--tokens=jwt|opaque] [--mode=jwt|introspection|auto] [--per-tool]]
   (no option)   run the scripted demo and exit
   --serve       start both servers with the starting account policy and keep them running
   --dpop=…      the MCP server's DPoP mode (RFC 9449); default allowed          (env DPOP)
@@ -11,6 +11,8 @@ export const DEMO_USAGE = `Usage: npm run demo [-- --serve [--dpop=allowed|requi
   --mode=…      how the MCP server checks tokens: jwt (local signatures),
                 introspection (RFC 7662) or auto (JWTs locally, others introspected);
                 default jwt, or introspection with --tokens=opaque              (env MODE)
+  --per-tool    per-tool authorization: connect, list tools and call \`about\`
+                without a token; OAuth starts at the first other tool call     (env PER_TOOL=1)
   PORT, AS_PORT the MCP server's and the authorization server's ports (default 3001, 3002; 0 picks free ones)`;
 
 const CHOICES = Object.freeze({
@@ -23,7 +25,7 @@ const ENV_NAMES = Object.freeze({ dpop: 'DPOP', tokens: 'TOKENS', mode: 'MODE' }
 export class DemoUsageError extends Error {}
 
 /**
- * Reads the demo's options: `{ serve, dpop, tokens, mode, port, asPort }`.
+ * Reads the demo's options: `{ serve, dpop, tokens, mode, perTool, port, asPort }`.
  * A flag wins over its environment variable.
  * @throws {DemoUsageError} for an unknown flag, a value outside its choices,
  * or opaque tokens with local-only checking.
@@ -34,6 +36,10 @@ export function parseDemoOptions(argv, env = {}) {
   for (const arg of argv) {
     if (arg === '--serve') {
       serve = true;
+      continue;
+    }
+    if (arg === '--per-tool') {
+      flags.perTool = true;
       continue;
     }
     const match = /^--(dpop|tokens|mode)=(.*)$/.exec(arg);
@@ -48,7 +54,7 @@ export function parseDemoOptions(argv, env = {}) {
     chosen[name] = value;
   }
   if (!serve && Object.keys(flags).length > 0) {
-    throw new DemoUsageError('--dpop, --tokens and --mode choose what --serve starts: add --serve.');
+    throw new DemoUsageError('--dpop, --tokens, --mode and --per-tool choose what --serve starts: add --serve.');
   }
   const tokens = chosen.tokens ?? 'jwt';
   const mode = chosen.mode ?? (tokens === 'opaque' ? 'introspection' : 'jwt');
@@ -60,6 +66,7 @@ export function parseDemoOptions(argv, env = {}) {
     dpop: chosen.dpop ?? 'allowed',
     tokens,
     mode,
+    perTool: flags.perTool === true || env.PER_TOOL === '1',
     port: portOf(env.PORT, 3001, 'PORT'),
     asPort: portOf(env.AS_PORT, 3002, 'AS_PORT'),
   };
@@ -86,6 +93,9 @@ export function serveHelp({ todo, as, options, introspectionEndpoint }) {
     `  tokens                ${options.tokens === 'opaque' ? 'opaque reference tokens' : 'JWT access tokens'}, checked by ${describeMode(options.mode)}`,
     `  DPoP                  ${describeDpop(options.dpop)}`,
   ];
+  if (options.perTool) {
+    lines.push('  per-tool              `about`, connecting and listing tools need no token; the other tools do (OAuth at the first call)');
+  }
   if (options.mode !== 'jwt') {
     const { clientId, clientSecret } = as.introspectionClient;
     lines.push(

@@ -199,7 +199,7 @@ function sameIds(todos, ids) {
 
 // Fresh servers, so the account policy is the starting one: "user" still
 // lacks delete:todos, and a client sees the 403 step-up refused.
-async function serveUntilStopped({ dpop, tokens, mode, port, asPort }) {
+async function serveUntilStopped({ dpop, tokens, mode, perTool, port, asPort }) {
   const as = await startAuthorizationServer({ port: asPort, dpop: true });
   servers.push(as);
   const todo = await createTodoServer({
@@ -207,12 +207,13 @@ async function serveUntilStopped({ dpop, tokens, mode, port, asPort }) {
     port,
     dpop,
     mode,
+    perTool,
     ...(mode === 'jwt' ? {} : { introspection: as.introspectionClient }),
   });
   servers.push(todo);
   as.addResource(todo.resource, { tokenFormat: tokens });
   const discovery = await (await fetch(`${as.issuer}/.well-known/openid-configuration`)).json();
-  for (const line of serveHelp({ todo, as, options: { dpop, tokens, mode }, introspectionEndpoint: discovery.introspection_endpoint })) out(line);
+  for (const line of serveHelp({ todo, as, options: { dpop, tokens, mode, perTool }, introspectionEndpoint: discovery.introspection_endpoint })) out(line);
   await new Promise((resolve) => {
     process.once('SIGINT', resolve);
     process.once('SIGTERM', resolve);

@@ -1,12 +1,16 @@
 // The todo manager from the MCP Auth tutorial on MCP SDK v2, protected by
 // mcp-auth-rs. Serves protocol 2026-07-28 and 2025-era clients on one endpoint.
 //
-// Tools: create-todo, get-todos, delete-todo. Rules, decided from the token:
+// Tools: create-todo, get-todos, delete-todo, and `about` (public with `perTool`).
+// Rules, decided from the token:
 //   - create-todo needs the `create:todos` scope; the todo belongs to the token's subject.
 //   - get-todos returns every todo with `read:todos`, otherwise only the caller's own.
 //   - delete-todo deletes the caller's own todo, or anyone's with `delete:todos`;
 //     without it, deleting anything else is answered with HTTP 403
 //     insufficient_scope, scope="delete:todos" (a step-up challenge).
+//   - with `perTool` (PER_TOOL=1): per-tool authorization. `about` and the
+//     discovery methods (connect, list tools) need no token; the other tools
+//     do, so OAuth starts at the first call of one (docs/per-tool-authorization.md).
 //
 // Run it against any OpenID Provider / OAuth 2.1 authorization server:
 //   ISSUER=https://your-tenant.example/oidc RESOURCE=http://localhost:3001 node examples/todo-manager/server.mjs
@@ -14,7 +18,7 @@
 // RESOURCE (default http://127.0.0.1:$PORT), PORT (default 3001), HOST (default 127.0.0.1),
 // MODE (jwt | introspection | auto, default jwt) with INTROSPECTION_CLIENT_ID and
 // INTROSPECTION_CLIENT_SECRET (this server's client at the AS) for the last two,
-// DPOP (allowed | required | off, default allowed).
+// DPOP (allowed | required | off, default allowed), PER_TOOL (1: per-tool authorization).
 
 import assert from 'node:assert';
 import express from 'express';
@@ -27,6 +31,14 @@ import { TodoService } from './todo-service.mjs';
 export const TODO_SCOPES = Object.freeze(['create:todos', 'read:todos', 'delete:todos']);
 
 /**
+ * The per-tool declaration of `perTool` mode: `about` is public, create-todo
+ * needs create:todos (so its 401 already names that scope), every other tool
+ * gets `default` ('protected': a valid token; the tools check the rest
+ * themselves, as without per-tool authorization). Discovery stays public.
+ */
+export const PER_TOOL_OPERATIONS = Object.freeze({ tools: Object.freeze({ about: 'public', 'create-todo': Object.freeze(['create:todos']) }) });
+
+/**
  * Starts the todo manager on `host:port` (port 0 picks a free one).
  * `resource` defaults to the server's own origin + `path`, e.g. http://127.0.0.1:3001;
  * the MCP endpoint is the resource's path (`/` for an origin).
@@ -36,11 +48,13 @@ export const TODO_SCOPES = Object.freeze(['create:todos', 'read:todos', 'delete:
  * `introspection: { clientId, clientSecret }`, this server's own client), or
  * 'auto' (a JWT from the AS locally, anything else introspected).
  * `dpop` is the resource's DPoP mode (RFC 9449): 'allowed' (default),
- * 'required' or 'off'.
+ * 'required' or 'off'. `perTool: true` declares PER_TOOL_OPERATIONS (an
+ * anonymous client may connect, list tools and call `about`).
  *
  * @param {{ issuer: string, issuerType?: 'oidc' | 'oauth', resource?: string,
  *   path?: string, port?: number, host?: string, mode?: 'jwt' | 'introspection' | 'auto',
- *   introspection?: { clientId: string, clientSecret?: string }, dpop?: 'off' | 'allowed' | 'required' }} options
+ *   introspection?: { clientId: string, clientSecret?: string }, dpop?: 'off' | 'allowed' | 'required',
+ *   perTool?: boolean }} options
  * @returns {Promise<{ url: string, resource: string, port: number,
  *   todoService: TodoService, close: () => Promise<void> }>}
  */
@@ -54,6 +68,7 @@ export async function createTodoServer({
   mode = 'jwt',
   introspection,
   dpop,
+  perTool = false,
 }) {
   if (!issuer) throw new TypeError('createTodoServer needs the authorization server `issuer`.');
   const http = await listen({ host, port });
@@ -81,19 +96,28 @@ export async function createTodoServer({
     app.use(allowBrowserClients);
     // Public: GET /.well-known/oauth-protected-resource[<path>] (RFC 9728).
     app.use(mcpAuth.protectedResourceMetadataRouter());
-    // Everything else needs an access token issued by `issuer` for this resource.
-    app.use(mcpAuth.bearerAuth(mode, { resource: resourceId, audience: resourceId, ...(introspection ? { introspection } : {}) }));
+    // Everything else needs an access token issued by `issuer` for this resource
+    // (with perTool: every operation but the public ones).
+    const auth = mcpAuth.bearerAuth(mode, {
+      resource: resourceId,
+      audience: resourceId,
+      ...(introspection ? { introspection } : {}),
+      ...(perTool ? { operations: PER_TOOL_OPERATIONS } : {}),
+    });
+    app.use(auth);
 
     // SDK v2: one handler for both eras. 2026-07-28 requests are served
     // per request; 2025-era ones (initialize first) go to the SDK's stateless
     // legacy fallback. A fresh McpServer per request either way, so every tool
     // sees the token of its own request (ctx.http.authInfo, from req.auth).
-    const mcpHandler = createMcpHandler(() => createMcpServer(todoService), {
+    const mcpHandler = createMcpHandler(() => createMcpServer(todoService, perTool ? auth : undefined), {
       onerror: (error) => {
         if (process.env.MCP_DEBUG) console.error('MCP handler:', error);
       },
     });
     const serveMcp = toNodeHandler(mcpHandler);
+    // With perTool, bearerAuth has read the body already and left it in
+    // request.body (express.json() then keeps it): hand it to the transport.
     app.all(mcpPath, express.json(), (request, response) => serveMcp(request, response, request.body));
 
     http.handle(app);
@@ -113,12 +137,23 @@ export async function createTodoServer({
   }
 }
 
-function createMcpServer(todoService) {
+// `auth` (perTool): the bearerAuth middleware, whose toolMeta() puts each
+// tool's securitySchemes into its descriptor's `_meta` (OpenAI Apps SDK).
+function createMcpServer(todoService, auth) {
   const server = new McpServer({ name: 'Todo Manager', version: '0.0.0' });
+  const meta = (name) => (auth ? { _meta: auth.toolMeta(name) } : {});
+
+  if (auth) {
+    server.registerTool('about', { description: 'What this server is; no sign-in needed', ...meta('about') }, (ctx) => {
+      // A public tool still sees the caller when a valid token came along.
+      const subject = ctx.http?.authInfo?.subject;
+      return text({ name: 'Todo Manager', tools: ['about', 'create-todo', 'get-todos', 'delete-todo'], signedInAs: subject ?? null });
+    });
+  }
 
   server.registerTool(
     'create-todo',
-    { description: 'Create a new todo', inputSchema: objectOf({ content: { type: 'string' } }) },
+    { description: 'Create a new todo', inputSchema: objectOf({ content: { type: 'string' } }), ...meta('create-todo') },
     ({ content }, ctx) => {
       const authInfo = ctx.http?.authInfo;
       const userId = assertUserId(authInfo);
@@ -130,7 +165,7 @@ function createMcpServer(todoService) {
     },
   );
 
-  server.registerTool('get-todos', { description: 'List all todos' }, (ctx) => {
+  server.registerTool('get-todos', { description: 'List all todos', ...meta('get-todos') }, (ctx) => {
     const authInfo = ctx.http?.authInfo;
     const userId = assertUserId(authInfo);
     // With read:todos every todo is visible; without it, only the caller's.
@@ -147,6 +182,7 @@ function createMcpServer(todoService) {
       // answers HTTP 403 insufficient_scope before the tool runs, so the
       // client can step up (re-authorize for that scope) and retry.
       scopeChallenge: deleteTodoScopeChallenge(todoService),
+      ...meta('delete-todo'),
     },
     ({ id }, ctx) => {
       const authInfo = ctx.http?.authInfo;
@@ -222,7 +258,7 @@ function allowBrowserClients(request, response, next) {
 }
 
 if (isMain(import.meta.url)) {
-  const { ISSUER, ISSUER_TYPE = 'oidc', RESOURCE, PORT = '3001', HOST = '127.0.0.1', MODE = 'jwt', DPOP } = process.env;
+  const { ISSUER, ISSUER_TYPE = 'oidc', RESOURCE, PORT = '3001', HOST = '127.0.0.1', MODE = 'jwt', DPOP, PER_TOOL } = process.env;
   const { INTROSPECTION_CLIENT_ID: clientId, INTROSPECTION_CLIENT_SECRET: clientSecret } = process.env;
   if (!ISSUER) {
     console.error('Set ISSUER to your authorization server issuer URL (see examples/todo-manager/README.md).');
@@ -236,6 +272,7 @@ if (isMain(import.meta.url)) {
     host: HOST,
     mode: MODE,
     ...(DPOP ? { dpop: DPOP } : {}),
+    perTool: PER_TOOL === '1',
     ...(clientId ? { introspection: { clientId, clientSecret } } : {}),
   });
   console.log(`Todo Manager MCP server: ${server.url}`);

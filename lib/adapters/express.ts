@@ -17,11 +17,26 @@ export interface ExpressAdapterOptions {
 }
 
 export function toExpressMiddleware(authenticate: Authenticator, options: ExpressAdapterOptions = {}): RequestHandler {
-  const { stripAuthorizationHeader = false } = options;
   // Decided once: without mTLS the socket is never looked at.
   const readsCertificate = authenticate.readsConnectionCertificate === true;
+  const settle = settler(options);
 
-  const settle = (req: Request, res: Response, next: NextFunction, decision: AuthDecision): void => {
+  return (req, res, next) => {
+    // Preflights carry no credentials; the CORS layer answers them (C9).
+    if (req.method === 'OPTIONS' && isCorsPreflight(req)) return next();
+    const decision = readsCertificate ? authenticate(req, peerCertificate(req.socket)) : authenticate(req);
+    // A cache hit or an inline check: no closure, no promise. (The decision
+    // is a native promise when it is one; `instanceof` reads no property.)
+    if (!(decision instanceof Promise)) return settle(req, res, next, decision);
+    // A rejection here can only come from downstream handlers reached through next() (the decision never rejects).
+    decision.then((settled) => settle(req, res, next, settled)).catch(next);
+  };
+}
+
+/** Sends a refusal, or sets `req.auth` (and the CORS and DPoP touches) and calls next(). */
+export function settler(options: ExpressAdapterOptions): (req: Request, res: Response, next: NextFunction, decision: AuthDecision) => void {
+  const { stripAuthorizationHeader = false } = options;
+  return (req: Request, res: Response, next: NextFunction, decision: AuthDecision): void => {
     if (!decision.ok) {
       res.statusCode = decision.status;
       for (const [name, value] of Object.entries(decision.headers)) {
@@ -39,17 +54,6 @@ export function toExpressMiddleware(authenticate: Authenticator, options: Expres
     if (decision.rechallenge) rechallengeNodeResponse(res, decision.rechallenge);
     if (stripAuthorizationHeader) removeAuthorization(req);
     next();
-  };
-
-  return (req, res, next) => {
-    // Preflights carry no credentials; the CORS layer answers them (C9).
-    if (req.method === 'OPTIONS' && isCorsPreflight(req)) return next();
-    const decision = readsCertificate ? authenticate(req, peerCertificate(req.socket)) : authenticate(req);
-    // A cache hit or an inline check: no closure, no promise. (The decision
-    // is a native promise when it is one; `instanceof` reads no property.)
-    if (!(decision instanceof Promise)) return settle(req, res, next, decision);
-    // A rejection here can only come from downstream handlers reached through next() (the decision never rejects).
-    decision.then((settled) => settle(req, res, next, settled)).catch(next);
   };
 }
 

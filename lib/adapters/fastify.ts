@@ -3,12 +3,14 @@
 // an optional peer; only its types are used.
 
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import type { AuthDecision, AuthRequest } from '../authenticate.js';
+import type { AuthDecision, AuthRequest, RequestBody } from '../authenticate.js';
 import { peerCertificate } from './peer-certificate.js';
 import { isCorsPreflight } from '../authenticate.js';
 import type { BearerAuthOptions, MCPAuth } from '../mcp-auth.js';
 import type { MetadataAnswer } from '../metadata-responder.js';
+import type { OperationHelpers } from '../operation-types.js';
 import { rechallengeNodeResponse } from '../step-up.js';
+import { bodyPrecheck, reuseParsed } from './request-body.js';
 import type { AuthInfo, VerifyAccessTokenFunction, VerifyAccessTokenMode, VerifyJwtConfig } from '../types.js';
 import { exposeAlso, exposeHeaders } from './web.js';
 
@@ -32,37 +34,68 @@ export function protectedResourceMetadata(mcpAuth: MCPAuth) {
   return Object.assign(plugin, { [Symbol.for('skip-override')]: true });
 }
 
-export function bearerAuth(mcpAuth: MCPAuth, verifyAccessToken: VerifyAccessTokenFunction, options?: BearerAuthOptions): FastifyAuthHook;
-export function bearerAuth(mcpAuth: MCPAuth, mode: VerifyAccessTokenMode, options?: BearerAuthOptions & VerifyJwtConfig): FastifyAuthHook;
-/** Sets `request.auth` for an accepted token, else sends our rejection. */
+export function bearerAuth(mcpAuth: MCPAuth, verifyAccessToken: VerifyAccessTokenFunction, options?: BearerAuthOptions): FastifyAuthHook & OperationHelpers;
+export function bearerAuth(mcpAuth: MCPAuth, mode: VerifyAccessTokenMode, options?: BearerAuthOptions & VerifyJwtConfig): FastifyAuthHook & OperationHelpers;
+/**
+ * Sets `request.auth` for an accepted token, else sends our rejection. With
+ * `operations` it must be a `preHandler` hook (it judges the parsed body;
+ * at `onRequest` every JSON POST is refused with 500), and a public
+ * operation called without credentials goes on with `request.auth` unset.
+ */
 export function bearerAuth(
   mcpAuth: MCPAuth,
   modeOrVerify: VerifyAccessTokenMode | VerifyAccessTokenFunction,
   options: BearerAuthOptions & VerifyJwtConfig = {},
-): FastifyAuthHook {
+): FastifyAuthHook & OperationHelpers {
   const authenticate = mcpAuth.authenticator(modeOrVerify, options);
   // Decided once: without mTLS the socket is never looked at.
   const readsCertificate = authenticate.readsConnectionCertificate === true;
-  return async (request, reply) => {
-    const authRequest = fromFastify(request);
-    // Preflights carry no credentials; the CORS layer answers them (C9).
-    if (isCorsPreflight(authRequest)) return;
-    const decision: AuthDecision = await (readsCertificate
-      ? authenticate(authRequest, peerCertificate(request.raw.socket))
-      : authenticate(authRequest));
-    if (!decision.ok) return send(reply, decision);
-    (request as FastifyRequest & { auth?: AuthInfo }).auth = decision.auth;
-    // A handler may still answer 403 insufficient_scope (SDK v2's per-tool
-    // scope challenges): browser clients must be able to read that challenge too.
-    // On the raw response too: handlers such as SDK v2's toNodeHandler write to reply.raw directly.
-    const exposed = exposeAlso(headerText(reply.getHeader(exposeHeaders) ?? reply.raw.getHeader(exposeHeaders)));
-    reply.header(exposeHeaders, exposed);
-    reply.raw.setHeader(exposeHeaders, exposed);
-    // ...and under DPoP that challenge must name the scheme used (lib/step-up.ts). Both
-    // reply.send and handlers on reply.raw end in reply.raw.writeHead, which this wraps.
-    if (decision.rechallenge) rechallengeNodeResponse(reply.raw, decision.rechallenge);
-    if (options.stripAuthorizationHeader) stripAuthorization(request);
-  };
+  const gate = authenticate.operations;
+  const helpers = { toolMeta: authenticate.toolMeta!, securitySchemes: authenticate.securitySchemes! };
+  const hook: FastifyAuthHook =
+    gate === undefined
+      ? async (request, reply) => {
+          const authRequest = fromFastify(request);
+          // Preflights carry no credentials; the CORS layer answers them (C9).
+          if (isCorsPreflight(authRequest)) return;
+          const decision: AuthDecision = await (readsCertificate
+            ? authenticate(authRequest, peerCertificate(request.raw.socket))
+            : authenticate(authRequest));
+          if (!decision.ok) return send(reply, decision);
+          admit(request, reply, decision, options);
+        }
+      : async (request, reply) => {
+          const authRequest = fromFastify(request);
+          if (isCorsPreflight(authRequest)) return;
+          const certificate = readsCertificate ? peerCertificate(request.raw.socket) : undefined;
+          const decision = await gate.authenticate(authRequest, fastifyBody(request), certificate);
+          if (!decision.ok) return send(reply, decision);
+          // A public operation without credentials: no identity, `request.auth` stays unset.
+          if (decision.auth !== undefined) admit(request, reply, decision, options);
+        };
+  return Object.assign(hook, helpers);
+}
+
+function admit(request: FastifyRequest, reply: FastifyReply, decision: AuthDecision & { ok: true }, options: BearerAuthOptions): void {
+  (request as FastifyRequest & { auth?: AuthInfo }).auth = decision.auth;
+  // A handler may still answer 403 insufficient_scope (SDK v2's per-tool
+  // scope challenges): browser clients must be able to read that challenge too.
+  // On the raw response too: handlers such as SDK v2's toNodeHandler write to reply.raw directly.
+  const exposed = exposeAlso(headerText(reply.getHeader(exposeHeaders) ?? reply.raw.getHeader(exposeHeaders)));
+  reply.header(exposeHeaders, exposed);
+  reply.raw.setHeader(exposeHeaders, exposed);
+  // ...and under DPoP that challenge must name the scheme used (lib/step-up.ts). Both
+  // reply.send and handlers on reply.raw end in reply.raw.writeHead, which this wraps.
+  if (decision.rechallenge) rechallengeNodeResponse(reply.raw, decision.rechallenge);
+  if (options.stripAuthorizationHeader) stripAuthorization(request);
+}
+
+// At `preHandler` Fastify has parsed (and bounded, by its `bodyLimit`) a JSON
+// body; none on a JSON POST means the hook runs too early (`onRequest`).
+function fastifyBody(request: FastifyRequest): RequestBody {
+  const early = bodyPrecheck(request.method, request.headers['content-type']);
+  if (early !== undefined) return early;
+  return request.body === undefined ? { state: 'unreadable' } : reuseParsed(request.body);
 }
 
 // Node's rawHeaders, so repeated Authorization headers are told apart (Node keeps only the first).

@@ -2,14 +2,17 @@
 // framework-neutral decision and metadata answer, through the web-standard
 // translation in web.ts. `hono` is an optional peer; only its types are used.
 
-import type { Context, MiddlewareHandler } from 'hono';
-import { isCorsPreflight } from '../authenticate.js';
+import type { Context, MiddlewareHandler, Next } from 'hono';
+import { isCorsPreflight, type OperationGate } from '../authenticate.js';
 import type { BearerAuthOptions, MCPAuth } from '../mcp-auth.js';
-import { rechallengeWebResponse } from '../step-up.js';
+import type { OperationHelpers } from '../operation-types.js';
+import { rechallengeWebResponse, type Rechallenge } from '../step-up.js';
 import type { AuthInfo, VerifyAccessTokenFunction, VerifyAccessTokenMode, VerifyJwtConfig } from '../types.js';
+import { bodyPrecheck, parseJson, reuseParsed } from './request-body.js';
 import { exposeAlso, exposeHeaders, toAuthRequest, toWebResponse } from './web.js';
+import { webBodyOf } from './web-operations.js';
 
-/** Hono variables `bearerAuth` sets: `c.get('auth')`. */
+/** Hono variables `bearerAuth` sets: `c.get('auth')` (unset for an anonymous public operation, with `operations`). */
 export type AuthVariables = { auth: AuthInfo };
 /** The Hono `Env` of a route behind `bearerAuth` (`new Hono<AuthEnv>()`, or inferred from the middleware). */
 export type AuthEnv = { Variables: AuthVariables };
@@ -28,38 +31,69 @@ export function bearerAuth(
   mcpAuth: MCPAuth,
   verifyAccessToken: VerifyAccessTokenFunction,
   options?: BearerAuthOptions,
-): MiddlewareHandler<AuthEnv>;
+): MiddlewareHandler<AuthEnv> & OperationHelpers;
 export function bearerAuth(
   mcpAuth: MCPAuth,
   mode: VerifyAccessTokenMode,
   options?: BearerAuthOptions & VerifyJwtConfig,
-): MiddlewareHandler<AuthEnv>;
-/** Sets `c.get('auth')` for an accepted token, else answers with our rejection. */
+): MiddlewareHandler<AuthEnv> & OperationHelpers;
+/**
+ * Sets `c.get('auth')` for an accepted token, else answers with our rejection.
+ * With `operations`: a public operation called without credentials goes on
+ * with `c.get('auth')` unset, and the JSON body is in `c.get('parsedBody')`.
+ */
 export function bearerAuth(
   mcpAuth: MCPAuth,
   modeOrVerify: VerifyAccessTokenMode | VerifyAccessTokenFunction,
   options: BearerAuthOptions & VerifyJwtConfig = {},
-): MiddlewareHandler<AuthEnv> {
+): MiddlewareHandler<AuthEnv> & OperationHelpers {
   const authenticate = mcpAuth.authenticator(modeOrVerify, options);
-  return async (c, next) => {
+  const gate = authenticate.operations;
+  const helpers = { toolMeta: authenticate.toolMeta!, securitySchemes: authenticate.securitySchemes! };
+  if (gate !== undefined) return Object.assign(operationsMiddleware(gate, options), helpers);
+  const middleware: MiddlewareHandler<AuthEnv> = async (c, next) => {
     // On @hono/node-server, Node's rawHeaders tell repeated Authorization headers apart exactly.
     const request = toAuthRequest(c.req.raw, nodeRawHeaders(c));
     // Preflights carry no credentials; the CORS layer answers them (C9).
     if (isCorsPreflight(request)) return next();
     const decision = await authenticate(request);
     if (!decision.ok) return toWebResponse(decision);
-    c.set('auth', decision.auth);
-    if (options.stripAuthorizationHeader) c.req.raw.headers.delete('authorization');
-    await next();
-    // A handler may still answer 403 insufficient_scope (SDK v2's per-tool
-    // scope challenges): browser clients must be able to read that challenge
-    // too, and under DPoP it must name the scheme used (lib/step-up.ts).
-    if (decision.rechallenge) {
-      const rechallenged = rechallengeWebResponse(c.res, decision.rechallenge);
-      if (rechallenged !== c.res) c.res = rechallenged;
-    }
-    exposeOn(c);
+    await admit(c, next, decision, options);
   };
+  return Object.assign(middleware, helpers);
+}
+
+// An `operations` route: the body is SDK v2's `parsedBody` variable when an
+// earlier layer (`createMcpHonoApp`) set it, else read from a clone of the
+// raw Request and set there; never `c.req.json()`, which consumes the raw body.
+function operationsMiddleware(gate: OperationGate, options: BearerAuthOptions): MiddlewareHandler<AuthEnv> {
+  return async (c, next) => {
+    const request = toAuthRequest(c.req.raw, nodeRawHeaders(c));
+    if (isCorsPreflight(request)) return next();
+    const vars = c as unknown as { get(key: string): unknown; set(key: string, value: unknown): void };
+    const early = bodyPrecheck(c.req.method, c.req.header('content-type'));
+    const parsed = vars.get('parsedBody');
+    const read = early !== undefined ? { body: early } : parsed !== undefined ? { body: reuseParsed(parsed) } : await webBodyOf(c.req.raw, gate.maxBodyBytes);
+    const decision = await gate.authenticate(request, read.body);
+    if (!decision.ok) return toWebResponse(decision);
+    if ('read' in read && read.read !== undefined) vars.set('parsedBody', parseJson(read.read));
+    if (decision.auth === undefined) return next();
+    await admit(c, next, decision, options);
+  };
+}
+
+async function admit(c: Context, next: Next, decision: { auth: AuthInfo; rechallenge?: Rechallenge }, options: BearerAuthOptions): Promise<void> {
+  c.set('auth', decision.auth);
+  if (options.stripAuthorizationHeader) c.req.raw.headers.delete('authorization');
+  await next();
+  // A handler may still answer 403 insufficient_scope (SDK v2's per-tool
+  // scope challenges): browser clients must be able to read that challenge
+  // too, and under DPoP it must name the scheme used (lib/step-up.ts).
+  if (decision.rechallenge) {
+    const rechallenged = rechallengeWebResponse(c.res, decision.rechallenge);
+    if (rechallenged !== c.res) c.res = rechallenged;
+  }
+  exposeOn(c);
 }
 
 function nodeRawHeaders(c: Context): readonly string[] | undefined {

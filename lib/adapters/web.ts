@@ -65,6 +65,11 @@ export function exposeAlso(listed: string | null | undefined, name = 'WWW-Authen
 // it accepted (on a resource that takes DPoP) waits here for the response.
 const rechallenges = new WeakMap<AuthInfo, Rechallenge>();
 
+/** Keeps `rechallenge` for `exposeWwwAuthenticate(response, auth)` (the operations gate's accepted requests). */
+export function rememberRechallenge(auth: AuthInfo, rechallenge: Rechallenge): void {
+  rechallenges.set(auth, rechallenge);
+}
+
 /**
  * Adds `WWW-Authenticate` to `response`'s `Access-Control-Expose-Headers`, so
  * a browser client can read a handler's later 403 challenge (SDK v2's
