@@ -299,14 +299,19 @@ export function createAuthenticator(config: AuthenticatorConfig): Authenticator 
         // With listeners, the addon also times its verifier (`verification` events).
         const headers = credentialHeaders(request);
         const outcome = decider.authenticate(request.method, request.url, request.originalUrl ?? null, headers, events.active);
-        // The hot path: a cache hit or an inline check accepted the request.
-        if (typeof outcome === 'string') return acceptChecked(headers, outcome);
-        const decided = outcome instanceof Promise ? outcome.then((settled) => settle(request, headers, settled)) : settle(request, headers, outcome);
-        return thenMaybe(decided, (decision) => decision, internalError) as AuthDecision | Promise<AuthDecision>;
+        return settleFirst(request, headers, outcome);
       } catch (error) {
         return internalError(error);
       }
     };
+  }
+
+  // The first answer of `authenticate` or `authenticateTls`.
+  function settleFirst(request: AuthRequest, headers: string[], outcome: Outcome | Promise<Outcome>): AuthDecision | Promise<AuthDecision> {
+    // The hot path: a cache hit or an inline check accepted the request.
+    if (typeof outcome === 'string') return acceptChecked(headers, outcome);
+    const decided = outcome instanceof Promise ? outcome.then((settled) => settle(request, headers, settled)) : settle(request, headers, outcome);
+    return thenMaybe(decided, (decision) => decision, internalError) as AuthDecision | Promise<AuthDecision>;
   }
 
   // The same on a resource with `mtls`: the connection's certificate and the
@@ -324,11 +329,9 @@ export function createAuthenticator(config: AuthenticatorConfig): Authenticator 
           request.originalUrl ?? null,
           headers,
           events.active,
-          certificate == null || Buffer.isBuffer(certificate) ? (certificate ?? null) : Buffer.from(certificate.buffer, certificate.byteOffset, certificate.byteLength),
+          certificateBuffer(certificate),
         );
-        if (typeof outcome === 'string') return acceptChecked(headers, outcome);
-        const decided = outcome instanceof Promise ? outcome.then((settled) => settle(request, headers, settled)) : settle(request, headers, outcome);
-        return thenMaybe(decided, (decision) => decision, internalError) as AuthDecision | Promise<AuthDecision>;
+        return settleFirst(request, headers, outcome);
       } catch (error) {
         return internalError(error);
       }
