@@ -346,6 +346,12 @@ export declare function checkBearerLimits(options: BearerLimitsOptions): number
 export declare function checkServerUrl(url: string, what: 'resource' | 'issuer'): void
 
 /**
+ * `verifyTimeout` (milliseconds a custom verify function may take) by the
+ * core's rule: the effective value, its default when absent.
+ */
+export declare function checkVerifyTimeout(options: { verifyTimeout?: number }): number
+
+/**
  * Validates a `scopeHierarchy` option (given as its entries in key order)
  * and returns it with each implied list without repeats; throws
  * `invalid_config` naming `option` for a wrong shape, an invalid scope,

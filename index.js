@@ -848,6 +848,7 @@ module.exports.VerifiedProof = nativeBinding.VerifiedProof
 module.exports.Verifier = nativeBinding.Verifier
 module.exports.checkBearerLimits = nativeBinding.checkBearerLimits
 module.exports.checkServerUrl = nativeBinding.checkServerUrl
+module.exports.checkVerifyTimeout = nativeBinding.checkVerifyTimeout
 module.exports.compileScopeHierarchy = nativeBinding.compileScopeHierarchy
 module.exports.DPOP_MAX_PROOF_LENGTH = nativeBinding.DPOP_MAX_PROOF_LENGTH
 module.exports.errorCodes = nativeBinding.errorCodes

@@ -2,7 +2,7 @@
 // validated policy once, at setup, so nothing is re-checked per request.
 
 import { assertCanonicalHost, assertScope, invalidConfig, warnOnce } from './setup-checks.js';
-import { checkBearerLimits } from './native.js';
+import { checkBearerLimits, checkVerifyTimeout } from './native.js';
 import { nativeConfigError } from './native-config.js';
 import { offlineAccessScope } from './resource-metadata.js';
 import type { BearerAuthConfig } from './types.js';
@@ -16,9 +16,6 @@ export interface BearerPolicy {
   verifyTimeout: number;
 }
 
-const defaultVerifyTimeout = 10_000;
-const maxVerifyTimeout = 300_000;
-
 export type BearerPolicyOptions = Pick<
   BearerAuthConfig,
   'audience' | 'requiredScopes' | 'maxTokenLength' | 'showErrorDetails' | 'verifyTimeout'
@@ -29,7 +26,7 @@ export type BearerPolicyOptions = Pick<
  * explicit opt-out. Without either, any audience is accepted.
  */
 export function resolveBearerPolicy(options: BearerPolicyOptions, defaultAudience: string | undefined): BearerPolicy {
-  const { audience = defaultAudience, requiredScopes = [], verifyTimeout = defaultVerifyTimeout } = options;
+  const { audience = defaultAudience, requiredScopes = [] } = options;
 
   let audiences: BearerPolicy['audiences'] = 'any';
   if (audience === undefined) {
@@ -39,8 +36,10 @@ export function resolveBearerPolicy(options: BearerPolicyOptions, defaultAudienc
   }
   // The addon's rules, so 'jwt' mode and custom verifiers agree with the verifier.
   let maxTokenLength: number;
+  let verifyTimeout: number;
   try {
     maxTokenLength = checkBearerLimits({ audiences: audiences === 'any' ? false : audiences, maxTokenLength: options.maxTokenLength });
+    verifyTimeout = checkVerifyTimeout({ verifyTimeout: options.verifyTimeout });
   } catch (error) {
     throw nativeConfigError(error);
   }
@@ -52,9 +51,6 @@ export function resolveBearerPolicy(options: BearerPolicyOptions, defaultAudienc
     throw invalidConfig('`offline_access` cannot be a required scope: MCP clients must not be asked for it.');
   }
 
-  if (!Number.isSafeInteger(verifyTimeout) || verifyTimeout < 1 || verifyTimeout > maxVerifyTimeout) {
-    throw invalidConfig(`\`verifyTimeout\` must be an integer number of milliseconds from 1 to ${maxVerifyTimeout}.`);
-  }
   return {
     audiences,
     requiredScopes: [...requiredScopes],

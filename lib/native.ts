@@ -90,6 +90,7 @@ export type {
 export const {
   Authenticator,
   checkBearerLimits,
+  checkVerifyTimeout,
   checkServerUrl,
   compileScopeHierarchy,
   CredentialRouter,

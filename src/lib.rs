@@ -33,6 +33,7 @@ use mcp_auth_core::issuers::discovery::{self, ServerType};
 use mcp_auth_core::issuers::{server_config, trusted};
 use mcp_auth_core::options::verifier::{
     bearer_limits_unrepresentable, check_bearer_limits as check_bearer_limits_in_core,
+    check_verify_timeout as check_verify_timeout_in_core, check_verify_timeout_option,
 };
 use mcp_auth_core::tokens::claims;
 use napi::bindgen_prelude::*;
@@ -270,6 +271,26 @@ pub fn check_bearer_limits(
 ) -> Result<u32> {
     options
         .decode(check_bearer_limits_in_core, bearer_limits_unrepresentable)
+        .map(|n| n as u32)
+        .map_err(|e| js_error(env, &e))
+}
+
+/// `verifyTimeout` (milliseconds a custom verify function may take) by the
+/// core's rule: the effective value, its default when absent.
+#[napi(catch_unwind)]
+pub fn check_verify_timeout(
+    env: &Env,
+    #[napi(ts_arg_type = "{ verifyTimeout?: number }")] options: JsOptions,
+) -> Result<u32> {
+    options
+        .decode(
+            |value| check_verify_timeout_option(&value),
+            |_| match check_verify_timeout_in_core(Some(f64::NAN)) {
+                Err(err) => err,
+                Ok(_) => mcp_auth_core::panic_guard::internal("verifyTimeout"),
+            },
+        )
+        // The range ends at 300000, well inside u32.
         .map(|n| n as u32)
         .map_err(|e| js_error(env, &e))
 }

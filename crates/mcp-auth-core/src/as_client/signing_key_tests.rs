@@ -65,13 +65,17 @@ fn integers(der: &[u8]) -> Vec<Vec<u8>> {
 #[test]
 fn rsa_pkcs1_pem_and_jwk_load_the_same_key() {
     let pkcs1 = der(RSA_DER);
-    let (alg, from_pem) = pem("RSA PRIVATE KEY", &pkcs1).load(None, "introspection").unwrap();
+    let (alg, from_pem) = pem("RSA PRIVATE KEY", &pkcs1)
+        .load(None, "introspection")
+        .unwrap();
     assert_eq!(alg, Algorithm::RS256);
     let ints = integers(&pkcs1);
     let names = ["n", "e", "d", "p", "q", "dp", "dq", "qi"];
     let mut members: Vec<(&str, &[u8])> = vec![("kty", b"RSA")];
     members.extend(names.iter().zip(&ints[1..]).map(|(n, v)| (*n, &v[..])));
-    let (alg, from_jwk) = jwk(&members).load(Some(Algorithm::PS256), "introspection").unwrap();
+    let (alg, from_jwk) = jwk(&members)
+        .load(Some(Algorithm::PS256), "introspection")
+        .unwrap();
     assert_eq!(alg, Algorithm::PS256);
     assert_eq!(public(&from_jwk), public(&from_pem));
     // The DER built from the JWK is the PKCS#1 DER itself.
@@ -83,14 +87,18 @@ fn rsa_pkcs1_pem_and_jwk_load_the_same_key() {
 #[test]
 fn ec_pkcs8_sec1_and_jwk_load_the_same_key() {
     let pkcs8 = der(EC_P256_DER);
-    let (_, reference) = pem("PRIVATE KEY", &pkcs8).load(None, "introspection").unwrap();
+    let (_, reference) = pem("PRIVATE KEY", &pkcs8)
+        .load(None, "introspection")
+        .unwrap();
     // The PKCS#8 wraps an RFC 5915 ECPrivateKey: `30 6b 02 01 01 04 20 <d> …`.
     let sec1_at = pkcs8
         .windows(7)
         .position(|w| w == [0x30, 0x6b, 0x02, 0x01, 0x01, 0x04, 0x20])
         .unwrap();
     let sec1 = &pkcs8[sec1_at..];
-    let (alg, from_sec1) = pem("EC PRIVATE KEY", sec1).load(None, "introspection").unwrap();
+    let (alg, from_sec1) = pem("EC PRIVATE KEY", sec1)
+        .load(None, "introspection")
+        .unwrap();
     assert_eq!(alg, Algorithm::ES256);
     assert_eq!(public(&from_sec1), public(&reference));
     let d = &sec1[7..39];
@@ -105,7 +113,9 @@ fn ec_pkcs8_sec1_and_jwk_load_the_same_key() {
     let (alg, from_jwk) = jwk(&members).load(None, "introspection").unwrap();
     assert_eq!(alg, Algorithm::ES256);
     assert_eq!(public(&from_jwk), point);
-    assert!(jwk(&members).load(Some(Algorithm::ES384), "introspection").is_err());
+    assert!(jwk(&members)
+        .load(Some(Algorithm::ES384), "introspection")
+        .is_err());
     // A scalar that is not the point's: refused, not a mismatched pair.
     let other: [(&str, &[u8]); 5] = [
         members[0],
