@@ -2,7 +2,7 @@
 // same under every adapter): metrics read with the SDK's in-memory metric
 // exporter, spans with its in-memory span exporter and the async-hooks
 // context manager, as an HTTP instrumentation would set them up; and the
-// README's Prometheus example, scraped.
+// Prometheus example of docs/observability.md, scraped.
 
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -248,7 +248,7 @@ describe('instrument(): fixed label values', () => {
   });
 });
 
-describe('README: Prometheus wiring (examples/adapters/opentelemetry.mjs)', () => {
+describe('docs/observability.md: Prometheus wiring (examples/adapters/opentelemetry.mjs)', () => {
   it('scrapes decision counts and verification time', async () => {
     const metricsPort = await freePort();
     const server = await startExample('opentelemetry.mjs', { ISSUER: as.issuer, METRICS_PORT: String(metricsPort) });

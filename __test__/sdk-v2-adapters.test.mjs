@@ -1,5 +1,5 @@
 // SDK v2 servers on Hono (@modelcontextprotocol/hono) and Fastify
-// (@modelcontextprotocol/fastify): the README's examples (examples/adapters/),
+// (@modelcontextprotocol/fastify): docs/adapters.md's examples (examples/adapters/),
 // run as they are, each driven by the SDK v2 client through the full OAuth
 // flow against the embedded authorization server; the tool sees the caller.
 

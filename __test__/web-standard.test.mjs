@@ -1,4 +1,4 @@
-// The README's web-standard example (examples/adapters/web.mjs) served the
+// docs/adapters.md's web-standard example (examples/adapters/web.mjs) served the
 // way Bun.serve/Deno.serve would serve its `fetch` (here through
 // @hono/node-server on Node; `npm run test:runtimes` runs Bun and Deno), and
 // the adapters' `stripAuthorizationHeader` (C12).
@@ -22,7 +22,7 @@ before(async () => {
 });
 after(() => as?.close());
 
-describe('README: web-standard handler (examples/adapters/web.mjs)', () => {
+describe('docs/adapters.md: web-standard handler (examples/adapters/web.mjs)', () => {
   let server;
   let resource;
   before(async () => {
@@ -76,15 +76,22 @@ describe('stripAuthorizationHeader: the handler no longer sees the token', () =>
   }
 });
 
-describe('README: every adapter section carries its example verbatim (the tests run those files)', () => {
-  const readme = readFileSync(new URL('../README.md', import.meta.url), 'utf8');
-  const sections = { Hono: 'hono.mjs', Fastify: 'fastify.mjs', 'Web-standard (Bun, Deno, Workers-style handlers)': 'web.mjs', OpenTelemetry: 'opentelemetry.mjs' };
-  for (const [title, file] of Object.entries(sections)) {
-    it(`${title}: examples/adapters/${file}`, () => {
-      const start = readme.indexOf(`\n## ${title}\n`);
-      assert.ok(start >= 0, `no "## ${title}" section`);
-      const section = readme.slice(start, readme.indexOf('\n## ', start + 1));
-      assert.ok(section.includes(`\`\`\`js\n${readFileSync(new URL(`../examples/adapters/${file}`, import.meta.url), 'utf8')}\`\`\``), `${file} differs from the README`);
+describe('docs: every adapter section carries its example verbatim (the tests run those files)', () => {
+  // docs/adapters.md and docs/observability.md: the page, its section title, the example file.
+  const sections = [
+    ['adapters.md', 'Hono', 'hono.mjs'],
+    ['adapters.md', 'Fastify', 'fastify.mjs'],
+    ['adapters.md', 'Web-standard (Bun, Deno, Workers-style handlers)', 'web.mjs'],
+    ['observability.md', 'OpenTelemetry', 'opentelemetry.mjs'],
+  ];
+  for (const [page, title, file] of sections) {
+    it(`docs/${page} ${title}: examples/adapters/${file}`, () => {
+      const doc = readFileSync(new URL(`../docs/${page}`, import.meta.url), 'utf8');
+      const start = doc.indexOf(`\n## ${title}\n`);
+      assert.ok(start >= 0, `no "## ${title}" section in docs/${page}`);
+      const end = doc.indexOf('\n## ', start + 1);
+      const section = doc.slice(start, end < 0 ? undefined : end);
+      assert.ok(section.includes(`\`\`\`js\n${readFileSync(new URL(`../examples/adapters/${file}`, import.meta.url), 'utf8')}\`\`\``), `${file} differs from docs/${page}`);
     });
   }
 });

@@ -1,4 +1,4 @@
-// Runs the README's examples (examples/adapters/) as they are, in a child
+// Runs the docs' examples (examples/adapters/, in docs/adapters.md and docs/observability.md) as they are, in a child
 // process, until they say they are listening.
 
 import { spawn } from 'node:child_process';

@@ -1,4 +1,4 @@
-// An MCP SDK v2 server on Fastify, behind mcp-auth-rs (README "Fastify").
+// An MCP SDK v2 server on Fastify, behind mcp-auth-rs (docs/adapters.md, "Fastify").
 // ISSUER: your authorization server; PORT: where to listen.
 import { createMcpFastifyApp } from '@modelcontextprotocol/fastify';
 import { toNodeHandler } from '@modelcontextprotocol/node';

@@ -1,4 +1,4 @@
-// An MCP SDK v2 server on Hono, behind mcp-auth-rs (README "Hono").
+// An MCP SDK v2 server on Hono, behind mcp-auth-rs (docs/adapters.md, "Hono").
 // ISSUER: your authorization server; PORT: where to listen.
 import { serve } from '@hono/node-server';
 import { createMcpHonoApp } from '@modelcontextprotocol/hono';

@@ -1,4 +1,4 @@
-// Auth metrics for Prometheus, on any adapter (here Express); README "OpenTelemetry".
+// Auth metrics for Prometheus, on any adapter (here Express); docs/observability.md.
 // ISSUER: your authorization server; PORT: where to listen; METRICS_PORT: where Prometheus scrapes.
 import { PrometheusExporter } from '@opentelemetry/exporter-prometheus';
 import { MeterProvider } from '@opentelemetry/sdk-metrics';

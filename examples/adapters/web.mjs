@@ -1,4 +1,4 @@
-// A web-standard handler (README "Web-standard"): `deno serve --allow-ffi
+// A web-standard handler (docs/adapters.md, "Web-standard"): `deno serve --allow-ffi
 // --allow-read --allow-env --allow-net web.mjs`, `bun run web.mjs`, or any
 // runtime that serves `export default { fetch }`. ISSUER: your authorization
 // server; RESOURCE: this server's /mcp URL.
