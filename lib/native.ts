@@ -27,7 +27,7 @@ function nativeLoadFailure(error: unknown): string {
   // A runtime permission (Deno: "Requires ffi access …, run again with the --allow-ffi flag") is not a broken install.
   const flag = deniedPermission(error);
   if (flag) {
-    return `${manifest.name}: the runtime refused to load the native binary: run with ${flag} (see the README, "Web-standard (Bun, Deno, Workers-style handlers)", for every flag). The cause below says what was refused.`;
+    return `${manifest.name}: the runtime refused to load the native binary: run with ${flag} (see docs/adapters.md in the repository, "Web-standard (Bun, Deno, Workers-style handlers)", for every flag). The cause below says what was refused.`;
   }
   const { platform, arch } = process;
   const libc = platform === 'linux' ? linuxLibc() : platform === 'win32' ? '-msvc' : '';
