@@ -53,21 +53,23 @@ def serve_asgi(
         thread.join(10)
 
 
-def example(name: str) -> str:
-    found = re.search(rf"<!-- example: {name} -->\n```python\n(.*?)```", DOC.read_text(), re.S)
+def example(name: str, doc: Path = DOC) -> str:
+    found = re.search(rf"<!-- example: {name} -->\n```python\n(.*?)```", doc.read_text(), re.S)
     assert found, name
     return found.group(1)
 
 
-def run_example(names: list[str], issuer: AuthServer, resource: str) -> dict[str, Any]:
-    """Runs docs/per-tool-authorization.md's blocks ``names`` in one namespace,
-    with ``ISSUER`` and ``RESOURCE`` set; returns the namespace."""
+def run_example(
+    names: list[str], issuer: AuthServer, resource: str, doc: Path = DOC
+) -> dict[str, Any]:
+    """Runs the blocks ``names`` of ``doc`` (default docs/per-tool-authorization.md)
+    in one namespace, with ``ISSUER`` and ``RESOURCE`` set; returns the namespace."""
     namespace: dict[str, Any] = {}
     saved = {name: os.environ.get(name) for name in ("ISSUER", "RESOURCE")}
     os.environ.update(ISSUER=issuer.issuer, RESOURCE=resource)
     try:
         for name in names:
-            exec(compile(example(name), f"per-tool-authorization.md:{name}", "exec"), namespace)
+            exec(compile(example(name, doc), f"{doc.name}:{name}", "exec"), namespace)
     finally:
         for name, value in saved.items():
             if value is None:
@@ -115,3 +117,24 @@ def challenge_at(resource: str, scope: str) -> str:
         f'Bearer resource_metadata="{prm}", scope="{scope}", '
         f'DPoP algs="{ALGS}", resource_metadata="{prm}", scope="{scope}"'
     )
+
+
+SDK_DOC = Path(__file__).parents[2] / "docs" / "python-sdks.md"
+
+
+def check_sdk_example(name: str, issuer: AuthServer) -> None:
+    """docs/python-sdks.md's server block ``name`` (its ``app``), run as written
+    under uvicorn: no token is 401, a token without ``read`` is 403, and a good
+    one reaches ``whoami``, which names the token's subject."""
+    port = free_port()
+    resource = f"http://127.0.0.1:{port}/mcp"
+    namespace = run_example([name], issuer, resource, SDK_DOC)
+    with serve_asgi(namespace["app"], lifespan="on", port=port) as served:
+        url = f"{served}/mcp"
+        assert call(url, tool("whoami")).status_code == 401
+        narrow = issuer.token(resource, subject="alice", scope="write")
+        assert call(url, tool("whoami"), narrow).status_code == 403
+        good = issuer.token(resource, subject="alice", scope="read")
+        answered = call(url, tool("whoami"), good)
+        assert answered.status_code == 200, answered.content
+        assert answered.json()["result"]["content"][0]["text"] == "alice"

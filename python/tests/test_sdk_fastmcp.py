@@ -229,6 +229,14 @@ def test_the_per_tool_docs_example(issuer: AuthServer) -> None:
         assert me.status_code == 200 and me.json()["result"]["content"][0]["text"] == "alice"
 
 
+def test_the_python_sdks_docs_example(issuer: AuthServer) -> None:
+    """docs/python-sdks.md's ``fastmcp`` block (``fastmcp_auth``), run as
+    written under uvicorn: the core's 401 and 403, then the tool."""
+    from per_tool_docs_kit import check_sdk_example
+
+    check_sdk_example("fastmcp", issuer)
+
+
 def test_per_tool_oauth_end_to_end_with_the_2x_client() -> None:
     """FastMCP 4 with ``auth=None`` behind the middleware: the anonymous
     session, then OAuth on the protected call (oauth2x_kit.py)."""

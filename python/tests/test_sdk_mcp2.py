@@ -104,3 +104,11 @@ def test_per_tool_oauth_end_to_end_with_the_2x_client() -> None:
         return server.streamable_http_app(stateless_http=True, json_response=True)
 
     assert_per_tool_oauth(per_tool_oauth(build))
+
+
+def test_the_python_sdks_docs_example(issuer: AuthServer) -> None:
+    """docs/python-sdks.md's ``mcp2`` block (``MCPServer`` with
+    ``token_verifier``), run as written under uvicorn."""
+    from per_tool_docs_kit import check_sdk_example
+
+    check_sdk_example("mcp2", issuer)
