@@ -14,7 +14,9 @@ use crate::js_store::Readiness;
 use crate::napi_dpop::JsDpopChecker;
 use crate::napi_introspector::Introspector;
 use crate::napi_verifier::Verifier;
-use mcp_auth_core::decision::{CallerIdentity as CoreCallerIdentity, Decider, Refusal, Request};
+use mcp_auth_core::decision::{
+    header_pairs, CallerIdentity as CoreCallerIdentity, Decider, Refusal, Request,
+};
 use mcp_auth_core::error::AuthResult;
 use mcp_auth_core::flow::{Bound, Flow, Job, Outcome, Pending, Presented, Started, Timing};
 use mcp_auth_core::operations::{OperationGate, Selection};
@@ -266,12 +268,7 @@ impl Authenticator {
         timed: bool,
         certificate: Option<&[u8]>,
     ) -> Result<Unknown<'env>> {
-        // Moved, not copied: the token is the longest string on the hot path.
-        let mut pairs: Vec<(String, String)> = Vec::with_capacity(headers.len() / 2);
-        let mut entries = headers.into_iter();
-        while let (Some(name), Some(value)) = (entries.next(), entries.next()) {
-            pairs.push((name, value));
-        }
+        let pairs = header_pairs(headers);
         let request = Request {
             method: &method,
             url: &url,

@@ -5,7 +5,7 @@
 use crate::js_error::js_error;
 use crate::js_outcome::{answer, JsOutcome};
 use crate::napi_authenticator::Authenticator;
-use mcp_auth_core::decision::Request;
+use mcp_auth_core::decision::{header_pairs, Request};
 use mcp_auth_core::error::AuthError;
 use mcp_auth_core::operations::Body;
 use napi::bindgen_prelude::*;
@@ -45,18 +45,9 @@ impl Authenticator {
             Some(Either::B(buffer)) => buffer,
             None => b"",
         };
-        let body = match body_state.as_str() {
-            "json" => Body::Json(bytes),
-            "none" => Body::None,
-            "not-json" => Body::NotJson,
-            "too-large" => Body::TooLarge,
-            "unreadable" => Body::Unreadable,
-            _ => {
-                let err = AuthError::config(
-                    "`bodyState` must be 'json', 'none', 'not-json', 'too-large' or 'unreadable'.",
-                );
-                return Err(js_error(env, &err));
-            }
+        let body = match Body::from_state(&body_state, bytes, "bodyState") {
+            Ok(body) => body,
+            Err(err) => return Err(js_error(env, &err)),
         };
         let selection = match gate.select(&method, body) {
             Ok(selection) => selection,
@@ -66,11 +57,7 @@ impl Authenticator {
                 return Ok(unsafe { Unknown::from_raw_unchecked(env.raw(), value) });
             }
         };
-        let mut pairs: Vec<(String, String)> = Vec::with_capacity(headers.len() / 2);
-        let mut entries = headers.into_iter();
-        while let (Some(name), Some(value)) = (entries.next(), entries.next()) {
-            pairs.push((name, value));
-        }
+        let pairs = header_pairs(headers);
         let request = Request {
             method: &method,
             url: &url,

@@ -17,7 +17,7 @@ use crate::py_json::options_value;
 use crate::py_outcome::{answer, parse_scheme, to_python, Answer};
 use crate::py_runtime::awaitable;
 use crate::py_verifier::Verifier;
-use mcp_auth_core::decision::{CallerIdentity, Refusal, Request};
+use mcp_auth_core::decision::{header_pairs, CallerIdentity, Refusal, Request};
 use mcp_auth_core::error::AuthError;
 use mcp_auth_core::flow::{
     Bound as Binding, Flow, Job, Outcome, Pending, Presented, Started, Timing,
@@ -45,16 +45,6 @@ fn signal(selection: Option<&Selection>, outcome: Outcome) -> Outcome {
         Some(selection) => selection.signal(outcome),
         None => outcome,
     }
-}
-
-/// The request's headers as pairs (`[name, value, …]` in).
-fn pairs(headers: Vec<String>) -> Vec<(String, String)> {
-    let mut pairs: Vec<(String, String)> = Vec::with_capacity(headers.len() / 2);
-    let mut entries = headers.into_iter();
-    while let (Some(name), Some(value)) = (entries.next(), entries.next()) {
-        pairs.push((name, value));
-    }
-    pairs
 }
 
 #[pymethods]
@@ -118,7 +108,7 @@ impl Authenticator {
         certificate: Option<Vec<u8>>,
     ) -> PyResult<Bound<'py, PyAny>> {
         entry(py, || {
-            let pairs = pairs(headers);
+            let pairs = header_pairs(headers);
             let flow = &self.flow;
             let started = py.detach(|| {
                 let request = Request {
@@ -159,20 +149,11 @@ impl Authenticator {
                 return to_py(py, Err(err));
             };
             let bytes = body.unwrap_or_default();
-            let body = match body_state {
-                "json" => Body::Json(bytes),
-                "none" => Body::None,
-                "not-json" => Body::NotJson,
-                "too-large" => Body::TooLarge,
-                "unreadable" => Body::Unreadable,
-                _ => {
-                    let err = AuthError::config(
-                        "`body_state` must be 'json', 'none', 'not-json', 'too-large' or 'unreadable'.",
-                    );
-                    return to_py(py, Err(err));
-                }
+            let body = match Body::from_state(body_state, bytes, "body_state") {
+                Ok(body) => body,
+                Err(err) => return to_py(py, Err(err)),
             };
-            let pairs = pairs(headers);
+            let pairs = header_pairs(headers);
             let decided = py.detach(|| {
                 let selection = gate.select(&method, body)?;
                 let request = Request {

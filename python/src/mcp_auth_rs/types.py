@@ -139,7 +139,7 @@ class VerifyAccessTokenFunction(Protocol):
     inline, and when the result is awaitable the middleware awaits it.
     """
 
-    def __call__(self, token: str) -> AuthInfo | Awaitable[AuthInfo]:
+    def __call__(self, token: str, /) -> AuthInfo | Awaitable[AuthInfo]:
         """Verifies ``token``; returns (or resolves to) its ``AuthInfo``."""
         ...
 

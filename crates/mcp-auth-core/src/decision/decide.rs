@@ -70,6 +70,18 @@ impl Request<'_> {
     }
 }
 
+/// A binding's flat header list (`[name, value, name, value, …]`) as the
+/// pairs a [`Request`] holds, moved and not copied: the token is the longest
+/// string on the hot path. An odd last entry is dropped.
+pub fn header_pairs(flat: Vec<String>) -> Vec<(String, String)> {
+    let mut pairs = Vec::with_capacity(flat.len() / 2);
+    let mut entries = flat.into_iter();
+    while let (Some(name), Some(value)) = (entries.next(), entries.next()) {
+        pairs.push((name, value));
+    }
+    pairs
+}
+
 /// The first step's outcome.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Decision<'a> {

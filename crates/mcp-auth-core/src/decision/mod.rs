@@ -26,7 +26,7 @@ pub use credentials::{
     count_headers, has_query_token, is_cors_preflight, read_credentials, read_proof, HeaderFailure,
 };
 pub use decide::{
-    Authorization, Decider, Decision, DecisionConfig, DpopMode, DpopSettings, Request,
+    header_pairs, Authorization, Decider, Decision, DecisionConfig, DpopMode, DpopSettings, Request,
 };
 pub use failures::Refusal;
 pub use identity::{CallerIdentity, IdentityChecks};

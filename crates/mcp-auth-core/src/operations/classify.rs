@@ -5,6 +5,7 @@
 //! appears twice in the same object is refused: parsers disagree on which
 //! one wins, and the app must dispatch exactly what was judged.
 
+use crate::error::{AuthError, AuthResult};
 use serde::de::{self, Deserializer, IgnoredAny, MapAccess, Visitor};
 use serde::Deserialize;
 use serde_json::value::RawValue;
@@ -26,6 +27,26 @@ pub enum Body<'a> {
     TooLarge,
     /// Someone else consumed the stream and left nothing to reuse.
     Unreadable,
+}
+
+impl<'a> Body<'a> {
+    /// The body from a binding's state name (`'json'`, `'none'`, `'not-json'`,
+    /// `'too-large'`, `'unreadable'`) and the bytes it read; `option`: the
+    /// binding's name for the state, for the error.
+    pub fn from_state(state: &str, bytes: &'a [u8], option: &str) -> AuthResult<Self> {
+        Ok(match state {
+            "json" => Self::Json(bytes),
+            "none" => Self::None,
+            "not-json" => Self::NotJson,
+            "too-large" => Self::TooLarge,
+            "unreadable" => Self::Unreadable,
+            _ => {
+                return Err(AuthError::config(format!(
+                    "`{option}` must be 'json', 'none', 'not-json', 'too-large' or 'unreadable'."
+                )))
+            }
+        })
+    }
 }
 
 /// Why a body is refused before any token is looked at.
@@ -243,6 +264,47 @@ fields!(RefFields {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn a_body_state_by_name_and_an_unknown_one_named_by_the_binding_option() {
+        assert!(matches!(
+            Body::from_state("json", b"{}", "bodyState"),
+            Ok(Body::Json(b"{}"))
+        ));
+        assert!(matches!(
+            Body::from_state("none", b"", "bodyState"),
+            Ok(Body::None)
+        ));
+        assert!(matches!(
+            Body::from_state("not-json", b"", "bodyState"),
+            Ok(Body::NotJson)
+        ));
+        assert!(matches!(
+            Body::from_state("too-large", b"", "bodyState"),
+            Ok(Body::TooLarge)
+        ));
+        assert!(matches!(
+            Body::from_state("unreadable", b"", "bodyState"),
+            Ok(Body::Unreadable)
+        ));
+        let err = Body::from_state("JSON", b"", "body_state").err().unwrap();
+        assert!(err.reason.starts_with("`body_state` must be"));
+    }
+
+    #[test]
+    fn header_pairs_keep_repeats_in_order_and_drop_an_odd_last_entry() {
+        let flat = ["authorization", "a", "authorization", "b", "dpop"]
+            .map(String::from)
+            .to_vec();
+        let pairs = crate::decision::header_pairs(flat);
+        assert_eq!(
+            pairs,
+            vec![
+                ("authorization".into(), "a".into()),
+                ("authorization".into(), "b".into())
+            ]
+        );
+    }
+
     use super::*;
 
     fn one(text: &str) -> Message<'_> {
