@@ -39,6 +39,10 @@ export interface AuthRequest {
   rawHeaders?: readonly string[];
 }
 
+/**
+ * An authenticator's verdict on one request: the caller's `AuthInfo`, or the
+ * status, headers and body of the refusal to send.
+ */
 export type AuthDecision =
   /**
    * `rechallenge`, on a resource that takes DPoP: rewrites a handler's own

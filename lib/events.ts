@@ -64,7 +64,7 @@ export type AuthEvent =
       valid: boolean;
     };
 
-/** Why a key set could not be fetched, as the addon names it. */
+/** Why a key set could not be fetched, as the addon names it. @inline */
 export type JwksOutageCode =
   | 'timeout'
   | 'connection_failed'

@@ -2,6 +2,12 @@
 // the framework-neutral authenticator, the web-standard helper, scope checks
 // and the auth event types.
 
+/**
+ * The package root, `mcp-auth-rs`: `MCPAuth` (mcp-auth 0.2's API), the Express
+ * middleware, the framework-neutral authenticator and the web-standard helper,
+ * scope checks, the Redis shared store, and the option and event types.
+ * @module mcp-auth-rs
+ */
 export { MCPAuth, type BearerAuthOptions, type OperationsBearerAuthOptions } from './mcp-auth.js';
 export { handleBearerAuth } from './adapters/express.js';
 export {

@@ -68,6 +68,7 @@ async function withMCPAuthErrors(fetch: () => Promise<native.NativeServerConfig>
   }
 }
 
+/** The two call shapes of `validateServerConfig`: with `verbose: true` the passed checks come back too. @inline */
 type ValidateServerConfig = {
   (config: Readonly<ResolvedAuthServerConfig>): AuthServerConfigValidationResult;
   (config: Readonly<ResolvedAuthServerConfig>, verbose: true): AuthServerConfigValidationResult & {

@@ -58,6 +58,7 @@ export interface AuthInfo {
 }
 
 type CamelCase<S extends string> = S extends `${infer Head}_${infer Tail}` ? `${Head}${Capitalize<CamelCase<Tail>>}` : S;
+/** `T` with its snake_case keys renamed to camelCase. @inline */
 type CamelCaseKeys<T> = { [K in keyof T as K extends string ? CamelCase<K> : K]: T[K] };
 
 export type AuthServerType = 'oauth' | 'oidc';
@@ -89,6 +90,7 @@ export type AuthorizationServerMetadata = {
   userinfo_endpoint?: string;
 };
 
+/** {@link AuthorizationServerMetadata} with camelCase keys, as `ResolvedAuthServerConfig.metadata` takes it. @useDeclaredType */
 export type CamelCaseAuthorizationServerMetadata = CamelCaseKeys<AuthorizationServerMetadata>;
 
 /** RFC 9728 protected resource metadata, as served (snake_case). */
@@ -110,6 +112,7 @@ export type ProtectedResourceMetadata = {
   signed_metadata?: string;
 };
 
+/** {@link ProtectedResourceMetadata} with camelCase keys, as `ResourceServerConfig.metadata` takes it. @useDeclaredType */
 export type CamelCaseProtectedResourceMetadata = CamelCaseKeys<ProtectedResourceMetadata>;
 
 /**
@@ -185,6 +188,7 @@ export type MtlsConfig = {
   };
 };
 
+/** The options both `AuthServerModeConfig` and `ResourceServerModeConfig` take. @inline */
 type CommonConfig = {
   /** Observability hook: accepted/rejected requests and JWKS refreshes. Never receives a token. */
   onAuthEvent?: AuthEventListener;

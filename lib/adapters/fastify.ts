@@ -2,6 +2,10 @@
 // reply to the framework-neutral decision and metadata answer. `fastify` is
 // an optional peer; only its types are used.
 
+/**
+ * `mcp-auth-rs/fastify`: the Fastify 5 hooks (`fastify` is an optional peer).
+ * @module mcp-auth-rs/fastify
+ */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { AuthDecision, AuthRequest, RequestBody } from '../authenticate.js';
 import { peerCertificate } from './peer-certificate.js';

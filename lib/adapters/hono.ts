@@ -2,6 +2,10 @@
 // framework-neutral decision and metadata answer, through the web-standard
 // translation in web.ts. `hono` is an optional peer; only its types are used.
 
+/**
+ * `mcp-auth-rs/hono`: the Hono middleware (`hono` is an optional peer).
+ * @module mcp-auth-rs/hono
+ */
 import type { Context, MiddlewareHandler, Next } from 'hono';
 import { isCorsPreflight, type OperationGate } from '../authenticate.js';
 import type { BearerAuthOptions, MCPAuth } from '../mcp-auth.js';

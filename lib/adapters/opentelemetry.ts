@@ -8,6 +8,11 @@
 // `other`), and resource and issuer from the configuration, so a client or a
 // key-set server cannot add series.
 
+/**
+ * `mcp-auth-rs/opentelemetry`: auth events as OpenTelemetry metrics and
+ * request-span attributes (`@opentelemetry/api` is an optional peer).
+ * @module mcp-auth-rs/opentelemetry
+ */
 import { metrics, trace, type Attributes, type MeterProvider } from '@opentelemetry/api';
 import type { AuthEvent } from '../events.js';
 import type { MCPAuth } from '../mcp-auth.js';
