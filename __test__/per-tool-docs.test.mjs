@@ -1,33 +1,29 @@
-// Runs every Node example of docs/per-tool-authorization.md as written: each
-// block marked `<!-- example: NAME -->` is extracted to target/doc-examples/,
-// imported with ISSUER (a local authorization server) and RESOURCE set, and
-// served on 127.0.0.1; then the wire is checked: public without a token,
-// protected with its 401 scope, the token accepted, the descriptors' `_meta`.
+// Runs every Node example of docs/per-tool-authorization.md: each is a file
+// under examples/per-tool/ that the page includes (`<!-- include: … -->`,
+// checked by `npm run test:includes`), imported here with ISSUER (a local
+// authorization server) and RESOURCE set, and served on 127.0.0.1; then the
+// wire is checked: public without a token, protected with its 401 scope, the
+// token accepted, the descriptors' `_meta`.
 
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { readdirSync } from 'node:fs';
 
 import { getRequestListener } from '@hono/node-server';
+import { includes } from '../scripts/include-examples.mjs';
 import { startAuthServer } from './helpers/auth-server.mjs';
 import { freePort } from './helpers/examples.mjs';
 import { parseWwwAuthenticate, startHttp } from './helpers/http.mjs';
 import { claims, generateKey, signJwt } from './helpers/keys.mjs';
 
-const doc = readFileSync(new URL('../docs/per-tool-authorization.md', import.meta.url), 'utf8');
-const examples = Object.fromEntries([...doc.matchAll(/<!-- example: ([\w-]+) -->\n```js\n([\s\S]*?)```/g)].map(([, name, code]) => [name, code]));
+const folder = new URL('../examples/per-tool/', import.meta.url);
 
 // Serves one example: its module exports an Express/Hono/Fastify `app` or a `fetchHandler`.
 async function serveExample(name, issuer) {
   const port = await freePort();
   const resource = `http://127.0.0.1:${port}/mcp`;
-  const dir = fileURLToPath(new URL('../target/doc-examples/', import.meta.url));
-  mkdirSync(dir, { recursive: true });
-  const file = `${dir}per-tool-${name}-${process.pid}.mjs`;
-  writeFileSync(file, examples[name]);
   Object.assign(process.env, { ISSUER: issuer, RESOURCE: resource });
-  const module = await import(pathToFileURL(file).href);
+  const module = await import(new URL(`${name}.mjs`, folder).href);
   if (module.fetchHandler) return { resource, ...(await startHttp(getRequestListener(module.fetchHandler), { port })) };
   const { app } = module;
   if (typeof app.fetch === 'function' && typeof app.route === 'function' && !app.server) {
@@ -63,7 +59,7 @@ async function result(response) {
 
 const call = (name, id = 1) => ({ jsonrpc: '2.0', id, method: 'tools/call', params: { name, arguments: {} } });
 
-describe('docs/per-tool-authorization.md: every Node example runs as written', () => {
+describe('docs/per-tool-authorization.md: every Node example (examples/per-tool/) runs as written', () => {
   let as;
   let key;
 
@@ -73,8 +69,12 @@ describe('docs/per-tool-authorization.md: every Node example runs as written', (
   });
   after(() => as?.close());
 
-  it('the page has the examples this test runs', () => {
-    assert.deepEqual(Object.keys(examples).sort(), ['express', 'fastify', 'hono', 'sdk-v1', 'tool-result', 'web']);
+  it('the page includes the examples this test runs, each as its file', () => {
+    const names = ['express', 'fastify', 'hono', 'sdk-v1', 'tool-result', 'web'];
+    assert.deepEqual(readdirSync(folder).filter((file) => file.endsWith('.mjs')).sort(), names.map((name) => `${name}.mjs`));
+    const shown = includes().filter((entry) => entry.doc === 'docs/per-tool-authorization.md' && entry.file?.startsWith('examples/per-tool/'));
+    assert.deepEqual(shown.map((entry) => entry.file).sort(), names.map((name) => `examples/per-tool/${name}.mjs`));
+    assert.deepEqual(shown.filter((entry) => !entry.matches), [], 'every included block is its file (npm run docs:include)');
   });
 
   for (const name of ['express', 'sdk-v1', 'web', 'hono', 'fastify']) {

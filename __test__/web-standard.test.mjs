@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 
 import { readFileSync } from 'node:fs';
 import { getRequestListener } from '@hono/node-server';
+import { includes } from '../scripts/include-examples.mjs';
 import { MCPAuth, fetchServerConfig } from 'mcp-auth-rs';
 import { startAuthServer } from './helpers/auth-server.mjs';
 import { ADAPTERS } from './helpers/adapters.mjs';
@@ -76,22 +77,28 @@ describe('stripAuthorizationHeader: the handler no longer sees the token', () =>
   }
 });
 
-describe('docs: every adapter section carries its example verbatim (the tests run those files)', () => {
-  // docs/adapters.md and docs/observability.md: the page, its section title, the example file.
+describe('docs: every adapter section includes its example file (the tests run those files)', () => {
+  // docs/adapters.md and docs/observability.md: the page, its section title, the
+  // example file; the block is the file by `npm run test:includes`' rule.
   const sections = [
     ['adapters.md', 'Hono', 'hono.mjs'],
     ['adapters.md', 'Fastify', 'fastify.mjs'],
     ['adapters.md', 'Web-standard (Bun, Deno, Workers-style handlers)', 'web.mjs'],
     ['observability.md', 'OpenTelemetry', 'opentelemetry.mjs'],
   ];
+  const all = includes();
   for (const [page, title, file] of sections) {
     it(`docs/${page} ${title}: examples/adapters/${file}`, () => {
       const doc = readFileSync(new URL(`../docs/${page}`, import.meta.url), 'utf8');
       const start = doc.indexOf(`\n## ${title}\n`);
       assert.ok(start >= 0, `no "## ${title}" section in docs/${page}`);
       const end = doc.indexOf('\n## ', start + 1);
-      const section = doc.slice(start, end < 0 ? undefined : end);
-      assert.ok(section.includes(`\`\`\`js\n${readFileSync(new URL(`../examples/adapters/${file}`, import.meta.url), 'utf8')}\`\`\``), `${file} differs from docs/${page}`);
+      // The marker's line lies inside the section.
+      const [first, last] = [start, end < 0 ? doc.length : end].map((at) => doc.slice(0, at).split('\n').length + 1);
+      const marker = all.find((entry) => entry.doc === `docs/${page}` && entry.file === `examples/adapters/${file}`);
+      assert.ok(marker, `docs/${page} does not include examples/adapters/${file}`);
+      assert.ok(marker.line >= first && marker.line < last, `the include of ${file} is not in "## ${title}" (docs/${page}:${marker.line})`);
+      assert.equal(marker.matches, true, `${file} differs from docs/${page}:${marker.line} (npm run docs:include)`);
     });
   }
 });

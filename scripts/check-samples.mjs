@@ -26,6 +26,12 @@
 // defined (`declare const app: Express;` in TypeScript is fine). A marked
 // block in another language, or a marker with no block after it, fails.
 //
+// A complete program is kept as a file under examples/ (the tests run it) and
+// shown with `<!-- include: examples/path/file.ext -->` before its block (a
+// sample marker may sit before or after it): the block IS the file, checked
+// by `npm run test:includes` and rewritten by `npm run docs:include`
+// (scripts/include-examples.mjs).
+//
 // The samples are written to target/samples/ (kept after the run, to read).
 // Output: each failure with its document and line, then one summary line,
 //   samples: N checked (ts X, js Y, py Z), F failed

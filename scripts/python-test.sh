@@ -19,7 +19,8 @@ demo=examples/python-todo-manager
 "$venv/bin/mypy" --config-file python/pyproject.toml python/src python/tests python/install
 # The hand-written stubs of the native module against the built module.
 (cd python && "../$venv/bin/python" -m mypy.stubtest mcp_auth_rs._native --allowlist stubtest-allowlist.txt)
-"$venv/bin/mypy" --config-file python/pyproject.toml "$demo"
+# With the per-tool program docs/per-tool-authorization.md includes (FastMCP 4's below).
+"$venv/bin/mypy" --config-file python/pyproject.toml "$demo" examples/python-per-tool/mcp_server.py
 
 # extra NAME PYTEST_FILE [MYPY_FILES...]: refresh target/py-venv-NAME, type-check, test.
 extra() {
@@ -37,6 +38,6 @@ extra() {
 }
 extra mcp2 python/tests/test_sdk_mcp2.py python/tests/sdk_apps/mcp2_app.py
 extra fastmcp python/tests/test_sdk_fastmcp.py python/tests/sdk_apps/fastmcp_app.py \
-  python/src/mcp_auth_rs/fastmcp.py
+  python/src/mcp_auth_rs/fastmcp.py examples/python-per-tool/fastmcp_server.py
 
 "$venv/bin/pytest" -q python/tests "$@"

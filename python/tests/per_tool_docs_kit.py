@@ -1,4 +1,6 @@
-"""docs/per-tool-authorization.md's Python examples, run as written: an
+"""docs/per-tool-authorization.md's Python examples, run as written (the
+complete programs are files under examples/python-per-tool/ that the page
+includes, ``npm run test:includes``; fragments are taken from the page): an
 ASGI app under uvicorn on 127.0.0.1 (a thread of the test process) and
 JSON-RPC calls to it. Standard library and uvicorn only, so the FastMCP 4
 environment (httpx2, no httpx) runs it too."""
@@ -8,6 +10,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import runpy
 import threading
 import time
 import urllib.error
@@ -25,6 +28,7 @@ from starlette.types import ASGIApp
 
 ALGS = "RS256 RS384 RS512 PS256 PS384 PS512 ES256 ES384 EdDSA"
 DOC = Path(__file__).parents[2] / "docs" / "per-tool-authorization.md"
+EXAMPLES = Path(__file__).parents[2] / "examples" / "python-per-tool"
 HEADERS = {"Content-Type": "application/json", "Accept": "application/json, text/event-stream"}
 
 
@@ -59,23 +63,43 @@ def example(name: str, doc: Path = DOC) -> str:
     return found.group(1)
 
 
-def run_example(
-    names: list[str], issuer: AuthServer, resource: str, doc: Path = DOC
-) -> dict[str, Any]:
-    """Runs the blocks ``names`` of ``doc`` (default docs/per-tool-authorization.md)
-    in one namespace, with ``ISSUER`` and ``RESOURCE`` set; returns the namespace."""
-    namespace: dict[str, Any] = {}
+@contextmanager
+def _environment(issuer: AuthServer, resource: str) -> Iterator[None]:
+    """``ISSUER`` and ``RESOURCE`` set for the examples, restored after."""
     saved = {name: os.environ.get(name) for name in ("ISSUER", "RESOURCE")}
     os.environ.update(ISSUER=issuer.issuer, RESOURCE=resource)
     try:
-        for name in names:
-            exec(compile(example(name, doc), f"{doc.name}:{name}", "exec"), namespace)
+        yield
     finally:
         for name, value in saved.items():
             if value is None:
                 os.environ.pop(name, None)
             else:
                 os.environ[name] = value
+
+
+def run_example(
+    names: list[str], issuer: AuthServer, resource: str, doc: Path = DOC
+) -> dict[str, Any]:
+    """Runs the blocks ``names`` of ``doc`` (default docs/per-tool-authorization.md)
+    in one namespace, with ``ISSUER`` and ``RESOURCE`` set; returns the namespace."""
+    namespace: dict[str, Any] = {}
+    with _environment(issuer, resource):
+        for name in names:
+            exec(compile(example(name, doc), f"{doc.name}:{name}", "exec"), namespace)
+    return namespace
+
+
+def run_file(
+    name: str, issuer: AuthServer, resource: str, then: list[str] | None = None
+) -> dict[str, Any]:
+    """Runs the program ``examples/python-per-tool/{name}`` with ``ISSUER`` and
+    ``RESOURCE`` set, then the blocks ``then`` of docs/per-tool-authorization.md
+    in its namespace; returns the namespace."""
+    with _environment(issuer, resource):
+        namespace = runpy.run_path(str(EXAMPLES / name))
+        for block in then or []:
+            exec(compile(example(block), f"{DOC.name}:{block}", "exec"), namespace)
     return namespace
 
 

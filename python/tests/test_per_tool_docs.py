@@ -1,6 +1,8 @@
 """docs/per-tool-authorization.md's Python examples, run as written on the
-SDK 1.x's FastMCP under uvicorn, called over HTTP (the FastMCP 4 example
-runs in test_sdk_fastmcp.py)."""
+SDK 1.x's FastMCP under uvicorn, called over HTTP: the program the page
+includes (examples/python-per-tool/mcp_server.py) and the page's
+``python-tool-result`` block on top of it (the FastMCP 4 example runs in
+test_sdk_fastmcp.py)."""
 
 from __future__ import annotations
 
@@ -10,7 +12,7 @@ from collections.abc import Iterator
 
 import pytest
 from authserver import AuthServer
-from per_tool_docs_kit import DOC, call, challenge_at, run_example, serve_asgi, tool
+from per_tool_docs_kit import DOC, call, challenge_at, run_file, serve_asgi, tool
 from sdkserver import free_port, mcp_major
 
 if mcp_major() != 1:
@@ -28,7 +30,7 @@ def resource() -> str:
 
 @pytest.fixture()
 def served(issuer: AuthServer, resource: str) -> Iterator[str]:
-    namespace = run_example(["python-mcp"], issuer, resource)
+    namespace = run_file("mcp_server.py", issuer, resource)
     with serve_asgi(namespace["app"], lifespan="on") as url:
         yield url
 
@@ -68,7 +70,7 @@ def test_the_mcp_example(served: str, issuer: AuthServer, resource: str) -> None
 
 
 def test_the_tool_result_example(issuer: AuthServer, resource: str) -> None:
-    namespace = run_example(["python-mcp", "python-tool-result"], issuer, resource)
+    namespace = run_file("mcp_server.py", issuer, resource, then=["python-tool-result"])
     mounted = Mount(
         "/",
         app=namespace["mcp"].streamable_http_app(),

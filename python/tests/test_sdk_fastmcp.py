@@ -203,13 +203,14 @@ def test_verify_token_directly_through_introspection(endpoint: AuthServer) -> No
 
 
 def test_the_per_tool_docs_example(issuer: AuthServer) -> None:
-    """docs/per-tool-authorization.md's FastMCP 4 block, run as written:
+    """docs/per-tool-authorization.md's FastMCP 4 program (the file it
+    includes, examples/python-per-tool/fastmcp_server.py), run as written:
     ``auth=None`` and the middleware with ``operations`` on the MCP app."""
-    from per_tool_docs_kit import call, challenge_at, run_example, serve_asgi, tool
+    from per_tool_docs_kit import call, challenge_at, run_file, serve_asgi, tool
     from sdkserver import free_port
 
     resource = f"http://127.0.0.1:{free_port()}/mcp"
-    namespace = run_example(["python-fastmcp"], issuer, resource)
+    namespace = run_file("fastmcp_server.py", issuer, resource)
     with serve_asgi(namespace["app"], lifespan="on") as served:
         url = f"{served}/mcp"
         listed = call(url, {"jsonrpc": "2.0", "id": 1, "method": "tools/list"})
