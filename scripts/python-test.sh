@@ -19,8 +19,9 @@ demo=examples/python-todo-manager
 "$venv/bin/mypy" --config-file python/pyproject.toml python/src python/tests python/install
 # The hand-written stubs of the native module against the built module.
 (cd python && "../$venv/bin/python" -m mypy.stubtest mcp_auth_rs._native --allowlist stubtest-allowlist.txt)
-# With the per-tool program docs/per-tool-authorization.md includes (FastMCP 4's below).
-"$venv/bin/mypy" --config-file python/pyproject.toml "$demo" examples/python-per-tool/mcp_server.py
+# With the programs docs/ includes from examples/ (mcp 2.x's and FastMCP 4's below).
+"$venv/bin/mypy" --config-file python/pyproject.toml "$demo" examples/python-per-tool/mcp_server.py \
+  examples/python-sdks/sdk_mcp1.py examples/python-coming-from-mcpauth/low_level.py
 
 # extra NAME PYTEST_FILE [MYPY_FILES...]: refresh target/py-venv-NAME, type-check, test.
 extra() {
@@ -36,8 +37,9 @@ extra() {
   "$env/bin/mypy" --config-file python/pyproject.toml --python-version 3.11 "$tests" "$@"
   "$env/bin/pytest" -q -p no:cacheprovider "$tests"
 }
-extra mcp2 python/tests/test_sdk_mcp2.py python/tests/sdk_apps/mcp2_app.py
+extra mcp2 python/tests/test_sdk_mcp2.py python/tests/sdk_apps/mcp2_app.py examples/python-sdks/sdk_mcp2.py
 extra fastmcp python/tests/test_sdk_fastmcp.py python/tests/sdk_apps/fastmcp_app.py \
-  python/src/mcp_auth_rs/fastmcp.py examples/python-per-tool/fastmcp_server.py
+  python/src/mcp_auth_rs/fastmcp.py examples/python-per-tool/fastmcp_server.py \
+  examples/python-sdks/sdk_fastmcp.py
 
 "$venv/bin/pytest" -q python/tests "$@"

@@ -1,6 +1,7 @@
-"""docs/per-tool-authorization.md's Python examples, run as written (the
-complete programs are files under examples/python-per-tool/ that the page
-includes, ``npm run test:includes``; fragments are taken from the page): an
+"""The Python examples of docs/ (per-tool-authorization.md, python-sdks.md,
+coming-from-mcpauth.md), run as written (the complete programs are files
+under examples/ that the pages include, ``npm run test:includes``; a
+fragment is taken from its page): an
 ASGI app under uvicorn on 127.0.0.1 (a thread of the test process) and
 JSON-RPC calls to it. Standard library and uvicorn only, so the FastMCP 4
 environment (httpx2, no httpx) runs it too."""
@@ -28,7 +29,7 @@ from starlette.types import ASGIApp
 
 ALGS = "RS256 RS384 RS512 PS256 PS384 PS512 ES256 ES384 EdDSA"
 DOC = Path(__file__).parents[2] / "docs" / "per-tool-authorization.md"
-EXAMPLES = Path(__file__).parents[2] / "examples" / "python-per-tool"
+EXAMPLES = Path(__file__).parents[2] / "examples"
 HEADERS = {"Content-Type": "application/json", "Accept": "application/json, text/event-stream"}
 
 
@@ -57,8 +58,9 @@ def serve_asgi(
         thread.join(10)
 
 
-def example(name: str, doc: Path = DOC) -> str:
-    found = re.search(rf"<!-- example: {name} -->\n```python\n(.*?)```", doc.read_text(), re.S)
+def example(name: str) -> str:
+    """The fragment marked ``<!-- example: NAME -->`` in docs/per-tool-authorization.md."""
+    found = re.search(rf"<!-- example: {name} -->\n```python\n(.*?)```", DOC.read_text(), re.S)
     assert found, name
     return found.group(1)
 
@@ -78,26 +80,14 @@ def _environment(issuer: AuthServer, resource: str) -> Iterator[None]:
                 os.environ[name] = value
 
 
-def run_example(
-    names: list[str], issuer: AuthServer, resource: str, doc: Path = DOC
-) -> dict[str, Any]:
-    """Runs the blocks ``names`` of ``doc`` (default docs/per-tool-authorization.md)
-    in one namespace, with ``ISSUER`` and ``RESOURCE`` set; returns the namespace."""
-    namespace: dict[str, Any] = {}
-    with _environment(issuer, resource):
-        for name in names:
-            exec(compile(example(name, doc), f"{doc.name}:{name}", "exec"), namespace)
-    return namespace
-
-
 def run_file(
-    name: str, issuer: AuthServer, resource: str, then: list[str] | None = None
+    path: str, issuer: AuthServer, resource: str, then: list[str] | None = None
 ) -> dict[str, Any]:
-    """Runs the program ``examples/python-per-tool/{name}`` with ``ISSUER`` and
-    ``RESOURCE`` set, then the blocks ``then`` of docs/per-tool-authorization.md
-    in its namespace; returns the namespace."""
+    """Runs the program ``examples/{path}`` (a file a page includes) with
+    ``ISSUER`` and ``RESOURCE`` set, then the blocks ``then`` of
+    docs/per-tool-authorization.md in its namespace; returns the namespace."""
     with _environment(issuer, resource):
-        namespace = runpy.run_path(str(EXAMPLES / name))
+        namespace = runpy.run_path(str(EXAMPLES / path))
         for block in then or []:
             exec(compile(example(block), f"{DOC.name}:{block}", "exec"), namespace)
     return namespace
@@ -143,16 +133,13 @@ def challenge_at(resource: str, scope: str) -> str:
     )
 
 
-SDK_DOC = Path(__file__).parents[2] / "docs" / "python-sdks.md"
-
-
-def check_sdk_example(name: str, issuer: AuthServer) -> None:
-    """docs/python-sdks.md's server block ``name`` (its ``app``), run as written
-    under uvicorn: no token is 401, a token without ``read`` is 403, and a good
-    one reaches ``whoami``, which names the token's subject."""
+def check_sdk_example(path: str, issuer: AuthServer) -> None:
+    """docs/python-sdks.md's server program ``examples/{path}`` (its ``app``),
+    run as written under uvicorn: no token is 401, a token without ``read`` is
+    403, and a good one reaches ``whoami``, which names the token's subject."""
     port = free_port()
     resource = f"http://127.0.0.1:{port}/mcp"
-    namespace = run_example([name], issuer, resource, SDK_DOC)
+    namespace = run_file(path, issuer, resource)
     with serve_asgi(namespace["app"], lifespan="on", port=port) as served:
         url = f"{served}/mcp"
         assert call(url, tool("whoami")).status_code == 401

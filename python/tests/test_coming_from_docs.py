@@ -1,21 +1,19 @@
-"""docs/coming-from-mcpauth.md's low-level block (mcpauth's
-``create_bearer_auth`` and ``create_verify_jwt``), run as written against a
+"""docs/coming-from-mcpauth.md's low-level program (mcpauth's
+``create_bearer_auth`` and ``create_verify_jwt``; the file the page includes,
+examples/python-coming-from-mcpauth/low_level.py), run as written against a
 local authorization server and called in process."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from authserver import AuthServer
 from modeskit import call
-from per_tool_docs_kit import run_example
+from per_tool_docs_kit import run_file
 
-DOC = Path(__file__).parents[2] / "docs" / "coming-from-mcpauth.md"
 RESOURCE = "https://mcp.example.com/mcp"
 
 
 def test_the_low_level_example(issuer: AuthServer) -> None:
-    app = run_example(["low-level"], issuer, RESOURCE, DOC)["app"]
+    app = run_file("python-coming-from-mcpauth/low_level.py", issuer, RESOURCE)["app"]
     assert call(app, "/whoami").status_code == 401
     narrow = issuer.token(RESOURCE, subject="alice", scope="write")
     refused = call(app, "/whoami", authorization=f"Bearer {narrow}")

@@ -30,7 +30,7 @@ def resource() -> str:
 
 @pytest.fixture()
 def served(issuer: AuthServer, resource: str) -> Iterator[str]:
-    namespace = run_file("mcp_server.py", issuer, resource)
+    namespace = run_file("python-per-tool/mcp_server.py", issuer, resource)
     with serve_asgi(namespace["app"], lifespan="on") as url:
         yield url
 
@@ -70,7 +70,9 @@ def test_the_mcp_example(served: str, issuer: AuthServer, resource: str) -> None
 
 
 def test_the_tool_result_example(issuer: AuthServer, resource: str) -> None:
-    namespace = run_file("mcp_server.py", issuer, resource, then=["python-tool-result"])
+    namespace = run_file(
+        "python-per-tool/mcp_server.py", issuer, resource, then=["python-tool-result"]
+    )
     mounted = Mount(
         "/",
         app=namespace["mcp"].streamable_http_app(),

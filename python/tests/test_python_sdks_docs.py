@@ -1,4 +1,5 @@
-"""docs/python-sdks.md's mcp 1.x block, run as written on the SDK 1.x's
+"""docs/python-sdks.md's mcp 1.x program (examples/python-sdks/sdk_mcp1.py,
+which the page includes), run as written on the SDK 1.x's
 FastMCP under uvicorn and called over HTTP (the 2.x and FastMCP 4 blocks run
 in test_sdk_mcp2.py and test_sdk_fastmcp.py)."""
 
@@ -14,4 +15,4 @@ if mcp_major() != 1:
 
 
 def test_the_mcp1_example(issuer: AuthServer) -> None:
-    check_sdk_example("mcp1", issuer)
+    check_sdk_example("python-sdks/sdk_mcp1.py", issuer)

@@ -210,7 +210,7 @@ def test_the_per_tool_docs_example(issuer: AuthServer) -> None:
     from sdkserver import free_port
 
     resource = f"http://127.0.0.1:{free_port()}/mcp"
-    namespace = run_file("fastmcp_server.py", issuer, resource)
+    namespace = run_file("python-per-tool/fastmcp_server.py", issuer, resource)
     with serve_asgi(namespace["app"], lifespan="on") as served:
         url = f"{served}/mcp"
         listed = call(url, {"jsonrpc": "2.0", "id": 1, "method": "tools/list"})
@@ -231,11 +231,12 @@ def test_the_per_tool_docs_example(issuer: AuthServer) -> None:
 
 
 def test_the_python_sdks_docs_example(issuer: AuthServer) -> None:
-    """docs/python-sdks.md's ``fastmcp`` block (``fastmcp_auth``), run as
-    written under uvicorn: the core's 401 and 403, then the tool."""
+    """docs/python-sdks.md's FastMCP 4 program (``fastmcp_auth``;
+    examples/python-sdks/sdk_fastmcp.py), run as written under uvicorn: the
+    core's 401 and 403, then the tool."""
     from per_tool_docs_kit import check_sdk_example
 
-    check_sdk_example("fastmcp", issuer)
+    check_sdk_example("python-sdks/sdk_fastmcp.py", issuer)
 
 
 def test_per_tool_oauth_end_to_end_with_the_2x_client() -> None:

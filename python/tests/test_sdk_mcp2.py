@@ -107,8 +107,9 @@ def test_per_tool_oauth_end_to_end_with_the_2x_client() -> None:
 
 
 def test_the_python_sdks_docs_example(issuer: AuthServer) -> None:
-    """docs/python-sdks.md's ``mcp2`` block (``MCPServer`` with
-    ``token_verifier``), run as written under uvicorn."""
+    """docs/python-sdks.md's mcp 2.x program (``MCPServer`` with
+    ``token_verifier``; examples/python-sdks/sdk_mcp2.py), run as written
+    under uvicorn."""
     from per_tool_docs_kit import check_sdk_example
 
-    check_sdk_example("mcp2", issuer)
+    check_sdk_example("python-sdks/sdk_mcp2.py", issuer)
