@@ -192,8 +192,16 @@ class TokenExchanger:
     # issuer?, issuerType?, tokenEndpoint?, grant?, clientId, clientSecret?,
     # clientAuthMethod?, privateKey?, signingAlgorithm?, keyId?,
     # assertionAudience?, timeout?, maxResponseBytes?, cacheSize?,
-    # cacheMaxBytes?, expiryMargin?).
-    def __new__(cls, options_json: str) -> TokenExchanger: ...
+    # cacheMaxBytes?, expiryMargin?, storeTimeout?). `store` shares issued
+    # tokens with the fleet, encrypted: it needs `store_secret` (a str or
+    # bytes of at least 32 bytes, the same for the whole fleet).
+    def __new__(
+        cls,
+        options_json: str,
+        store: RedisStore | None = None,
+        store_secret: str | bytes | None = None,
+        on_store_event: _StoreListener | None = None,
+    ) -> TokenExchanger: ...
     # params_json: {audience?, resource?, scope?, requestedTokenType?};
     # resolves to {accessToken, tokenType, issuedTokenType, expiresIn?, scope?}.
     def exchange_async(self, subject_token: str, params_json: str) -> Awaitable[dict[str, Any]]: ...

@@ -242,6 +242,12 @@ fn the_scope_ignores_credentials_and_timing_but_not_the_client() {
         ..base.clone()
     };
     assert_eq!(token_settings(&timing), settings);
+    let spelt = TokenExchangeOptions {
+        issuer_type: Some("oauth".into()),
+        grant: Some("token_exchange".into()),
+        ..base.clone()
+    };
+    assert_eq!(token_settings(&spelt), settings);
     let client = TokenExchangeOptions {
         client_id: "other".into(),
         ..base
