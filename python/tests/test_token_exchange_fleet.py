@@ -42,8 +42,12 @@ def member(server: AuthServer, **options: Any) -> MCPAuth:
     metadata = AuthorizationServerMetadata.model_validate(
         {
             "issuer": server.issuer,
+            "authorization_endpoint": f"{server.issuer}/authorize",
             "token_endpoint": f"{server.issuer}/token",
             "response_types_supported": ["code"],
+            "code_challenge_methods_supported": ["S256"],
+            "registration_endpoint": f"{server.issuer}/register",
+            "jwks_uri": f"{server.issuer}/jwks",
         }
     )
     config = AuthServerConfig(type=AuthServerType.OAUTH, metadata=metadata)
@@ -93,7 +97,7 @@ def test_two_members_share_one_endpoint_call_and_redis_holds_no_token(
     records = [k for k in keys if not k.endswith(":lock")]
     assert len(records) == 2, keys
     for key in keys:
-        assert key.startswith("exchange:") and "caller" not in key, key
+        assert key.startswith("mcp-auth-rs:exchange:") and "caller" not in key, key
         value = redis.command("GET", key)
         if value is not None:
             assert ISSUED not in value and "0123456789abcdef" not in value

@@ -85,7 +85,8 @@ class StoreEvent(TypedDict, total=False):
     type: Literal["store_unavailable", "store_recovered", "store_record_rejected"]
     # store_unavailable only.
     operation: Literal["get", "set", "setIfAbsent", "delete"]
-    # store_unavailable: why; store_record_rejected: 'bad_mac' or 'unreadable'.
+    # store_unavailable: why; store_record_rejected: 'bad_mac', 'unreadable'
+    # or 'undecryptable'.
     reason: str
 
 # A listener runs on a worker thread, in event order; what it raises is
