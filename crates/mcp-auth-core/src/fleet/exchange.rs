@@ -53,6 +53,12 @@ pub fn token_settings(options: &TokenExchangeOptions) -> Value {
         _ => serde_json::Map::new(),
     };
     settings.retain(|name, value| !value.is_null() && !NOT_TOKEN_SETTINGS.contains(&name.as_str()));
+    // A default spelt out is the default: the bindings fill in different ones.
+    for (name, default) in [("issuerType", "oauth"), ("grant", "token_exchange")] {
+        if settings.get(name).and_then(Value::as_str) == Some(default) {
+            settings.remove(name);
+        }
+    }
     Value::Object(settings)
 }
 
