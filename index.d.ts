@@ -155,7 +155,12 @@ export declare class NativeStore {
 
 /** Trades a caller's access token for one aimed at an upstream API. */
 export declare class TokenExchanger {
-  constructor(options: TokenExchangeOptions)
+  /**
+   * `store` (a `SharedStore` object or a `NativeStore`) shares issued
+   * tokens with the fleet, encrypted: it needs `storeSecret`;
+   * `onStoreEvent` receives the store's events.
+   */
+  constructor(options: TokenExchangeOptions, store?: object | undefined | null, storeSecret?: string | Uint8Array | undefined | null, onStoreEvent?: ((event: StoreEvent) => void) | undefined | null)
   /**
    * Resolves to `{ accessToken, tokenType, issuedTokenType, expiresIn?, scope? }`;
    * rejects with a coded error (`token_exchange_refused`,
@@ -733,6 +738,8 @@ export interface TokenExchangeOptions {
   cacheMaxBytes?: number
   /** ms, default 30000, 0..=3600000: stop reusing an issued token this long before it expires. */
   expiryMargin?: number
+  /** With a fleet store: one operation's deadline in ms (default 250, 1 to 60000). */
+  storeTimeout?: number
 }
 
 /**

@@ -46,11 +46,13 @@ export type AuthEvent =
   | { type: 'store_unavailable'; operation: string; reason: string }
   | { type: 'store_recovered' }
   /**
-   * A record read from the introspection fleet store failed its check and was
-   * treated as a miss: `bad_mac` (not signed with this fleet's `storeSecret`
-   * for this key), `unreadable` (not a signed record at all).
+   * A record read from the fleet store (introspection, token exchange) failed
+   * its check and was treated as a miss: `bad_mac` (not signed with this
+   * fleet's `storeSecret` for this key), `unreadable` (not a signed record at
+   * all), `undecryptable` (a token-exchange record not encrypted by this
+   * fleet for this key).
    */
-  | { type: 'store_record_rejected'; reason: 'bad_mac' | 'unreadable' }
+  | { type: 'store_record_rejected'; reason: 'bad_mac' | 'unreadable' | 'undecryptable' }
   | {
       /** How long verifying one token took (signature, claims, and any key fetch it waited for). */
       type: 'verification';

@@ -13,7 +13,7 @@ import { resolveConfig, type ResolvedConfig } from './config.js';
 import { assertCanonicalHost, invalidConfig, warnOnce } from './setup-checks.js';
 import { withTokenChecks, type CallerChecks } from './custom-verifier.js';
 import { resolveDpop, type DpopGate } from './dpop.js';
-import { AuthEventEmitter, timeVerification, type AuthEventListener } from './events.js';
+import { AuthEventEmitter, timeVerification, type AuthEvent, type AuthEventListener } from './events.js';
 import { createIntrospectionVerifyFunction, routeByTokenShape } from './introspection-verifier.js';
 import { createJwtVerifyFunction, JwtVerifierPool } from './jwt-verifier.js';
 import { createMetadataResponder, type ResolvedMetadataResponder } from './metadata-responder.js';
@@ -71,7 +71,13 @@ export class MCPAuth {
         this.#resolved.mode === 'legacy'
           ? [this.#resolved.server]
           : [...this.#resolved.resources.values()].flatMap((r) => r.authorizationServers);
-      this.#exchange = createTokenExchange(config.tokenExchange, servers);
+      // Store events reach the listeners known when they happen (`onAuthEvent` and any added later).
+      const onStoreEvent = (event: native.StoreEvent) => {
+        const events = new AuthEventEmitter();
+        [config.onAuthEvent, ...this.#listeners].forEach((listener) => events.add(listener));
+        events.emit(event as AuthEvent);
+      };
+      this.#exchange = createTokenExchange(config.tokenExchange, servers, onStoreEvent);
     }
   }
   readonly #exchange: ExchangeToken | undefined;

@@ -5,7 +5,7 @@
 // converts a private key, and turns the addon's codes into typed errors.
 
 import { MCPAuthTokenExchangeError, invalidServerConfig } from './errors.js';
-import { TokenExchanger, isNativeError } from './native.js';
+import { TokenExchanger, isNativeError, type StoreEvent } from './native.js';
 import { assertSecretString, nativeConfigError, toPkcs8Pem } from './native-config.js';
 import { getIssuer } from './server-config.js';
 import type { AuthInfo, AuthServerConfig, ExchangedToken, TokenExchangeConfig, TokenExchangeParams } from './types.js';
@@ -17,11 +17,16 @@ export type ExchangeToken = (authInfo: AuthInfo, params?: TokenExchangeParams) =
  * exchange function. Without `issuer` and `tokenEndpoint`, the only
  * configured authorization server is used, with its known `token_endpoint`.
  */
-export function createTokenExchange(config: TokenExchangeConfig, servers: readonly AuthServerConfig[]): ExchangeToken {
+export function createTokenExchange(
+  config: TokenExchangeConfig,
+  servers: readonly AuthServerConfig[],
+  onStoreEvent?: (event: StoreEvent) => void,
+): ExchangeToken {
   if (typeof config !== 'object' || config === null) throw invalidServerConfig('`tokenExchange` must be an object.');
   assertSecretString(config.clientSecret, 'tokenExchange.clientSecret');
-  const { privateKey, ...rest } = config;
-  const options: Record<string, unknown> = { ...rest };
+  const { privateKey, store, storeSecret, storeTimeout, ...rest } = config;
+  // Checked (by the addon) only with a store, as introspection's.
+  const options: Record<string, unknown> = { ...rest, ...(store === undefined || storeTimeout === undefined ? {} : { storeTimeout }) };
   if (privateKey !== undefined) options['privateKey'] = toPkcs8Pem(privateKey, 'tokenExchange.privateKey');
   if (config.issuer === undefined && config.tokenEndpoint === undefined) {
     const issuers = [...new Set(servers.map(getIssuer))];
@@ -34,7 +39,14 @@ export function createTokenExchange(config: TokenExchangeConfig, servers: readon
   }
   let exchanger: InstanceType<typeof TokenExchanger>;
   try {
-    exchanger = new TokenExchanger(options as unknown as ConstructorParameters<typeof TokenExchanger>[0]);
+    // The store's secret, its records' scope and its events are the addon's;
+    // the secret's value never appears in an error.
+    exchanger = new TokenExchanger(
+      options as unknown as ConstructorParameters<typeof TokenExchanger>[0],
+      store,
+      store === undefined ? undefined : storeSecret,
+      store === undefined ? undefined : onStoreEvent,
+    );
   } catch (error) {
     throw nativeConfigError(error);
   }

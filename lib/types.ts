@@ -221,6 +221,19 @@ export type TokenExchangeConfig = ClientAuthOptions & {
   cacheMaxBytes?: number;
   /** Stop reusing an issued token this long before `expires_in` runs out (default 30000, from 0 to 3600000). */
   expiryMargin?: number;
+  /**
+   * A store the fleet shares (e.g. `redisStore(client)`): one token-endpoint call per exchange for all
+   * processes. Records hold the issued token encrypted (AES-256-GCM) and signed, kept no longer than the
+   * local cache keeps them; while the store is down each process exchanges on its own.
+   */
+  store?: SharedStore;
+  /**
+   * Required with `store`: the fleet's shared secret (a string or Uint8Array of at least 32 bytes), the same
+   * for every process; it signs the records and the encryption key is derived from it. Never logged.
+   */
+  storeSecret?: string | Uint8Array;
+  /** Deadline for one store operation (default 250, from 1 to 60000). */
+  storeTimeout?: number;
 };
 
 /** What one `exchangeToken` call asks for. */

@@ -164,6 +164,8 @@ pub struct TokenExchangeOptions {
     pub cache_max_bytes: Option<f64>,
     /// ms, default 30000, 0..=3600000: stop reusing an issued token this long before it expires.
     pub expiry_margin: Option<f64>,
+    /// With a fleet store: one operation's deadline in ms (default 250, 1 to 60000).
+    pub store_timeout: Option<f64>,
 }
 
 /// One exchange's target (`exchangeToken(authInfo, params)`).

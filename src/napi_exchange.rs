@@ -1,40 +1,88 @@
 //! The `TokenExchanger` class JavaScript uses (`MCPAuth.exchangeToken`):
 //! options checked once by the core, then one promise per exchange. The
-//! exchange (request, answer, cache, single flight) lives in the core.
+//! exchange (request, answer, cache, single flight) lives in the core, and
+//! with a fleet store (`store`, `storeSecret`) so does the fleet path
+//! (`fleet::exchange`: encrypted records, one endpoint call per fleet).
 
 use crate::js_error::js_error;
+use crate::js_fleet::{fleet_input, secret_bytes, StoreEventJs};
 use crate::js_json::JsonObject;
 use crate::js_options::JsOptions;
+use crate::js_store::Readiness;
 use crate::spawn;
 use mcp_auth_core::exchange::exchanger;
 use mcp_auth_core::exchange::request::ExchangeParams;
+use mcp_auth_core::fleet::exchange::ExchangeFleet;
+use mcp_auth_core::fleet::records::StoreSecret;
 use mcp_auth_core::options::token_exchange::TokenExchangeOptions;
 use napi::bindgen_prelude::*;
 use napi_derive::napi;
 use std::sync::Arc;
 
+/// How the refusal names the accepted secret types.
+const SECRET_TYPES: &str = "a string or a Uint8Array (Buffer)";
+
 /// Trades a caller's access token for one aimed at an upstream API.
 #[napi]
 pub struct TokenExchanger {
     inner: Arc<exchanger::TokenExchanger>,
+    fleet: Option<Arc<ExchangeFleet>>,
+    /// Asks a JavaScript store's `isReady` on this thread.
+    readiness: Option<Arc<Readiness>>,
 }
 
 #[napi]
 impl TokenExchanger {
+    /// `store` (a `SharedStore` object or a `NativeStore`) shares issued
+    /// tokens with the fleet, encrypted: it needs `storeSecret`;
+    /// `onStoreEvent` receives the store's events.
     #[napi(constructor, catch_unwind)]
     pub fn new(
         env: &Env,
         #[napi(ts_arg_type = "TokenExchangeOptions")] options: JsOptions,
+        #[napi(ts_arg_type = "object | undefined | null")] store: Option<Unknown>,
+        #[napi(ts_arg_type = "string | Uint8Array | undefined | null")] store_secret: Option<
+            Unknown,
+        >,
+        #[napi(ts_arg_type = "((event: StoreEvent) => void) | undefined | null")]
+        on_store_event: Option<Function<StoreEventJs, ()>>,
     ) -> Result<Self> {
-        let config = options
+        let options = options
             .decode(
                 TokenExchangeOptions::from_json,
                 TokenExchangeOptions::unrepresentable,
             )
-            .and_then(|o| o.to_config())
             .map_err(|e| js_error(env, &e))?;
+        let has_store = store
+            .as_ref()
+            .is_some_and(|s| !matches!(s.get_type(), Ok(ValueType::Undefined | ValueType::Null)));
+        // Checked before anything else sees it; its value never appears in an error.
+        let secret = if has_store {
+            let bytes = secret_bytes(env, store_secret)?;
+            Some(
+                StoreSecret::new(bytes.as_deref(), "tokenExchange.storeSecret", SECRET_TYPES)
+                    .map_err(|e| js_error(env, &e))?,
+            )
+        } else {
+            None
+        };
+        let config = options.to_config().map_err(|e| js_error(env, &e))?;
+        let (fleet, readiness) = match (fleet_input(env, store, on_store_event)?, secret) {
+            (Some(input), Some(secret)) => {
+                let slack = input.dispatch_slack();
+                let fleet =
+                    ExchangeFleet::new(input.store.clone(), secret, &options, input.events.clone())
+                        .map_err(|e| js_error(env, &e))?
+                        .with_dispatch_slack(slack);
+                input.set_deadline(fleet.store_timeout());
+                (Some(Arc::new(fleet)), input.readiness)
+            }
+            _ => (None, None),
+        };
         Ok(Self {
             inner: Arc::new(exchanger::TokenExchanger::new(config)),
+            fleet,
+            readiness,
         })
     }
 
@@ -51,12 +99,19 @@ impl TokenExchanger {
         let request = params
             .decode(ExchangeParams::from_json, ExchangeParams::unrepresentable)
             .and_then(|p| self.inner.check(&p));
+        if let Some(readiness) = &self.readiness {
+            readiness.refresh(env);
+        }
         let inner = self.inner.clone();
+        let fleet = self.fleet.clone();
         spawn(
             env,
             async move {
                 let request = request?;
-                inner.exchange(&subject_token, &request).await
+                match fleet {
+                    Some(fleet) => fleet.exchange(&inner, &subject_token, &request).await,
+                    None => inner.exchange(&subject_token, &request).await,
+                }
             },
             |_, issued| Ok(JsonObject(issued.to_json())),
         )

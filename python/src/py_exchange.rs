@@ -1,13 +1,17 @@
 //! The `TokenExchanger` class (`MCPAuth.exchange_token`): the core's token
 //! exchange client (RFC 8693, or Entra ID's on-behalf-of grant), as for
 //! `src/napi_exchange.rs`. The request, the answer's checks, the cache and
-//! single flight live in the core; this file only converts.
+//! single flight live in the core, and with a fleet store so does the fleet
+//! path (`fleet::exchange`); this file only converts.
 
 use crate::py_error::{entry, to_py};
+use crate::py_fleet::{event_sink, secret_bytes, RedisStore, SECRET_TYPES};
 use crate::py_json::{options_value, to_python};
 use crate::py_runtime::awaitable;
 use mcp_auth_core::exchange::exchanger;
 use mcp_auth_core::exchange::request::ExchangeParams;
+use mcp_auth_core::fleet::exchange::ExchangeFleet;
+use mcp_auth_core::fleet::records::StoreSecret;
 use mcp_auth_core::options::token_exchange::TokenExchangeOptions;
 use pyo3::prelude::*;
 use serde_json::Value;
@@ -17,19 +21,58 @@ use std::sync::Arc;
 #[pyclass(frozen, module = "mcp_auth_rs._native")]
 pub struct TokenExchanger {
     inner: Arc<exchanger::TokenExchanger>,
+    fleet: Option<Arc<ExchangeFleet>>,
 }
 
 #[pymethods]
 impl TokenExchanger {
     /// `options_json`: the core's token-exchange options (the Node keys).
+    /// `store` shares issued tokens with the fleet, encrypted: it needs
+    /// `store_secret` (the same for every process); `on_store_event`
+    /// receives the store's events.
     #[new]
-    fn new(py: Python<'_>, options_json: &str) -> PyResult<Self> {
+    #[pyo3(signature = (options_json, store = None, store_secret = None, on_store_event = None))]
+    fn new(
+        py: Python<'_>,
+        options_json: &str,
+        store: Option<Bound<'_, RedisStore>>,
+        store_secret: Option<Bound<'_, PyAny>>,
+        on_store_event: Option<Py<PyAny>>,
+    ) -> PyResult<Self> {
         entry(py, || {
             let value = options_value(py, options_json)?;
             let options = to_py(py, TokenExchangeOptions::from_json(value))?;
+            // Checked before anything else sees it; its value never appears in an error.
+            let secret = match &store {
+                Some(_) => {
+                    let bytes = secret_bytes(store_secret.as_ref())?;
+                    Some(to_py(
+                        py,
+                        StoreSecret::new(
+                            bytes.as_deref(),
+                            "tokenExchange.storeSecret",
+                            SECRET_TYPES,
+                        ),
+                    )?)
+                }
+                None => None,
+            };
             let config = to_py(py, options.to_config())?;
+            let fleet = match (store, secret) {
+                (Some(store), Some(secret)) => {
+                    let fleet = ExchangeFleet::new(
+                        store.get().inner.clone(),
+                        secret,
+                        &options,
+                        on_store_event.map(event_sink),
+                    );
+                    Some(Arc::new(to_py(py, fleet)?))
+                }
+                _ => None,
+            };
             Ok(Self {
                 inner: Arc::new(exchanger::TokenExchanger::new(config)),
+                fleet,
             })
         })
     }
@@ -48,7 +91,13 @@ impl TokenExchanger {
             let params = to_py(py, ExchangeParams::from_json(value))?;
             let request = to_py(py, self.inner.check(&params))?;
             let inner = self.inner.clone();
-            let work = async move { inner.exchange(&subject_token, &request).await };
+            let fleet = self.fleet.clone();
+            let work = async move {
+                match fleet {
+                    Some(fleet) => fleet.exchange(&inner, &subject_token, &request).await,
+                    None => inner.exchange(&subject_token, &request).await,
+                }
+            };
             awaitable(py, work, |py, issued| {
                 to_python(py, &Value::Object(issued.to_json()))
             })

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 import warnings
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
@@ -118,11 +118,15 @@ class MCPAuth:
         self._exchanger = (
             None
             if token_exchange is None
-            else new_token_exchanger(token_exchange, _servers(self._resolved))
+            else new_token_exchanger(token_exchange, _servers(self._resolved), self._store_event)
         )
         # Verifiers with the same trust settings share one key-set cache; their
         # key-set events go to every middleware using them.
         self._verifiers = VerifierCache()
+
+    def _store_event(self, event: Mapping[str, object]) -> None:
+        # The token-exchange store's events reach the configuration's listener.
+        Emitter([self._on_auth_event]).emit(event)
 
     @property
     def auth_info(self) -> AuthInfo | None:

@@ -85,7 +85,8 @@ class StoreEvent(TypedDict, total=False):
     type: Literal["store_unavailable", "store_recovered", "store_record_rejected"]
     # store_unavailable only.
     operation: Literal["get", "set", "setIfAbsent", "delete"]
-    # store_unavailable: why; store_record_rejected: 'bad_mac' or 'unreadable'.
+    # store_unavailable: why; store_record_rejected: 'bad_mac', 'unreadable'
+    # or 'undecryptable'.
     reason: str
 
 # A listener runs on a worker thread, in event order; what it raises is
@@ -192,8 +193,16 @@ class TokenExchanger:
     # issuer?, issuerType?, tokenEndpoint?, grant?, clientId, clientSecret?,
     # clientAuthMethod?, privateKey?, signingAlgorithm?, keyId?,
     # assertionAudience?, timeout?, maxResponseBytes?, cacheSize?,
-    # cacheMaxBytes?, expiryMargin?).
-    def __new__(cls, options_json: str) -> TokenExchanger: ...
+    # cacheMaxBytes?, expiryMargin?, storeTimeout?). `store` shares issued
+    # tokens with the fleet, encrypted: it needs `store_secret` (a str or
+    # bytes of at least 32 bytes, the same for the whole fleet).
+    def __new__(
+        cls,
+        options_json: str,
+        store: RedisStore | None = None,
+        store_secret: str | bytes | None = None,
+        on_store_event: _StoreListener | None = None,
+    ) -> TokenExchanger: ...
     # params_json: {audience?, resource?, scope?, requestedTokenType?};
     # resolves to {accessToken, tokenType, issuedTokenType, expiresIn?, scope?}.
     def exchange_async(self, subject_token: str, params_json: str) -> Awaitable[dict[str, Any]]: ...

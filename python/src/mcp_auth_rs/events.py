@@ -47,8 +47,9 @@ class RejectedEvent(TypedDict):
 
 
 class StoreEvent(TypedDict):
-    """A fleet store (introspection cache or DPoP replay store) failed, recovered,
-    or held a record that failed its check (``reason`` ``bad_mac`` / ``unreadable``)."""
+    """A fleet store (introspection cache, token exchange, DPoP replay store) failed,
+    recovered, or held a record that failed its check (``reason`` ``bad_mac`` /
+    ``unreadable`` / ``undecryptable``)."""
 
     type: Literal["store_unavailable", "store_recovered", "store_record_rejected"]
     operation: NotRequired[str]

@@ -5,13 +5,15 @@ A tool trades the caller's access token for one aimed at an upstream API:
 RFC 8693 token exchange, or Entra ID's on-behalf-of grant. The core's
 ``TokenExchanger`` validates every option, builds the request, judges the
 answer, caches issued tokens until shortly before they expire and shares one
-call among concurrent identical exchanges. This module converts spelling and
-errors only.
+call among concurrent identical exchanges; with ``store`` it shares them with
+the fleet (encrypted and signed records, one endpoint call per exchange for
+all processes). This module converts spelling and errors only.
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -25,6 +27,7 @@ from mcp_auth_rs.exceptions import (
     TokenExchangeExceptionCode,
     from_native,
 )
+from mcp_auth_rs.store import RedisStore
 from mcp_auth_rs.types import AuthInfo
 
 __all__ = ["ExchangedToken", "TokenExchangeOptions"]
@@ -55,6 +58,14 @@ class TokenExchangeOptions(ClientAuthOptions, total=False):
     #: Milliseconds before ``expires_in`` runs out that a token stops being
     #: reused (default 30000, 0 to 3600000).
     expiry_margin: float
+    #: The store a fleet shares, e.g. ``redis_store(url)``; needs ``store_secret``.
+    #: Records hold the issued token encrypted (AES-256-GCM) and signed.
+    store: RedisStore
+    #: Signs the records and derives their encryption key: str or bytes of at
+    #: least 32 bytes, the same for the whole fleet (Node processes included); never shown.
+    store_secret: str | bytes
+    #: Milliseconds for one store operation (default 250, 1 to 60000; with ``store`` only).
+    store_timeout: float
 
 
 @dataclass(frozen=True)
@@ -71,12 +82,24 @@ class ExchangedToken:
     scope: str | None = None
 
 
-def new_token_exchanger(options: object, servers: list[AuthServerConfig]) -> _native.TokenExchanger:
+def new_token_exchanger(
+    options: object,
+    servers: list[AuthServerConfig],
+    on_store_event: Callable[[Mapping[str, object]], None] | None = None,
+) -> _native.TokenExchanger:
     """The core's exchanger for ``options``; the sole configured server fills
-    in ``issuer`` and ``token_endpoint`` when neither is given."""
+    in ``issuer`` and ``token_endpoint`` when neither is given. ``on_store_event``
+    hears the fleet store's events."""
     if not isinstance(options, dict):
         raise invalid_config("`token_exchange` must be a dict (at least `client_id`).")
     rest = client_auth_options(options, "token_exchange")
+    store = rest.pop("store", None)
+    store_secret = rest.pop("store_secret", None)
+    store_timeout = rest.pop("store_timeout", None)
+    if store is not None and not isinstance(store, RedisStore):
+        raise invalid_config("`token_exchange.store` must be a store made by `redis_store`.")
+    if store is not None and store_timeout is not None:
+        rest["store_timeout"] = store_timeout
     if rest.get("issuer") is None and rest.get("token_endpoint") is None:
         issuers = {server.metadata.issuer for server in servers}
         if len(issuers) != 1:
@@ -94,10 +117,20 @@ def new_token_exchanger(options: object, servers: list[AuthServerConfig]) -> _na
     except (TypeError, ValueError):
         raise invalid_config("`token_exchange`: an option has a value of the wrong type.") from None
     try:
-        return _native.TokenExchanger(text)
+        return _native.TokenExchanger(
+            text,
+            store,
+            None if store is None else store_secret,
+            None if store is None else on_store_event,
+        )
     except _native.NativeAuthError as error:
         # The core's reasons name the option, never a secret's value.
         raise invalid_config(error.reason) from None
+    except TypeError:
+        raise invalid_config(
+            "`token_exchange.store_secret` must be a str or bytes of at least 32 bytes "
+            "(it is a secret: its value is never shown)."
+        ) from None
 
 
 async def exchange(

@@ -57,38 +57,64 @@ impl TokenExchanger {
         subject_token: &str,
         request: &ExchangeRequest,
     ) -> AuthResult<Arc<Exchanged>> {
+        let key = self.digest(subject_token, request)?;
+        if let Some(hit) = self.cached(&key) {
+            return Ok(hit);
+        }
+        let call = async { Ok(self.call(subject_token, request, key).await?.0) };
+        self.flights.share(key, call).await
+    }
+
+    /// The cache key of one exchange (the subject token's hash and every
+    /// parameter); refuses a subject token out of bounds.
+    pub fn digest(&self, subject_token: &str, request: &ExchangeRequest) -> AuthResult<Digest> {
         if subject_token.is_empty() || subject_token.len() > MAX_SUBJECT_TOKEN_LENGTH {
             return Err(AuthError::malformed("token length is out of bounds"));
         }
-        let key = request.key(self.config.grant, subject_token);
-        if let Some(hit) = self
-            .cache
-            .as_ref()
-            .and_then(|c| c.get(&key, Instant::now()))
-        {
-            return Ok(hit);
-        }
-        self.flights
-            .share(key, self.call(subject_token, request, key))
-            .await
+        Ok(request.key(self.config.grant, subject_token))
     }
 
-    async fn call(
+    /// The local cache's token for `key`, while it may be reused.
+    pub fn cached(&self, key: &Digest) -> Option<Arc<Exchanged>> {
+        self.cache.as_ref()?.get(key, Instant::now())
+    }
+
+    /// Keeps `issued` in the local cache until `until` (a fleet record's).
+    pub fn remember(&self, key: Digest, issued: Arc<Exchanged>, until: Instant) {
+        if let Some(cache) = &self.cache {
+            cache.insert(key, issued, until, Instant::now());
+        }
+    }
+
+    /// How long before `expires_in` runs out an issued token stops being reused.
+    pub fn expiry_margin(&self) -> Duration {
+        self.config.expiry_margin
+    }
+
+    /// The deadline of one call to the token endpoint.
+    pub fn timeout(&self) -> Duration {
+        self.config.fetch.timeout
+    }
+
+    /// One call to the endpoint, its token cached locally; also when it may
+    /// be reused until (`None`: never, `expires_in` unknown or too short).
+    pub async fn call(
         &self,
         subject_token: &str,
         request: &ExchangeRequest,
         key: Digest,
-    ) -> AuthResult<Arc<Exchanged>> {
+    ) -> AuthResult<(Arc<Exchanged>, Option<Instant>)> {
         // Lifetimes count from before the request left: never past the real expiry.
         let sent = Instant::now();
         let issued = Arc::new(self.call_uncached(subject_token, request).await?);
-        if let (Some(cache), Some(seconds)) = (&self.cache, issued.expires_in) {
-            let lifetime = Duration::from_secs(seconds);
-            if let Some(reuse) = lifetime.checked_sub(self.config.expiry_margin) {
-                cache.insert(key, issued.clone(), sent + reuse, Instant::now());
-            }
+        let reuse_until = issued.expires_in.and_then(|seconds| {
+            let reuse = Duration::from_secs(seconds).checked_sub(self.config.expiry_margin)?;
+            Some(sent + reuse)
+        });
+        if let Some(until) = reuse_until {
+            self.remember(key, issued.clone(), until);
         }
-        Ok(issued)
+        Ok((issued, reuse_until))
     }
 
     async fn call_uncached(

@@ -59,6 +59,8 @@ pub enum RecordRejection {
     BadMac,
     /// Not a signed record at all.
     Unreadable,
+    /// Signed, but not encrypted by this fleet for this key (`cipher.rs`).
+    Undecryptable,
 }
 
 impl RecordRejection {
@@ -66,6 +68,7 @@ impl RecordRejection {
         match self {
             Self::BadMac => "bad_mac",
             Self::Unreadable => "unreadable",
+            Self::Undecryptable => "undecryptable",
         }
     }
 }

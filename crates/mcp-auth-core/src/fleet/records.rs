@@ -7,6 +7,7 @@
 //! TypeScript wrapper wrote, so every process of a fleet reads every other's.
 
 use crate::error::{AuthError, AuthResult};
+use crate::fleet::cipher::RecordCipher;
 use crate::fleet::guard::{GuardedStore, RecordRejection, StoreEvent};
 use crate::fleet::single_flight::{Records, RecordsFuture};
 use aws_lc_rs::{constant_time, hmac};
@@ -20,9 +21,10 @@ pub const MIN_SECRET_BYTES: usize = 32;
 /// base64url of 32 bytes, unpadded.
 const MAC_LENGTH: usize = 43;
 
-/// The fleet's shared secret, checked for length.
+/// The fleet's shared secret, checked for length: its MAC key (the secret
+/// itself) and the encryption key derived from it (`cipher.rs`).
 #[derive(Clone)]
-pub struct StoreSecret(hmac::Key);
+pub struct StoreSecret(hmac::Key, Arc<RecordCipher>);
 
 impl std::fmt::Debug for StoreSecret {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -36,13 +38,24 @@ impl StoreSecret {
     /// option in the refusal; the value never appears.
     pub fn new(bytes: Option<&[u8]>, option: &str, accepted: &str) -> AuthResult<Self> {
         match bytes {
-            Some(bytes) if bytes.len() >= MIN_SECRET_BYTES => {
-                Ok(Self(hmac::Key::new(hmac::HMAC_SHA256, bytes)))
-            }
+            Some(bytes) if bytes.len() >= MIN_SECRET_BYTES => match RecordCipher::derive(bytes) {
+                Some(cipher) => Ok(Self(
+                    hmac::Key::new(hmac::HMAC_SHA256, bytes),
+                    Arc::new(cipher),
+                )),
+                None => Err(AuthError::config(format!(
+                    "`{option}` could not be turned into an encryption key."
+                ))),
+            },
             _ => Err(AuthError::config(format!(
                 "`{option}` is required with a fleet store and must be {accepted} of at least {MIN_SECRET_BYTES} bytes, the same for every process of the fleet."
             ))),
         }
+    }
+
+    /// Encrypts and decrypts records that hold a secret.
+    pub fn cipher(&self) -> &RecordCipher {
+        &self.1
     }
 
     /// base64url HMAC-SHA-256 of the parts, in order.

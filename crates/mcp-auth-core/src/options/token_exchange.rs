@@ -15,7 +15,7 @@ use crate::issuers::discovery::ServerType;
 use crate::issuers::trusted::{check_issuer, check_server_url};
 use crate::options::decode::{self, decode};
 use crate::options::values::{integer, millis, number};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use std::time::Duration;
 use url::Url;
@@ -24,7 +24,9 @@ pub const DEFAULT_CACHE_SIZE: u64 = 1000;
 pub const DEFAULT_CACHE_MAX_BYTES: u64 = 4 * 1024 * 1024;
 pub const DEFAULT_EXPIRY_MARGIN: Duration = Duration::from_secs(30);
 
-#[derive(Debug, Clone, Default, Deserialize)]
+// Serialized for the fleet's scope id (`fleet::exchange`): every option
+// but credentials, timing and sizes names the records' keyspace.
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct TokenExchangeOptions {
     /// The authorization server: where `tokenEndpoint` is discovered, and
@@ -62,6 +64,11 @@ pub struct TokenExchangeOptions {
     /// out an issued token stops being reused.
     #[serde(default, deserialize_with = "number")]
     pub expiry_margin: Option<f64>,
+    /// ms, default 250, 1..=60000: the deadline of one fleet store operation
+    /// (checked only with a store, by the same rule as introspection's:
+    /// `fleet::guard::store_timeout`, in `fleet::exchange`).
+    #[serde(default, deserialize_with = "number")]
+    pub store_timeout: Option<f64>,
 }
 
 #[derive(Debug)]
