@@ -11,7 +11,7 @@ use crate::error::{AuthError, AuthResult};
 use crate::exchange::answer::Exchanged;
 use crate::exchange::exchanger::TokenExchanger;
 use crate::exchange::request::ExchangeRequest;
-use crate::fleet::guard::{store_timeout, EventSink, GuardOptions, GuardedStore};
+use crate::fleet::guard::EventSink;
 use crate::fleet::records::{SignedStore, StoreSecret};
 use crate::fleet::scope::scope_id;
 use crate::fleet::sealed::SealedStore;
@@ -131,18 +131,14 @@ impl ExchangeFleet {
         options: &TokenExchangeOptions,
         events: Option<EventSink>,
     ) -> AuthResult<Self> {
-        let timeout = store_timeout(options.store_timeout)?;
-        let guard = GuardedStore::new(
-            store,
-            GuardOptions {
-                timeout,
-                ..GuardOptions::default()
-            },
-            events,
-        );
         Ok(Self {
             scope: scope_id(&secret, &token_settings(options)),
-            records: SealedStore::new(SignedStore::new(Arc::new(guard), secret)),
+            records: SealedStore::new(SignedStore::guarded(
+                store,
+                secret,
+                options.store_timeout,
+                events,
+            )?),
             flights: InFlight::default(),
         })
     }

@@ -5,7 +5,7 @@
 //! when read back. Concurrent requests in this process share one lookup.
 
 use crate::error::AuthResult;
-use crate::fleet::guard::{store_timeout, EventSink, GuardOptions, GuardedStore};
+use crate::fleet::guard::EventSink;
 use crate::fleet::records::{SignedStore, StoreSecret};
 use crate::fleet::scope::scope_id;
 use crate::fleet::single_flight::{single_flight, INTROSPECTION_TIMING};
@@ -75,18 +75,9 @@ impl IntrospectionFleet {
         resource: Option<&str>,
         events: Option<EventSink>,
     ) -> AuthResult<Self> {
-        let timeout = store_timeout(options.store_timeout)?;
-        let guard = GuardedStore::new(
-            store,
-            GuardOptions {
-                timeout,
-                ..GuardOptions::default()
-            },
-            events,
-        );
         Ok(Self {
             scope: scope_id(&secret, &verdict_settings(options, resource)),
-            records: SignedStore::new(Arc::new(guard), secret),
+            records: SignedStore::guarded(store, secret, options.store_timeout, events)?,
             flights: InFlight::default(),
         })
     }

@@ -8,8 +8,11 @@
 
 use crate::error::{AuthError, AuthResult};
 use crate::fleet::cipher::RecordCipher;
-use crate::fleet::guard::{GuardedStore, RecordRejection, StoreEvent};
+use crate::fleet::guard::{
+    store_timeout, EventSink, GuardOptions, GuardedStore, RecordRejection, StoreEvent,
+};
 use crate::fleet::single_flight::{Records, RecordsFuture};
+use crate::fleet::store::SharedStore;
 use aws_lc_rs::{constant_time, hmac};
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
@@ -107,6 +110,22 @@ pub struct SignedStore {
 impl SignedStore {
     pub fn new(store: Arc<GuardedStore>, secret: StoreSecret) -> Self {
         Self { store, secret }
+    }
+
+    /// Records in `store` behind a guard with an option's `storeTimeout`
+    /// (milliseconds; refused out of range) and the default circuit.
+    pub fn guarded(
+        store: Arc<dyn SharedStore>,
+        secret: StoreSecret,
+        store_timeout_ms: Option<f64>,
+        events: Option<EventSink>,
+    ) -> AuthResult<Self> {
+        let options = GuardOptions {
+            timeout: store_timeout(store_timeout_ms)?,
+            ..GuardOptions::default()
+        };
+        let guard = GuardedStore::new(store, options, events);
+        Ok(Self::new(Arc::new(guard), secret))
     }
 
     pub fn secret(&self) -> &StoreSecret {
