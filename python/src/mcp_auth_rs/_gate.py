@@ -38,7 +38,7 @@ Scheme = Literal["bearer", "dpop"]
 Refusal = Literal["coded", "missingScopes", "described", "server", "unexpected"]
 
 #: A custom verifier: mcpauth's are synchronous; an awaitable result is awaited.
-Verify_ = Callable[[str], "AuthInfo | Awaitable[AuthInfo]"]
+Verify_ = Callable[[str], AuthInfo | Awaitable[AuthInfo]]
 
 # The Node wrapper's refusal for a verifier that did not settle in time (503 + Retry-After).
 _VERIFY_TIMEOUT_REASON = "the token verifier did not answer in time"

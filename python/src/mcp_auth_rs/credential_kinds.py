@@ -15,7 +15,9 @@ import inspect
 import json
 import time
 from collections.abc import Awaitable, Callable, Sequence
-from typing import Any, Literal, TypedDict, cast
+from typing import Any, Literal, cast
+
+from typing_extensions import Required, TypedDict
 
 from mcp_auth_rs import _native
 from mcp_auth_rs._convert import invalid_config
@@ -24,35 +26,27 @@ from mcp_auth_rs.bearer_options import ClaimOptions, JwtVerifyOptions
 from mcp_auth_rs.types import AuthInfo
 
 
-class _ApiKeyIdentity(TypedDict):
-    hash: str
-    """``sha256:`` and the base64url SHA-256 of the key: ``hash_api_key(key)``."""
-    subject: str
-
-
-class ApiKeyEntry(_ApiKeyIdentity, total=False):
+# Required keys are marked `Required` in one flat TypedDict (no private
+# TypedDict base): the reference (pdoc) sees every key where it is declared.
+class ApiKeyEntry(TypedDict, total=False):
     """One stored API key: the hash of the key (never the key) and its fixed identity."""
 
+    hash: Required[str]
+    """``sha256:`` and the base64url SHA-256 of the key: ``hash_api_key(key)``."""
+    subject: Required[str]
     client_id: str
     scopes: list[str]
 
 
-KeyLoader = Callable[[], "list[ApiKeyEntry] | Awaitable[list[ApiKeyEntry]]"]
+KeyLoader = Callable[[], list[ApiKeyEntry] | Awaitable[list[ApiKeyEntry]]]
 
 
-class _JwtMode(TypedDict):
-    mode: Literal["jwt"]
-
-
-class _ApiKeyMode(TypedDict):
-    mode: Literal["api_key"]
-
-
-class JwtVerifierConfig(_JwtMode, total=False):
+class JwtVerifierConfig(TypedDict, total=False):
     """A 'jwt' verifier: tokens whose ``iss`` is one of ``issuer`` (default: every
     authorization server of the resource). ``client_ids`` is shorthand for
     ``claims={"client_ids": [...]}``."""
 
+    mode: Required[Literal["jwt"]]
     name: str
     issuer: str | list[str]
     client_ids: list[str]
@@ -61,12 +55,13 @@ class JwtVerifierConfig(_JwtMode, total=False):
     claims: dict[str, object]
 
 
-class ApiKeyVerifierConfig(_ApiKeyMode, total=False):
+class ApiKeyVerifierConfig(TypedDict, total=False):
     """An 'api_key' verifier: exactly one of ``keys`` (fixed) and ``load_keys``
     (read before the first request and again every ``refresh_interval``
     seconds: 1 to 86400, default 300). Tokens starting with ``prefix`` are
     its keys; without one, any token not shaped as a JWT."""
 
+    mode: Required[Literal["api_key"]]
     name: str
     prefix: str
     keys: list[ApiKeyEntry]
