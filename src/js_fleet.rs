@@ -7,6 +7,7 @@
 use crate::js_error::js_error;
 use crate::js_store::{shared_store, ErrorOrConfig, FoundStore, Readiness, DISPATCH_SLACK};
 use mcp_auth_core::fleet::guard::{EventSink, StoreEvent};
+use mcp_auth_core::fleet::records::StoreSecret;
 use mcp_auth_core::fleet::store::SharedStore;
 use napi::bindgen_prelude::*;
 use napi::threadsafe_function::{ThreadsafeFunction, ThreadsafeFunctionCallMode};
@@ -123,6 +124,30 @@ pub fn fleet_input(
         events: on_event.map(event_sink).transpose()?,
         deadline,
     }))
+}
+
+/// With a store given (`store` neither absent, `undefined` nor `null`),
+/// its secret checked by the core under `option`'s name; `None` without a
+/// store. Checked before anything else sees it; its value never appears in an error.
+pub fn checked_store_secret(
+    env: &Env,
+    store: Option<&Unknown<'_>>,
+    secret: Option<Unknown<'_>>,
+    option: &str,
+) -> Result<Option<StoreSecret>> {
+    let has_store =
+        store.is_some_and(|s| !matches!(s.get_type(), Ok(ValueType::Undefined | ValueType::Null)));
+    if !has_store {
+        return Ok(None);
+    }
+    let bytes = secret_bytes(env, secret)?;
+    StoreSecret::new(
+        bytes.as_deref(),
+        option,
+        "a string or a Uint8Array (Buffer)",
+    )
+    .map(Some)
+    .map_err(|e| js_error(env, &e))
 }
 
 /// The secret's bytes: a string's UTF-8, or a `Uint8Array`'s (a `Buffer`

@@ -5,7 +5,7 @@
 //! (`fleet::exchange`: encrypted records, one endpoint call per fleet).
 
 use crate::js_error::js_error;
-use crate::js_fleet::{fleet_input, secret_bytes, StoreEventJs};
+use crate::js_fleet::{checked_store_secret, fleet_input, StoreEventJs};
 use crate::js_json::JsonObject;
 use crate::js_options::JsOptions;
 use crate::js_store::Readiness;
@@ -13,14 +13,10 @@ use crate::spawn;
 use mcp_auth_core::exchange::exchanger;
 use mcp_auth_core::exchange::request::ExchangeParams;
 use mcp_auth_core::fleet::exchange::ExchangeFleet;
-use mcp_auth_core::fleet::records::StoreSecret;
 use mcp_auth_core::options::token_exchange::TokenExchangeOptions;
 use napi::bindgen_prelude::*;
 use napi_derive::napi;
 use std::sync::Arc;
-
-/// How the refusal names the accepted secret types.
-const SECRET_TYPES: &str = "a string or a Uint8Array (Buffer)";
 
 /// Trades a caller's access token for one aimed at an upstream API.
 #[napi]
@@ -53,19 +49,12 @@ impl TokenExchanger {
                 TokenExchangeOptions::unrepresentable,
             )
             .map_err(|e| js_error(env, &e))?;
-        let has_store = store
-            .as_ref()
-            .is_some_and(|s| !matches!(s.get_type(), Ok(ValueType::Undefined | ValueType::Null)));
-        // Checked before anything else sees it; its value never appears in an error.
-        let secret = if has_store {
-            let bytes = secret_bytes(env, store_secret)?;
-            Some(
-                StoreSecret::new(bytes.as_deref(), "tokenExchange.storeSecret", SECRET_TYPES)
-                    .map_err(|e| js_error(env, &e))?,
-            )
-        } else {
-            None
-        };
+        let secret = checked_store_secret(
+            env,
+            store.as_ref(),
+            store_secret,
+            "tokenExchange.storeSecret",
+        )?;
         let config = options.to_config().map_err(|e| js_error(env, &e))?;
         let (fleet, readiness) = match (fleet_input(env, store, on_store_event)?, secret) {
             (Some(input), Some(secret)) => {

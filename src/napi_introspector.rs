@@ -6,13 +6,12 @@
 
 use crate::completion::{Completions, Settle};
 use crate::js_error::js_error;
-use crate::js_fleet::{fleet_input, secret_bytes, StoreEventJs};
+use crate::js_fleet::{checked_store_secret, fleet_input, StoreEventJs};
 use crate::js_options::JsOptions;
 use crate::js_store::Readiness;
 use crate::napi_verifier::VerifiedToken;
 use mcp_auth_core::error::AuthResult;
 use mcp_auth_core::fleet::introspection::IntrospectionFleet;
-use mcp_auth_core::fleet::records::StoreSecret;
 use mcp_auth_core::introspection::introspector;
 use mcp_auth_core::options::introspection::IntrospectorOptions;
 use mcp_auth_core::panic_guard::guarded;
@@ -21,9 +20,6 @@ use napi::bindgen_prelude::*;
 use napi::sys;
 use napi_derive::napi;
 use std::sync::Arc;
-
-/// How the refusal names the accepted secret types.
-const SECRET_TYPES: &str = "a string or a Uint8Array (Buffer)";
 
 fn to_js(env: &Env, result: AuthResult<Arc<Verified>>) -> Result<sys::napi_value> {
     match result {
@@ -66,19 +62,12 @@ impl Introspector {
                 IntrospectorOptions::unrepresentable,
             )
             .map_err(|e| js_error(env, &e))?;
-        let has_store = store
-            .as_ref()
-            .is_some_and(|s| !matches!(s.get_type(), Ok(ValueType::Undefined | ValueType::Null)));
-        // Checked before anything else sees it; its value never appears in an error.
-        let secret = if has_store {
-            let bytes = secret_bytes(env, store_secret)?;
-            Some(
-                StoreSecret::new(bytes.as_deref(), "introspection.storeSecret", SECRET_TYPES)
-                    .map_err(|e| js_error(env, &e))?,
-            )
-        } else {
-            None
-        };
+        let secret = checked_store_secret(
+            env,
+            store.as_ref(),
+            store_secret,
+            "introspection.storeSecret",
+        )?;
         let config = options.to_config().map_err(|e| js_error(env, &e))?;
         let (fleet, readiness) = match (fleet_input(env, store, on_store_event)?, secret) {
             (Some(input), Some(secret)) => {

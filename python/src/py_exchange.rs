@@ -5,13 +5,12 @@
 //! path (`fleet::exchange`); this file only converts.
 
 use crate::py_error::{entry, to_py};
-use crate::py_fleet::{event_sink, secret_bytes, RedisStore, SECRET_TYPES};
+use crate::py_fleet::{checked_store_secret, event_sink, RedisStore};
 use crate::py_json::{options_value, to_python};
 use crate::py_runtime::awaitable;
 use mcp_auth_core::exchange::exchanger;
 use mcp_auth_core::exchange::request::ExchangeParams;
 use mcp_auth_core::fleet::exchange::ExchangeFleet;
-use mcp_auth_core::fleet::records::StoreSecret;
 use mcp_auth_core::options::token_exchange::TokenExchangeOptions;
 use pyo3::prelude::*;
 use serde_json::Value;
@@ -43,20 +42,12 @@ impl TokenExchanger {
             let value = options_value(py, options_json)?;
             let options = to_py(py, TokenExchangeOptions::from_json(value))?;
             // Checked before anything else sees it; its value never appears in an error.
-            let secret = match &store {
-                Some(_) => {
-                    let bytes = secret_bytes(store_secret.as_ref())?;
-                    Some(to_py(
-                        py,
-                        StoreSecret::new(
-                            bytes.as_deref(),
-                            "tokenExchange.storeSecret",
-                            SECRET_TYPES,
-                        ),
-                    )?)
-                }
-                None => None,
-            };
+            let secret = checked_store_secret(
+                py,
+                store.is_some(),
+                store_secret.as_ref(),
+                "tokenExchange.storeSecret",
+            )?;
             let config = to_py(py, options.to_config())?;
             let fleet = match (store, secret) {
                 (Some(store), Some(secret)) => {

@@ -6,6 +6,7 @@
 use crate::py_error::{entry, to_py};
 use crate::py_json::options_value;
 use mcp_auth_core::fleet::guard::{EventSink, StoreEvent};
+use mcp_auth_core::fleet::records::StoreSecret;
 use mcp_auth_core::fleet::redis_store;
 use mcp_auth_core::fleet::store::SharedStore;
 use mcp_auth_core::options::redis_store::RedisStoreOptions;
@@ -62,6 +63,21 @@ pub fn secret_bytes(value: Option<&Bound<'_, PyAny>>) -> PyResult<Option<Vec<u8>
 
 /// How the refusal names the accepted secret types.
 pub const SECRET_TYPES: &str = "a str or bytes";
+
+/// With a store given, its secret checked by the core under `option`'s
+/// name; `None` without a store. Its value never appears in an error.
+pub fn checked_store_secret(
+    py: Python<'_>,
+    has_store: bool,
+    secret: Option<&Bound<'_, PyAny>>,
+    option: &str,
+) -> PyResult<Option<StoreSecret>> {
+    if !has_store {
+        return Ok(None);
+    }
+    let bytes = secret_bytes(secret)?;
+    to_py(py, StoreSecret::new(bytes.as_deref(), option, SECRET_TYPES)).map(Some)
+}
 
 /// The store's events for `listener` (`py_events.rs`).
 pub fn event_sink(listener: Py<PyAny>) -> EventSink {

@@ -5,12 +5,11 @@
 //! decisions live in the core, as for `src/napi_introspector.rs`.
 
 use crate::py_error::{entry, to_py};
-use crate::py_fleet::{event_sink, secret_bytes, RedisStore, SECRET_TYPES};
+use crate::py_fleet::{checked_store_secret, event_sink, RedisStore};
 use crate::py_json::options_value;
 use crate::py_runtime::awaitable;
 use crate::py_verifier::to_dict;
 use mcp_auth_core::fleet::introspection::IntrospectionFleet;
-use mcp_auth_core::fleet::records::StoreSecret;
 use mcp_auth_core::introspection::introspector;
 use mcp_auth_core::options::introspection::IntrospectorOptions;
 use pyo3::prelude::*;
@@ -45,20 +44,12 @@ impl Introspector {
             let value = options_value(py, options_json)?;
             let options = to_py(py, IntrospectorOptions::from_json(value))?;
             // Checked before anything else sees it; its value never appears in an error.
-            let secret = match &store {
-                Some(_) => {
-                    let bytes = secret_bytes(store_secret.as_ref())?;
-                    Some(to_py(
-                        py,
-                        StoreSecret::new(
-                            bytes.as_deref(),
-                            "introspection.storeSecret",
-                            SECRET_TYPES,
-                        ),
-                    )?)
-                }
-                None => None,
-            };
+            let secret = checked_store_secret(
+                py,
+                store.is_some(),
+                store_secret.as_ref(),
+                "introspection.storeSecret",
+            )?;
             let config = to_py(py, options.to_config())?;
             let fleet = match (store, secret) {
                 (Some(store), Some(secret)) => {
