@@ -21,7 +21,20 @@
 //     with `node` only when marked `run`.
 //   - `python`, `py`: compiled (`python -m py_compile`) and type-checked by
 //     `mypy --strict` (python/pyproject.toml) in the Python virtualenv,
-//     target/py-venv (`npm run build:python`); run only when marked `run`.
+//     target/py-venv (`npm run build:python`), as written; then imported
+//     (run instead, as a script, when marked `run`), each in a fresh process
+//     with a 60 s limit, from a second copy under target/samples/import/ in
+//     which each string literal given as the first argument of
+//     `fetch_server_config(`, `fetch_server_config_async(` or
+//     `fetch_server_config_by_well_known_url(` is replaced, wherever that
+//     exact quoted string occurs in the sample, by the same URL with its
+//     origin swapped for `http://127.0.0.1:PORT` of a loopback
+//     metadata + JWKS server started for that issuer (one per distinct
+//     issuer, serving its path), so `"https://auth.example.com/oidc"` becomes
+//     `"http://127.0.0.1:PORT/oidc"`. The environment gives ISSUER (one more
+//     such server) and the other names samples read. How, and the servers:
+//     scripts/samples/python-import.mjs. A failed import fails the sample at
+//     the document line of the deepest traceback frame in it.
 // A sample must therefore be complete: its imports, and every name it uses
 // defined (`declare const app: Express;` in TypeScript is fine). A marked
 // block in another language, or a marker with no block after it, fails.
@@ -34,8 +47,10 @@
 //
 // The samples are written to target/samples/ (kept after the run, to read).
 // Output: each failure with its document and line, then one summary line,
-//   samples: N checked (ts X, js Y, py Z), F failed
-// and the exit code is 1 when any sample failed.
+//   samples: N checked (ts X, js Y, py Z: I imported, R run), F failed
+// (I, R: the Python samples imported, run, without error) and the exit code
+// is 1 when any sample failed. `--docs DIR` checks DIR/*.md instead of
+// README.md and docs/*.md, into DIR/samples/ (the checker's own test).
 
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
