@@ -34,7 +34,8 @@
 //     `"http://127.0.0.1:PORT/oidc"`. The environment gives ISSUER (one more
 //     such server) and the other names samples read. How, and the servers:
 //     scripts/samples/python-import.mjs. A failed import fails the sample at
-//     the document line of the deepest traceback frame in it.
+//     the document line of the deepest traceback frame in it; a sample that
+//     does not compile is not imported.
 // A sample must therefore be complete: its imports, and every name it uses
 // defined (`declare const app: Express;` in TypeScript is fine). A marked
 // block in another language, or a marker with no block after it, fails.

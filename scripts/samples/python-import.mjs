@@ -12,9 +12,9 @@
 // issuer): "https://auth.example.com/oidc" -> "http://127.0.0.1:PORT/oidc".
 // The servers are __test__/helpers/auth-server.mjs (RFC 8414 and OIDC
 // documents, path-inserted too, and a JWKS).
-// Samples that read their issuer from the environment get ENV (ISSUER: one
-// more loopback server). Only 127.0.0.1 is reached; the servers stop at the
-// end whatever happens.
+// Every import and run gets the environment of sampleEnv (ISSUER, for the
+// samples that read their issuer from it: one more loopback server). Only
+// 127.0.0.1 is reached; the servers stop at the end whatever happens.
 
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -54,7 +54,7 @@ function sampleEnv(issuer, url) {
 }
 
 /**
- * The issuer literals of a sample: { quoted, url, origin, issuerPath } per
+ * The issuer literals of a sample: { quoted, url, origin, issuerPath, rest } per
  * distinct quoted string (`quoted` with its quotes; `issuerPath` the path the
  * server serves: the URL's path without a well-known segment or a trailing /;
  * `rest` what follows the URL's scheme and host, kept by the rewrite).
