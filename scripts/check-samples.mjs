@@ -21,7 +21,21 @@
 //     with `node` only when marked `run`.
 //   - `python`, `py`: compiled (`python -m py_compile`) and type-checked by
 //     `mypy --strict` (python/pyproject.toml) in the Python virtualenv,
-//     target/py-venv (`npm run build:python`); run only when marked `run`.
+//     target/py-venv (`npm run build:python`), as written; then imported
+//     (run instead, as a script, when marked `run`), each in a fresh process
+//     with a 60 s limit, from a second copy under target/samples/import/ in
+//     which each string literal given as the first argument of
+//     `fetch_server_config(`, `fetch_server_config_async(` or
+//     `fetch_server_config_by_well_known_url(` is replaced, wherever that
+//     exact quoted string occurs in the sample, by the same URL with its
+//     origin swapped for `http://127.0.0.1:PORT` of a loopback
+//     metadata + JWKS server started for that issuer (one per distinct
+//     issuer, serving its path), so `"https://auth.example.com/oidc"` becomes
+//     `"http://127.0.0.1:PORT/oidc"`. The environment gives ISSUER (one more
+//     such server) and the other names samples read. How, and the servers:
+//     scripts/samples/python-import.mjs. A failed import fails the sample at
+//     the document line of the deepest traceback frame in it; a sample that
+//     does not compile is not imported.
 // A sample must therefore be complete: its imports, and every name it uses
 // defined (`declare const app: Express;` in TypeScript is fine). A marked
 // block in another language, or a marker with no block after it, fails.
@@ -34,16 +48,24 @@
 //
 // The samples are written to target/samples/ (kept after the run, to read).
 // Output: each failure with its document and line, then one summary line,
-//   samples: N checked (ts X, js Y, py Z), F failed
-// and the exit code is 1 when any sample failed.
+//   samples: N checked (ts X, js Y, py Z: I imported, R run), F failed
+// (I, R: the Python samples imported, run, without error) and the exit code
+// is 1 when any sample failed. `--docs DIR` checks DIR/*.md instead of
+// README.md and docs/*.md, into DIR/samples/ (the checker's own test).
 
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
-import { dirname, join, relative } from 'node:path';
+import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
+import { importSamples } from './samples/python-import.mjs';
+
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const out = join(root, 'target', 'samples');
+// `--docs DIR`: DIR/*.md instead of the repository's documents, written to DIR/samples/.
+const docsFlag = process.argv.indexOf('--docs');
+if (docsFlag !== -1 && !process.argv[docsFlag + 1]) throw new Error('--docs needs a directory');
+const docsAt = docsFlag === -1 ? null : resolve(process.argv[docsFlag + 1]);
+const out = docsAt ? join(docsAt, 'samples') : join(root, 'target', 'samples');
 const python = join(root, 'target', 'py-venv', 'bin', 'python');
 const RUN_TIMEOUT_MS = 60_000;
 
@@ -53,8 +75,9 @@ const COMMENT = /^<!--.*-->$/;
 const FENCE = /^(`{3,}|~{3,})\s*([\w-]*)/;
 const KINDS = { ts: 'ts', js: 'js', mjs: 'js', python: 'py', py: 'py' };
 
-/** The documents searched: README.md, then docs/*.md in name order. */
+/** The documents searched: README.md, then docs/*.md in name order (with `--docs DIR`: DIR/*.md). */
 function documents() {
+  if (docsAt) return readdirSync(docsAt).filter((name) => name.endsWith('.md')).sort().map((name) => join(docsAt, name));
   const docs = readdirSync(join(root, 'docs'))
     .filter((name) => name.endsWith('.md'))
     .sort()
@@ -68,7 +91,7 @@ function documents() {
  * problems are pushed to `problems`.
  */
 function extract(doc, problems) {
-  const lines = readFileSync(join(root, doc), 'utf8').split('\n');
+  const lines = readFileSync(resolve(root, doc), 'utf8').split('\n');
   const samples = [];
   const names = new Set();
   let fence = null; // the opening fence while inside a block
@@ -115,7 +138,8 @@ function extract(doc, problems) {
 
 /** The file a sample is written to, under target/samples/ (Python: a module name). */
 function fileOf(sample) {
-  const base = `${sample.doc.replace(/\.md$/, '').replace(/[^A-Za-z0-9]+/g, '_')}__${sample.name.replace(/-/g, '_')}`.toLowerCase();
+  const doc = relative(docsAt ?? root, resolve(root, sample.doc));
+  const base = `${doc.replace(/\.md$/, '').replace(/[^A-Za-z0-9]+/g, '_')}__${sample.name.replace(/-/g, '_')}`.toLowerCase();
   return join(out, { ts: `${base}.ts`, js: `${base}.mjs`, py: `${base}.py` }[sample.kind]);
 }
 
@@ -187,32 +211,36 @@ function typecheck(samples, name, extra, fail) {
   if (claimed === 0 || unclaimed.some((line) => /error/i.test(line))) fail(null, `tsc (${name}): ${unclaimed.join('\n').trim() || 'failed'}`);
 }
 
+/** Compiles and type-checks the Python samples as written; returns those that compiled. */
 function checkPython(samples, fail) {
-  if (samples.length === 0) return;
+  if (samples.length === 0) return [];
   if (!existsSync(python)) {
     for (const sample of samples) fail(sample, `${sample.doc}:${sample.line}: no Python virtualenv at target/py-venv (run \`npm run build:python\`)`);
-    return;
+    return [];
   }
-  for (const sample of samples) {
-    const compiled = run(python, ['-m', 'py_compile', sample.file]);
-    if (!compiled.ok) fail(sample, `${sample.doc}:${sample.line}: py_compile: ${compiled.output.trim()}`);
-  }
+  const compiled = samples.filter((sample) => {
+    const { ok, output } = run(python, ['-m', 'py_compile', sample.file]);
+    if (!ok) fail(sample, `${sample.doc}:${sample.line}: py_compile: ${output.trim()}`);
+    return ok;
+  });
   const files = samples.map((s) => relative(out, s.file));
   const mypy = run(python, ['-m', 'mypy', '--config-file', join(root, 'python', 'pyproject.toml'), '--strict', '--cache-dir', join(root, 'target', 'samples-mypy-cache'), '--no-error-summary', ...files]);
-  if (mypy.ok) return;
+  if (mypy.ok) return compiled;
   const { unclaimed, claimed } = attribute(samples, mypy.output, /^(\S+?\.py):(\d+): ((?:error|note): .*)$/, fail);
   if (claimed === 0 || unclaimed.length > 0) fail(null, `mypy: ${unclaimed.join('\n').trim() || 'failed'}`);
+  return compiled;
 }
 
+/** Runs the JavaScript samples marked `run` (the Python ones run in the import phase). */
 function runSamples(samples, fail) {
-  for (const sample of samples.filter((s) => s.run)) {
-    const command = sample.kind === 'py' ? python : process.execPath;
+  for (const sample of samples.filter((s) => s.run && s.kind === 'js')) {
+    const command = process.execPath;
     const { ok, output } = run(command, [sample.file], { timeout: RUN_TIMEOUT_MS });
     if (!ok) fail(sample, `${sample.doc}:${sample.line}: run failed:\n${output.trim()}`);
   }
 }
 
-function main() {
+async function main() {
   const problems = [];
   const samples = documents().flatMap((doc) => extract(doc, problems));
   if (!existsSync(join(root, 'dist', 'index.d.mts'))) problems.push('dist/ is missing: run `npm run build` (or `npm run build:ts`) first');
@@ -233,15 +261,17 @@ function main() {
   }
   typecheck(of('ts'), 'ts', { strict: true, noUncheckedIndexedAccess: true }, fail);
   typecheck(of('js'), 'js', { allowJs: true, checkJs: true, strict: false }, fail);
-  checkPython(of('py'), fail);
+  const compiled = checkPython(of('py'), fail);
   runSamples(samples, fail);
+  // The rewritten copies (scripts/samples/python-import.mjs) go to out/import/.
+  const { imported, ran } = await importSamples(compiled, { executable: python, dir: join(out, 'import'), fail });
 
   for (const problem of problems) console.error(`✗ ${problem}`);
   for (const [key, messages] of failed) console.error(`✗ ${key}\n  ${messages.join('\n  ')}`);
   const count = (kind) => of(kind).length;
   const failures = problems.length + failed.size;
-  console.log(`samples: ${samples.length} checked (ts ${count('ts')}, js ${count('js')}, py ${count('py')}), ${failures} failed`);
+  console.log(`samples: ${samples.length} checked (ts ${count('ts')}, js ${count('js')}, py ${count('py')}: ${imported} imported, ${ran} run), ${failures} failed`);
   process.exitCode = failures > 0 ? 1 : 0;
 }
 
-main();
+await main();
