@@ -17,14 +17,26 @@
 //       block that differs, or a marker problem, is printed with its document
 //       line and file; then one summary line,
 //         includes: N blocks match their files, F differ
-//       and the exit code is 1 when F > 0.
+//       and the exit code is 1 when F > 0; then the type check below.
 //   node scripts/include-examples.mjs --write   rewrite (docs:include): each
 //       differing block is replaced by its file; marker problems still fail.
 //
 // `includes()` is exported for tests that want the same rule.
+//
+// The check also type-checks every JavaScript and TypeScript file under
+// examples/ against the built package (`npm run build` first), the way
+// scripts/check-samples.mjs checks `js` samples: `tsc --noEmit` with
+// `allowJs` and `checkJs`, not strict (plain JavaScript has no non-null
+// assertions; minimal JSDoc where a type cannot be inferred). `mcp-auth-rs`
+// resolves to the repository root by its package name, as installed: its
+// `exports` and `dist/` typings. The configuration is written to
+// target/examples-check/tsconfig.json. Each error is printed, then
+//     examples: N files type-checked (js X, ts Y), F failed
+// and the exit code is 1 when F > 0 (with --write as well).
 
-import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { dirname, join, normalize } from 'node:path';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join, normalize, relative } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -140,6 +152,71 @@ export function includes({ write = false, base = root } = {}) {
   return all.map(({ doc, line, file, matches, problem }) => ({ doc, line, file, matches, ...(problem ? { problem } : {}) }));
 }
 
+const CODE = /\.(c|m)?(j|t)s$/;
+
+/** Every JavaScript/TypeScript file under examples/, repository-relative, in name order. */
+export function exampleCode(base = root) {
+  const walk = (dir) =>
+    readdirSync(join(base, dir), { withFileTypes: true }).flatMap((entry) => {
+      const path = `${dir}/${entry.name}`;
+      if (entry.isDirectory()) return entry.name === 'node_modules' ? [] : walk(path);
+      return CODE.test(entry.name) ? [path] : [];
+    });
+  return walk('examples').sort();
+}
+
+/**
+ * Type-checks `files` (repository-relative) with tsc against the built
+ * package; returns { ok, errors } (`errors`: tsc's lines, paths relative to
+ * the repository root).
+ */
+export function typecheckExamples(files = exampleCode()) {
+  if (!existsSync(join(root, 'dist', 'index.d.mts'))) return { ok: false, errors: ['dist/ is missing: run `npm run build` (or `npm run build:ts`) first'] };
+  const dir = join(root, 'target', 'examples-check');
+  mkdirSync(dir, { recursive: true });
+  const compilerOptions = {
+    target: 'ES2022',
+    lib: ['ES2022'],
+    module: 'Node16',
+    moduleResolution: 'Node16',
+    esModuleInterop: true,
+    skipLibCheck: true,
+    noEmit: true,
+    types: ['node'],
+    allowJs: true,
+    checkJs: true,
+    strict: false,
+  };
+  const config = { compilerOptions, files: files.map((file) => relative(dir, join(root, file))) };
+  writeFileSync(join(dir, 'tsconfig.json'), `${JSON.stringify(config, null, 2)}\n`);
+  const tsc = join(root, 'node_modules', 'typescript', 'bin', 'tsc');
+  const result = spawnSync(process.execPath, [tsc, '-p', relative(root, join(dir, 'tsconfig.json')), '--pretty', 'false'], {
+    cwd: root,
+    encoding: 'utf8',
+    maxBuffer: 64 << 20,
+  });
+  const output = `${result.stdout ?? ''}${result.stderr ?? ''}${result.error ? String(result.error) : ''}`;
+  const ok = result.status === 0 && !result.error;
+  return { ok, errors: ok ? [] : output.split('\n').filter(Boolean) };
+}
+
+// One failure per file named in tsc's errors (or one for an error naming none).
+function reportTypecheck() {
+  const files = exampleCode();
+  const { ok, errors } = typecheckExamples(files);
+  const failed = new Set();
+  for (const line of errors) {
+    console.error(`✗ ${line}`);
+    if (/^\s/.test(line)) continue; // the message above goes on
+    const named = /^(\S+?)\(\d+,\d+\): /.exec(line);
+    failed.add(named && files.includes(named[1]) ? named[1] : '(none)');
+  }
+  if (!ok && failed.size === 0) failed.add('(none)');
+  const count = (kind) => files.filter((file) => new RegExp(`\\.(c|m)?${kind}$`).test(file)).length;
+  console.log(`examples: ${files.length} files type-checked (js ${count('js')}, ts ${count('ts')}), ${failed.size} failed`);
+  return failed.size;
+}
+
 function main() {
   const write = process.argv.includes('--write');
   const all = includes({ write });
@@ -157,7 +234,8 @@ function main() {
   const matching = all.filter((entry) => entry.matches).length;
   if (write) console.log(`includes: ${all.length - failures} blocks match their files (${all.length - failures - matching} rewritten), ${failures} differ`);
   else console.log(`includes: ${matching} blocks match their files, ${failures} differ`);
-  process.exitCode = failures > 0 ? 1 : 0;
+  const untyped = reportTypecheck();
+  process.exitCode = failures > 0 || untyped > 0 ? 1 : 0;
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) main();
