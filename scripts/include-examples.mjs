@@ -25,12 +25,13 @@
 //
 // The check also type-checks every JavaScript and TypeScript file under
 // examples/ against the built package (`npm run build` first), the way
-// scripts/check-samples.mjs checks `js` samples: `tsc --noEmit` with
+// scripts/check-samples.mjs checks samples: `tsc --noEmit`; JavaScript with
 // `allowJs` and `checkJs`, not strict (plain JavaScript has no non-null
-// assertions; minimal JSDoc where a type cannot be inferred). `mcp-auth-rs`
-// resolves to the repository root by its package name, as installed: its
-// `exports` and `dist/` typings. The configuration is written to
-// target/examples-check/tsconfig.json. Each error is printed, then
+// assertions; minimal JSDoc where a type cannot be inferred), TypeScript
+// (.ts, .mts) strict. `mcp-auth-rs` resolves to the repository root by its
+// package name, as installed: its `exports` and `dist/` typings. The
+// configurations are written to target/examples-check/. Each error is
+// printed, then
 //     examples: N files type-checked (js X, ts Y), F failed
 // and the exit code is 1 when F > 0 (with --write as well).
 
@@ -165,13 +166,27 @@ export function exampleCode(base = root) {
   return walk('examples').sort();
 }
 
+const isTs = (file) => /\.(c|m)?ts$/.test(file);
+
 /**
  * Type-checks `files` (repository-relative) with tsc against the built
- * package; returns { ok, errors } (`errors`: tsc's lines, paths relative to
- * the repository root).
+ * package: JavaScript with `checkJs`, not strict; TypeScript strict, as
+ * check-samples checks `ts` samples. Returns { ok, errors } (`errors`: tsc's
+ * lines, paths relative to the repository root).
  */
 export function typecheckExamples(files = exampleCode()) {
   if (!existsSync(join(root, 'dist', 'index.d.mts'))) return { ok: false, errors: ['dist/ is missing: run `npm run build` (or `npm run build:ts`) first'] };
+  const groups = [
+    ['js', files.filter((file) => !isTs(file)), { allowJs: true, checkJs: true, strict: false }],
+    ['ts', files.filter(isTs), { strict: true, noUncheckedIndexedAccess: true }],
+  ];
+  const errors = [];
+  for (const [name, group, extra] of groups) if (group.length > 0) errors.push(...tsc(name, group, extra));
+  return { ok: errors.length === 0, errors };
+}
+
+// One `tsc --noEmit` run; its output lines when it fails.
+function tsc(name, files, extra) {
   const dir = join(root, 'target', 'examples-check');
   mkdirSync(dir, { recursive: true });
   const compilerOptions = {
@@ -183,21 +198,15 @@ export function typecheckExamples(files = exampleCode()) {
     skipLibCheck: true,
     noEmit: true,
     types: ['node'],
-    allowJs: true,
-    checkJs: true,
-    strict: false,
+    ...extra,
   };
-  const config = { compilerOptions, files: files.map((file) => relative(dir, join(root, file))) };
-  writeFileSync(join(dir, 'tsconfig.json'), `${JSON.stringify(config, null, 2)}\n`);
-  const tsc = join(root, 'node_modules', 'typescript', 'bin', 'tsc');
-  const result = spawnSync(process.execPath, [tsc, '-p', relative(root, join(dir, 'tsconfig.json')), '--pretty', 'false'], {
-    cwd: root,
-    encoding: 'utf8',
-    maxBuffer: 64 << 20,
-  });
-  const output = `${result.stdout ?? ''}${result.stderr ?? ''}${result.error ? String(result.error) : ''}`;
-  const ok = result.status === 0 && !result.error;
-  return { ok, errors: ok ? [] : output.split('\n').filter(Boolean) };
+  const config = join(dir, `tsconfig.${name}.json`);
+  writeFileSync(config, `${JSON.stringify({ compilerOptions, files: files.map((file) => relative(dir, join(root, file))) }, null, 2)}\n`);
+  const bin = join(root, 'node_modules', 'typescript', 'bin', 'tsc');
+  const result = spawnSync(process.execPath, [bin, '-p', relative(root, config), '--pretty', 'false'], { cwd: root, encoding: 'utf8', maxBuffer: 64 << 20 });
+  if (result.status === 0 && !result.error) return [];
+  const output = `${result.stdout ?? ''}${result.stderr ?? ''}${result.error ? String(result.error) : ''}`.split('\n').filter(Boolean);
+  return output.length > 0 ? output : [`tsc (${name}) failed`];
 }
 
 // One failure per file named in tsc's errors (or one for an error naming none).
@@ -212,8 +221,8 @@ function reportTypecheck() {
     failed.add(named && files.includes(named[1]) ? named[1] : '(none)');
   }
   if (!ok && failed.size === 0) failed.add('(none)');
-  const count = (kind) => files.filter((file) => new RegExp(`\\.(c|m)?${kind}$`).test(file)).length;
-  console.log(`examples: ${files.length} files type-checked (js ${count('js')}, ts ${count('ts')}), ${failed.size} failed`);
+  const ts = files.filter(isTs).length;
+  console.log(`examples: ${files.length} files type-checked (js ${files.length - ts}, ts ${ts}), ${failed.size} failed`);
   return failed.size;
 }
 
