@@ -171,23 +171,22 @@ const isTs = (file) => /\.(c|m)?ts$/.test(file);
 /**
  * Type-checks `files` (repository-relative) with tsc against the built
  * package: JavaScript with `checkJs`, not strict; TypeScript strict, as
- * check-samples checks `ts` samples. Returns { ok, errors } (`errors`: tsc's
- * lines, paths relative to the repository root).
+ * check-samples checks `ts` samples. The configurations go to `dir`. Returns
+ * { ok, errors } (`errors`: tsc's lines, paths relative to the repository root).
  */
-export function typecheckExamples(files = exampleCode()) {
+export function typecheckExamples(files = exampleCode(), { dir = join(root, 'target', 'examples-check') } = {}) {
   if (!existsSync(join(root, 'dist', 'index.d.mts'))) return { ok: false, errors: ['dist/ is missing: run `npm run build` (or `npm run build:ts`) first'] };
   const groups = [
     ['js', files.filter((file) => !isTs(file)), { allowJs: true, checkJs: true, strict: false }],
     ['ts', files.filter(isTs), { strict: true, noUncheckedIndexedAccess: true }],
   ];
   const errors = [];
-  for (const [name, group, extra] of groups) if (group.length > 0) errors.push(...tsc(name, group, extra));
+  for (const [name, group, extra] of groups) if (group.length > 0) errors.push(...tsc(dir, name, group, extra));
   return { ok: errors.length === 0, errors };
 }
 
 // One `tsc --noEmit` run; its output lines when it fails.
-function tsc(name, files, extra) {
-  const dir = join(root, 'target', 'examples-check');
+function tsc(dir, name, files, extra) {
   mkdirSync(dir, { recursive: true });
   const compilerOptions = {
     target: 'ES2022',
