@@ -16,7 +16,7 @@ const store = redisStore(redis, { prefix: 'mcp-auth-rs:' }); // or redisStore(pr
 const resource = 'https://mcp.example.com/mcp';
 const mcpAuth = new MCPAuth({
   protectedResources: {
-    metadata: { resource, authorizationServers: [{ issuer: 'https://auth.example.com', type: 'oauth' }] },
+    metadata: { resource, authorizationServers: [{ issuer: process.env.ISSUER!, type: 'oauth' }] }, // e.g. https://auth.example.com
     // The DPoP replay cache, shared: a proof is accepted by exactly one process.
     // The nonce secret lets every process accept the others' nonces.
     dpop: { mode: 'allowed', store, nonce: { secret: process.env.MCP_AUTH_NONCE_SECRET } },
@@ -37,4 +37,4 @@ app.post('/mcp', express.json(), mcpAuth.bearerAuth('introspection', {
 }), (req, res) => {
   res.json({ subject: req.auth?.subject });
 });
-app.listen(3001);
+app.listen(Number(process.env.PORT ?? 3001));
