@@ -1,15 +1,15 @@
 // Token exchange for upstream calls (issue 23, item 3): MCPAuth.exchangeToken
 // against a local token endpoint on 127.0.0.1 that answers well or misbehaves
 // on purpose (500, slow, huge, not JSON, bad expires_in, refusals), the
-// cache, single flight and expiry, and docs/token-exchange.md's Node example.
+// cache, single flight and expiry, and docs/token-exchange.md's Node example
+// (examples/token-exchange/list-invoices.mjs, which the page includes).
 
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import http from 'node:http';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { fileURLToPath, pathToFileURL } from 'node:url';
 
 import { MCPAuth, MCPAuthTokenExchangeError, MCPAuthAuthServerError } from 'mcp-auth-rs';
+import { includes } from '../scripts/include-examples.mjs';
 import { listenFresh } from './helpers/ports.mjs';
 
 const RESOURCE = 'https://mcp.example.com/mcp';
@@ -229,20 +229,22 @@ describe('exchangeToken (RFC 8693) against a local token endpoint', () => {
   });
 });
 
-describe("docs/token-exchange.md's Node example", () => {
+describe("docs/token-exchange.md's Node example (examples/token-exchange/list-invoices.mjs)", () => {
   let as;
   before(async () => (as = await startServer()));
   after(() => as.close());
 
+  it('the page includes the file as it is', () => {
+    const shown = includes().filter((entry) => entry.doc === 'docs/token-exchange.md');
+    assert.deepEqual(
+      shown.map((entry) => [entry.file, entry.matches]),
+      [['examples/token-exchange/list-invoices.mjs', true], ['examples/python-token-exchange/list_invoices.py', true]],
+    );
+  });
+
   it('runs as written: an upstream call with the exchanged token, 403 for a refusal', async () => {
-    const doc = readFileSync(new URL('../docs/token-exchange.md', import.meta.url), 'utf8');
-    const code = /<!-- example: node -->\n```js\n([\s\S]*?)```/.exec(doc)[1];
-    const dir = fileURLToPath(new URL('../target/doc-examples/', import.meta.url));
-    mkdirSync(dir, { recursive: true });
-    const file = `${dir}token-exchange-${process.pid}.mjs`;
-    writeFileSync(file, code);
     Object.assign(process.env, { RESOURCE, ISSUER: as.issuer, CLIENT_SECRET: SECRET, BILLING_URL: as.issuer });
-    const { listInvoices } = await import(pathToFileURL(file).href);
+    const { listInvoices } = await import('../examples/token-exchange/list-invoices.mjs');
     const ok = await listInvoices(caller());
     assert.deepEqual(ok, { status: 200, body: { bearer: 'Bearer upstream.token' } });
     assert.equal(as.calls[0].form.get('audience'), 'billing-api');

@@ -17,14 +17,27 @@
 //       block that differs, or a marker problem, is printed with its document
 //       line and file; then one summary line,
 //         includes: N blocks match their files, F differ
-//       and the exit code is 1 when F > 0.
+//       and the exit code is 1 when F > 0; then the type check below.
 //   node scripts/include-examples.mjs --write   rewrite (docs:include): each
 //       differing block is replaced by its file; marker problems still fail.
 //
 // `includes()` is exported for tests that want the same rule.
+//
+// The check also type-checks every JavaScript and TypeScript file under
+// examples/ against the built package (`npm run build` first), the way
+// scripts/check-samples.mjs checks samples: `tsc --noEmit`; JavaScript with
+// `allowJs` and `checkJs`, not strict (plain JavaScript has no non-null
+// assertions; minimal JSDoc where a type cannot be inferred), TypeScript
+// (.ts, .mts) strict. `mcp-auth-rs` resolves to the repository root by its
+// package name, as installed: its `exports` and `dist/` typings. The
+// configurations are written to target/examples-check/. Each error is
+// printed, then
+//     examples: N files type-checked (js X, ts Y), F failed
+// and the exit code is 1 when F > 0 (with --write as well).
 
-import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { dirname, join, normalize } from 'node:path';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join, normalize, relative } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -140,6 +153,78 @@ export function includes({ write = false, base = root } = {}) {
   return all.map(({ doc, line, file, matches, problem }) => ({ doc, line, file, matches, ...(problem ? { problem } : {}) }));
 }
 
+const CODE = /\.(c|m)?(j|t)s$/;
+
+/** Every JavaScript/TypeScript file under examples/, repository-relative, in name order. */
+export function exampleCode(base = root) {
+  const walk = (dir) =>
+    readdirSync(join(base, dir), { withFileTypes: true }).flatMap((entry) => {
+      const path = `${dir}/${entry.name}`;
+      if (entry.isDirectory()) return entry.name === 'node_modules' ? [] : walk(path);
+      return CODE.test(entry.name) ? [path] : [];
+    });
+  return walk('examples').sort();
+}
+
+const isTs = (file) => /\.(c|m)?ts$/.test(file);
+
+/**
+ * Type-checks `files` (repository-relative) with tsc against the built
+ * package: JavaScript with `checkJs`, not strict; TypeScript strict, as
+ * check-samples checks `ts` samples. The configurations go to `dir`. Returns
+ * { ok, errors } (`errors`: tsc's lines, paths relative to the repository root).
+ */
+export function typecheckExamples(files = exampleCode(), { dir = join(root, 'target', 'examples-check') } = {}) {
+  if (!existsSync(join(root, 'dist', 'index.d.mts'))) return { ok: false, errors: ['dist/ is missing: run `npm run build` (or `npm run build:ts`) first'] };
+  const groups = [
+    ['js', files.filter((file) => !isTs(file)), { allowJs: true, checkJs: true, strict: false }],
+    ['ts', files.filter(isTs), { strict: true, noUncheckedIndexedAccess: true }],
+  ];
+  const errors = [];
+  for (const [name, group, extra] of groups) if (group.length > 0) errors.push(...tsc(dir, name, group, extra));
+  return { ok: errors.length === 0, errors };
+}
+
+// One `tsc --noEmit` run; its output lines when it fails.
+function tsc(dir, name, files, extra) {
+  mkdirSync(dir, { recursive: true });
+  const compilerOptions = {
+    target: 'ES2022',
+    lib: ['ES2022'],
+    module: 'Node16',
+    moduleResolution: 'Node16',
+    esModuleInterop: true,
+    skipLibCheck: true,
+    noEmit: true,
+    types: ['node'],
+    ...extra,
+  };
+  const config = join(dir, `tsconfig.${name}.json`);
+  writeFileSync(config, `${JSON.stringify({ compilerOptions, files: files.map((file) => relative(dir, join(root, file))) }, null, 2)}\n`);
+  const bin = join(root, 'node_modules', 'typescript', 'bin', 'tsc');
+  const result = spawnSync(process.execPath, [bin, '-p', relative(root, config), '--pretty', 'false'], { cwd: root, encoding: 'utf8', maxBuffer: 64 << 20 });
+  if (result.status === 0 && !result.error) return [];
+  const output = `${result.stdout ?? ''}${result.stderr ?? ''}${result.error ? String(result.error) : ''}`.split('\n').filter(Boolean);
+  return output.length > 0 ? output : [`tsc (${name}) failed`];
+}
+
+// One failure per file named in tsc's errors (or one for an error naming none).
+function reportTypecheck() {
+  const files = exampleCode();
+  const { ok, errors } = typecheckExamples(files);
+  const failed = new Set();
+  for (const line of errors) {
+    console.error(`✗ ${line}`);
+    if (/^\s/.test(line)) continue; // the message above goes on
+    const named = /^(\S+?)\(\d+,\d+\): /.exec(line);
+    failed.add(named && files.includes(named[1]) ? named[1] : '(none)');
+  }
+  if (!ok && failed.size === 0) failed.add('(none)');
+  const ts = files.filter(isTs).length;
+  console.log(`examples: ${files.length} files type-checked (js ${files.length - ts}, ts ${ts}), ${failed.size} failed`);
+  return failed.size;
+}
+
 function main() {
   const write = process.argv.includes('--write');
   const all = includes({ write });
@@ -157,7 +242,8 @@ function main() {
   const matching = all.filter((entry) => entry.matches).length;
   if (write) console.log(`includes: ${all.length - failures} blocks match their files (${all.length - failures - matching} rewritten), ${failures} differ`);
   else console.log(`includes: ${matching} blocks match their files, ${failures} differ`);
-  process.exitCode = failures > 0 ? 1 : 0;
+  const untyped = reportTypecheck();
+  process.exitCode = failures > 0 || untyped > 0 ? 1 : 0;
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) main();

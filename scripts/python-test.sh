@@ -22,7 +22,7 @@ demo=examples/python-todo-manager
 # With the programs docs/ includes from examples/ (mcp 2.x's and FastMCP 4's below).
 "$venv/bin/mypy" --config-file python/pyproject.toml "$demo" examples/python-per-tool/mcp_server.py \
   examples/python-sdks/sdk_mcp1.py examples/python-coming-from-mcpauth/low_level.py \
-  examples/quick-start/python_sdk.py
+  examples/quick-start/python_sdk.py examples/python-token-exchange/list_invoices.py
 
 # extra NAME PYTEST_FILE [MYPY_FILES...]: refresh target/py-venv-NAME, type-check, test.
 extra() {

@@ -5,6 +5,7 @@ import { createMcpHonoApp } from '@modelcontextprotocol/hono';
 import { createMcpHandler, McpServer } from '@modelcontextprotocol/server';
 import { MCPAuth, fetchServerConfig } from 'mcp-auth-rs';
 import { bearerAuth, protectedResourceMetadata } from 'mcp-auth-rs/hono';
+/** @import { ServerContext } from '@modelcontextprotocol/server' */
 
 const port = Number(process.env.PORT ?? 3000);
 const resource = `http://127.0.0.1:${port}/mcp`;
@@ -16,7 +17,7 @@ const mcpAuth = new MCPAuth({
 
 const handler = createMcpHandler(() => {
   const server = new McpServer({ name: 'whoami', version: '1.0.0' });
-  server.registerTool('whoami', { description: 'Who is calling' }, async (ctx) => ({
+  server.registerTool('whoami', { description: 'Who is calling' }, async (/** @type {ServerContext} */ ctx) => ({
     content: [{ type: 'text', text: JSON.stringify({ subject: ctx.http?.authInfo?.subject, scopes: ctx.http?.authInfo?.scopes }) }],
   }));
   return server;

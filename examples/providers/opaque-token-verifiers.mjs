@@ -29,6 +29,7 @@ export function googleTokenVerifier({ clientId, tokeninfoUrl = 'https://oauth2.g
     // Google answers an unknown, expired or revoked token with 400.
     if (response.status === 400) throw invalid();
     if (!response.ok) throw new Error(`Google tokeninfo answered ${response.status}`);
+    /** @type {{ aud?: string, azp?: string, exp?: string, scope?: string, sub?: string }} */
     const info = await response.json();
     // `exp` arrives as a string of seconds.
     const expiresAt = Number(info.exp);
@@ -73,6 +74,7 @@ export function githubTokenVerifier({ clientId, clientSecret, apiUrl = 'https://
     // 404: not a token of this app (or revoked); 422: not a token at all.
     if (response.status === 404 || response.status === 422) throw invalid();
     if (!response.ok) throw new Error(`GitHub check-token answered ${response.status}`);
+    /** @type {{ app?: { client_id?: string, name?: string }, expires_at?: string | null, scopes?: unknown, user?: { id?: number, login?: string } }} */
     const body = await response.json();
     if (body?.app?.client_id !== clientId) throw invalid();
     const expiresAt = body.expires_at == null ? undefined : Date.parse(body.expires_at) / 1000;

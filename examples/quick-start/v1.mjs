@@ -12,7 +12,7 @@ export const app = express();
 app.use(mcpAuth.protectedResourceMetadataRouter());
 app.post('/mcp', express.json(), mcpAuth.bearerAuth('jwt', { resource, requiredScopes: ['read:todos'] }), async (req, res) => {
   const server = new McpServer({ name: 'todos', version: '1.0.0' });
-  server.registerTool('whoami', { description: 'Who is calling' }, async (extra) => ({
+  server.registerTool('whoami', { description: 'Who is calling' }, async (/** @type {{ authInfo?: import('mcp-auth-rs').AuthInfo }} */ extra) => ({
     content: [{ type: 'text', text: `${extra.authInfo?.subject}` }],
   }));
   const transport = new StreamableHTTPServerTransport({ sessionIdGenerator: undefined });

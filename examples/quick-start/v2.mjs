@@ -2,6 +2,7 @@ import express from 'express';
 import { createMcpHandler, McpServer } from '@modelcontextprotocol/server';
 import { toNodeHandler } from '@modelcontextprotocol/node';
 import { fetchServerConfig, MCPAuth, requireScopes } from 'mcp-auth-rs';
+/** @import { ServerContext } from '@modelcontextprotocol/server' */
 
 const { ISSUER: issuer = '', RESOURCE: resource = '' } = process.env; // e.g. https://auth.example.com, https://mcp.example.com/mcp
 const mcpAuth = new MCPAuth({
@@ -10,7 +11,7 @@ const mcpAuth = new MCPAuth({
 
 const handler = createMcpHandler(() => {
   const server = new McpServer({ name: 'todos', version: '1.0.0' });
-  server.registerTool('whoami', { description: 'Who is calling' }, async (ctx) => ({
+  server.registerTool('whoami', { description: 'Who is calling' }, async (/** @type {ServerContext} */ ctx) => ({
     content: [{ type: 'text', text: `${ctx.http?.authInfo?.subject}` }],
   }));
   // Without todos:delete: 403 insufficient_scope, scope="todos:delete"; the client steps up by itself.

@@ -221,11 +221,12 @@ export async function connectAnonymously({ mcpUrl, account, transcript = new Tra
     `${account}: connected without a token, protocol era ${client.getProtocolEra()}, version ${client.getNegotiatedProtocolVersion()}`,
     { account, anonymous: true, era: client.getProtocolEra(), protocolVersion: client.getNegotiatedProtocolVersion() },
   );
-  return sessionOf({ account, client, transport, provider, transcript });
+  return sessionOf({ account, client, transport, provider, transcript, dpopSession: undefined });
 }
 
 // A connected session: its token, and callTool() that answers the server's challenges.
 function sessionOf({ account, client, transport, provider, transcript, dpopSession }) {
+  /** @param {{ stepUp?: { challenged: string[], granted: string[], missing: string[] }, refused?: string, signedIn?: boolean }} [extra] */
   const record = (name, args, result, extra = {}) => {
     const text = result?.content?.find((part) => part.type === 'text')?.text ?? '';
     let value;

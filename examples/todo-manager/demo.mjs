@@ -212,6 +212,7 @@ async function serveUntilStopped({ dpop, tokens, mode, perTool, port, asPort }) 
   });
   servers.push(todo);
   as.addResource(todo.resource, { tokenFormat: tokens });
+  /** @type {{ introspection_endpoint?: string }} */
   const discovery = await (await fetch(`${as.issuer}/.well-known/openid-configuration`)).json();
   for (const line of serveHelp({ todo, as, options: { dpop, tokens, mode, perTool }, introspectionEndpoint: discovery.introspection_endpoint })) out(line);
   await new Promise((resolve) => {

@@ -27,7 +27,7 @@ export async function listen({ host = '127.0.0.1', port = 0 } = {}) {
       resolve();
     });
   });
-  const actualPort = server.address().port;
+  const actualPort = /** @type {import('node:net').AddressInfo} */ (server.address()).port; // a TCP server's address
   const hostInUrl = host.includes(':') ? `[${host}]` : host;
   let closing;
   return {

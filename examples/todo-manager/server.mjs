@@ -27,6 +27,7 @@ import { toNodeHandler } from '@modelcontextprotocol/node';
 import { fetchServerConfig, isCorsPreflight, MCPAuth, MCPAuthBearerAuthError } from 'mcp-auth-rs';
 import { isMain, listen } from './listen.mjs';
 import { TodoService } from './todo-service.mjs';
+/** @import { CallToolResult, ScopeChallengeHandler, ServerContext, StandardSchemaWithJSON } from '@modelcontextprotocol/server' */
 
 export const TODO_SCOPES = Object.freeze(['create:todos', 'read:todos', 'delete:todos']);
 
@@ -36,7 +37,7 @@ export const TODO_SCOPES = Object.freeze(['create:todos', 'read:todos', 'delete:
  * gets `default` ('protected': a valid token; the tools check the rest
  * themselves, as without per-tool authorization). Discovery stays public.
  */
-export const PER_TOOL_OPERATIONS = Object.freeze({ tools: Object.freeze({ about: 'public', 'create-todo': Object.freeze(['create:todos']) }) });
+export const PER_TOOL_OPERATIONS = Object.freeze({ tools: Object.freeze({ about: 'public', 'create-todo': ['create:todos'] }) });
 
 /**
  * Starts the todo manager on `host:port` (port 0 picks a free one).
@@ -144,7 +145,7 @@ function createMcpServer(todoService, auth) {
   const meta = (name) => (auth ? { _meta: auth.toolMeta(name) } : {});
 
   if (auth) {
-    server.registerTool('about', { description: 'What this server is; no sign-in needed', ...meta('about') }, (ctx) => {
+    server.registerTool('about', { description: 'What this server is; no sign-in needed', ...meta('about') }, (/** @type {ServerContext} */ ctx) => {
       // A public tool still sees the caller when a valid token came along.
       const subject = ctx.http?.authInfo?.subject;
       return text({ name: 'Todo Manager', tools: ['about', 'create-todo', 'get-todos', 'delete-todo'], signedInAs: subject ?? null });
@@ -165,7 +166,7 @@ function createMcpServer(todoService, auth) {
     },
   );
 
-  server.registerTool('get-todos', { description: 'List all todos', ...meta('get-todos') }, (ctx) => {
+  server.registerTool('get-todos', { description: 'List all todos', ...meta('get-todos') }, (/** @type {ServerContext} */ ctx) => {
     const authInfo = ctx.http?.authInfo;
     const userId = assertUserId(authInfo);
     // With read:todos every todo is visible; without it, only the caller's.
@@ -206,11 +207,13 @@ function createMcpServer(todoService, auth) {
  * the todo id) and the verified token. Anything that is not the caller's own
  * todo, including an id that does not exist, needs delete:todos; challenging
  * unknown ids too keeps the 403 from confirming which ids exist.
+ *
+ * @returns {ScopeChallengeHandler}
  */
 export function deleteTodoScopeChallenge(todoService) {
   return ({ request, authInfo }) => {
     if (!authInfo) return undefined; // no token: bearerAuth's 401 already answered
-    const id = request.params?.arguments?.id;
+    const id = /** @type {{ id?: unknown } | undefined} */ (request.params?.arguments)?.id;
     if (typeof id !== 'string') return undefined; // the tool's input validation answers
     if (todoService.getTodoById(id)?.ownerId === authInfo.subject) return undefined;
     if (hasRequiredScopes(authInfo.scopes ?? [], ['delete:todos'])) return undefined;
@@ -230,10 +233,16 @@ function hasRequiredScopes(userScopes, requiredScopes) {
 }
 
 // Tool input schemas as JSON Schema, validated by the SDK (no zod version coupling).
+/**
+ * @template {Record<string, { type: 'string' }>} P
+ * @param {P} properties string properties, all required
+ * @returns {StandardSchemaWithJSON<Record<keyof P, string>>}
+ */
 function objectOf(properties) {
   return fromJsonSchema({ type: 'object', properties, required: Object.keys(properties), additionalProperties: false });
 }
 
+/** @returns {CallToolResult} */
 function text(value) {
   return { content: [{ type: 'text', text: JSON.stringify(value) }] };
 }
@@ -266,12 +275,12 @@ if (isMain(import.meta.url)) {
   }
   const server = await createTodoServer({
     issuer: ISSUER,
-    issuerType: ISSUER_TYPE,
+    issuerType: /** @type {'oidc' | 'oauth'} */ (ISSUER_TYPE),
     resource: RESOURCE,
     port: Number(PORT),
     host: HOST,
-    mode: MODE,
-    ...(DPOP ? { dpop: DPOP } : {}),
+    mode: /** @type {'jwt' | 'introspection' | 'auto'} */ (MODE),
+    ...(DPOP ? { dpop: /** @type {'off' | 'allowed' | 'required'} */ (DPOP) } : {}),
     perTool: PER_TOOL === '1',
     ...(clientId ? { introspection: { clientId, clientSecret } } : {}),
   });

@@ -10,6 +10,7 @@
 export class Transcript {
   entries = [];
 
+  /** @param {{ write?: (entry: { step: string, lines: string[], data: object }) => void }} [options] */
   constructor({ write } = {}) {
     this.write = write;
   }
@@ -101,6 +102,7 @@ export function createTracingFetch(transcript, mcpUrl) {
           transcript.add('mcp-authorized', [`→ ${label}`, `← ${response.status}`], { status: response.status, rpcMethod });
         }
       } else if (url.pathname.startsWith('/.well-known/oauth-protected-resource')) {
+        /** @type {any} */ // the server's JSON, as it came
         const body = response.ok ? await response.clone().json() : undefined;
         transcript.add(
           'prm',
@@ -112,6 +114,7 @@ export function createTracingFetch(transcript, mcpUrl) {
         url.pathname.endsWith('/.well-known/openid-configuration') ||
         url.pathname.startsWith('/.well-known/openid-configuration')
       ) {
+        /** @type {any} */ // the server's JSON, as it came
         const body = response.ok ? await response.clone().json() : undefined;
         if (body) {
           endpoints.registration = body.registration_endpoint;
@@ -129,6 +132,7 @@ export function createTracingFetch(transcript, mcpUrl) {
         });
       } else if (endpoints.registration && url.href === endpoints.registration && method === 'POST') {
         const sent = JSON.parse(String(init.body ?? '{}'));
+        /** @type {any} */ // the server's JSON, as it came
         const body = response.ok ? await response.clone().json() : await response.clone().text();
         transcript.add(
           'registration',
@@ -142,6 +146,7 @@ export function createTracingFetch(transcript, mcpUrl) {
         );
       } else if (endpoints.token && url.href === endpoints.token && method === 'POST') {
         const sent = new URLSearchParams(String(init.body ?? ''));
+        /** @type {any} */ // the server's JSON, as it came
         const body = await response.clone().json();
         const grantType = sent.get('grant_type');
         const proof =

@@ -16,8 +16,11 @@ import { bodyPrecheck, parseJson, reuseParsed } from './request-body.js';
 import { exposeAlso, exposeHeaders, toAuthRequest, toWebResponse } from './web.js';
 import { webBodyOf } from './web-operations.js';
 
-/** Hono variables `bearerAuth` sets: `c.get('auth')` (unset for an anonymous public operation, with `operations`). */
-export type AuthVariables = { auth: AuthInfo };
+/**
+ * Hono variables `bearerAuth` sets: `c.get('auth')` (unset for an anonymous public operation, with `operations`),
+ * and, with `operations`, `c.get('parsedBody')`: the JSON body it read (or the one `createMcpHonoApp` had set).
+ */
+export type AuthVariables = { auth: AuthInfo; parsedBody?: unknown };
 /** The Hono `Env` of a route behind `bearerAuth` (`new Hono<AuthEnv>()`, or inferred from the middleware). */
 export type AuthEnv = { Variables: AuthVariables };
 

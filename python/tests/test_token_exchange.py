@@ -1,7 +1,8 @@
 """``MCPAuth.exchange_token`` (RFC 8693, Entra's on-behalf-of) against the
 loopback server's ``/token`` route: the form sent, the cache, single flight
 and expiry, refusals (403) and outages (503) of a token endpoint that
-misbehaves on purpose, and docs/token-exchange.md's Python example."""
+misbehaves on purpose, and docs/token-exchange.md's Python example
+(examples/python-token-exchange/list_invoices.py, which the page includes)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ import asyncio
 import base64
 import os
 import re
+import runpy
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -27,6 +29,7 @@ from mcp_auth_rs.token_exchange import ExchangedToken, TokenExchangeOptions
 from mcp_auth_rs.types import AuthInfo, ResourceServerConfig, ResourceServerMetadata
 
 RESOURCE = "https://mcp.example.com/mcp"
+EXAMPLE = Path(__file__).parents[2] / "examples" / "python-token-exchange" / "list_invoices.py"
 SECRET = "rs-secret-value"
 TOKEN_EXCHANGE = "urn:ietf:params:oauth:grant-type:token-exchange"
 
@@ -261,9 +264,6 @@ def test_options_and_parameters_are_checked_by_name(server: AuthServer) -> None:
 def test_the_docs_example_runs_as_written(
     server: AuthServer, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    doc = (Path(__file__).parents[2] / "docs" / "token-exchange.md").read_text()
-    match = re.search(r"<!-- example: python -->\n```python\n(.*?)```", doc, re.S)
-    assert match
     for name, value in {
         "ISSUER": server.issuer,
         "RESOURCE": RESOURCE,
@@ -271,8 +271,7 @@ def test_the_docs_example_runs_as_written(
         "BILLING_URL": server.issuer,
     }.items():
         monkeypatch.setitem(os.environ, name, value)
-    namespace: dict[str, Any] = {}
-    exec(compile(match.group(1), "token-exchange.md", "exec"), namespace)
+    namespace = runpy.run_path(str(EXAMPLE))
     list_invoices = namespace["list_invoices"]
     status, body = asyncio.run(list_invoices(caller()))
     assert (status, body) == (200, {"bearer": "Bearer upstream.token"})
