@@ -59,6 +59,7 @@ import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 import { importSamples } from './samples/python-import.mjs';
+import { CHECKED_JS, compilerOptions, STRICT_TS } from './samples/typescript.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 // `--docs DIR`: DIR/*.md instead of the repository's documents, written to DIR/samples/.
@@ -189,17 +190,7 @@ function attribute(samples, output, pattern, fail) {
 function typecheck(samples, name, extra, fail) {
   if (samples.length === 0) return;
   const config = {
-    compilerOptions: {
-      target: 'ES2022',
-      lib: ['ES2022'],
-      module: 'Node16',
-      moduleResolution: 'Node16',
-      esModuleInterop: true,
-      skipLibCheck: true,
-      noEmit: true,
-      types: ['node'],
-      ...extra,
-    },
+    compilerOptions: compilerOptions(extra),
     files: samples.map((s) => relative(out, s.file)),
   };
   writeFileSync(join(out, `tsconfig.${name}.json`), `${JSON.stringify(config, null, 2)}\n`);
@@ -259,8 +250,8 @@ async function main() {
     const syntax = run(process.execPath, ['--check', sample.file]);
     if (!syntax.ok) fail(sample, `${sample.doc}:${sample.line}: node --check: ${syntax.output.trim()}`);
   }
-  typecheck(of('ts'), 'ts', { strict: true, noUncheckedIndexedAccess: true }, fail);
-  typecheck(of('js'), 'js', { allowJs: true, checkJs: true, strict: false }, fail);
+  typecheck(of('ts'), 'ts', STRICT_TS, fail);
+  typecheck(of('js'), 'js', CHECKED_JS, fail);
   const compiled = checkPython(of('py'), fail);
   runSamples(samples, fail);
   // The rewritten copies (scripts/samples/python-import.mjs) go to out/import/.

@@ -40,6 +40,8 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 
 import { dirname, join, normalize, relative } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
+import { CHECKED_JS, compilerOptions, STRICT_TS } from './samples/typescript.mjs';
+
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 
 const MARKER = /^<!--\s*include:\s*(\S+)\s*-->$/;
@@ -177,8 +179,8 @@ const isTs = (file) => /\.(c|m)?ts$/.test(file);
 export function typecheckExamples(files = exampleCode(), { dir = join(root, 'target', 'examples-check') } = {}) {
   if (!existsSync(join(root, 'dist', 'index.d.mts'))) return { ok: false, errors: ['dist/ is missing: run `npm run build` (or `npm run build:ts`) first'] };
   const groups = [
-    ['js', files.filter((file) => !isTs(file)), { allowJs: true, checkJs: true, strict: false }],
-    ['ts', files.filter(isTs), { strict: true, noUncheckedIndexedAccess: true }],
+    ['js', files.filter((file) => !isTs(file)), CHECKED_JS],
+    ['ts', files.filter(isTs), STRICT_TS],
   ];
   const errors = [];
   for (const [name, group, extra] of groups) if (group.length > 0) errors.push(...tsc(dir, name, group, extra));
@@ -188,19 +190,8 @@ export function typecheckExamples(files = exampleCode(), { dir = join(root, 'tar
 // One `tsc --noEmit` run; its output lines when it fails.
 function tsc(dir, name, files, extra) {
   mkdirSync(dir, { recursive: true });
-  const compilerOptions = {
-    target: 'ES2022',
-    lib: ['ES2022'],
-    module: 'Node16',
-    moduleResolution: 'Node16',
-    esModuleInterop: true,
-    skipLibCheck: true,
-    noEmit: true,
-    types: ['node'],
-    ...extra,
-  };
   const config = join(dir, `tsconfig.${name}.json`);
-  writeFileSync(config, `${JSON.stringify({ compilerOptions, files: files.map((file) => relative(dir, join(root, file))) }, null, 2)}\n`);
+  writeFileSync(config, `${JSON.stringify({ compilerOptions: compilerOptions(extra), files: files.map((file) => relative(dir, join(root, file))) }, null, 2)}\n`);
   const bin = join(root, 'node_modules', 'typescript', 'bin', 'tsc');
   const result = spawnSync(process.execPath, [bin, '-p', relative(root, config), '--pretty', 'false'], { cwd: root, encoding: 'utf8', maxBuffer: 64 << 20 });
   if (result.status === 0 && !result.error) return [];
