@@ -1,8 +1,9 @@
 // Fleet parity (issue 22): one Node process and one Python process on one
 // real redis-server, both on the core's own Redis client with the same
 // options. A token introspected by one is served from the store by the
-// other (one endpoint call in all); a DPoP proof used at one is refused at
-// the other; a record not signed with the fleet's secret is refused by both.
+// other (one endpoint call in all); a token exchanged by one is reused by the
+// other; a DPoP proof used at one is refused at the other; a record not
+// signed with the fleet's secret is refused by both.
 // The Python side runs with the venv `npm run build:python` makes.
 
 import { describe, it, before, after } from 'node:test';
@@ -88,6 +89,21 @@ describe('a fleet of one Node and one Python process on one redis-server', () =>
     const together = await Promise.all([call(node, 'tok-3'), call(python, 'tok-3'), call(python, 'tok-3'), call(node, 'tok-3')]);
     for (const answer of together) assert.equal(answer.status, 200);
     assert.equal(as.state.calls - before, 3, 'concurrent first requests at both: one call (the lock is shared)');
+  });
+
+  it('a token exchanged by one process is reused by the other (an OIDC-typed server): one token endpoint call', async () => {
+    const exchange = async (worker, token) => {
+      const answer = await fetch(`${worker.base}/exchange`, { headers: { authorization: `Bearer ${token}` } });
+      assert.equal(answer.status, 200);
+      return (await answer.json()).issued;
+    };
+    const before = as.state.tokenCalls;
+    const issued = await exchange(node, 'tok-x1');
+    assert.equal(await exchange(python, 'tok-x1'), issued, 'Python read the record Node wrote');
+    assert.equal(as.state.tokenCalls - before, 1);
+    const other = await exchange(python, 'tok-x2');
+    assert.equal(await exchange(node, 'tok-x2'), other, 'and Node reads what Python wrote');
+    assert.equal(as.state.tokenCalls - before, 2);
   });
 
   it('a DPoP proof used at one process is refused at the other, both ways', async () => {

@@ -114,7 +114,7 @@ describe('a fleet store that goes down is a miss, reported once, never a hang', 
     assert.throws(() => introspecting(issuer, { get() {} }), configError(/get, set, setIfAbsent and delete/));
     const store = { get: async () => null, set: async () => {}, setIfAbsent: async () => true, delete: async () => {} };
     for (const storeTimeout of [0, -1, 1.5, 60_001, Number.NaN]) {
-      assert.throws(() => introspecting(issuer, store, { storeTimeout }), configError(/`storeTimeout` must be an integer number of milliseconds from 1 to 60000/));
+      assert.throws(() => introspecting(issuer, store, { storeTimeout }), configError(/`introspection\.storeTimeout` must be an integer number of milliseconds from 1 to 60000/));
     }
   });
 });

@@ -125,7 +125,7 @@ describe('tokenExchange store options', () => {
     for (const [extra, pattern] of [
       [{}, /`tokenExchange.storeSecret` is required with a fleet store/],
       [{ storeSecret: 'too-short' }, /`tokenExchange.storeSecret` is required/],
-      [{ storeSecret: 'x'.repeat(32), storeTimeout: 0 }, /`storeTimeout` must be/],
+      [{ storeSecret: 'x'.repeat(32), storeTimeout: 0 }, /`tokenExchange\.storeTimeout` must be an integer number of milliseconds from 1 to 60000/],
     ]) {
       assert.throws(
         () => new MCPAuth({ ...base, tokenExchange: { ...tokenExchange, ...extra } }),

@@ -34,7 +34,9 @@ async function startServer() {
     const url = new URL(req.url, 'http://x');
     let body = '';
     for await (const chunk of req) body += chunk;
-    if (url.pathname === '/.well-known/oauth-authorization-server') {
+    if (url.pathname.startsWith('/.well-known/')) (state.wellKnown ??= []).push(url.pathname);
+    // `oidcOnly`: an OpenID provider that publishes no RFC 8414 document.
+    if (url.pathname === (state.oidcOnly ? '/.well-known/openid-configuration' : '/.well-known/oauth-authorization-server')) {
       res.setHeader('content-type', 'application/json');
       return res.end(JSON.stringify({ issuer: state.issuer, token_endpoint: `${state.issuer}/token`, response_types_supported: ['code'] }));
     }
@@ -202,6 +204,21 @@ describe('exchangeToken (RFC 8693) against a local token endpoint', () => {
     const mcpAuth = new MCPAuth({ ...config(as), tokenExchange: { clientId: 'rs', clientSecret: SECRET } });
     assert.equal((await mcpAuth.exchangeToken(caller(), { audience: 'a' })).accessToken, 'upstream.token');
     assert.equal(as.hits, 1);
+  });
+
+  it("discovers it at the only server's own well-known URL: an OIDC server's openid-configuration", async () => {
+    reset();
+    as.oidcOnly = true;
+    as.wellKnown = [];
+    try {
+      const oidc = { protectedResources: { metadata: { resource: RESOURCE, authorizationServers: [{ issuer: as.issuer, type: 'oidc' }] } } };
+      const mcpAuth = new MCPAuth({ ...oidc, tokenExchange: { clientId: 'rs', clientSecret: SECRET } });
+      assert.equal((await mcpAuth.exchangeToken(caller(), { audience: 'a' })).accessToken, 'upstream.token');
+      assert.equal(as.hits, 1);
+      assert.deepEqual(as.wellKnown, ['/.well-known/openid-configuration'], 'its own document first, no RFC 8414 probe');
+    } finally {
+      as.oidcOnly = false;
+    }
   });
 
   it('options and parameters are checked by name, never echoing a secret', async () => {

@@ -34,6 +34,9 @@ export function createTokenExchange(
       throw invalidServerConfig('`tokenExchange` needs `issuer` or `tokenEndpoint` when not exactly one authorization server is configured.');
     }
     options['issuer'] = issuers[0];
+    // Its discovery starts at its own well-known URL, and a fleet's records
+    // are scoped by it: the Python binding passes it too, so both share them.
+    if (servers[0]!.type !== undefined) options['issuerType'] = servers[0]!.type;
     const known = servers.find((server) => 'metadata' in server)?.metadata.tokenEndpoint;
     if (known !== undefined) options['tokenEndpoint'] = known;
   }

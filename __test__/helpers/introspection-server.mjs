@@ -1,6 +1,9 @@
-// A local authorization server for the introspection tests: metadata, a
-// JWKS and an RFC 7662 endpoint that answers `state.answer(token)` (a body,
-// `{ status, body, type, headers, delay }`, or 'hang') and counts its calls.
+// A local authorization server for the introspection tests: metadata (RFC
+// 8414 and OpenID discovery, one document), a JWKS, an RFC 7662 endpoint
+// that answers `state.answer(token)` (a body, `{ status, body, type,
+// headers, delay }`, or 'hang') and counts its calls, and an RFC 8693 token
+// endpoint that issues `exchanged-<n>` after `state.tokenDelay` ms and counts
+// its calls (`state.tokenCalls`).
 
 import { generateKey, jwks, nowSeconds } from './keys.mjs';
 import { startHttp } from './http.mjs';
@@ -10,14 +13,14 @@ export const RESOURCE = 'https://mcp.example.com/mcp';
 /** Starts it on 127.0.0.1 (`port` 0: a free one); `active(extra)` builds an active answer for RESOURCE. */
 export async function startIntrospectionServer({ port = 0 } = {}) {
   const key = generateKey('ES256', { kid: 'k1' });
-  const state = { calls: 0, answer: null, last: null };
+  const state = { calls: 0, answer: null, last: null, tokenCalls: 0, tokenDelay: 0 };
   let issuer;
   const server = await startHttp(async (req, res) => {
     const reply = (status, body, type = 'application/json', headers = {}) => {
       res.writeHead(status, { 'content-type': type, ...headers });
       res.end(body);
     };
-    if (req.url === '/.well-known/oauth-authorization-server') {
+    if (req.url === '/.well-known/oauth-authorization-server' || req.url === '/.well-known/openid-configuration') {
       return reply(
         200,
         JSON.stringify({
@@ -32,6 +35,14 @@ export async function startIntrospectionServer({ port = 0 } = {}) {
       );
     }
     if (req.url === '/jwks') return reply(200, JSON.stringify(jwks(key)));
+    if (req.url === '/token' && req.method === 'POST') {
+      for await (const _ of req);
+      state.tokenCalls += 1;
+      const issued = `exchanged-${state.tokenCalls}`;
+      if (state.tokenDelay) await new Promise((r) => setTimeout(r, state.tokenDelay));
+      const accessToken = 'urn:ietf:params:oauth:token-type:access_token';
+      return reply(200, JSON.stringify({ access_token: issued, token_type: 'Bearer', issued_token_type: accessToken, expires_in: 600 }));
+    }
     if (req.url !== '/introspect' || req.method !== 'POST') return reply(404, '{}');
     let body = '';
     for await (const chunk of req) body += chunk;

@@ -1,8 +1,10 @@
 """The Python process of the mixed fleet (``__test__/python-fleet.test.mjs``).
 
-The same two routes as ``__test__/helpers/mixed-fleet-node.mjs``, with the
+The same three routes as ``__test__/helpers/mixed-fleet-node.mjs``, with the
 same options: ``/mcp`` introspects (cache shared on Redis), ``/dpop``
-verifies JWTs with its DPoP replay cache shared on Redis. Arguments: the
+verifies JWTs with its DPoP replay cache shared on Redis, ``/exchange``
+trades the caller's token with its results shared on Redis (the server typed
+OIDC). Arguments: the
 Redis URL, the issuer, the fleet secret. Prints ``{"port": …}`` once
 listening; GET ``/events`` lists its auth events; stops on SIGTERM.
 """
@@ -66,11 +68,35 @@ def build(redis_url: str, issuer: str, secret: str) -> Starlette:
         },
     )
     jwt = mcp_auth.bearer_auth_middleware("jwt", resource=DPOP_RESOURCE)
+    exchanging = MCPAuth(
+        protected_resources=ResourceServerConfig(
+            metadata=ResourceServerMetadata(
+                resource=RESOURCE,
+                authorization_servers=[fetch_server_config(issuer, AuthServerType.OIDC)],
+            )
+        ),
+        token_exchange={
+            "client_id": "rs",
+            "client_secret": "s3cret",
+            "store": store,
+            "store_secret": secret,
+            "store_timeout": 2000,
+        },
+    )
+    caller_checked = mcp_auth.bearer_auth_middleware(
+        "introspection",
+        resource=RESOURCE,
+        introspection={"client_id": "rs", "client_secret": "s3cret"},
+    )
 
     async def caller(request: Request) -> JSONResponse:
         auth = mcp_auth.auth_info
         assert auth is not None
         return JSONResponse({"sub": auth.subject, "scopes": auth.scopes})
+
+    async def exchange(request: Request) -> JSONResponse:
+        issued = await exchanging.exchange_token(mcp_auth.auth_info, audience="billing-api")
+        return JSONResponse({"issued": issued.access_token})
 
     async def listed(request: Request) -> JSONResponse:
         return JSONResponse(list(events))
@@ -80,6 +106,7 @@ def build(redis_url: str, issuer: str, secret: str) -> Starlette:
             Route("/events", listed),
             Route("/mcp", caller, middleware=[Middleware(introspection)]),
             Route("/dpop", caller, middleware=[Middleware(jwt)]),
+            Route("/exchange", exchange, middleware=[Middleware(caller_checked)]),
         ]
     )
 

@@ -110,7 +110,10 @@ def test_store_options_are_checked_by_name(server: AuthServer, redis: Redis) -> 
     cases: list[tuple[dict[str, Any], str]] = [
         ({"store": store}, "tokenExchange.storeSecret"),
         ({"store": store, "store_secret": "short-secret"}, "tokenExchange.storeSecret"),
-        ({"store": store, "store_secret": FLEET_SECRET, "store_timeout": 0}, "storeTimeout"),
+        (
+            {"store": store, "store_secret": FLEET_SECRET, "store_timeout": 0},
+            "`tokenExchange.storeTimeout` must be an integer",
+        ),
         ({"store": "redis://127.0.0.1:1"}, "token_exchange.store"),
     ]
     for options, name in cases:

@@ -47,7 +47,7 @@ impl DpopFleet {
         options: &DpopOptions,
         events: Option<EventSink>,
     ) -> AuthResult<Self> {
-        let timeout = store_timeout(options.store_timeout)?;
+        let timeout = store_timeout(options.store_timeout, "dpop.storeTimeout")?;
         Ok(Self {
             store: GuardedStore::new(
                 store,

@@ -110,7 +110,7 @@ fn store_timeout_out_of_range_is_refused_by_name() {
     let err = DpopFleet::new(Arc::new(MemoryStore::new()), &options, None)
         .err()
         .unwrap();
-    assert!(err
-        .reason
-        .starts_with("`storeTimeout` must be an integer number of milliseconds from 1 to 60000"));
+    assert!(err.reason.starts_with(
+        "`dpop.storeTimeout` must be an integer number of milliseconds from 1 to 60000"
+    ));
 }

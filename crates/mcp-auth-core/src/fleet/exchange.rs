@@ -136,7 +136,7 @@ impl ExchangeFleet {
             records: SealedStore::new(SignedStore::guarded(
                 store,
                 secret,
-                options.store_timeout,
+                (options.store_timeout, "tokenExchange.storeTimeout"),
                 events,
             )?),
             flights: InFlight::default(),

@@ -21,9 +21,10 @@ use tokio::time::Instant;
 /// Default deadline of one store operation.
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_millis(250);
 
-/// The `storeTimeout` option: milliseconds, default 250, from 1 to 60000.
-pub fn store_timeout(value: Option<f64>) -> AuthResult<Duration> {
-    millis(value, DEFAULT_TIMEOUT, "storeTimeout", 1..=60_000)
+/// A `storeTimeout` option: milliseconds, default 250, from 1 to 60000.
+/// `option` is its full name (`dpop.storeTimeout`), which a refusal names.
+pub fn store_timeout(value: Option<f64>, option: &str) -> AuthResult<Duration> {
+    millis(value, DEFAULT_TIMEOUT, option, 1..=60_000)
 }
 /// Operations one guarded store lets run at once; more are answered
 /// "unavailable" without reaching the store, so a slow store cannot gather

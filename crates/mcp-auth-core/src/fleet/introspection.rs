@@ -77,7 +77,12 @@ impl IntrospectionFleet {
     ) -> AuthResult<Self> {
         Ok(Self {
             scope: scope_id(&secret, &verdict_settings(options, resource)),
-            records: SignedStore::guarded(store, secret, options.store_timeout, events)?,
+            records: SignedStore::guarded(
+                store,
+                secret,
+                (options.store_timeout, "introspection.storeTimeout"),
+                events,
+            )?,
             flights: InFlight::default(),
         })
     }

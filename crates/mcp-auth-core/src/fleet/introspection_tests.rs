@@ -221,7 +221,7 @@ fn store_timeout_out_of_range_is_refused_by_name() {
             .unwrap();
         assert!(
             err.reason.starts_with(
-                "`storeTimeout` must be an integer number of milliseconds from 1 to 60000"
+                "`introspection.storeTimeout` must be an integer number of milliseconds from 1 to 60000"
             ),
             "{}",
             err.reason

@@ -113,15 +113,16 @@ impl SignedStore {
     }
 
     /// Records in `store` behind a guard with an option's `storeTimeout`
-    /// (milliseconds; refused out of range) and the default circuit.
+    /// (milliseconds; refused out of range, naming `timeout_option`) and the
+    /// default circuit.
     pub fn guarded(
         store: Arc<dyn SharedStore>,
         secret: StoreSecret,
-        store_timeout_ms: Option<f64>,
+        (store_timeout_ms, timeout_option): (Option<f64>, &str),
         events: Option<EventSink>,
     ) -> AuthResult<Self> {
         let options = GuardOptions {
-            timeout: store_timeout(store_timeout_ms)?,
+            timeout: store_timeout(store_timeout_ms, timeout_option)?,
             ..GuardOptions::default()
         };
         let guard = GuardedStore::new(store, options, events);
