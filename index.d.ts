@@ -156,11 +156,13 @@ export declare class NativeStore {
 /** Trades a caller's access token for one aimed at an upstream API. */
 export declare class TokenExchanger {
   /**
-   * `store` (a `SharedStore` object or a `NativeStore`) shares issued
-   * tokens with the fleet, encrypted: it needs `storeSecret`;
-   * `onStoreEvent` receives the store's events.
+   * `servers`: the resource's authorization servers (the core picks the
+   * sole one when `options` name no issuer or endpoint). `store` (a
+   * `SharedStore` object or a `NativeStore`) shares issued tokens with
+   * the fleet, encrypted: it needs `storeSecret`; `onStoreEvent` receives
+   * the store's events.
    */
-  constructor(options: TokenExchangeOptions, store?: object | undefined | null, storeSecret?: string | Uint8Array | undefined | null, onStoreEvent?: ((event: StoreEvent) => void) | undefined | null)
+  constructor(options: TokenExchangeOptions, servers: Array<ExchangeServer>, store?: object | undefined | null, storeSecret?: string | Uint8Array | undefined | null, onStoreEvent?: ((event: StoreEvent) => void) | undefined | null)
   /**
    * Resolves to `{ accessToken, tokenType, issuedTokenType, expiresIn?, scope? }`;
    * rejects with a coded error (`token_exchange_refused`,
@@ -430,6 +432,17 @@ export interface ExchangeParams {
   scope?: string | string[]
   /** RFC 8693 `requested_token_type` (a URI); default: the server's choice. */
   requestedTokenType?: string
+}
+
+/**
+ * One of the resource's authorization servers: the default when the
+ * options name neither `issuer` nor `tokenEndpoint`.
+ */
+export interface ExchangeServer {
+  issuer: string
+  type?: 'oauth' | 'oidc'
+  /** Its metadata's `token_endpoint`, when fetched. */
+  tokenEndpoint?: string
 }
 
 /**

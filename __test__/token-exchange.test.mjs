@@ -234,6 +234,12 @@ describe('exchangeToken (RFC 8693) against a local token endpoint', () => {
     refused({ tokenEndpoint: 'http://as.example.com/token' });
     refused({ clientSecret: undefined });
     assert.throws(() => new MCPAuth(config(as, { expiryMargin: 'soon' })), /tokenExchange\.expiryMargin/);
+    // No issuer or endpoint, and two authorization servers: which one is not guessed.
+    const twoServers = [{ issuer: as.issuer, type: 'oauth' }, { issuer: 'https://other.example.com', type: 'oauth' }];
+    assert.throws(
+      () => new MCPAuth({ protectedResources: { metadata: { resource: RESOURCE, authorizationServers: twoServers } }, tokenExchange: { clientId: 'rs', clientSecret: SECRET } }),
+      (e) => e instanceof MCPAuthAuthServerError && /`tokenExchange` needs `issuer` or `tokenEndpoint` when not exactly one/.test(e.message),
+    );
     const mcpAuth = new MCPAuth(config(as));
     for (const params of [{ resource: 'not a uri' }, { scope: 'a"b' }, { audiences: 'x' }]) {
       const error = await refusal(mcpAuth.exchangeToken(caller(), params));

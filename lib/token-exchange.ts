@@ -1,8 +1,9 @@
 // `exchangeToken`: the caller's access token traded for one aimed at an
 // upstream API (RFC 8693, or Entra ID's on-behalf-of grant). The request,
-// the answer's checks, the cache and single flight are the addon's; this
-// file picks the authorization server from the MCPAuth configuration,
-// converts a private key, and turns the addon's codes into typed errors.
+// the answer's checks, the cache and single flight are the addon's, and so
+// is the choice of the authorization server; this file hands it the
+// MCPAuth configuration's servers, converts a private key, and turns the
+// addon's codes into typed errors.
 
 import { MCPAuthTokenExchangeError, invalidServerConfig } from './errors.js';
 import { TokenExchanger, isNativeError, type StoreEvent } from './native.js';
@@ -14,8 +15,8 @@ export type ExchangeToken = (authInfo: AuthInfo, params?: TokenExchangeParams) =
 
 /**
  * Checks `config` now (the addon validates every option) and returns the
- * exchange function. Without `issuer` and `tokenEndpoint`, the only
- * configured authorization server is used, with its known `token_endpoint`.
+ * exchange function. Without `issuer` and `tokenEndpoint`, the addon uses
+ * the only configured authorization server, with its known `token_endpoint`.
  */
 export function createTokenExchange(
   config: TokenExchangeConfig,
@@ -28,24 +29,18 @@ export function createTokenExchange(
   // Checked (by the addon) only with a store, as introspection's.
   const options: Record<string, unknown> = { ...rest, ...(store === undefined || storeTimeout === undefined ? {} : { storeTimeout }) };
   if (privateKey !== undefined) options['privateKey'] = toPkcs8Pem(privateKey, 'tokenExchange.privateKey');
-  if (config.issuer === undefined && config.tokenEndpoint === undefined) {
-    const issuers = [...new Set(servers.map(getIssuer))];
-    if (issuers.length !== 1) {
-      throw invalidServerConfig('`tokenExchange` needs `issuer` or `tokenEndpoint` when not exactly one authorization server is configured.');
-    }
-    options['issuer'] = issuers[0];
-    // Its discovery starts at its own well-known URL, and a fleet's records
-    // are scoped by it: the Python binding passes it too, so both share them.
-    if (servers[0]!.type !== undefined) options['issuerType'] = servers[0]!.type;
-    const known = servers.find((server) => 'metadata' in server)?.metadata.tokenEndpoint;
-    if (known !== undefined) options['tokenEndpoint'] = known;
-  }
   let exchanger: InstanceType<typeof TokenExchanger>;
   try {
     // The store's secret, its records' scope and its events are the addon's;
     // the secret's value never appears in an error.
     exchanger = new TokenExchanger(
       options as unknown as ConstructorParameters<typeof TokenExchanger>[0],
+      // The addon picks the sole one when no issuer or endpoint is given.
+      servers.map((server) => ({
+        issuer: getIssuer(server),
+        type: server.type,
+        tokenEndpoint: 'metadata' in server ? server.metadata.tokenEndpoint : undefined,
+      })),
       store,
       store === undefined ? undefined : storeSecret,
       store === undefined ? undefined : onStoreEvent,

@@ -13,10 +13,21 @@ use crate::spawn;
 use mcp_auth_core::exchange::exchanger;
 use mcp_auth_core::exchange::request::ExchangeParams;
 use mcp_auth_core::fleet::exchange::ExchangeFleet;
-use mcp_auth_core::options::token_exchange::TokenExchangeOptions;
+use mcp_auth_core::options::token_exchange::{KnownServer, TokenExchangeOptions};
 use napi::bindgen_prelude::*;
 use napi_derive::napi;
 use std::sync::Arc;
+
+/// One of the resource's authorization servers: the default when the
+/// options name neither `issuer` nor `tokenEndpoint`.
+#[napi(object)]
+pub struct ExchangeServer {
+    pub issuer: String,
+    #[napi(ts_type = "'oauth' | 'oidc'")]
+    pub r#type: Option<String>,
+    /// Its metadata's `token_endpoint`, when fetched.
+    pub token_endpoint: Option<String>,
+}
 
 /// Trades a caller's access token for one aimed at an upstream API.
 #[napi]
@@ -29,13 +40,16 @@ pub struct TokenExchanger {
 
 #[napi]
 impl TokenExchanger {
-    /// `store` (a `SharedStore` object or a `NativeStore`) shares issued
-    /// tokens with the fleet, encrypted: it needs `storeSecret`;
-    /// `onStoreEvent` receives the store's events.
+    /// `servers`: the resource's authorization servers (the core picks the
+    /// sole one when `options` name no issuer or endpoint). `store` (a
+    /// `SharedStore` object or a `NativeStore`) shares issued tokens with
+    /// the fleet, encrypted: it needs `storeSecret`; `onStoreEvent` receives
+    /// the store's events.
     #[napi(constructor, catch_unwind)]
     pub fn new(
         env: &Env,
         #[napi(ts_arg_type = "TokenExchangeOptions")] options: JsOptions,
+        servers: Vec<ExchangeServer>,
         #[napi(ts_arg_type = "object | undefined | null")] store: Option<Unknown>,
         #[napi(ts_arg_type = "string | Uint8Array | undefined | null")] store_secret: Option<
             Unknown,
@@ -48,6 +62,7 @@ impl TokenExchanger {
                 TokenExchangeOptions::from_json,
                 TokenExchangeOptions::unrepresentable,
             )
+            .and_then(|options| options.with_sole_server(&known(servers)))
             .map_err(|e| js_error(env, &e))?;
         let secret = checked_store_secret(
             env,
@@ -105,4 +120,15 @@ impl TokenExchanger {
             |_, issued| Ok(JsonObject(issued.to_json())),
         )
     }
+}
+
+fn known(servers: Vec<ExchangeServer>) -> Vec<KnownServer> {
+    servers
+        .into_iter()
+        .map(|server| KnownServer {
+            issuer: server.issuer,
+            server_type: server.r#type,
+            token_endpoint: server.token_endpoint,
+        })
+        .collect()
 }

@@ -11,7 +11,7 @@ use crate::py_runtime::awaitable;
 use mcp_auth_core::exchange::exchanger;
 use mcp_auth_core::exchange::request::ExchangeParams;
 use mcp_auth_core::fleet::exchange::ExchangeFleet;
-use mcp_auth_core::options::token_exchange::TokenExchangeOptions;
+use mcp_auth_core::options::token_exchange::{KnownServer, TokenExchangeOptions};
 use pyo3::prelude::*;
 use serde_json::Value;
 use std::sync::Arc;
@@ -26,21 +26,36 @@ pub struct TokenExchanger {
 #[pymethods]
 impl TokenExchanger {
     /// `options_json`: the core's token-exchange options (the Node keys).
-    /// `store` shares issued tokens with the fleet, encrypted: it needs
-    /// `store_secret` (the same for every process); `on_store_event`
-    /// receives the store's events.
+    /// `servers`: the resource's authorization servers as (issuer, type,
+    /// token_endpoint); the core picks the sole one when the options name
+    /// no issuer or endpoint. `store` shares issued tokens with the fleet,
+    /// encrypted: it needs `store_secret` (the same for every process);
+    /// `on_store_event` receives the store's events.
     #[new]
-    #[pyo3(signature = (options_json, store = None, store_secret = None, on_store_event = None))]
+    #[pyo3(signature = (options_json, servers, store = None, store_secret = None, on_store_event = None))]
     fn new(
         py: Python<'_>,
         options_json: &str,
+        servers: Vec<(String, Option<String>, Option<String>)>,
         store: Option<Bound<'_, RedisStore>>,
         store_secret: Option<Bound<'_, PyAny>>,
         on_store_event: Option<Py<PyAny>>,
     ) -> PyResult<Self> {
         entry(py, || {
             let value = options_value(py, options_json)?;
-            let options = to_py(py, TokenExchangeOptions::from_json(value))?;
+            let servers: Vec<KnownServer> = servers
+                .into_iter()
+                .map(|(issuer, server_type, token_endpoint)| KnownServer {
+                    issuer,
+                    server_type,
+                    token_endpoint,
+                })
+                .collect();
+            let options = to_py(
+                py,
+                TokenExchangeOptions::from_json(value)
+                    .and_then(|options| options.with_sole_server(&servers)),
+            )?;
             // Checked before anything else sees it; its value never appears in an error.
             let secret = checked_store_secret(
                 py,

@@ -260,6 +260,32 @@ def test_options_and_parameters_are_checked_by_name(server: AuthServer) -> None:
         asyncio.run(mcp_auth.exchange_token(None, audience="a"))
 
 
+def test_several_servers_and_no_issuer_are_refused(server: AuthServer) -> None:
+    # Which authorization server to exchange at is not guessed (the core's rule).
+    servers = [
+        AuthServerConfig(
+            type=AuthServerType.OAUTH,
+            metadata=AuthorizationServerMetadata.model_validate(
+                {
+                    "issuer": issuer,
+                    "authorization_endpoint": f"{issuer}/authorize",
+                    "token_endpoint": f"{issuer}/token",
+                    "response_types_supported": ["code"],
+                }
+            ),
+        )
+        for issuer in (server.issuer, "https://other.example.com")
+    ]
+    with pytest.raises(MCPAuthAuthServerException) as caught:
+        MCPAuth(
+            protected_resources=ResourceServerConfig(
+                metadata=ResourceServerMetadata(resource=RESOURCE, authorization_servers=servers)
+            ),
+            token_exchange={"client_id": "rs", "client_secret": SECRET},
+        )
+    assert "`tokenExchange` needs `issuer` or `tokenEndpoint`" in str(caught.value.cause)
+
+
 @pytest.mark.filterwarnings("ignore:Authorization server")
 def test_the_docs_example_runs_as_written(
     server: AuthServer, monkeypatch: pytest.MonkeyPatch

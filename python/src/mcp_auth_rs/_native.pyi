@@ -195,10 +195,13 @@ class TokenExchanger:
     # assertionAudience?, timeout?, maxResponseBytes?, cacheSize?,
     # cacheMaxBytes?, expiryMargin?, storeTimeout?). `store` shares issued
     # tokens with the fleet, encrypted: it needs `store_secret` (a str or
-    # bytes of at least 32 bytes, the same for the whole fleet).
+    # bytes of at least 32 bytes, the same for the whole fleet). `servers`:
+    # the resource's authorization servers as (issuer, type, token_endpoint);
+    # the core picks the sole one when options_json names no issuer or endpoint.
     def __new__(
         cls,
         options_json: str,
+        servers: list[tuple[str, str | None, str | None]],
         store: RedisStore | None = None,
         store_secret: str | bytes | None = None,
         on_store_event: _StoreListener | None = None,

@@ -87,9 +87,9 @@ def new_token_exchanger(
     servers: list[AuthServerConfig],
     on_store_event: Callable[[Mapping[str, object]], None] | None = None,
 ) -> _native.TokenExchanger:
-    """The core's exchanger for ``options``; the sole configured server fills
-    in ``issuer`` and ``token_endpoint`` when neither is given. ``on_store_event``
-    hears the fleet store's events."""
+    """The core's exchanger for ``options``; the core fills in ``issuer`` and
+    ``token_endpoint`` from the sole configured server when neither is given.
+    ``on_store_event`` hears the fleet store's events."""
     if not isinstance(options, dict):
         raise invalid_config("`token_exchange` must be a dict (at least `client_id`).")
     rest = client_auth_options(options, "token_exchange")
@@ -100,18 +100,6 @@ def new_token_exchanger(
         raise invalid_config("`token_exchange.store` must be a store made by `redis_store`.")
     if store is not None and store_timeout is not None:
         rest["store_timeout"] = store_timeout
-    if rest.get("issuer") is None and rest.get("token_endpoint") is None:
-        issuers = {server.metadata.issuer for server in servers}
-        if len(issuers) != 1:
-            raise invalid_config(
-                "`token_exchange` needs `issuer` or `token_endpoint` when not exactly one "
-                "authorization server is configured."
-            )
-        metadata = servers[0].metadata
-        rest["issuer"] = metadata.issuer
-        rest["issuer_type"] = servers[0].type.value
-        if metadata.token_endpoint:
-            rest["token_endpoint"] = metadata.token_endpoint
     try:
         text = json.dumps({camel_case(k): v for k, v in rest.items()})
     except (TypeError, ValueError):
@@ -119,6 +107,11 @@ def new_token_exchanger(
     try:
         return _native.TokenExchanger(
             text,
+            # The core picks the sole one when no issuer or endpoint is given.
+            [
+                (server.metadata.issuer, server.type.value, server.metadata.token_endpoint)
+                for server in servers
+            ],
             store,
             None if store is None else store_secret,
             None if store is None else on_store_event,

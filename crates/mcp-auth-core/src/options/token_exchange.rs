@@ -71,6 +71,17 @@ pub struct TokenExchangeOptions {
     pub store_timeout: Option<f64>,
 }
 
+/// One of the resource's authorization servers as its binding knows it:
+/// the default of an exchange configured without `issuer` and `tokenEndpoint`.
+#[derive(Debug, Clone, Default)]
+pub struct KnownServer {
+    pub issuer: String,
+    /// `oauth` or `oidc`; `None`: the default, `oauth`.
+    pub server_type: Option<String>,
+    /// Its metadata's `token_endpoint`, when the binding has fetched it.
+    pub token_endpoint: Option<String>,
+}
+
 #[derive(Debug)]
 pub struct TokenExchangeConfig {
     pub issuer: Option<String>,
@@ -99,6 +110,31 @@ impl TokenExchangeOptions {
 
     pub fn unrepresentable(keys: &[String]) -> AuthError {
         decode::unrepresentable(keys, public_path)
+    }
+
+    /// Without `issuer` and `tokenEndpoint`, the resource's sole
+    /// authorization server fills them in: its issuer, its type (where
+    /// discovery starts; it also scopes a fleet's records, so every binding
+    /// given the same server shares them) and its known `token_endpoint`.
+    /// Servers with one issuer count as one; none, or several issuers, are
+    /// refused.
+    pub fn with_sole_server(mut self, servers: &[KnownServer]) -> AuthResult<Self> {
+        if self.issuer.is_some() || self.token_endpoint.is_some() {
+            return Ok(self);
+        }
+        let sole = match servers.first() {
+            Some(first) if servers.iter().all(|s| s.issuer == first.issuer) => first,
+            _ => return Err(AuthError::config(
+                "`tokenExchange` needs `issuer` or `tokenEndpoint` when not exactly one authorization server is configured.",
+            )),
+        };
+        self.issuer = Some(sole.issuer.clone());
+        self.issuer_type = self.issuer_type.or_else(|| sole.server_type.clone());
+        self.token_endpoint = servers
+            .iter()
+            .filter_map(|s| s.token_endpoint.clone())
+            .find(|endpoint| !endpoint.is_empty());
+        Ok(self)
     }
 
     pub fn to_config(&self) -> AuthResult<TokenExchangeConfig> {
@@ -237,5 +273,67 @@ mod tests {
         let c = config(json!({ "tokenEndpoint": "https://as.example.com/token", "clientId": "rs", "clientSecret": "s", "grant": "on_behalf_of", "cacheSize": 0 })).unwrap();
         assert_eq!((c.grant, c.cache_size), (Grant::OnBehalfOf, 0));
         assert_eq!(c.assertion_audience, AssertionTarget::Endpoint);
+    }
+
+    #[test]
+    fn the_sole_server_fills_in_issuer_type_and_endpoint() {
+        let options = |value: Value| TokenExchangeOptions::from_json(value).unwrap();
+        let server = |issuer: &str, server_type: &str, endpoint: Option<&str>| KnownServer {
+            issuer: issuer.into(),
+            server_type: Some(server_type.into()),
+            token_endpoint: endpoint.map(Into::into),
+        };
+        let bare = json!({ "clientId": "rs", "clientSecret": "s3cret" });
+        // Two configs of one issuer are one server; the fetched one's endpoint is used.
+        let filled = options(bare.clone())
+            .with_sole_server(&[
+                server("https://as.example.com", "oidc", None),
+                server(
+                    "https://as.example.com",
+                    "oidc",
+                    Some("https://as.example.com/token"),
+                ),
+            ])
+            .unwrap();
+        assert_eq!(filled.issuer.as_deref(), Some("https://as.example.com"));
+        assert_eq!(filled.issuer_type.as_deref(), Some("oidc"));
+        assert_eq!(
+            filled.token_endpoint.as_deref(),
+            Some("https://as.example.com/token")
+        );
+        // Without a fetched endpoint it is discovered later (an empty one counts as none).
+        let lazy = options(bare.clone())
+            .with_sole_server(&[server("https://as.example.com", "oauth", Some(""))])
+            .unwrap();
+        assert_eq!(lazy.token_endpoint, None);
+        // What the user set is kept, whatever the servers.
+        let own = options(
+            json!({ "issuer": "https://other.example.com", "clientId": "rs", "clientSecret": "s" }),
+        )
+        .with_sole_server(&[])
+        .unwrap();
+        assert_eq!(
+            (own.issuer.as_deref(), own.issuer_type),
+            (Some("https://other.example.com"), None)
+        );
+        for servers in [
+            vec![],
+            vec![
+                server("https://a.example.com", "oauth", None),
+                server("https://b.example.com", "oauth", None),
+            ],
+        ] {
+            let e = options(bare.clone())
+                .with_sole_server(&servers)
+                .unwrap_err();
+            assert_eq!(e.code, ErrorCode::InvalidConfig);
+            assert!(
+                e.reason.starts_with(
+                    "`tokenExchange` needs `issuer` or `tokenEndpoint` when not exactly one"
+                ),
+                "{}",
+                e.reason
+            );
+        }
     }
 }
