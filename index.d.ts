@@ -19,6 +19,12 @@ export declare class Authenticator {
    */
   authenticate(method: string, url: string, originalUrl: string | undefined | null, headers: Array<string>, timed: boolean): string | AuthAnswer | AuthVerify | Promise<string | AuthAnswer>
   /**
+   * `authenticate` for the usual request, which has exactly one
+   * `Authorization` header and no `DPoP` header: its value alone, read
+   * through UTF-16 (`js_text.rs`), without the array of names and values.
+   */
+  authenticateOne(method: string, url: string, originalUrl: string | undefined | null, authorization: string, timed: boolean): string | AuthAnswer | AuthVerify | Promise<string | AuthAnswer>
+  /**
    * `authenticate` on a resource with `mtls`: `certificate` is the DER
    * client certificate the TLS connection presented, if any (a proxy's
    * header comes among `headers`). A separate method, so a resource

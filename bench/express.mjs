@@ -1,8 +1,10 @@
 // Express end to end: requests/s through an Express 5 server with no auth,
 // with mcp-auth 0.2's bearerAuth('jwt') and with ours, load from autocannon.
 // Implementations are interleaved round by round (order reversed every other
-// round); reported are medians, the spread across rounds, the auth overhead
-// per request, 1/rps(auth) − 1/rps(no auth), and the ratio ours/theirs.
+// round), each cell between two no-auth cells; reported are medians, the
+// spread across rounds, the auth overhead per request, 1/rps(auth) − 1/rps(no
+// auth) against the mean of the cell's two no-auth neighbours, and the ratio
+// ours/theirs.
 //
 //   node bench/express.mjs [--rounds 3] [--duration 3] [--warmup 1]
 //     [--connections 16] [--pool 6000] [--alg RS256] [--kinds reused,distinct,bad-signature]
@@ -183,22 +185,39 @@ console.error(`express: ${ROUNDS} rounds × ${DURATION} s per cell (+${WARMUP} s
 if (WARMUP > 0) {
   for (const kind of KINDS) for (const route of ROUTES) await cell(kind, route, WARMUP);
 }
-const results = {}; // results[kind][route] = [cell per round]
+const results = {}; // results[kind][route] = [cell per round]; results[kind].none holds every no-auth cell
 for (const kind of KINDS) results[kind] = Object.fromEntries(ROUTES.map((r) => [r, []]));
+const log = (round, kind, route, c) =>
+  console.error(`  round ${round + 1} ${kind.padEnd(13)} ${route.padEnd(8)} ${fmt(c.rps).padStart(7)} req/s  server CPU ${c.cpuPerRequest.toFixed(1)} µs/req`);
+// Each measured cell sits between two no-auth cells, and its baseline is their
+// mean: the host's drift (other tenants come and go within seconds) then
+// cancels cell by cell instead of across a whole round.
+const MEASURED = ROUTES.filter((r) => r !== 'none');
 for (let round = 0; round < ROUNDS; round++) {
-  const order = round % 2 ? [...ROUTES].reverse() : ROUTES;
+  const order = round % 2 ? [...MEASURED].reverse() : MEASURED;
   for (const kind of KINDS) {
+    let before = await cell(kind, 'none', DURATION);
+    results[kind].none.push(before);
+    log(round, kind, 'none', before);
     for (const route of order) {
       const c = await cell(kind, route, DURATION);
+      log(round, kind, route, c);
+      const after = await cell(kind, 'none', DURATION);
+      results[kind].none.push(after);
+      log(round, kind, 'none', after);
+      c.baseline = {
+        cpuPerRequest: (before.cpuPerRequest + after.cpuPerRequest) / 2,
+        micros: (1e6 / before.rps + 1e6 / after.rps) / 2,
+      };
       results[kind][route].push(c);
-      console.error(`  round ${round + 1} ${kind.padEnd(13)} ${route.padEnd(8)} ${fmt(c.rps).padStart(7)} req/s  server CPU ${c.cpuPerRequest.toFixed(1)} µs/req`);
+      before = after;
     }
   }
 }
 await server.stop();
 await as.close();
 
-// Per round, overheads against that round's no-auth cell, then medians and ranges.
+// Per cell, overheads against its bracketing no-auth cells, then medians over rounds and ranges.
 const range = (xs, f) => `${f(Math.min(...xs))} – ${f(Math.max(...xs))}`;
 const summary = {};
 for (const kind of KINDS) {
@@ -206,8 +225,9 @@ for (const kind of KINDS) {
   summary[kind] = {};
   for (const route of ROUTES) {
     const cells = results[kind][route];
-    const overhead = cells.map((c, r) => 1e6 / c.rps - 1e6 / none[r].rps);
-    const cpuOverhead = cells.map((c, r) => c.cpuPerRequest - none[r].cpuPerRequest);
+    // Against each cell's own bracketing no-auth cells (none has no overhead of its own).
+    const overhead = route === 'none' ? [] : cells.map((c) => 1e6 / c.rps - c.baseline.micros);
+    const cpuOverhead = route === 'none' ? [] : cells.map((c) => c.cpuPerRequest - c.baseline.cpuPerRequest);
     // Interference from the host (other tenants, a busy SMT sibling) only
     // ever adds CPU time, so each route's least-disturbed cell is its best
     // estimate; the difference of two minima is the overhead with the least noise.
@@ -223,7 +243,7 @@ for (const kind of KINDS) {
 }
 
 console.log(`express: ${today()}, \`${commandLine()}\`, node ${process.version}, express 5, ${ALG}, ` +
-  `${ROUNDS} interleaved rounds × ${DURATION} s per cell, ${CONNECTIONS} connections; ` +
+  `${ROUNDS} interleaved rounds × ${DURATION} s per cell, each between two no-auth cells, ${CONNECTIONS} connections; ` +
   (values.pin ? `autocannon pinned to CPU 0, the server to CPU 1 of ${cpuInfo}` : `autocannon and the server share ${cpuInfo}`));
 console.log('');
 console.log('| tokens | route | req/s (median) | range req/s | p99 ms | auth overhead µs/req (median) | range µs | server CPU µs/req | CPU overhead µs/req | overhead ours/theirs | CPU overhead ours/theirs | req/s ours/theirs |');

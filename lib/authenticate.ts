@@ -135,16 +135,24 @@ export interface NativeVerifiers {
 type Scheme = 'bearer' | 'dpop';
 type Outcome = string | native.AuthAnswer | native.AuthVerify;
 
-/** `Authenticator.authenticate`'s JSON text for a request it accepted (crates/mcp-auth-core/src/accepted_json.rs). */
-interface CheckedAccept extends VerifiedIdentity {
-  scheme: Scheme;
-  tokenLength: number;
-  /** Present when the hierarchy added scopes. */
-  effectiveScopes?: string[];
-  verifyMs?: number;
-  claims: Record<string, unknown>;
-}
-type Accepted = Pick<CheckedAccept, 'scheme' | 'effectiveScopes'>;
+/**
+ * `Authenticator.authenticate`'s JSON text for a request it accepted: an array
+ * whose places are fixed (`place` in crates/mcp-auth-core/src/accepted_json.rs).
+ */
+type CheckedAccept = [
+  claims: Record<string, unknown>,
+  scheme: Scheme,
+  tokenLength: number,
+  issuer: string,
+  subject: string | null,
+  clientId: string | null,
+  scopes: string[],
+  expiresAt: number,
+  /** Present when the hierarchy added scopes (or `null`, when only verifyMs follows). */
+  effectiveScopes?: string[] | null,
+  verifyMs?: number,
+];
+type Accepted = { scheme: Scheme; effectiveScopes?: string[] };
 
 /**
  * A CORS preflight carries no credentials by design; it must not be challenged
@@ -272,19 +280,28 @@ export function createAuthenticator(config: AuthenticatorConfig): Authenticator 
   // The addon checked the token and accepted the request: its identity comes as one JSON text.
   function acceptChecked(headers: string[], json: string): AuthDecision {
     const accepted = JSON.parse(json) as CheckedAccept;
-    if (accepted.verifyMs !== undefined && events.active) {
-      events.emit({ type: 'verification', resource, durationMs: accepted.verifyMs, valid: true });
+    const verifyMs = accepted[9];
+    if (verifyMs !== undefined && events.active) {
+      events.emit({ type: 'verification', resource, durationMs: verifyMs, valid: true });
     }
     // The token is the end of the Authorization value (the first header passed).
     const authorization = headers[1]!;
-    const token = authorization.slice(authorization.length - accepted.tokenLength);
+    const token = authorization.slice(authorization.length - accepted[2]);
+    const scopes = accepted[6];
+    const identity: VerifiedIdentity = {
+      issuer: accepted[3],
+      clientId: accepted[5] ?? undefined,
+      scopes,
+      expiresAt: accepted[7],
+      subject: accepted[4] ?? undefined,
+    };
     // Built whole, in accept's key order: on a server's request objects a
     // property added later is a map transition in V8's runtime (bench/README.md).
-    const auth = authInfoOf(token, accepted, accepted.claims, resource, {
-      effectiveScopes: accepted.effectiveScopes ?? [...accepted.scopes],
+    const auth = authInfoOf(token, identity, accepted[0], resource, {
+      effectiveScopes: accepted[8] ?? [...scopes],
       resourceMetadataUrl,
     });
-    return accepted.scheme === 'bearer' ? acceptedAs(token, auth, rechallenges.bearer) : acceptedAs(token, auth, rechallenges.dpop);
+    return accepted[1] === 'bearer' ? acceptedAs(token, auth, rechallenges.bearer) : acceptedAs(token, auth, rechallenges.dpop);
   }
 
   // The decision never throws or rejects: a bug or a hostile value becomes a 500, never a pass.
@@ -302,7 +319,11 @@ export function createAuthenticator(config: AuthenticatorConfig): Authenticator 
       try {
         // With listeners, the addon also times its verifier (`verification` events).
         const headers = credentialHeaders(request);
-        const outcome = decider.authenticate(request.method, request.url, request.originalUrl ?? null, headers, events.active);
+        // The usual request (one Authorization header, no DPoP) passes the value alone.
+        const outcome =
+          headers.length === 2 && headers[0] === 'authorization'
+            ? decider.authenticateOne(request.method, request.url, request.originalUrl ?? null, headers[1]!, events.active)
+            : decider.authenticate(request.method, request.url, request.originalUrl ?? null, headers, events.active);
         return settleFirst(request, headers, outcome);
       } catch (error) {
         return internalError(error);

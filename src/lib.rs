@@ -13,6 +13,7 @@ mod js_option_types;
 mod js_options;
 mod js_outcome;
 mod js_store;
+mod js_text;
 mod napi_authenticator;
 mod napi_credentials;
 mod napi_dpop;

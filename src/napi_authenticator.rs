@@ -11,6 +11,7 @@ use crate::js_error::{internal, js_error};
 use crate::js_options::JsOptions;
 use crate::js_outcome::{answer, parse_scheme, to_js, AuthAnswer, AuthRefusal, JsOutcome};
 use crate::js_store::Readiness;
+use crate::js_text::header_text;
 use crate::napi_dpop::JsDpopChecker;
 use crate::napi_introspector::Introspector;
 use crate::napi_verifier::Verifier;
@@ -29,7 +30,7 @@ use mcp_auth_core::options::operations::OperationsOptions as CoreOperationsOptio
 use mcp_auth_core::panic_guard::guarded;
 use mcp_auth_core::tokens::verifier::Step;
 use napi::bindgen_prelude::*;
-use napi::sys;
+use napi::{sys, JsString};
 use napi_derive::napi;
 use std::sync::Arc;
 
@@ -231,7 +232,29 @@ impl Authenticator {
         headers: Vec<String>,
         timed: bool,
     ) -> Result<Unknown<'env>> {
-        self.decide(env, method, url, original_url, headers, timed, None)
+        let pairs = header_pairs(headers);
+        self.decide(env, method, url, original_url, &pairs, timed, None)
+    }
+
+    /// `authenticate` for the usual request, which has exactly one
+    /// `Authorization` header and no `DPoP` header: its value alone, read
+    /// through UTF-16 (`js_text.rs`), without the array of names and values.
+    #[napi(
+        catch_unwind,
+        ts_return_type = "string | AuthAnswer | AuthVerify | Promise<string | AuthAnswer>"
+    )]
+    pub fn authenticate_one<'env>(
+        &self,
+        env: &'env Env,
+        method: String,
+        url: String,
+        original_url: Option<String>,
+        authorization: JsString,
+        timed: bool,
+    ) -> Result<Unknown<'env>> {
+        let value = header_text(env, &authorization)?;
+        let pairs = [("authorization".to_owned(), value)];
+        self.decide(env, method, url, original_url, &pairs, timed, None)
     }
 
     /// `authenticate` on a resource with `mtls`: `certificate` is the DER
@@ -254,7 +277,8 @@ impl Authenticator {
         certificate: Option<Buffer>,
     ) -> Result<Unknown<'env>> {
         let certificate = certificate.as_deref();
-        self.decide(env, method, url, original_url, headers, timed, certificate)
+        let pairs = header_pairs(headers);
+        self.decide(env, method, url, original_url, &pairs, timed, certificate)
     }
 
     #[allow(clippy::too_many_arguments)]
@@ -264,16 +288,15 @@ impl Authenticator {
         method: String,
         url: String,
         original_url: Option<String>,
-        headers: Vec<String>,
+        headers: &[(String, String)],
         timed: bool,
         certificate: Option<&[u8]>,
     ) -> Result<Unknown<'env>> {
-        let pairs = header_pairs(headers);
         let request = Request {
             method: &method,
             url: &url,
             original_url: original_url.as_deref(),
-            headers: &pairs,
+            headers,
             client_certificate: certificate,
         };
         let started = self.flow.start(&request, timed);

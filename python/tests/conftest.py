@@ -3,6 +3,7 @@ JWT signing, and the SDK integration tests' app under uvicorn."""
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -14,6 +15,20 @@ from sdkserver import opaque_answers, serve_app
 
 RESOURCE = "https://mcp.example.com/mcp"
 PRM = "https://mcp.example.com/.well-known/oauth-protected-resource/mcp"
+
+# The places of the native module's accepted text (the core's accepted_json.rs).
+ACCEPTED_PLACES = (
+    "claims", "scheme", "tokenLength", "issuer", "subject", "clientId",
+    "scopes", "expiresAt", "effectiveScopes", "verifyMs",
+)  # fmt: skip
+
+
+def accepted_fields(text: object) -> dict[str, Any]:
+    """The native module's accepted text (an array read by place) by field name."""
+    assert isinstance(text, str), f"expected the accepted JSON, got {text!r}"
+    values: list[Any] = json.loads(text)
+    return dict(zip(ACCEPTED_PLACES, values, strict=False))
+
 
 Signer = Callable[..., str]
 

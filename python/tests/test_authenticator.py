@@ -11,7 +11,7 @@ from collections.abc import Awaitable
 from typing import Any
 
 import pytest
-from conftest import PRM, RESOURCE, Signer
+from conftest import PRM, RESOURCE, Signer, accepted_fields
 
 from mcp_auth_rs._native import Accepted, Answer, Authenticator, NativeAuthError, Verifier, Verify
 
@@ -80,21 +80,23 @@ def test_accepted_synchronously_as_the_node_json(
     token = sign(tenant="t1")
     value = call(authenticator, bearer(token))
     assert isinstance(value, str)
+    # The core's array (accepted_json.rs `place`): claims, scheme, token
+    # length, issuer, subject, client id, scopes, expiry; no trailing places.
     accepted = json.loads(value)
-    assert list(accepted) == [
-        "scheme", "tokenLength", "issuer", "subject", "clientId", "scopes", "expiresAt", "claims",
-    ]  # fmt: skip
-    assert accepted["scheme"] == "bearer"
-    assert accepted["tokenLength"] == len(token)
-    assert accepted["issuer"] == auth_server
-    assert accepted["subject"] == "user-1"
-    assert accepted["clientId"] == "client-1"
-    assert accepted["scopes"] == [SCOPE]
-    assert accepted["expiresAt"] == accepted["claims"]["exp"]
-    assert accepted["claims"]["tenant"] == "t1"
-    # Timed: the verifier's duration rides along.
+    assert len(accepted) == 8
+    claims, scheme, length, issuer, subject, client_id, scopes, expires_at = accepted
+    assert scheme == "bearer"
+    assert length == len(token)
+    assert issuer == auth_server
+    assert subject == "user-1"
+    assert client_id == "client-1"
+    assert scopes == [SCOPE]
+    assert expires_at == claims["exp"]
+    assert claims["tenant"] == "t1"
+    # Timed: the verifier's duration rides along, after a null effective-scopes place.
     timed = json.loads(str(call(authenticator, bearer(token), timed=True)))
-    assert isinstance(timed["verifyMs"], float) and timed["verifyMs"] >= 0
+    assert len(timed) == 10 and timed[8] is None
+    assert isinstance(timed[9], float) and timed[9] >= 0
 
 
 def test_hierarchy_adds_effective_scopes(auth_server: str, sign: Signer) -> None:
@@ -103,8 +105,8 @@ def test_hierarchy_adds_effective_scopes(auth_server: str, sign: Signer) -> None
     hierarchy = [{"scope": "mcp:admin", "implies": [SCOPE]}]
     a = Authenticator(options(scopeHierarchy=hierarchy), verifier)
     accepted = json.loads(str(call(a, bearer(sign(scope="mcp:admin")))))
-    assert accepted["scopes"] == ["mcp:admin"]
-    assert accepted["effectiveScopes"] == ["mcp:admin", SCOPE]
+    assert accepted[6] == ["mcp:admin"]
+    assert accepted[8] == ["mcp:admin", SCOPE]
 
 
 def test_expired_is_401_with_the_node_challenge(authenticator: Authenticator, sign: Signer) -> None:
@@ -169,7 +171,7 @@ def test_first_request_before_keys_loaded_is_awaitable(auth_server: str, sign: S
         awaited: Awaitable[object] = value
         return await awaited
 
-    accepted = json.loads(str(asyncio.run(first())))
+    accepted = accepted_fields(str(asyncio.run(first())))
     assert accepted["subject"] == "user-1"
     assert accepted["tokenLength"] == len(token)
     # The keys are cached now: the next request is answered synchronously.

@@ -8,7 +8,7 @@ import inspect
 import json
 
 import pytest
-from conftest import PRM, RESOURCE, Signer
+from conftest import PRM, RESOURCE, Signer, accepted_fields
 from fleetkit import ProofKey
 
 from mcp_auth_rs._native import Answer, Authenticator, DpopChecker, NativeAuthError, Verifier
@@ -66,7 +66,7 @@ def test_a_proof_is_accepted_once_then_refused_as_a_replay(
     first = with_proof(a, token, proof)
     assert not inspect.isawaitable(first), "without a fleet store the proof is decided inline"
     assert isinstance(first, str)
-    assert json.loads(first)["scheme"] == "dpop"
+    assert accepted_fields(first)["scheme"] == "dpop"
     replay = with_proof(a, token, proof)
     assert isinstance(replay, Answer)
     assert replay.status == 401

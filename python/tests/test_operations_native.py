@@ -10,7 +10,7 @@ import json
 from typing import Any
 
 import pytest
-from conftest import PRM, RESOURCE, Signer
+from conftest import PRM, RESOURCE, Signer, accepted_fields
 
 from mcp_auth_rs._native import Accepted, Answer, Authenticator, NativeAuthError, Verifier, Verify
 
@@ -192,7 +192,7 @@ def test_native_jwt_route(auth_server: str, sign: Signer) -> None:
     # A valid token without the route's scope still passes on a public tool.
     accepted = run(a, call("search"), token=sign(scope="other"))
     assert isinstance(accepted, str)
-    assert json.loads(accepted)["subject"] == "user-1"
+    assert accepted_fields(accepted)["subject"] == "user-1"
     forbidden = run(a, call("delete"), token=sign(scope=ROUTE_SCOPE))
     assert isinstance(forbidden, Answer) and forbidden.status == 403
     garbage = run(a, call("search"), token="not-a-jwt")

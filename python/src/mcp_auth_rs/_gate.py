@@ -243,23 +243,27 @@ class Gate:
             return _INTERNAL_ERROR
 
     def _accepted(self, headers: list[str], text: str) -> AuthInfo:
-        accepted: dict[str, Any] = json.loads(text)
-        if self._events is not None and accepted.get("verifyMs") is not None:
-            self._verification(accepted["verifyMs"], True)
+        # An array with fixed places (``place`` in the core's accepted_json.rs):
+        # claims, scheme, token length, issuer, subject, client id, scopes,
+        # expiry, then the effective scopes and the verifier's time when present.
+        accepted: list[Any] = json.loads(text)
+        verify_ms = accepted[9] if len(accepted) > 9 else None
+        if self._events is not None and verify_ms is not None:
+            self._verification(verify_ms, True)
         # The token is the end of the Authorization value (the first header passed).
         authorization = headers[1]
-        token = authorization[len(authorization) - accepted["tokenLength"] :]
-        claims: dict[str, Any] = accepted["claims"]
+        token = authorization[len(authorization) - accepted[2] :]
+        claims: dict[str, Any] = accepted[0]
         return _auth_info(
             token=token,
-            issuer=accepted["issuer"],
-            client_id=accepted.get("clientId"),
-            scopes=accepted["scopes"],
-            subject=accepted.get("subject"),
+            issuer=accepted[3],
+            client_id=accepted[5],
+            scopes=accepted[6],
+            subject=accepted[4],
             audience=claims.get("aud"),
             claims=claims,
-            expires_at=accepted.get("expiresAt"),
-            effective_scopes=accepted.get("effectiveScopes"),
+            expires_at=accepted[7],
+            effective_scopes=accepted[8] if len(accepted) > 8 else None,
             resource=self._resource,
         )
 

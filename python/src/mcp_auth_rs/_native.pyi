@@ -273,11 +273,12 @@ class Authenticator:
         dpop: DpopChecker | None = None,
         introspector: Introspector | None = None,
     ) -> Authenticator: ...
-    # A `str` is the accepted request as the Node addon's JSON text:
-    # {scheme, tokenLength, issuer, subject?, clientId?, scopes, expiresAt,
-    # effectiveScopes?, verifyMs?, claims}. An awaitable only when keys must
-    # be fetched, a check runs on a worker, the introspection endpoint (or
-    # the fleet store) is asked, or a proof is claimed in the fleet store.
+    # A `str` is the accepted request as the Node addon's JSON text, an array:
+    # [claims, scheme, tokenLength, issuer, subject, clientId, scopes,
+    # expiresAt, effectiveScopes?, verifyMs?] (the core's accepted_json.rs).
+    # An awaitable only when keys must be fetched, a check runs on a worker,
+    # the introspection endpoint (or the fleet store) is asked, or a proof is
+    # claimed in the fleet store.
     def authenticate(
         self,
         method: str,
