@@ -3,9 +3,10 @@
 // /proc/<pid>/task/*/stat), minor page faults and context switches
 // (voluntary: the thread slept, e.g. woken by another; involuntary: it was
 // preempted), divided by the requests served. Threads are grouped by name:
-// `main` (JavaScript, the addon's calls, V8's runtime), `node` (V8's
-// platform workers: parallel scavenges, concurrent marking, compilation),
-// `tokio-rt-worker` (the addon's runtime, which fetches key sets), `libuv-worker`.
+// `main` (JavaScript, the addon's calls, V8's runtime), `node` (the other
+// threads Node starts: V8's platform workers, which run parallel scavenges,
+// concurrent marking and compilation, and libuv's pool), `tokio-rt-worker`
+// (the addon's runtime, which fetches key sets).
 // Answers "does a cache hit wake a thread of ours?" (bench/README.md, issue 21 item 7).
 //
 //   node bench/threads.mjs [--routes none,handoff,ours] [--duration 3] [--rounds 2]
