@@ -38,6 +38,19 @@
 // on this shared host a route's figure moves more between runs than most
 // changes do, while same-run ratios hold.
 //
+// Then, per token kind, --rounds interleaved cells: every connection sends
+// the routes' requests in turn (no auth, then each synchronous route), and
+// the server times each request's synchronous turn (helpers/server.mjs). The
+// host's pace moves from one 2-s cell to the next by up to 2× on this shared
+// machine, which swamps a 15 µs difference between cells; within one cell it
+// weighs on every route alike, so the difference of two routes' mean turns is
+// the route's own cost, at whatever pace the cell ran, and its ratio to the
+// no-auth turn is pace-free. What a turn leaves out (reading and parsing the
+// request, writing the socket after the turn) is the same bytes on every
+// route. mcp-auth awaits its check, so its turn is not its cost: it is left
+// out of these cells. The `crossing` route (the hand-off plus one call into
+// our addon that hashes the token) prices the one Node-API call a hit needs.
+//
 // The load generator runs in this process: client and server share the
 // machine's cores, so req/s are whole-machine figures; only the differences
 // and ratios between routes of the same run mean anything.
@@ -90,9 +103,16 @@ for (const kind of KINDS) {
 }
 const RESOURCE = 'http://127.0.0.1:3001/mcp';
 const ROUTES = ['none', 'handoff', 'floor', 'mcp-auth', 'ours', ...(values.base ? ['base'] : [])];
+// The interleaved cells' routes: those that answer within the request's synchronous turn.
+const TURN_ROUTES = {
+  reused: ['none', 'handoff', 'crossing', 'ours', ...(values.base ? ['base'] : [])],
+  distinct: ['none', 'floor', 'ours', ...(values.base ? ['base'] : [])],
+  'bad-signature': ['none', 'floor', 'ours', ...(values.base ? ['base'] : [])],
+};
 const LABEL = {
   none: 'no auth',
   handoff: 'hand-off only (no check; AuthInfo set)',
+  crossing: 'hand-off + one addon call (hashApiKey of the token)',
   floor: 'signature only (node:crypto)',
   'mcp-auth': "mcp-auth bearerAuth('jwt')",
   ours: "mcp-auth-rs bearerAuth('jwt')",
@@ -101,7 +121,7 @@ const LABEL = {
 
 const key = generateKey(ALG, { kid: 'bench' });
 const as = await startAuthServer({ keys: [key] });
-const serverStarting = startServer({ issuer: as.issuer, type: 'oidc', resource: RESOURCE, impls: ROUTES, ...(values.base ? { base: path.resolve(values.base) } : {}), discovery: 'resolved', ...(values.pin ? { cpu: 1 } : {}) }, {
+const serverStarting = startServer({ issuer: as.issuer, type: 'oidc', resource: RESOURCE, impls: [...ROUTES, 'crossing'], ...(values.base ? { base: path.resolve(values.base) } : {}), discovery: 'resolved', ...(values.pin ? { cpu: 1 } : {}) }, {
   nodeOptions: values['server-node-options'].split(' ').filter(Boolean),
 });
 // Catch a failed start now, not after signing.
@@ -119,7 +139,7 @@ const TOKENS = {
   'bad-signature': pool.map((t, i) => withSignatureOf(t, pool[(i + 1) % pool.length])),
 };
 const bearer = Object.fromEntries(Object.entries(TOKENS).map(([kind, tokens]) => [kind, tokens.map((t) => `Bearer ${t}`)]));
-const expectOk = (kind, route) => route === 'none' || route === 'handoff' || kind !== 'bad-signature';
+const expectOk = (kind, route) => route === 'none' || route === 'handoff' || route === 'crossing' || kind !== 'bad-signature';
 
 const server = await serverStarting;
 // The server pinned itself to CPU 1 before loading anything; -a: every thread of ours.
@@ -127,7 +147,7 @@ if (values.pin) execFileSync('taskset', ['-a', '-p', '-c', '0', String(process.p
 
 // Correctness before speed: every route answers as it should for every kind.
 for (const kind of KINDS) {
-  for (const route of ROUTES) {
+  for (const route of new Set([...ROUTES, ...TURN_ROUTES[kind]])) {
     const response = await fetch(`${server.url}/${route}`, { headers: { authorization: bearer[kind][0] } });
     await response.arrayBuffer();
     const want = expectOk(kind, route) ? 200 : 401;
@@ -138,10 +158,10 @@ for (const kind of KINDS) {
 // One position per (kind, route), kept across cells, so each route walks its
 // pool strictly in order and a token comes back only after the whole pool.
 const cursors = new Map();
-function requestsFor(kind, route) {
+function requestFor(kind, route) {
   const headers = bearer[kind];
   const id = `${kind}:${route}`;
-  return [{
+  return {
     method: 'GET',
     path: `/${route}`,
     setupRequest(req) {
@@ -150,8 +170,9 @@ function requestsFor(kind, route) {
       req.headers.authorization = headers[i % headers.length];
       return req;
     },
-  }];
+  };
 }
+const requestsFor = (kind, route) => [requestFor(kind, route)];
 
 async function cell(kind, route, duration) {
   const before = (await server.gc()).memory;
@@ -214,6 +235,26 @@ for (let round = 0; round < ROUNDS; round++) {
     }
   }
 }
+// The interleaved cells: each connection walks the routes in turn, request by request.
+const turnResults = {}; // turnResults[kind] = [per round: { [route]: { micros, count, unfinished } }]
+for (const kind of KINDS) {
+  turnResults[kind] = [];
+  const requests = TURN_ROUTES[kind].map((route) => requestFor(kind, route));
+  for (let round = 0; round < ROUNDS; round++) {
+    await server.gc();
+    await server.request({ turns: 'start' }, (m) => m?.turnsStarted);
+    const result = await autocannon({ url: server.url, connections: CONNECTIONS, duration: DURATION, requests });
+    const { turnsRead } = await server.request({ turns: 'read' }, (m) => m?.turnsRead !== undefined);
+    if (result.errors > 0 || result.timeouts > 0) console.error(`warning: interleaved ${kind}: ${result.errors} errors, ${result.timeouts} timeouts`);
+    const turns = Object.fromEntries(TURN_ROUTES[kind].map((route) => {
+      const t = turnsRead[`/${route}`] ?? { count: 0, micros: 0, unfinished: 0 };
+      return [route, { micros: t.micros / t.count, count: t.count, unfinished: t.unfinished }];
+    }));
+    turnResults[kind].push(turns);
+    console.error(`  interleaved round ${round + 1} ${kind.padEnd(13)} ` +
+      TURN_ROUTES[kind].map((r) => `${r} ${turns[r].micros.toFixed(1)}`).join(', ') + ' µs per turn');
+  }
+}
 await server.stop();
 await as.close();
 
@@ -271,6 +312,34 @@ for (const kind of KINDS) {
   }
 }
 
+// The interleaved cells: each route's turn above the no-auth turn of the same
+// cell, median over rounds, and as a share of that no-auth turn.
+const turnSummary = {};
+for (const kind of KINDS) {
+  turnSummary[kind] = {};
+  for (const route of TURN_ROUTES[kind]) {
+    const rounds = turnResults[kind];
+    const above = rounds.map((t) => t[route].micros - t.none.micros);
+    const share = rounds.map((t) => (t[route].micros - t.none.micros) / t.none.micros);
+    // A route that answered after its turn (a worker's check when unpinned) is not measured by it.
+    const later = rounds.reduce((n, t) => n + t[route].unfinished, 0) / rounds.reduce((n, t) => n + t[route].count, 0);
+    turnSummary[kind][route] = { turn: median(rounds.map((t) => t[route].micros)), above, share, later };
+  }
+}
+console.log('');
+console.log(`Interleaved cells (${ROUNDS} × ${DURATION} s per kind; the routes alternate request by request; the server's synchronous turn per request):`);
+console.log('');
+console.log('| tokens | route | turn µs (median) | above the no-auth turn, µs (median) | range µs | ÷ the no-auth turn | answered after the turn |');
+console.log('|---|---|---:|---:|---:|---:|---:|');
+for (const kind of KINDS) {
+  for (const route of TURN_ROUTES[kind]) {
+    const s = turnSummary[kind][route];
+    const isAuth = route !== 'none';
+    console.log(`| ${[kind, LABEL[route], fixed(s.turn), isAuth ? fixed(median(s.above)) : '—', isAuth ? range(s.above, fixed) : '—',
+      isAuth ? fixed(median(s.share), 2) : '—', `${fixed(100 * s.later)} %`].join(' | ')} |`);
+  }
+}
+
 // Issue 21's targets (item 7), judged on the pinned run: server CPU per
 // request above the no-auth route, a reused token at most 15 µs, a distinct one
 // at most 1.3× the signature-only floor. An unpinned run prints the same
@@ -288,6 +357,23 @@ const statistics = [
   ['median of rounds', (s) => median(s.cpuOverhead)],
   ['least-disturbed cells', (s) => s.cpuOverheadLeast],
 ];
+// The interleaved cells' statistic: a turn measures a route only when it answered within it.
+const turnAbove = (kind, route) => {
+  const s = turnSummary[kind][route];
+  return s.later > 0.01 ? NaN : median(s.above);
+};
+if (KINDS.includes('reused')) {
+  const ours = turnAbove('reused', 'ours');
+  console.log(`- reused valid token, ${placement}, interleaved turns: ours ${fixed(ours)} µs/req above the no-auth turn ` +
+    judged(ours <= REUSED_MAX_MICROS, `${REUSED_MAX_MICROS} µs`) +
+    `; the hand-off floor ${fixed(turnAbove('reused', 'handoff'))} µs, with one addon call ${fixed(turnAbove('reused', 'crossing'))} µs`);
+}
+if (KINDS.includes('distinct')) {
+  const ours = turnAbove('distinct', 'ours');
+  const floor = turnAbove('distinct', 'floor');
+  console.log(`- distinct valid tokens, ${placement}, interleaved turns: ours ${fixed(ours)} µs/req above the no-auth turn, ` +
+    `${fixed(ours / floor, 2)}× the signature-only floor's ${fixed(floor)} µs ` + judged(ours <= DISTINCT_MAX_FLOOR_RATIO * floor, `${DISTINCT_MAX_FLOOR_RATIO}×`));
+}
 if (KINDS.includes('reused')) {
   for (const [name, of] of statistics) {
     const ours = of(summary.reused.ours);
@@ -318,6 +404,11 @@ for (const kind of KINDS.filter((k) => k !== 'bad-signature')) {
   console.log(`- ${kind} valid tokens, ${placement}: our overhead is ${fixed(r, 2)}× mcp-auth's (server CPU: ${fixed(cpu, 2)}×)`);
 }
 if (values.base) {
+  for (const kind of KINDS) {
+    const ratios = turnResults[kind].map((t) => (t.ours.micros - t.none.micros) / (t.base.micros - t.none.micros));
+    console.log(`- ${kind}, ${placement}, interleaved turns: ours above no auth / the --base build's, per round: median ${fixed(median(ratios), 2)} ` +
+      `(${range(ratios, (x) => fixed(x, 2))}); ${fixed(turnAbove(kind, 'ours'))} vs ${fixed(turnAbove(kind, 'base'))} µs/req`);
+  }
   for (const kind of KINDS) {
     const ratios = summary[kind].ours.cpuOverhead.map((o, r) => o / summary[kind].base.cpuOverhead[r]);
     console.log(`- ${kind}, ${placement}: our server CPU overhead / the --base build's, per round: median ${fixed(median(ratios), 2)} ` +

@@ -1,7 +1,7 @@
 // Child-process Express server for the HTTP benchmarks (express.mjs,
 // cold-start.mjs). Started with fork(); never run it by hand.
 //
-//   argv[2]: JSON { issuer, type, resource, impls: ['none' | 'floor' | 'handoff' | 'mcp-auth' | 'ours' | 'base', ...],
+//   argv[2]: JSON { issuer, type, resource, impls: ['none' | 'floor' | 'handoff' | 'crossing' | 'mcp-auth' | 'ours' | 'base', ...],
 //                   discovery: 'resolved' | 'lazy', cpu?: number (pin to this CPU),
 //                   base?: a directory holding another build of this package, served at GET /base }
 //
@@ -10,7 +10,9 @@
 // floor: node:crypto checks the token's signature with the issuer's key and
 // nothing else, no claims, no cache), GET /handoff (no check at all: only
 // what any gate that hands mcp-auth's AuthInfo to the handler must do on
-// Express, the hand-off floor a cache hit cannot go below), the auth routes with the same call
+// Express, the hand-off floor a cache hit cannot go below), GET /crossing (the
+// hand-off plus one call into our addon that hashes the token, the public
+// hashApiKey: the least a gate deciding in native code does), the auth routes with the same call
 // `bearerAuth('jwt', { resource, audience: resource })` and the same handler
 // returning a small JSON body, so the routes differ only by the middleware.
 //
@@ -21,10 +23,12 @@
 //
 // IPC: sends { ready: port } once listening; answers { gc: id } with { gcDone: id }
 // after a full collection (run with --expose-gc), so every measured cell starts
-// from a clean heap, and { cpu: true } with the process's CPU time (all
-// threads); exits when the parent disconnects (or dies).
+// from a clean heap, { cpu: true } with the process's CPU time (all
+// threads), { turns: 'start' } / { turns: 'read' } to time each request's
+// synchronous turn per route (below); exits when the parent disconnects (or dies).
 import { execFileSync } from 'node:child_process';
 import crypto from 'node:crypto';
+import http from 'node:http';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import express from 'express';
@@ -63,7 +67,7 @@ async function signatureOnly() {
 // Per request: the credential read from rawHeaders, a fresh claims object
 // (JSON.parse of a token payload's text), a fresh AuthInfo with its URL set
 // as req.auth, and the Access-Control-Expose-Headers header our gate sets.
-function handOffOnly() {
+function handOffOnly(hash) {
   const now = Math.floor(Date.now() / 1000);
   const payload = JSON.stringify({ iss: issuer, sub: 'user-1', aud: resource, exp: now + 3600, iat: now, jti: crypto.randomUUID(), client_id: 'client-1', scope: 'mcp:read' });
   return (req, res, next) => {
@@ -72,8 +76,10 @@ function handOffOnly() {
     for (let i = 0; i + 1 < raw.length; i += 2) if (raw[i].length === 13 && raw[i].toLowerCase() === 'authorization') authorization = raw[i + 1];
     const claims = JSON.parse(payload);
     const scopes = claims.scope.split(' ');
+    const token = authorization.slice(7);
+    if (hash !== undefined) hash(token);
     req.auth = {
-      issuer: claims.iss, clientId: claims.client_id, scopes, token: authorization.slice(7), audience: claims.aud, claims,
+      issuer: claims.iss, clientId: claims.client_id, scopes, token, audience: claims.aud, claims,
       expiresAt: claims.exp, subject: claims.sub, resource: new URL(resource), effectiveScopes: [...scopes],
     };
     res.setHeader('Access-Control-Expose-Headers', 'WWW-Authenticate');
@@ -89,6 +95,9 @@ for (const impl of impls) {
     app.get('/mcp-auth', await protect(MCPAuth, fetchServerConfig), handler);
   } else if (impl === 'handoff') {
     app.get('/handoff', handOffOnly(), handler);
+  } else if (impl === 'crossing') {
+    const { hashApiKey } = await import('mcp-auth-rs');
+    app.get('/crossing', handOffOnly(hashApiKey), handler);
   } else if (impl === 'floor') {
     app.get('/floor', await signatureOnly(), handler);
   } else if (impl === 'ours') {
@@ -104,7 +113,26 @@ for (const impl of impls) {
   }
 }
 
-const server = app.listen(0, '127.0.0.1', () => process.send({ ready: server.address().port }));
+// When asked, the wall time of each request's synchronous turn, per path:
+// the 'request' event through the middleware and the handler, which for
+// every route but mcp-auth's (it awaits) is the whole of what the route adds.
+// The server is alone on its core (--pin), and requests to different routes
+// alternate within one cell, so the host's pace, which moves cell to cell,
+// weighs on every route alike (bench/express.mjs --interleave).
+let turns = null;
+function timed(req, res) {
+  const route = req.url;
+  const start = performance.now();
+  app(req, res);
+  const micros = (performance.now() - start) * 1000;
+  const t = (turns[route] ??= { count: 0, micros: 0, unfinished: 0 });
+  t.count++;
+  t.micros += micros;
+  // Answered later (an awaited check): the turn is not the route's cost.
+  if (!res.writableEnded) t.unfinished++;
+}
+const server = http.createServer((req, res) => (turns === null ? app(req, res) : timed(req, res)));
+server.listen(0, '127.0.0.1', () => process.send({ ready: server.address().port }));
 server.keepAliveTimeout = 60_000;
 
 process.on('message', (message) => {
@@ -112,6 +140,12 @@ process.on('message', (message) => {
     globalThis.gc?.();
     globalThis.gc?.();
     process.send({ gcDone: message.gc, memory: process.memoryUsage() });
+  } else if (message?.turns === 'start') {
+    turns = {};
+    process.send({ turnsStarted: true });
+  } else if (message?.turns === 'read') {
+    process.send({ turnsRead: turns });
+    turns = null;
   } else if (message?.cpu) {
     process.send({ cpu: process.cpuUsage() });
   }
