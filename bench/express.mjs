@@ -362,17 +362,19 @@ const turnAbove = (kind, route) => {
   const s = turnSummary[kind][route];
   return s.later > 0.01 ? NaN : median(s.above);
 };
+// No verdict from a turn that did not hold the route's whole cost.
+const judgedTurn = (value, ok, target) => (Number.isFinite(value) ? judged(ok, target) : `(target ≤ ${target}): n/a, answered after the turn`);
 if (KINDS.includes('reused')) {
   const ours = turnAbove('reused', 'ours');
   console.log(`- reused valid token, ${placement}, interleaved turns: ours ${fixed(ours)} µs/req above the no-auth turn ` +
-    judged(ours <= REUSED_MAX_MICROS, `${REUSED_MAX_MICROS} µs`) +
+    judgedTurn(ours, ours <= REUSED_MAX_MICROS, `${REUSED_MAX_MICROS} µs`) +
     `; the hand-off floor ${fixed(turnAbove('reused', 'handoff'))} µs, with one addon call ${fixed(turnAbove('reused', 'crossing'))} µs`);
 }
 if (KINDS.includes('distinct')) {
   const ours = turnAbove('distinct', 'ours');
   const floor = turnAbove('distinct', 'floor');
   console.log(`- distinct valid tokens, ${placement}, interleaved turns: ours ${fixed(ours)} µs/req above the no-auth turn, ` +
-    `${fixed(ours / floor, 2)}× the signature-only floor's ${fixed(floor)} µs ` + judged(ours <= DISTINCT_MAX_FLOOR_RATIO * floor, `${DISTINCT_MAX_FLOOR_RATIO}×`));
+    `${fixed(ours / floor, 2)}× the signature-only floor's ${fixed(floor)} µs ` + judgedTurn(ours / floor, ours <= DISTINCT_MAX_FLOOR_RATIO * floor, `${DISTINCT_MAX_FLOOR_RATIO}×`));
 }
 if (KINDS.includes('reused')) {
   for (const [name, of] of statistics) {
