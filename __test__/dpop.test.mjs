@@ -193,7 +193,8 @@ const ROWS = [
   }),
   proofRow('iat 301 s in the future', 'dpop_iat_out_of_window', () => {
     const t = token();
-    return dpopHeaders(t, proof(holder, { htu: htu('/mcp'), token: t, iat: nowSeconds() + 301 }));
+    // Rounded up: nowSeconds() rounds down, which could date it under 300 s ahead of the server's clock.
+    return dpopHeaders(t, proof(holder, { htu: htu('/mcp'), token: t, iat: Math.ceil(Date.now() / 1000) + 301 }));
   }),
   proofRow('ath of another token', 'dpop_ath_mismatch', () => {
     const t = token();
