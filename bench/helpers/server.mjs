@@ -116,9 +116,9 @@ for (const impl of impls) {
 // When asked, the wall time of each request's synchronous turn, per path:
 // the 'request' event through the middleware and the handler, which for
 // every route but mcp-auth's (it awaits) is the whole of what the route adds.
-// The server is alone on its core (--pin), and requests to different routes
-// alternate within one cell, so the host's pace, which moves cell to cell,
-// weighs on every route alike (bench/express.mjs --interleave).
+// Requests to different routes alternate within one cell, so the host's
+// pace, which moves cell to cell, weighs on every route alike (the
+// interleaved cells of bench/express.mjs).
 let turns = null;
 function timed(req, res) {
   const route = req.url;
